@@ -1,0 +1,222 @@
+/*
+ * bareheap: dynamic memory allocation for systems without an operating system.
+ *
+ * A two-level segregated fit (TLSF) allocator. Every call below runs in bounded
+ * time: no loop in alloc, free, realloc or aligned alloc depends on how many
+ * blocks the heap holds. The only loops are over compile-time constants
+ * (BAREHEAP_PROBE_LIMIT blocks of one size class, BAREHEAP_MAX_REGIONS regions).
+ * bh_check() and bh_walk() visit every block and are O(number of blocks).
+ *
+ * Two interfaces share one implementation:
+ *   bh_*    explicit heap handles: as many independent heaps as you like.
+ *   heap_*  one default heap, for code that wants a plain malloc replacement.
+ *
+ * Alignment: every pointer returned is aligned to bh_alignment() bytes
+ * (BAREHEAP_ALIGN_BYTES: alignof(max_align_t) of the target by default, 8 on
+ * 32-bit ARM and RISC-V, 16 on x86). bh_alloc_aligned() gives more.
+ *
+ * Locking and ISR rules
+ *   The core takes no lock. Calls on the same heap must not run concurrently,
+ *   and must not be made from an interrupt handler that can preempt another
+ *   call on the same heap, unless the caller serialises them (a mutex, or
+ *   interrupts masked around the call). Calls on different heaps are
+ *   independent. bh_get_stats() reads counters only, but a torn read is
+ *   possible if it races with an update; serialise it too.
+ *
+ * Undefined behaviour, common to every call: passing a bh_heap pointer not
+ * returned by bh_init()/bh_init_ex(), using a heap after its memory has been
+ * reused, writing outside an allocated block (detected on a best-effort basis,
+ * see bh_check()), and freeing a pointer whose block has since been handed out
+ * again (indistinguishable from a valid free).
+ */
+#ifndef BAREHEAP_H
+#define BAREHEAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define BAREHEAP_VERSION_MAJOR 0
+#define BAREHEAP_VERSION_MINOR 1
+#define BAREHEAP_VERSION_PATCH 0
+
+/* An independent heap. Opaque: it lives at the start of the memory given to
+ * bh_init(), and its size depends on that memory's size (bh_control_size()). */
+typedef struct bh_heap bh_heap;
+
+/* What the error handler is told about. Every kind is reported with the
+ * address it concerns; the call that found it leaves the heap unmodified. */
+typedef enum bh_error {
+    BH_ERROR_NONE = 0,
+    BH_ERROR_INVALID_POINTER, /* not a block of this heap: foreign, interior, or garbage */
+    BH_ERROR_MISALIGNED,      /* not aligned to bh_alignment(): cannot be a block */
+    BH_ERROR_DOUBLE_FREE,     /* the block is already free */
+    BH_ERROR_OVERFLOW,        /* a write past the end of a block was detected */
+    BH_ERROR_USE_AFTER_FREE,  /* a free block was written to */
+    BH_ERROR_CORRUPTION       /* a heap structure is inconsistent (bh_check()) */
+} bh_error;
+
+/* Called once per detected problem, in the context of the call that found it
+ * (so possibly with interrupts masked or a lock held). It must not call back
+ * into the same heap. It may return (the call then returns its documented
+ * failure value) or not return (reset, trap, longjmp). */
+typedef void (*bh_error_fn)(void *context, bh_error kind, const void *address);
+
+/* O(1) counters, updated by every call. All sizes are in bytes of blocks,
+ * headers included, so that used_bytes + free_bytes == total_bytes holds at
+ * every point between calls. */
+typedef struct bh_stats {
+    size_t heap_bytes;         /* memory handed to init and add_region, in total */
+    size_t control_bytes;      /* of which the control structure takes this much */
+    size_t total_bytes;        /* bytes in blocks: heap_bytes minus control, alignment and sentinels */
+    size_t used_bytes;         /* bytes in allocated blocks, headers included */
+    size_t free_bytes;         /* bytes in free blocks */
+    size_t peak_used_bytes;    /* highest used_bytes since init */
+    size_t min_free_bytes;     /* lowest free_bytes since init */
+    size_t largest_free_bytes; /* largest request that bh_alloc() is sure to serve now */
+    size_t live_blocks;        /* allocated blocks not yet freed */
+    size_t free_blocks;        /* free blocks (a measure of fragmentation) */
+    size_t region_count;       /* regions: the one given to init plus added ones */
+    uint32_t alloc_count;      /* successful allocations (alloc, calloc, aligned, realloc moves) */
+    uint32_t free_count;       /* successful frees */
+    uint32_t failed_count;     /* allocation requests that returned NULL */
+    uint32_t error_count;      /* problems reported to the error handler */
+} bh_stats;
+
+/* One block, as bh_walk() reports it. */
+typedef struct bh_block_info {
+    void *ptr;          /* the payload: what bh_alloc() returned for a used block */
+    size_t size_bytes;  /* the whole block, header included */
+    size_t usable_bytes;/* what bh_usable_size() reports for it */
+    bool used;
+    unsigned region;    /* index of the region, 0 for the one given to init */
+} bh_block_info;
+
+/* Return true to go on, false to stop the walk. */
+typedef bool (*bh_walk_fn)(void *context, const bh_block_info *block);
+
+/* --- Instance API --------------------------------------------------------- */
+
+/* Makes a heap in [mem, mem + size_bytes). The control structure is placed at
+ * the start (aligned up: a misaligned mem is fine) and sized for this region:
+ * bh_control_size(size_bytes) bytes. The rest is one free block.
+ * Returns the handle (inside mem), or NULL when mem is NULL, the region wraps
+ * the address space, or it is too small for the control structure plus one
+ * block of the minimum size. O(log size): clears the free-list table. */
+bh_heap *bh_init(void *mem, size_t size_bytes);
+
+/* As bh_init(), with the size-class table sized for blocks up to
+ * max_region_bytes (if larger than size_bytes), so that regions added later
+ * that are larger than the first one are served at full speed. Without it,
+ * blocks larger than the first region all fall into its top size class. */
+bh_heap *bh_init_ex(void *mem, size_t size_bytes, size_t max_region_bytes);
+
+/* Allocates size_bytes. Returns a pointer aligned to bh_alignment(), or NULL
+ * when no free block is large enough or size_bytes is beyond any block this
+ * heap could have (SIZE_MAX included). size_bytes == 0 returns a unique
+ * minimal block that must be freed like any other.
+ * NULL heap: returns NULL. O(1) plus at most BAREHEAP_PROBE_LIMIT blocks of
+ * the request's own class probed before a failure. The block is sized to the
+ * request, never to its size class. */
+void *bh_alloc(bh_heap *heap, size_t size_bytes);
+
+/* Allocates count * size_bytes zeroed bytes. NULL when the product overflows
+ * size_t, otherwise as bh_alloc() plus O(n) zeroing. */
+void *bh_calloc(bh_heap *heap, size_t count, size_t size_bytes);
+
+/* Allocates size_bytes aligned to align_bytes, which must be a power of two.
+ * Alignments up to bh_alignment() cost nothing extra; larger ones search for a
+ * block with align_bytes of slack, and give the unused front back to the heap.
+ * Returns NULL when align_bytes is 0 or not a power of two, or as bh_alloc().
+ * The block can be realloc'ed and keeps its alignment; free it with bh_free().
+ * O(1), as bh_alloc(). */
+void *bh_alloc_aligned(bh_heap *heap, size_t align_bytes, size_t size_bytes);
+
+/* Frees a block. NULL ptr: does nothing. A pointer that is not a live block of
+ * this heap (foreign, interior, misaligned, already free) is reported to the
+ * error handler with its kind (BH_ERROR_INVALID_POINTER, _MISALIGNED,
+ * _DOUBLE_FREE) and the heap is left as it was; detection reads only the
+ * block's header and its neighbours', O(1). The block merges at once with
+ * free neighbours. O(1). */
+void bh_free(bh_heap *heap, void *ptr);
+
+/* Resizes a block, keeping min(old usable size, size_bytes) bytes of content.
+ * ptr NULL: bh_alloc(). size_bytes 0: frees ptr and returns NULL. Tried in
+ * order: shrink in place (giving the tail back), grow in place into a free
+ * next block, grow into a free previous block (moving the data down), then
+ * allocate, copy and free. A block from bh_alloc_aligned() keeps its
+ * alignment. On failure returns NULL and ptr stays valid with its contents.
+ * An invalid ptr is reported as in bh_free() and NULL is returned.
+ * O(1) plus the copy. */
+void *bh_realloc(bh_heap *heap, void *ptr, size_t size_bytes);
+
+/* Bytes usable at ptr: at least what was requested, often a little more.
+ * NULL ptr: 0. An invalid ptr is reported as in bh_free() and 0 returned. O(1). */
+size_t bh_usable_size(bh_heap *heap, void *ptr);
+
+/* Adds [mem, mem + size_bytes) to the heap. The region must not overlap any
+ * memory of this heap; it need not be adjacent to other regions. Returns false
+ * when mem is NULL, the region wraps, is too small for one block, overlaps a
+ * region of this heap, or BAREHEAP_MAX_REGIONS regions are already in use.
+ * O(1). */
+bool bh_add_region(bh_heap *heap, void *mem, size_t size_bytes);
+
+/* Checks every invariant: block sizes and flags, footers, no two adjacent
+ * free blocks, every free block in the list of its class, bitmaps agreeing
+ * with the lists, counters agreeing with the blocks. Each problem is reported
+ * to the error handler (BH_ERROR_CORRUPTION, or the specific kind) and counted.
+ * Returns the number of problems, 0 for a sound heap. Never modifies the heap.
+ * NULL heap: returns 1. O(number of blocks). */
+size_t bh_check(bh_heap *heap);
+
+/* Copies the counters to *stats. Returns false (and leaves *stats alone) when
+ * heap or stats is NULL. O(1) (the largest-free figure probes at most
+ * BAREHEAP_PROBE_LIMIT blocks). */
+bool bh_get_stats(bh_heap *heap, bh_stats *stats);
+
+/* Calls fn once per block of every region, in address order, until fn
+ * returns false. Stops early, without calling fn for it, at a block whose
+ * header is inconsistent. Returns the number of blocks visited. fn must not
+ * call into the heap. O(number of blocks). */
+size_t bh_walk(bh_heap *heap, bh_walk_fn fn, void *context);
+
+/* Sets the function told about misuse and corruption (NULL: none, problems
+ * are only counted in bh_stats.error_count). */
+void bh_set_error_handler(bh_heap *heap, bh_error_fn fn, void *context);
+
+/* Size queries, independent of any heap: the ABI does not change with them. */
+size_t bh_alignment(void);             /* alignment of every returned pointer */
+size_t bh_block_overhead(void);        /* bytes of header per allocation */
+size_t bh_min_block_size(void);        /* smallest block, header included */
+size_t bh_control_size(size_t region_bytes); /* control structure for this heap size */
+const char *bh_error_name(bh_error kind);    /* "double free", ...; never NULL */
+
+/* --- Default heap --------------------------------------------------------- */
+/* The same operations on one heap kept by the library. Before heap_init()
+ * succeeds: heap_alloc/calloc/aligned/realloc return NULL, heap_free does
+ * nothing, heap_usable_size returns 0, heap_add_region and heap_get_stats
+ * return false, heap_check returns 1. Calling heap_init() again starts a new
+ * heap; blocks of the old one must not be used with it. */
+bool heap_init(void *base, size_t size_bytes);
+void *heap_alloc(size_t size_bytes);
+void heap_free(void *ptr);
+void *heap_realloc(void *ptr, size_t size_bytes);
+void *heap_calloc(size_t count, size_t size_bytes);
+void *heap_alloc_aligned(size_t align_bytes, size_t size_bytes);
+size_t heap_usable_size(void *ptr);
+bool heap_add_region(void *base, size_t size_bytes);
+size_t heap_check(void);
+bool heap_get_stats(bh_stats *stats);
+/* The handle of the default heap (NULL before heap_init()), for bh_walk()
+ * and bh_set_error_handler(). */
+bh_heap *heap_default(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* BAREHEAP_H */

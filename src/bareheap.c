@@ -1,0 +1,694 @@
+/*
+ * bareheap core: a two-level segregated fit allocator (TLSF), after M. Masmano,
+ * I. Ripoll, A. Crespo and J. Real, "TLSF: a New Dynamic Memory Allocator for
+ * Real-Time Systems" (ECRTS 2004), with three changes that remove TLSF's false
+ * out-of-memory failures:
+ *   - a block is sized to its request, never to its size class;
+ *   - a request that is not exactly a class minimum takes the head of the first
+ *     non-empty class above its own (any block there fits, O(1)), and only if
+ *     there is none probes up to BAREHEAP_PROBE_LIMIT blocks of its own class,
+ *     so the last block that fits is still found;
+ *   - free blocks go to the head of their list, so freeing a block and asking
+ *     for the same size again finds it on the first probe.
+ *
+ * Bounds. Every operation is O(1): two bit scans, a constant number of list
+ * updates, and at most BAREHEAP_PROBE_LIMIT probes on the way to a failure (or
+ * on the last fitting block); pointer validation scans at most
+ * BAREHEAP_MAX_REGIONS region bounds. Memory: one word of header per block,
+ * blocks rounded to BAREHEAP_ALIGN_BYTES, and a control structure of
+ * bh_control_size() bytes. Like every segregated fit, bareheap can fail with
+ * the free memory split into pieces each too small for a request; it cannot
+ * fail while a block of a class above the request's own is free.
+ */
+#include "bareheap_internal.h"
+
+#if (BAREHEAP_DEBUG >= 2)
+#define HEAP_ASSERT(heap, cond, addr)                                 \
+    do {                                                              \
+        if (BH_UNLIKELY(!(cond)))                                     \
+            bh_internal_report((heap), BH_ERROR_CORRUPTION, (addr));  \
+    } while (0)
+#else
+#define HEAP_ASSERT(heap, cond, addr) ((void)0)
+#endif
+
+#if (BAREHEAP_DEBUG >= 3)
+#define HEAP_VERIFY(heap) ((void)bh_check(heap))
+#else
+#define HEAP_VERIFY(heap) ((void)0)
+#endif
+
+/* Largest request: its block size (request + header, rounded to a grain) must
+ * not overflow size_t. Larger requests fail before any arithmetic on them. */
+#define MAX_REQUEST_BYTES (SIZE_MAX - WORD_BYTES - GRAIN_BYTES + 1)
+
+void bh_internal_report(bh_heap *heap, bh_error kind, const void *address) {
+    heap->error_count++;
+    if (heap->error_fn)
+        heap->error_fn(heap->error_context, kind, address);
+}
+
+/* Block size for a request, or 0 if the request is beyond any block. */
+static inline size_t request_block_bytes(size_t size_bytes) {
+    size_t bytes;
+    if (BH_UNLIKELY(size_bytes > MAX_REQUEST_BYTES))
+        return 0;
+    /* No overflow: size_bytes + W + G - 1 <= SIZE_MAX by the test above. */
+    bytes = (size_bytes + WORD_BYTES + GRAIN_BYTES - 1u) & ~(GRAIN_BYTES - 1u);
+    return bytes < MIN_BLOCK_BYTES ? MIN_BLOCK_BYTES : bytes;
+}
+
+/* ---- Free lists ---- */
+
+static inline block **list_head(bh_heap *heap, size_class c) {
+    return &heap->heads[c.fl * SL_COUNT + c.sl];
+}
+
+static void list_insert(bh_heap *heap, block *b) {
+    size_class c = heap_class_of(heap, block_size(b));
+    block **head = list_head(heap, c);
+    b->next_free = *head;
+    b->prev_free = NULL;
+    if (*head)
+        (*head)->prev_free = b;
+    *head = b;
+    heap->sl_bitmap[c.fl] |= (uint32_t)1 << c.sl;
+    heap->fl_bitmap |= (size_t)1 << c.fl;
+    heap->free_bytes += block_size(b);
+    heap->free_blocks++;
+}
+
+static void list_remove(bh_heap *heap, block *b) {
+    size_class c = heap_class_of(heap, block_size(b));
+    block *next = b->next_free;
+    block *prev = b->prev_free;
+    if (next)
+        next->prev_free = prev;
+    if (prev) {
+        prev->next_free = next;
+    } else {
+        block **head = list_head(heap, c);
+        HEAP_ASSERT(heap, *head == b, b);
+        *head = next;
+        if (!next) {
+            heap->sl_bitmap[c.fl] &= ~((uint32_t)1 << c.sl);
+            if (!heap->sl_bitmap[c.fl])
+                heap->fl_bitmap &= ~((size_t)1 << c.fl);
+        }
+    }
+    heap->free_bytes -= block_size(b);
+    heap->free_blocks--;
+}
+
+/* Makes [b, b + size) a free block, footer and neighbour flag included, and
+ * files it. prev_flag is FLAG_PREV_FREE or 0 for the block before b. */
+static void block_make_free(bh_heap *heap, block *b, size_t size, size_t prev_flag) {
+    b->header = size | FLAG_FREE | prev_flag;
+    *block_footer(b) = size;
+    block_next(b)->header |= FLAG_PREV_FREE;
+    list_insert(heap, b);
+}
+
+/* ---- Search ---- */
+
+/* The first block of a class at or above (fl, sl), or NULL. O(1). */
+static block *class_search_from(bh_heap *heap, unsigned fl, unsigned sl) {
+    uint32_t sl_bits;
+    size_t fl_bits;
+    if (fl >= heap->fl_count)
+        return NULL;
+    sl_bits = heap->sl_bitmap[fl] & ((uint32_t)0xFFFFFFFFu << sl);
+    if (!sl_bits) {
+        /* fl + 1 <= fl_count <= bits in size_t - 1: the shift is defined. */
+        fl_bits = heap->fl_bitmap & ((size_t)0 - ((size_t)2 << fl));
+        if (!fl_bits)
+            return NULL;
+        fl = bits_ctz_size(fl_bits);
+        sl_bits = heap->sl_bitmap[fl];
+    }
+    sl = bits_ctz32(sl_bits);
+    return heap->heads[fl * SL_COUNT + sl];
+}
+
+/* A free block of at least size_bytes, still on its list, or NULL.
+ * Blocks of a class above the request's are all large enough: take the first
+ * such class's head. Failing that, the request's own class may hold blocks
+ * large enough among smaller ones: probe its first BAREHEAP_PROBE_LIMIT. */
+static block *block_find(bh_heap *heap, size_t size_bytes) {
+    size_class own = class_of(size_bytes);
+    block *b;
+    unsigned probes;
+    if (BH_LIKELY(own.fl < heap->fl_count)) {
+        unsigned fl = own.fl, sl = own.sl;
+        /* Not a class minimum: the own class may hold blocks too small. */
+        if (fl != 0 && (size_bytes & ((((size_t)1 << (fl - 1u)) << GRAIN_LOG2) - 1u)) != 0) {
+            if (++sl == SL_COUNT) {
+                sl = 0;
+                fl++;
+            }
+        }
+        b = class_search_from(heap, fl, sl);
+        if (b || (fl == own.fl && sl == own.sl))
+            return b;
+    } else {
+        own.fl = heap->fl_count - 1u;
+        own.sl = SL_COUNT - 1u;
+    }
+    b = *list_head(heap, own);
+    for (probes = 0; b && probes < BAREHEAP_PROBE_LIMIT; probes++, b = b->next_free) {
+        if (block_size(b) >= size_bytes)
+            return b;
+    }
+    return NULL;
+}
+
+/* ---- Using blocks ---- */
+
+/* b is used and at least size_bytes; gives its tail beyond size_bytes back to
+ * the heap if the tail can stand as a block, merging it with a free next block:
+ *   [ b ............ | tail ][ next (free) ] => [ b ][ ---- free ---- ]
+ * b's header keeps its flags. */
+static void block_trim(bh_heap *heap, block *b, size_t size_bytes) {
+    size_t size = block_size(b);
+    size_t tail_bytes = size - size_bytes;
+    block *tail, *next;
+    if (tail_bytes < MIN_BLOCK_BYTES)
+        return;
+    next = block_next(b);
+    b->header = size_bytes | (b->header & FLAG_MASK);
+    tail = block_at(b, size_bytes);
+    if (block_is_free(next)) {
+        list_remove(heap, next);
+        tail_bytes += block_size(next);
+    }
+    block_make_free(heap, tail, tail_bytes, 0);
+}
+
+/* Takes free block b (already off its list) for a request of size_bytes:
+ * marks it used and returns any tail that can stand as a block. */
+static void *block_use(bh_heap *heap, block *b, size_t size_bytes, size_t extra_flags) {
+    size_t size = block_size(b);
+    size_t used;
+    if (size - size_bytes >= MIN_BLOCK_BYTES) {
+        /* The block after b stays PREV_FREE: the tail is free now. */
+        block *tail = block_at(b, size_bytes);
+        b->header = size_bytes | (b->header & FLAG_PREV_FREE) | extra_flags;
+        tail->header = (size - size_bytes) | FLAG_FREE;
+        *block_footer(tail) = size - size_bytes;
+        list_insert(heap, tail);
+    } else {
+        b->header = size | (b->header & FLAG_PREV_FREE) | extra_flags;
+        block_next(b)->header &= ~FLAG_PREV_FREE;
+    }
+    heap->live_blocks++;
+    heap->alloc_count++;
+    if (heap->free_bytes < heap->min_free_bytes)
+        heap->min_free_bytes = heap->free_bytes;
+    used = heap->total_bytes - heap->free_bytes;
+    if (used > heap->peak_used_bytes)
+        heap->peak_used_bytes = used;
+    return block_payload(b);
+}
+
+/* Frees used block b, merging it with free neighbours:
+ *   [ prev (free) ][ b ][ next (free) ] => [ ------------ free ------------ ]
+ * b's own header is marked free first, so that a later free of the same
+ * pointer sees FLAG_FREE even once b is inside a larger free block. */
+static void block_release(bh_heap *heap, block *b) {
+    size_t size = block_size(b);
+    size_t prev_flag = b->header & FLAG_PREV_FREE;
+    block *next = block_at(b, size);
+    b->header |= FLAG_FREE;
+    if (block_is_free(next)) {
+        list_remove(heap, next);
+        size += block_size(next);
+    }
+    if (prev_flag) {
+        block *prev = block_at(b, 0u - block_prev_size(b));
+        list_remove(heap, prev);
+        size += block_size(prev);
+        prev_flag = prev->header & FLAG_PREV_FREE;
+        b = prev;
+    }
+    block_make_free(heap, b, size, prev_flag);
+    heap->live_blocks--;
+    heap->free_count++;
+}
+
+/* ---- Pointer validation ---- */
+
+/* The region holding block address a, or NULL. O(BAREHEAP_MAX_REGIONS). */
+static const region *region_find(const bh_heap *heap, uintptr_t a) {
+    unsigned i;
+    for (i = 0; i < heap->region_count; i++) {
+        if (a >= heap->regions[i].lo && a < heap->regions[i].hi)
+            return &heap->regions[i];
+    }
+    return NULL;
+}
+
+/* The used block behind ptr, or NULL after reporting why there is none.
+ * Reads only the block's header, its neighbours' headers and the footer
+ * before it; writes nothing. Size plausibility is tested before the FREE bit
+ * so that garbage words with that bit set are reported as invalid, not as a
+ * double free. */
+static block *block_validate(bh_heap *heap, void *ptr) {
+    uintptr_t a = (uintptr_t)ptr;
+    block *b;
+#if (BAREHEAP_DEBUG >= 1)
+    const region *r;
+    size_t size;
+    block *next;
+    if (BH_UNLIKELY(a & (GRAIN_BYTES - 1u))) {
+        bh_internal_report(heap, BH_ERROR_MISALIGNED, ptr);
+        return NULL;
+    }
+    r = region_find(heap, a - WORD_BYTES);
+    if (BH_UNLIKELY(!r))
+        goto invalid;
+    b = block_from_payload(ptr);
+    size = block_size(b);
+    if (BH_UNLIKELY(size < MIN_BLOCK_BYTES || (size & (GRAIN_BYTES - 1u)) || size > r->hi - (uintptr_t)b))
+        goto invalid;
+    if (BH_UNLIKELY(block_is_free(b))) {
+        bh_internal_report(heap, BH_ERROR_DOUBLE_FREE, ptr);
+        return NULL;
+    }
+    next = block_at(b, size);
+    if (BH_UNLIKELY(block_is_prev_free(next)))
+        goto invalid;
+    if ((uintptr_t)next != r->hi) {
+        size_t next_size = block_size(next);
+        if (BH_UNLIKELY(next_size < MIN_BLOCK_BYTES || next_size > r->hi - (uintptr_t)next))
+            goto invalid;
+    } else if (BH_UNLIKELY(next->header != 0)) {
+        goto invalid;
+    }
+    if (block_is_prev_free(b)) {
+        size_t prev_size = block_prev_size(b);
+        block *prev = block_at(b, 0u - prev_size);
+        if (BH_UNLIKELY((prev_size & (GRAIN_BYTES - 1u)) || prev_size < MIN_BLOCK_BYTES ||
+                        prev_size > (uintptr_t)b - r->lo || prev->header != (prev_size | FLAG_FREE)))
+            goto invalid;
+    }
+    return b;
+invalid:
+    bh_internal_report(heap, BH_ERROR_INVALID_POINTER, ptr);
+    return NULL;
+#else
+    (void)heap;
+    b = block_from_payload((void *)a);
+    return b;
+#endif
+}
+
+/* ---- Regions ---- */
+
+/* Lays out [lo_raw, hi_raw) as one free block and a sentinel. Returns false,
+ * touching nothing, if it cannot hold a minimum block. */
+static bool region_format(bh_heap *heap, uintptr_t lo_raw, uintptr_t hi_raw) {
+    /* Block addresses sit one word below a grain boundary. */
+    uintptr_t lo = ((lo_raw + WORD_BYTES + GRAIN_BYTES - 1u) & ~(uintptr_t)(GRAIN_BYTES - 1u)) - WORD_BYTES;
+    uintptr_t hi;
+    block *b, *sentinel;
+    if (hi_raw < WORD_BYTES || lo_raw > UINTPTR_MAX - WORD_BYTES - GRAIN_BYTES)
+        return false;
+    hi = (hi_raw & ~(uintptr_t)(GRAIN_BYTES - 1u)) - WORD_BYTES;
+    if (hi <= lo || hi - lo < MIN_BLOCK_BYTES || heap->region_count >= BAREHEAP_MAX_REGIONS)
+        return false;
+    b = (block *)(void *)lo;
+    sentinel = (block *)(void *)hi;
+    sentinel->header = 0;
+    heap->regions[heap->region_count].lo = lo;
+    heap->regions[heap->region_count].hi = hi;
+    heap->region_count++;
+    heap->total_bytes += (size_t)(hi - lo);
+    block_make_free(heap, b, (size_t)(hi - lo), 0);
+    return true;
+}
+
+static size_t control_bytes_for(unsigned fl_count) {
+    size_t bytes = sizeof(bh_heap) + (size_t)fl_count * SL_COUNT * sizeof(block *) +
+                   (size_t)fl_count * sizeof(uint32_t);
+    return (bytes + GRAIN_BYTES - 1u) & ~(GRAIN_BYTES - 1u);
+}
+
+/* ---- Instance API ---- */
+
+size_t bh_control_size(size_t region_bytes) {
+    return control_bytes_for(fl_count_for(region_bytes));
+}
+
+bh_heap *bh_init_ex(void *mem, size_t size_bytes, size_t max_region_bytes) {
+    uintptr_t base = (uintptr_t)mem, start, end;
+    unsigned fl_count;
+    size_t control, i;
+    bh_heap *heap;
+    if (!mem || size_bytes == 0 || size_bytes > UINTPTR_MAX - base)
+        return NULL;
+    end = base + size_bytes;
+    start = (base + GRAIN_BYTES - 1u) & ~(uintptr_t)(GRAIN_BYTES - 1u);
+    if (start < base || start >= end)
+        return NULL;
+    fl_count = fl_count_for(max_region_bytes > size_bytes ? max_region_bytes : size_bytes);
+    control = control_bytes_for(fl_count);
+    /* region_format() puts the first block one grain minus a word after the
+     * control structure and the sentinel one word below the last grain
+     * boundary; refuse here, before writing anything, if no block fits. */
+    end &= ~(uintptr_t)(GRAIN_BYTES - 1u);
+    if (end < start || end - start < control + GRAIN_BYTES + MIN_BLOCK_BYTES)
+        return NULL;
+    heap = (bh_heap *)(void *)start;
+    heap->fl_bitmap = 0;
+    heap->fl_count = fl_count;
+    heap->sl_bitmap = (uint32_t *)(void *)&heap->heads[(size_t)fl_count * SL_COUNT];
+    heap->region_count = 0;
+    heap->control_bytes = control;
+    heap->heap_bytes = size_bytes;
+    heap->total_bytes = 0;
+    heap->free_bytes = 0;
+    heap->peak_used_bytes = 0;
+    heap->live_blocks = 0;
+    heap->free_blocks = 0;
+    heap->alloc_count = 0;
+    heap->free_count = 0;
+    heap->failed_count = 0;
+    heap->error_count = 0;
+    heap->error_fn = NULL;
+    heap->error_context = NULL;
+    for (i = 0; i < (size_t)fl_count * SL_COUNT; i++)
+        heap->heads[i] = NULL;
+    for (i = 0; i < fl_count; i++)
+        heap->sl_bitmap[i] = 0;
+    if (!region_format(heap, start + control, end))
+        return NULL;
+    heap->min_free_bytes = heap->free_bytes;
+    HEAP_VERIFY(heap);
+    return heap;
+}
+
+bh_heap *bh_init(void *mem, size_t size_bytes) {
+    return bh_init_ex(mem, size_bytes, 0);
+}
+
+bool bh_add_region(bh_heap *heap, void *mem, size_t size_bytes) {
+    uintptr_t base = (uintptr_t)mem, end;
+    unsigned i;
+    if (!heap || !mem || size_bytes == 0 || size_bytes > UINTPTR_MAX - base)
+        return false;
+    end = base + size_bytes;
+    for (i = 0; i < heap->region_count; i++) {
+        /* Region 0's memory begins with the control structure. */
+        uintptr_t lo = i == 0 ? (uintptr_t)heap : heap->regions[i].lo;
+        uintptr_t hi = heap->regions[i].hi + WORD_BYTES;
+        if (base < hi && end > lo)
+            return false;
+    }
+    if (!region_format(heap, base, end))
+        return false;
+    heap->heap_bytes += size_bytes;
+    HEAP_VERIFY(heap);
+    return true;
+}
+
+void *bh_alloc(bh_heap *heap, size_t size_bytes) {
+    size_t bytes = request_block_bytes(size_bytes);
+    block *b;
+    void *p;
+    if (BH_UNLIKELY(!heap))
+        return NULL;
+    b = bytes ? block_find(heap, bytes) : NULL;
+    if (BH_UNLIKELY(!b)) {
+        heap->failed_count++;
+        return NULL;
+    }
+    list_remove(heap, b);
+    p = block_use(heap, b, bytes, 0);
+    HEAP_VERIFY(heap);
+    return p;
+}
+
+void *bh_calloc(bh_heap *heap, size_t count, size_t size_bytes) {
+    size_t total;
+    void *p;
+    if (BH_UNLIKELY(!heap))
+        return NULL;
+    if (size_bytes != 0 && count > SIZE_MAX / size_bytes) {
+        heap->failed_count++;
+        return NULL;
+    }
+    total = count * size_bytes;
+    p = bh_alloc(heap, total);
+    if (p)
+        memset(p, 0, total);
+    return p;
+}
+
+/* Payload offset from block b such that the payload is aligned to align_bytes
+ * and the skipped front can stand as a free block (or is empty). */
+static size_t aligned_gap_bytes(const block *b, size_t align_bytes) {
+    uintptr_t payload = (uintptr_t)b + WORD_BYTES;
+    size_t gap = (size_t)((0u - payload) & (align_bytes - 1u));
+    /* A nonzero gap is at least G and align_bytes at least 2 G, so with
+     * MIN_BLOCK_BYTES <= 3 G one step of align_bytes makes it large enough. */
+    if (gap != 0 && gap < MIN_BLOCK_BYTES)
+        gap += align_bytes;
+    return gap;
+}
+BAREHEAP_STATIC_ASSERT(MIN_BLOCK_BYTES <= 2 * GRAIN_BYTES + GRAIN_BYTES, "one alignment step makes a front block");
+
+static void *alloc_aligned_locked(bh_heap *heap, size_t align_bytes, size_t size_bytes) {
+    size_t bytes = request_block_bytes(size_bytes);
+    size_t search_bytes, gap;
+    block *b;
+    /* Worst front gap: MIN_BLOCK - G + align - G < MIN_BLOCK + align. */
+    if (!bytes || bytes > SIZE_MAX - align_bytes - MIN_BLOCK_BYTES)
+        goto fail;
+    search_bytes = bytes + align_bytes + MIN_BLOCK_BYTES - GRAIN_BYTES;
+    b = block_find(heap, search_bytes);
+    if (!b) {
+        /* A fresh or well-used heap may still hold a block that fits once
+         * its actual address is taken into account. */
+        b = block_find(heap, bytes);
+        if (!b || block_size(b) < aligned_gap_bytes(b, align_bytes) + bytes)
+            goto fail;
+    }
+    list_remove(heap, b);
+    gap = aligned_gap_bytes(b, align_bytes);
+    if (gap) {
+        /* [ b: gap | aligned block ] => [ free front ][ used ... ] */
+        size_t size = block_size(b);
+        size_t prev_flag = b->header & FLAG_PREV_FREE;
+        block *front = b;
+        b = block_at(b, gap);
+        b->header = (size - gap) | FLAG_PREV_FREE;
+        front->header = gap | FLAG_FREE | prev_flag;
+        *block_footer(front) = gap;
+        list_insert(heap, front);
+    }
+    return block_use(heap, b, bytes, FLAG_ALIGNED);
+fail:
+    heap->failed_count++;
+    return NULL;
+}
+
+void *bh_alloc_aligned(bh_heap *heap, size_t align_bytes, size_t size_bytes) {
+    void *p;
+    if (BH_UNLIKELY(!heap))
+        return NULL;
+    if (align_bytes == 0 || (align_bytes & (align_bytes - 1u))) {
+        heap->failed_count++;
+        return NULL;
+    }
+    if (align_bytes <= GRAIN_BYTES)
+        return bh_alloc(heap, size_bytes);
+    p = alloc_aligned_locked(heap, align_bytes, size_bytes);
+    HEAP_VERIFY(heap);
+    return p;
+}
+
+void bh_free(bh_heap *heap, void *ptr) {
+    block *b;
+    if (!heap || !ptr)
+        return;
+    b = block_validate(heap, ptr);
+    if (BH_UNLIKELY(!b))
+        return;
+    block_release(heap, b);
+    HEAP_VERIFY(heap);
+}
+
+size_t bh_usable_size(bh_heap *heap, void *ptr) {
+    block *b;
+    if (!heap || !ptr)
+        return 0;
+    b = block_validate(heap, ptr);
+    return b ? block_size(b) - WORD_BYTES : 0;
+}
+
+static void *realloc_locked(bh_heap *heap, block *b, size_t size_bytes) {
+    size_t bytes = request_block_bytes(size_bytes);
+    size_t size = block_size(b);
+    size_t align_bytes = GRAIN_BYTES;
+    block *next;
+    void *p;
+    if (BH_UNLIKELY(!bytes)) {
+        heap->failed_count++;
+        return NULL;
+    }
+    if (bytes <= size) {
+        block_trim(heap, b, bytes);
+        return block_payload(b);
+    }
+    next = block_at(b, size);
+    if (block_is_free(next) && size + block_size(next) >= bytes) {
+        /* [ b ][ next (free) ] => [ b ---------- ] then trim */
+        list_remove(heap, next);
+        b->header += block_size(next);
+        block_next(b)->header &= ~FLAG_PREV_FREE;
+        block_trim(heap, b, bytes);
+        return block_payload(b);
+    }
+    if (b->header & FLAG_ALIGNED) {
+        /* The alignment asked for is not stored; the pointer's own alignment
+         * is at least that, so keep it. */
+        uintptr_t a = (uintptr_t)block_payload(b);
+        align_bytes = (size_t)(a & (0u - a));
+    }
+    if (block_is_prev_free(b)) {
+        size_t prev_size = block_prev_size(b);
+        size_t next_size = block_is_free(next) ? block_size(next) : 0;
+        block *prev = block_at(b, 0u - prev_size);
+        if (prev_size + size + next_size >= bytes &&
+            ((uintptr_t)block_payload(prev) & (align_bytes - 1u)) == 0) {
+            /* [ prev (free) ][ b ][ next (free)? ] => [ b's data moved down ---- ] */
+            size_t keep_flags = (prev->header & FLAG_PREV_FREE) | (b->header & FLAG_ALIGNED);
+            list_remove(heap, prev);
+            if (next_size)
+                list_remove(heap, next);
+            memmove(block_payload(prev), block_payload(b), size - WORD_BYTES);
+            prev->header = (prev_size + size + next_size) | keep_flags;
+            block_next(prev)->header &= ~FLAG_PREV_FREE;
+            block_trim(heap, prev, bytes);
+            return block_payload(prev);
+        }
+    }
+    if (align_bytes > GRAIN_BYTES) {
+        p = alloc_aligned_locked(heap, align_bytes, size_bytes);
+    } else {
+        block *nb = block_find(heap, bytes);
+        if (nb) {
+            list_remove(heap, nb);
+            p = block_use(heap, nb, bytes, 0);
+        } else {
+            heap->failed_count++;
+            p = NULL;
+        }
+    }
+    if (!p)
+        return NULL;
+    memcpy(p, block_payload(b), size - WORD_BYTES);
+    block_release(heap, b);
+    return p;
+}
+
+void *bh_realloc(bh_heap *heap, void *ptr, size_t size_bytes) {
+    block *b;
+    void *p;
+    if (!heap)
+        return NULL;
+    if (!ptr)
+        return bh_alloc(heap, size_bytes);
+    b = block_validate(heap, ptr);
+    if (BH_UNLIKELY(!b))
+        return NULL;
+    if (size_bytes == 0) {
+        block_release(heap, b);
+        HEAP_VERIFY(heap);
+        return NULL;
+    }
+    p = realloc_locked(heap, b, size_bytes);
+    HEAP_VERIFY(heap);
+    return p;
+}
+
+bool bh_get_stats(bh_heap *heap, bh_stats *stats) {
+    size_t largest = 0;
+    if (!heap || !stats)
+        return false;
+    if (heap->fl_bitmap) {
+        /* Any block the top class's probe reaches serves a request of its
+         * own usable size (block_find probes the same blocks). */
+        unsigned fl = bits_fls_size(heap->fl_bitmap);
+        unsigned sl = bits_fls32(heap->sl_bitmap[fl]);
+        const block *b = heap->heads[fl * SL_COUNT + sl];
+        unsigned probes;
+        for (probes = 0; b && probes < BAREHEAP_PROBE_LIMIT; probes++, b = b->next_free) {
+            if (block_size(b) > largest)
+                largest = block_size(b);
+        }
+        largest -= WORD_BYTES;
+    }
+    stats->heap_bytes = heap->heap_bytes;
+    stats->control_bytes = heap->control_bytes;
+    stats->total_bytes = heap->total_bytes;
+    stats->used_bytes = heap->total_bytes - heap->free_bytes;
+    stats->free_bytes = heap->free_bytes;
+    stats->peak_used_bytes = heap->peak_used_bytes;
+    stats->min_free_bytes = heap->min_free_bytes;
+    stats->largest_free_bytes = largest;
+    stats->live_blocks = heap->live_blocks;
+    stats->free_blocks = heap->free_blocks;
+    stats->region_count = heap->region_count;
+    stats->alloc_count = heap->alloc_count;
+    stats->free_count = heap->free_count;
+    stats->failed_count = heap->failed_count;
+    stats->error_count = heap->error_count;
+    return true;
+}
+
+void bh_set_error_handler(bh_heap *heap, bh_error_fn fn, void *context) {
+    if (!heap)
+        return;
+    heap->error_fn = fn;
+    heap->error_context = context;
+}
+
+size_t bh_alignment(void) { return GRAIN_BYTES; }
+size_t bh_block_overhead(void) { return WORD_BYTES; }
+size_t bh_min_block_size(void) { return MIN_BLOCK_BYTES; }
+
+const char *bh_error_name(bh_error kind) {
+    switch (kind) {
+    case BH_ERROR_NONE: return "none";
+    case BH_ERROR_INVALID_POINTER: return "invalid pointer";
+    case BH_ERROR_MISALIGNED: return "misaligned pointer";
+    case BH_ERROR_DOUBLE_FREE: return "double free";
+    case BH_ERROR_OVERFLOW: return "overflow";
+    case BH_ERROR_USE_AFTER_FREE: return "use after free";
+    case BH_ERROR_CORRUPTION: return "corruption";
+    }
+    return "unknown";
+}
+
+/* ---- Default heap ---- */
+#if BAREHEAP_DEFAULT_HEAP
+static bh_heap *default_heap;
+
+bool heap_init(void *base, size_t size_bytes) {
+    default_heap = bh_init(base, size_bytes);
+    return default_heap != NULL;
+}
+void *heap_alloc(size_t size_bytes) { return bh_alloc(default_heap, size_bytes); }
+void heap_free(void *ptr) { bh_free(default_heap, ptr); }
+void *heap_realloc(void *ptr, size_t size_bytes) { return bh_realloc(default_heap, ptr, size_bytes); }
+void *heap_calloc(size_t count, size_t size_bytes) { return bh_calloc(default_heap, count, size_bytes); }
+void *heap_alloc_aligned(size_t align_bytes, size_t size_bytes) {
+    return bh_alloc_aligned(default_heap, align_bytes, size_bytes);
+}
+size_t heap_usable_size(void *ptr) { return bh_usable_size(default_heap, ptr); }
+bool heap_add_region(void *base, size_t size_bytes) { return bh_add_region(default_heap, base, size_bytes); }
+size_t heap_check(void) { return bh_check(default_heap); }
+bool heap_get_stats(bh_stats *stats) { return bh_get_stats(default_heap, stats); }
+bh_heap *heap_default(void) { return default_heap; }
+#endif

@@ -1,0 +1,161 @@
+/*
+ * The heap walker behind bh_check() and bh_walk(): O(number of blocks), for
+ * tests, debugging and start-up self-checks, never for a real-time path.
+ *
+ * Both trust nothing they read: every block size is checked against its
+ * region before the walk steps over it, and every free-list link is checked
+ * to point at a block of the heap before it is followed, so a corrupt heap
+ * gives a report, not a fault. Neither writes to a block.
+ */
+#include "bareheap_internal.h"
+
+/* Whether a block at b of the given size lies inside region r and is
+ * correctly sized and placed. */
+static bool block_plausible(const region *r, uintptr_t b, size_t size) {
+    return size >= MIN_BLOCK_BYTES && (size & (GRAIN_BYTES - 1u)) == 0 && size <= r->hi - b;
+}
+
+/* The region holding block address a, placed like a block, or NULL. */
+static const region *region_of_block(const bh_heap *heap, uintptr_t a) {
+    unsigned i;
+    if (((a + WORD_BYTES) & (GRAIN_BYTES - 1u)) != 0)
+        return NULL;
+    for (i = 0; i < heap->region_count; i++) {
+        if (a >= heap->regions[i].lo && a < heap->regions[i].hi)
+            return &heap->regions[i];
+    }
+    return NULL;
+}
+
+typedef struct walk_totals {
+    size_t total_bytes;
+    size_t free_bytes;
+    size_t free_blocks;
+    size_t used_blocks;
+} walk_totals;
+
+static size_t check_problem(bh_heap *heap, const void *address) {
+    bh_internal_report(heap, BH_ERROR_CORRUPTION, address);
+    return 1;
+}
+
+/* Walks the blocks of one region, tallying into *t. Returns problems found. */
+static size_t region_check(bh_heap *heap, const region *r, walk_totals *t) {
+    size_t problems = 0;
+    uintptr_t a = r->lo;
+    bool prev_free = false;
+    while (a < r->hi) {
+        block *b = (block *)(void *)a;
+        size_t size = block_size(b);
+        if (!block_plausible(r, a, size))
+            return problems + check_problem(heap, b); /* cannot step further */
+        if (block_is_prev_free(b) != prev_free)
+            problems += check_problem(heap, b);
+        if (block_is_free(b)) {
+            if (prev_free)
+                problems += check_problem(heap, b); /* two free neighbours */
+            if (*block_footer(b) != size)
+                problems += check_problem(heap, b);
+            if (b->header & FLAG_ALIGNED)
+                problems += check_problem(heap, b);
+            t->free_bytes += size;
+            t->free_blocks++;
+        } else {
+            t->used_blocks++;
+        }
+        t->total_bytes += size;
+        prev_free = block_is_free(b);
+        a += size;
+    }
+    if (a != r->hi) {
+        problems += check_problem(heap, (void *)a);
+    } else {
+        block *sentinel = (block *)(void *)a;
+        if ((sentinel->header & ~FLAG_PREV_FREE) != 0 || block_is_prev_free(sentinel) != prev_free)
+            problems += check_problem(heap, sentinel);
+    }
+    return problems;
+}
+
+/* Walks every free list, bounded by the free blocks the region walk found
+ * (plus one, to notice a cycle or a stray block). Returns problems found. */
+static size_t lists_check(bh_heap *heap, size_t free_blocks) {
+    size_t problems = 0, listed = 0;
+    unsigned fl, sl;
+    for (fl = 0; fl < heap->fl_count; fl++) {
+        bool fl_bit = (heap->fl_bitmap >> fl) & 1u;
+        if (fl_bit != (heap->sl_bitmap[fl] != 0))
+            problems += check_problem(heap, &heap->sl_bitmap[fl]);
+        for (sl = 0; sl < SL_COUNT; sl++) {
+            block *const *head = &heap->heads[fl * SL_COUNT + sl];
+            const block *prev = NULL;
+            const block *b = *head;
+            bool sl_bit = (heap->sl_bitmap[fl] >> sl) & 1u;
+            if (sl_bit != (b != NULL))
+                problems += check_problem(heap, head);
+            while (b) {
+                const region *r = region_of_block(heap, (uintptr_t)b);
+                size_class c;
+                if (!r || !block_plausible(r, (uintptr_t)b, block_size(b)) || !block_is_free(b) ||
+                    b->prev_free != prev || listed > free_blocks) {
+                    problems += check_problem(heap, b);
+                    break; /* the rest of this list cannot be trusted */
+                }
+                c = heap_class_of(heap, block_size(b));
+                if (c.fl != fl || c.sl != sl)
+                    problems += check_problem(heap, b);
+                listed++;
+                prev = b;
+                b = b->next_free;
+            }
+        }
+    }
+    if ((heap->fl_bitmap >> heap->fl_count) != 0) /* bits beyond the table */
+        problems += check_problem(heap, &heap->fl_bitmap);
+    if (listed != free_blocks)
+        problems += check_problem(heap, heap);
+    return problems;
+}
+
+size_t bh_check(bh_heap *heap) {
+    walk_totals t = {0, 0, 0, 0};
+    size_t problems = 0;
+    unsigned i;
+    if (!heap)
+        return 1;
+    for (i = 0; i < heap->region_count; i++)
+        problems += region_check(heap, &heap->regions[i], &t);
+    problems += lists_check(heap, t.free_blocks);
+    if (t.total_bytes != heap->total_bytes || t.free_bytes != heap->free_bytes ||
+        t.free_blocks != heap->free_blocks || t.used_blocks != heap->live_blocks)
+        problems += check_problem(heap, heap);
+    return problems;
+}
+
+size_t bh_walk(bh_heap *heap, bh_walk_fn fn, void *context) {
+    size_t visited = 0;
+    unsigned i;
+    if (!heap || !fn)
+        return 0;
+    for (i = 0; i < heap->region_count; i++) {
+        const region *r = &heap->regions[i];
+        uintptr_t a = r->lo;
+        while (a < r->hi) {
+            block *b = (block *)(void *)a;
+            bh_block_info info;
+            size_t size = block_size(b);
+            if (!block_plausible(r, a, size))
+                return visited;
+            info.ptr = block_payload(b);
+            info.size_bytes = size;
+            info.usable_bytes = size - WORD_BYTES;
+            info.used = !block_is_free(b);
+            info.region = i;
+            visited++;
+            if (!fn(context, &info))
+                return visited;
+            a += size;
+        }
+    }
+    return visited;
+}

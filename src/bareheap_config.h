@@ -1,0 +1,101 @@
+/*
+ * Every build option of bareheap, with its default and its limits.
+ *
+ * To override, define BAREHEAP_CONFIG_HEADER to a header name (for example
+ * -DBAREHEAP_CONFIG_HEADER='"my_heap_config.h"'), or define the options on the
+ * compiler command line. 0/1 switches are tested with #if, so a misspelt name
+ * is an error under -Wundef, not a silent default.
+ */
+#ifndef BAREHEAP_CONFIG_H
+#define BAREHEAP_CONFIG_H
+
+#ifdef BAREHEAP_CONFIG_HEADER
+#include BAREHEAP_CONFIG_HEADER
+#endif
+
+#include <stdint.h>
+
+/* Alignment of every returned pointer and granule of every block size, bytes:
+ * alignof(max_align_t) of the target (16 on x86 with glibc, 8 on 32-bit ARM
+ * and RISC-V), raise it for wider vector types. Power of two, at least 8. */
+#ifndef BAREHEAP_ALIGN_BYTES
+#if defined(__x86_64__) || defined(__i386__) || defined(_M_X64) || defined(_M_IX86) || \
+    (UINTPTR_MAX > 0xFFFFFFFFu)
+#define BAREHEAP_ALIGN_BYTES 16
+#else
+#define BAREHEAP_ALIGN_BYTES 8
+#endif
+#endif
+
+/* log2 of the number of second-level classes per power of two. More classes
+ * waste less to rounding but enlarge the control structure (one pointer per
+ * class). 2..5. The default is chosen from the fragmentation benchmark. */
+#ifndef BAREHEAP_SL_LOG2
+#define BAREHEAP_SL_LOG2 4
+#endif
+
+/* How many blocks of its own size class a request examines before it fails
+ * (TLSF proper examines none, and fails while a fitting block exists).
+ * Bounds the worst case of a failing or nearly failing allocation. 1..64. */
+#ifndef BAREHEAP_PROBE_LIMIT
+#define BAREHEAP_PROBE_LIMIT 8
+#endif
+
+/* Regions one heap can hold: the one given to init plus added ones. Each costs
+ * two words of control structure, and pointer validation scans them. 1..64. */
+#ifndef BAREHEAP_MAX_REGIONS
+#define BAREHEAP_MAX_REGIONS 8
+#endif
+
+/* Checking tier. 0: none. 1: O(1) validation of every pointer given to free,
+ * realloc and usable_size (the default, release builds included). 2: also
+ * internal consistency asserts on every operation. 3: also a full bh_check()
+ * after every operation (O(n): for tests and debugging only). */
+#ifndef BAREHEAP_DEBUG
+#define BAREHEAP_DEBUG 1
+#endif
+
+/* 1: use the compiler's count-leading/trailing-zeros builtins; 0: a portable
+ * table-based fallback, for cores without a CLZ instruction where libgcc's
+ * __clzsi2 is slower than a small table. */
+#ifndef BAREHEAP_USE_BUILTINS
+#if defined(__GNUC__) || defined(__clang__)
+#define BAREHEAP_USE_BUILTINS 1
+#else
+#define BAREHEAP_USE_BUILTINS 0
+#endif
+#endif
+
+/* 1: keep the default heap (heap_* functions); 0: leave it out, saving one
+ * pointer of RAM and its code, for users of the bh_* handles only. */
+#ifndef BAREHEAP_DEFAULT_HEAP
+#define BAREHEAP_DEFAULT_HEAP 1
+#endif
+
+/* ---- Validation ---- */
+#if (BAREHEAP_ALIGN_BYTES < 8) || (BAREHEAP_ALIGN_BYTES & (BAREHEAP_ALIGN_BYTES - 1))
+#error "BAREHEAP_ALIGN_BYTES must be a power of two, at least 8"
+#endif
+#if (BAREHEAP_ALIGN_BYTES > 4096)
+#error "BAREHEAP_ALIGN_BYTES above 4096 is not supported; use bh_alloc_aligned()"
+#endif
+#if (BAREHEAP_SL_LOG2 < 2) || (BAREHEAP_SL_LOG2 > 5)
+#error "BAREHEAP_SL_LOG2 must be 2..5"
+#endif
+#if (BAREHEAP_PROBE_LIMIT < 1) || (BAREHEAP_PROBE_LIMIT > 64)
+#error "BAREHEAP_PROBE_LIMIT must be 1..64"
+#endif
+#if (BAREHEAP_MAX_REGIONS < 1) || (BAREHEAP_MAX_REGIONS > 64)
+#error "BAREHEAP_MAX_REGIONS must be 1..64"
+#endif
+#if (BAREHEAP_DEBUG < 0) || (BAREHEAP_DEBUG > 3)
+#error "BAREHEAP_DEBUG must be 0..3"
+#endif
+#if (BAREHEAP_USE_BUILTINS != 0) && (BAREHEAP_USE_BUILTINS != 1)
+#error "BAREHEAP_USE_BUILTINS must be 0 or 1"
+#endif
+#if (BAREHEAP_DEFAULT_HEAP != 0) && (BAREHEAP_DEFAULT_HEAP != 1)
+#error "BAREHEAP_DEFAULT_HEAP must be 0 or 1"
+#endif
+
+#endif /* BAREHEAP_CONFIG_H */

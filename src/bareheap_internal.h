@@ -1,0 +1,252 @@
+/*
+ * bareheap internals: block layout, size-class mapping, bit scans, the
+ * control structure. Shared by bareheap.c (the operations) and
+ * bareheap_check.c (the walker); tests include it to reach the layout.
+ *
+ * Block layout (W = one word = sizeof(size_t), G = BAREHEAP_ALIGN_BYTES):
+ *
+ *   used:  [ header | payload ...................................... ]
+ *   free:  [ header | next_free | prev_free | ...unused... | footer ]
+ *            ^ block address B: B + W is G-aligned, so sizes are multiples of G
+ *
+ * header = block size in bytes (header included) | FLAG_FREE | FLAG_PREV_FREE |
+ * FLAG_ALIGNED. The footer, the last word of a free block, repeats its size so
+ * that the next block can find this one's start in O(1) when it merges
+ * backward; it is only valid while FLAG_PREV_FREE is set in the next block.
+ * Each region ends with a sentinel: a header of size 0, never free, whose
+ * FLAG_PREV_FREE tells whether the last block is free.
+ */
+#ifndef BAREHEAP_INTERNAL_H
+#define BAREHEAP_INTERNAL_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bareheap.h"
+#include "bareheap_config.h"
+
+/* The platform supplies these (libc, or port/libc/bh_string.c). Declared here
+ * because freestanding toolchains need not have <string.h>. */
+void *memcpy(void *dest, const void *src, size_t n);
+void *memmove(void *dest, const void *src, size_t n);
+void *memset(void *dest, int c, size_t n);
+
+#if defined(__STDC_VERSION__) && (__STDC_VERSION__ >= 201112L)
+#define BAREHEAP_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)
+#else
+#define BAREHEAP_STATIC_ASSERT_JOIN2(a, b) a##b
+#define BAREHEAP_STATIC_ASSERT_JOIN(a, b) BAREHEAP_STATIC_ASSERT_JOIN2(a, b)
+#define BAREHEAP_STATIC_ASSERT(cond, msg) \
+    typedef char BAREHEAP_STATIC_ASSERT_JOIN(bareheap_static_assert_, __LINE__)[(cond) ? 1 : -1]
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define BH_LIKELY(x) __builtin_expect(!!(x), 1)
+#define BH_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define BH_LIKELY(x) (x)
+#define BH_UNLIKELY(x) (x)
+#endif
+
+#define WORD_BYTES ((size_t)sizeof(size_t))
+#define GRAIN_BYTES ((size_t)BAREHEAP_ALIGN_BYTES)
+#define SL_COUNT ((unsigned)1 << BAREHEAP_SL_LOG2)
+
+#define FLAG_FREE ((size_t)1)
+#define FLAG_PREV_FREE ((size_t)2)
+/* Set on blocks from bh_alloc_aligned(): realloc must keep their alignment. */
+#define FLAG_ALIGNED ((size_t)4)
+#define FLAG_MASK ((size_t)7)
+
+/* A free block needs a header, two links and a footer. */
+#define MIN_BLOCK_BYTES ((4 * WORD_BYTES + GRAIN_BYTES - 1) & ~(GRAIN_BYTES - 1))
+
+BAREHEAP_STATIC_ASSERT(sizeof(size_t) == sizeof(void *), "size_t must be as wide as a pointer");
+BAREHEAP_STATIC_ASSERT(sizeof(uintptr_t) == sizeof(void *), "uintptr_t must be as wide as a pointer");
+BAREHEAP_STATIC_ASSERT(GRAIN_BYTES > FLAG_MASK, "sizes must leave the flag bits clear");
+BAREHEAP_STATIC_ASSERT(GRAIN_BYTES % WORD_BYTES == 0, "the grain must be a whole number of words");
+BAREHEAP_STATIC_ASSERT(MIN_BLOCK_BYTES % GRAIN_BYTES == 0, "blocks are whole grains");
+BAREHEAP_STATIC_ASSERT(MIN_BLOCK_BYTES >= 4 * WORD_BYTES, "a free block holds header, links, footer");
+BAREHEAP_STATIC_ASSERT(SL_COUNT <= 32, "second-level bitmaps are 32 bits");
+
+typedef struct block block;
+/* Fields past header exist only while the block is free. */
+struct block {
+    size_t header;
+    block *next_free;
+    block *prev_free;
+};
+
+/* One region: [lo, hi] from its first block to its sentinel, both block
+ * addresses. Invariant: the blocks from lo tile [lo, hi) exactly. */
+typedef struct region {
+    uintptr_t lo;
+    uintptr_t hi;
+} region;
+
+/*
+ * The control structure, at the start of the memory given to bh_init().
+ * Invariants between calls:
+ *   bit fl of fl_bitmap == (sl_bitmap[fl] != 0)
+ *   bit sl of sl_bitmap[fl] == (heads[fl * SL_COUNT + sl] != NULL)
+ *   every block on list c is free and maps to class c (blocks above the top
+ *   class map to it)
+ *   free_bytes == sum of free block sizes, free_blocks == their count
+ *   used_bytes(total_bytes - free_bytes) == sum of used block sizes
+ */
+struct bh_heap {
+    size_t fl_bitmap;
+    uint32_t *sl_bitmap;    /* fl_count words, after heads[] */
+    unsigned fl_count;      /* first-level classes: sized from the largest region expected */
+    unsigned region_count;
+    size_t control_bytes;
+    size_t heap_bytes;
+    size_t total_bytes;
+    size_t free_bytes;
+    size_t peak_used_bytes;
+    size_t min_free_bytes;
+    size_t live_blocks;
+    size_t free_blocks;
+    uint32_t alloc_count;
+    uint32_t free_count;
+    uint32_t failed_count;
+    uint32_t error_count;
+    bh_error_fn error_fn;
+    void *error_context;
+    region regions[BAREHEAP_MAX_REGIONS];
+    block *heads[];         /* fl_count * SL_COUNT free-list heads */
+};
+
+/* ---- Block access ---- */
+static inline size_t block_size(const block *b) { return b->header & ~FLAG_MASK; }
+static inline bool block_is_free(const block *b) { return (b->header & FLAG_FREE) != 0; }
+static inline bool block_is_prev_free(const block *b) { return (b->header & FLAG_PREV_FREE) != 0; }
+static inline void *block_payload(block *b) { return (char *)b + WORD_BYTES; }
+static inline block *block_from_payload(void *p) { return (block *)(void *)((char *)p - WORD_BYTES); }
+static inline block *block_at(block *b, size_t offset) { return (block *)(void *)((char *)b + offset); }
+static inline block *block_next(block *b) { return block_at(b, block_size(b)); }
+static inline size_t *block_footer(block *b) {
+    return (size_t *)(void *)((char *)b + block_size(b) - WORD_BYTES);
+}
+/* Valid only when block_is_prev_free(b). */
+static inline size_t block_prev_size(const block *b) { return ((const size_t *)(const void *)b)[-1]; }
+
+/* ---- Bit scans ---- */
+#if BAREHEAP_USE_BUILTINS
+static inline unsigned bits_ctz32(uint32_t x) { return (unsigned)__builtin_ctz(x); }
+static inline unsigned bits_fls32(uint32_t x) { return 31u - (unsigned)__builtin_clz(x); }
+#if SIZE_MAX > 0xFFFFFFFFu
+static inline unsigned bits_ctz_size(size_t x) { return (unsigned)__builtin_ctzll((unsigned long long)x); }
+static inline unsigned bits_fls_size(size_t x) { return 63u - (unsigned)__builtin_clzll((unsigned long long)x); }
+#else
+static inline unsigned bits_ctz_size(size_t x) { return bits_ctz32((uint32_t)x); }
+static inline unsigned bits_fls_size(size_t x) { return bits_fls32((uint32_t)x); }
+#endif
+#else
+/* Portable versions: branch-light, no loops, no libgcc helpers. */
+static inline unsigned bits_ctz32(uint32_t x) {
+    static const unsigned char debruijn[32] = {0,  1,  28, 2,  29, 14, 24, 3,  30, 22, 20,
+                                               15, 25, 17, 4,  8,  31, 27, 13, 23, 21, 19,
+                                               16, 7,  26, 12, 18, 6,  11, 5,  10, 9};
+    return debruijn[(uint32_t)((x & (0u - x)) * 0x077CB531u) >> 27];
+}
+static inline unsigned bits_fls32(uint32_t x) {
+    static const unsigned char fls8[16] = {0, 0, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3};
+    unsigned n = 0;
+    if (x >= 0x10000u) { n += 16; x >>= 16; }
+    if (x >= 0x100u) { n += 8; x >>= 8; }
+    if (x >= 0x10u) { n += 4; x >>= 4; }
+    return n + fls8[x];
+}
+#if SIZE_MAX > 0xFFFFFFFFu
+static inline unsigned bits_ctz_size(size_t x) {
+    uint32_t lo = (uint32_t)x;
+    return lo ? bits_ctz32(lo) : 32u + bits_ctz32((uint32_t)(x >> 32));
+}
+static inline unsigned bits_fls_size(size_t x) {
+    uint32_t hi = (uint32_t)(x >> 32);
+    return hi ? 32u + bits_fls32(hi) : bits_fls32((uint32_t)x);
+}
+#else
+static inline unsigned bits_ctz_size(size_t x) { return bits_ctz32((uint32_t)x); }
+static inline unsigned bits_fls_size(size_t x) { return bits_fls32((uint32_t)x); }
+#endif
+#endif
+
+/* ---- Size classes ----
+ * Sizes are counted in grains (u = size / G). Below SL_COUNT grains every
+ * size has its own class (fl 0). Above, fl = floor(log2 u) - SL_LOG2 + 1 and
+ * the power of two is cut into SL_COUNT equal classes. A class holds sizes
+ * [class_min, class_min + width), width = 2^(fl-1) grains for fl >= 1. */
+#if BAREHEAP_ALIGN_BYTES == 8
+#define GRAIN_LOG2 3u
+#elif BAREHEAP_ALIGN_BYTES == 16
+#define GRAIN_LOG2 4u
+#elif BAREHEAP_ALIGN_BYTES == 32
+#define GRAIN_LOG2 5u
+#elif BAREHEAP_ALIGN_BYTES == 64
+#define GRAIN_LOG2 6u
+#elif BAREHEAP_ALIGN_BYTES == 128
+#define GRAIN_LOG2 7u
+#elif BAREHEAP_ALIGN_BYTES == 256
+#define GRAIN_LOG2 8u
+#elif BAREHEAP_ALIGN_BYTES == 512
+#define GRAIN_LOG2 9u
+#elif BAREHEAP_ALIGN_BYTES == 1024
+#define GRAIN_LOG2 10u
+#elif BAREHEAP_ALIGN_BYTES == 2048
+#define GRAIN_LOG2 11u
+#elif BAREHEAP_ALIGN_BYTES == 4096
+#define GRAIN_LOG2 12u
+#endif
+BAREHEAP_STATIC_ASSERT(((size_t)1 << GRAIN_LOG2) == GRAIN_BYTES, "GRAIN_LOG2 matches the grain");
+
+typedef struct size_class {
+    unsigned fl;
+    unsigned sl;
+} size_class;
+
+/* The class holding blocks of size_bytes (a multiple of G), unclamped. */
+static inline size_class class_of(size_t size_bytes) {
+    size_class c;
+    size_t u = size_bytes >> GRAIN_LOG2;
+    if (u < SL_COUNT) {
+        c.fl = 0;
+        c.sl = (unsigned)u;
+    } else {
+        unsigned shift = bits_fls_size(u) - BAREHEAP_SL_LOG2;
+        c.fl = shift + 1u;
+        c.sl = (unsigned)(u >> shift) - SL_COUNT;
+    }
+    return c;
+}
+
+/* The smallest block size in class (fl, sl). */
+static inline size_t class_min_bytes(unsigned fl, unsigned sl) {
+    if (fl == 0)
+        return (size_t)sl << GRAIN_LOG2;
+    return ((size_t)(SL_COUNT + sl) << (fl - 1u)) << GRAIN_LOG2;
+}
+
+/* The class a free block of size_bytes is filed under in this heap. */
+static inline size_class heap_class_of(const bh_heap *heap, size_t size_bytes) {
+    size_class c = class_of(size_bytes);
+    if (BH_UNLIKELY(c.fl >= heap->fl_count)) {
+        c.fl = heap->fl_count - 1u;
+        c.sl = SL_COUNT - 1u;
+    }
+    return c;
+}
+
+/* First-level classes needed for blocks up to max_block_bytes. */
+static inline unsigned fl_count_for(size_t max_block_bytes) {
+    size_class c = class_of(max_block_bytes < MIN_BLOCK_BYTES ? MIN_BLOCK_BYTES : max_block_bytes);
+    return c.fl + 1u;
+}
+
+/* Reports a problem: counts it and tells the handler. Never touches blocks. */
+void bh_internal_report(bh_heap *heap, bh_error kind, const void *address);
+
+#endif /* BAREHEAP_INTERNAL_H */
