@@ -1,0 +1,285 @@
+/*
+ * Golden block layouts: after each scripted sequence the heap must hold
+ * exactly the listed blocks (size, used or free, PREV_FREE flag) in address
+ * order, followed by the sentinel. Sizes are written as BLK(request) so the
+ * tables hold on 32- and 64-bit targets alike.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "bareheap_internal.h"
+
+#define HEAP_BYTES 4096u
+
+static union {
+    long double ld;
+    void *p;
+    unsigned char b[HEAP_BYTES + 64];
+} memory;
+
+static bh_heap *heap;
+
+/* Block size for a request: header plus payload, rounded to the grain. */
+static size_t BLK(size_t request) {
+    size_t bytes = (request + WORD_BYTES + GRAIN_BYTES - 1u) & ~(GRAIN_BYTES - 1u);
+    return bytes < MIN_BLOCK_BYTES ? MIN_BLOCK_BYTES : bytes;
+}
+
+typedef struct golden {
+    size_t size; /* 0: "the rest of the region" */
+    bool used;
+} golden;
+
+#define FREE_REST {0, false}
+#define USED_REST {0, true}
+
+static size_t region_bytes(void) { return (size_t)(heap->regions[0].hi - heap->regions[0].lo); }
+
+static void expect_layout(const golden *g, size_t count) {
+    const region *r = &heap->regions[0];
+    uintptr_t a = r->lo;
+    size_t i, accounted = 0;
+    bool prev_free = false;
+    for (i = 0; i < count; i++) {
+        block *b = (block *)(void *)a;
+        size_t want = g[i].size ? g[i].size : region_bytes() - accounted;
+        assert_true(a < r->hi);
+        assert_int_equal(block_size(b), want);
+        assert_int_equal(block_is_free(b), !g[i].used);
+        assert_int_equal(block_is_prev_free(b), prev_free);
+        if (!g[i].used)
+            assert_int_equal(*block_footer(b), want);
+        prev_free = !g[i].used;
+        accounted += want;
+        a += want;
+    }
+    /* The sentinel ends the region right after the last block. */
+    assert_true(a == r->hi);
+    assert_int_equal(block_size((block *)(void *)a), 0);
+    assert_int_equal(block_is_prev_free((block *)(void *)a), prev_free);
+    assert_int_equal(bh_check(heap), 0);
+}
+
+static int setup(void **state) {
+    (void)state;
+    heap = bh_init(memory.b, HEAP_BYTES);
+    return heap ? 0 : -1;
+}
+
+static void test_fresh_heap_is_one_free_block(void **state) {
+    static const golden g[] = {FREE_REST};
+    (void)state;
+    expect_layout(g, 1);
+    assert_int_equal(heap->free_blocks, 1);
+}
+
+static void test_split_then_merge_right_left_both(void **state) {
+    void *a, *b, *c;
+    (void)state;
+    a = bh_alloc(heap, 100);
+    b = bh_alloc(heap, 200);
+    c = bh_alloc(heap, 300);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_non_null(c);
+    {
+        const golden g[] = {{BLK(100), true}, {BLK(200), true}, {BLK(300), true}, FREE_REST};
+        expect_layout(g, 4);
+    }
+    bh_free(heap, b); /* no free neighbour: stays alone */
+    {
+        const golden g[] = {{BLK(100), true}, {BLK(200), false}, {BLK(300), true}, FREE_REST};
+        expect_layout(g, 4);
+    }
+    bh_free(heap, a); /* merges with the free block after it */
+    {
+        const golden g[] = {{BLK(100) + BLK(200), false}, {BLK(300), true}, FREE_REST};
+        expect_layout(g, 3);
+    }
+    bh_free(heap, c); /* free on both sides: one block again */
+    {
+        const golden g[] = {FREE_REST};
+        expect_layout(g, 1);
+    }
+}
+
+static void test_merge_left(void **state) {
+    void *a, *b, *c;
+    (void)state;
+    a = bh_alloc(heap, 40);
+    b = bh_alloc(heap, 40);
+    c = bh_alloc(heap, 40);
+    bh_free(heap, a);
+    bh_free(heap, b); /* merges with the free block before it */
+    {
+        const golden g[] = {{2 * BLK(40), false}, {BLK(40), true}, FREE_REST};
+        expect_layout(g, 3);
+    }
+    bh_free(heap, c);
+}
+
+static void test_whole_region_up_to_the_sentinel(void **state) {
+    bh_stats s;
+    void *p;
+    (void)state;
+    assert_true(bh_get_stats(heap, &s));
+    p = bh_alloc(heap, s.largest_free_bytes);
+    assert_non_null(p);
+    {
+        static const golden g[] = {USED_REST};
+        expect_layout(g, 1); /* the sentinel's PREV_FREE is clear */
+    }
+    assert_null(bh_alloc(heap, 0));
+    bh_free(heap, p);
+    {
+        static const golden g[] = {FREE_REST};
+        expect_layout(g, 1);
+    }
+}
+
+static void test_remainder_too_small_stays_in_the_block(void **state) {
+    bh_stats s;
+    void *p;
+    (void)state;
+    assert_true(bh_get_stats(heap, &s));
+    /* Leaves less than a minimum block: the whole region is handed out. */
+    p = bh_alloc(heap, s.largest_free_bytes - MIN_BLOCK_BYTES + 1u);
+    assert_non_null(p);
+    {
+        static const golden g[] = {USED_REST};
+        expect_layout(g, 1);
+    }
+    bh_free(heap, p);
+}
+
+static void test_realloc_shrink_and_grow_in_place(void **state) {
+    void *a, *b, *q;
+    (void)state;
+    a = bh_alloc(heap, 500);
+    b = bh_alloc(heap, 64);
+    q = bh_realloc(heap, a, 100); /* the tail becomes a free block */
+    assert_ptr_equal(q, a);
+    {
+        const golden g[] = {{BLK(100), true}, {BLK(500) - BLK(100), false}, {BLK(64), true}, FREE_REST};
+        expect_layout(g, 4);
+    }
+    q = bh_realloc(heap, a, 300); /* grows into the free block after it */
+    assert_ptr_equal(q, a);
+    {
+        const golden g[] = {{BLK(300), true}, {BLK(500) - BLK(300), false}, {BLK(64), true}, FREE_REST};
+        expect_layout(g, 4);
+    }
+    q = bh_realloc(heap, b, 100); /* the last used block grows into the rest */
+    assert_ptr_equal(q, b);
+    {
+        const golden g[] = {{BLK(300), true}, {BLK(500) - BLK(300), false}, {BLK(100), true}, FREE_REST};
+        expect_layout(g, 4);
+    }
+    bh_free(heap, a);
+    bh_free(heap, b);
+    {
+        static const golden g[] = {FREE_REST};
+        expect_layout(g, 1);
+    }
+}
+
+static void test_realloc_moves_into_the_previous_block(void **state) {
+    unsigned char *a, *b, *c, *q;
+    size_t i;
+    (void)state;
+    a = bh_alloc(heap, 200);
+    b = bh_alloc(heap, 100);
+    c = bh_alloc(heap, 64);
+    for (i = 0; i < 100; i++)
+        b[i] = (unsigned char)(i + 1);
+    bh_free(heap, a);
+    q = bh_realloc(heap, b, 250); /* next is used, prev is free: move down */
+    assert_ptr_equal(q, a);
+    for (i = 0; i < 100; i++)
+        assert_int_equal(q[i], (unsigned char)(i + 1));
+    {
+        const golden g[] = {{BLK(250), true}, {BLK(200) + BLK(100) - BLK(250), false}, {BLK(64), true}, FREE_REST};
+        expect_layout(g, 4);
+    }
+    bh_free(heap, q);
+    bh_free(heap, c);
+}
+
+static void test_aligned_gives_the_front_back(void **state) {
+    unsigned char *p, *first;
+    size_t front;
+    (void)state;
+    first = bh_alloc(heap, 8);
+    p = bh_alloc_aligned(heap, 512, 100);
+    assert_non_null(p);
+    assert_true(((uintptr_t)p & 511u) == 0);
+    front = (size_t)(p - WORD_BYTES - (first - WORD_BYTES)) - BLK(8);
+    assert_true(front == 0 || front >= MIN_BLOCK_BYTES);
+    if (front) {
+        const golden g[] = {{BLK(8), true}, {front, false}, {BLK(100), true}, FREE_REST};
+        expect_layout(g, 4);
+    } else {
+        const golden g[] = {{BLK(8), true}, {BLK(100), true}, FREE_REST};
+        expect_layout(g, 3);
+    }
+    assert_true(block_from_payload(p)->header & FLAG_ALIGNED);
+    bh_free(heap, p);
+    bh_free(heap, first);
+    {
+        static const golden g[] = {FREE_REST};
+        expect_layout(g, 1);
+    }
+}
+
+static void test_size_classes_are_ordered_and_exact_at_minimums(void **state) {
+    size_t size;
+    size_class prev = class_of(MIN_BLOCK_BYTES);
+    (void)state;
+    for (size = MIN_BLOCK_BYTES + GRAIN_BYTES; size < ((size_t)1 << 24); size += GRAIN_BYTES) {
+        size_class c = class_of(size);
+        assert_true(c.sl < SL_COUNT);
+        assert_true(c.fl > prev.fl || (c.fl == prev.fl && c.sl >= prev.sl));
+        assert_true(class_min_bytes(c.fl, c.sl) <= size);
+        if (c.fl != prev.fl || c.sl != prev.sl)
+            assert_int_equal(class_min_bytes(c.fl, c.sl), size);
+        prev = c;
+    }
+}
+
+static void test_bit_scans(void **state) {
+    unsigned i;
+    (void)state;
+    for (i = 0; i < 32; i++) {
+        uint32_t x = (uint32_t)1 << i;
+        assert_int_equal(bits_ctz32(x), i);
+        assert_int_equal(bits_fls32(x), i);
+        assert_int_equal(bits_ctz32(x | 0x80000000u), i);
+        assert_int_equal(bits_fls32(x | 1u), i);
+    }
+    for (i = 0; i < sizeof(size_t) * CHAR_BIT; i++) {
+        size_t x = (size_t)1 << i;
+        assert_int_equal(bits_ctz_size(x), i);
+        assert_int_equal(bits_fls_size(x | 1u), i);
+    }
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_fresh_heap_is_one_free_block, setup),
+        cmocka_unit_test_setup(test_split_then_merge_right_left_both, setup),
+        cmocka_unit_test_setup(test_merge_left, setup),
+        cmocka_unit_test_setup(test_whole_region_up_to_the_sentinel, setup),
+        cmocka_unit_test_setup(test_remainder_too_small_stays_in_the_block, setup),
+        cmocka_unit_test_setup(test_realloc_shrink_and_grow_in_place, setup),
+        cmocka_unit_test_setup(test_realloc_moves_into_the_previous_block, setup),
+        cmocka_unit_test_setup(test_aligned_gives_the_front_back, setup),
+        cmocka_unit_test(test_size_classes_are_ordered_and_exact_at_minimums),
+        cmocka_unit_test(test_bit_scans),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
