@@ -224,7 +224,7 @@ static void block_release(bh_heap *heap, block *b) {
         size += block_size(next);
     }
     if (prev_flag) {
-        block *prev = block_at(b, 0u - block_prev_size(b));
+        block *prev = block_before(b, block_prev_size(b));
         list_remove(heap, prev);
         size += block_size(prev);
         prev_flag = prev->header & FLAG_PREV_FREE;
@@ -285,10 +285,14 @@ static block *block_validate(bh_heap *heap, void *ptr) {
         goto invalid;
     }
     if (block_is_prev_free(b)) {
-        size_t prev_size = block_prev_size(b);
-        block *prev = block_at(b, 0u - prev_size);
+        size_t prev_size;
+        /* The footer is read only if a block can stand before b. */
+        if (BH_UNLIKELY((uintptr_t)b - r->lo < MIN_BLOCK_BYTES))
+            goto invalid;
+        prev_size = block_prev_size(b);
         if (BH_UNLIKELY((prev_size & (GRAIN_BYTES - 1u)) || prev_size < MIN_BLOCK_BYTES ||
-                        prev_size > (uintptr_t)b - r->lo || prev->header != (prev_size | FLAG_FREE)))
+                        prev_size > (uintptr_t)b - r->lo ||
+                        block_before(b, prev_size)->header != (prev_size | FLAG_FREE)))
             goto invalid;
     }
     return b;
@@ -558,7 +562,7 @@ static void *realloc_locked(bh_heap *heap, block *b, size_t size_bytes) {
     if (block_is_prev_free(b)) {
         size_t prev_size = block_prev_size(b);
         size_t next_size = block_is_free(next) ? block_size(next) : 0;
-        block *prev = block_at(b, 0u - prev_size);
+        block *prev = block_before(b, prev_size);
         if (prev_size + size + next_size >= bytes &&
             ((uintptr_t)block_payload(prev) & (align_bytes - 1u)) == 0) {
             /* [ prev (free) ][ b ][ next (free)? ] => [ b's data moved down ---- ] */

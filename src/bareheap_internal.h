@@ -126,6 +126,7 @@ static inline bool block_is_prev_free(const block *b) { return (b->header & FLAG
 static inline void *block_payload(block *b) { return (char *)b + WORD_BYTES; }
 static inline block *block_from_payload(void *p) { return (block *)(void *)((char *)p - WORD_BYTES); }
 static inline block *block_at(block *b, size_t offset) { return (block *)(void *)((char *)b + offset); }
+static inline block *block_before(block *b, size_t offset) { return (block *)(void *)((char *)b - offset); }
 static inline block *block_next(block *b) { return block_at(b, block_size(b)); }
 static inline size_t *block_footer(block *b) {
     return (size_t *)(void *)((char *)b + block_size(b) - WORD_BYTES);
