@@ -130,7 +130,8 @@ void *bh_calloc(bh_heap *heap, size_t count, size_t size_bytes);
 
 /* Allocates size_bytes aligned to align_bytes, which must be a power of two.
  * Alignments up to bh_alignment() cost nothing extra; larger ones search for a
- * block with align_bytes of slack, and give the unused front back to the heap.
+ * block with align_bytes of slack, give the unused front back to the heap, and
+ * keep one more word at the end of the block to remember the alignment.
  * Returns NULL when align_bytes is 0 or not a power of two, or as bh_alloc().
  * The block can be realloc'ed and keeps its alignment; free it with bh_free().
  * O(1), as bh_alloc(). */
@@ -150,7 +151,8 @@ void bh_free(bh_heap *heap, void *ptr);
  * next block, grow into a free previous block (moving the data down), then
  * allocate, copy and free. A block from bh_alloc_aligned() keeps its
  * alignment. On failure returns NULL and ptr stays valid with its contents.
- * An invalid ptr is reported as in bh_free() and NULL is returned.
+ * An invalid ptr is reported as in bh_free() and NULL is returned. While a
+ * block is moved both copies exist, so peak_used_bytes counts both.
  * O(1) plus the copy. */
 void *bh_realloc(bh_heap *heap, void *ptr, size_t size_bytes);
 
@@ -158,11 +160,12 @@ void *bh_realloc(bh_heap *heap, void *ptr, size_t size_bytes);
  * NULL ptr: 0. An invalid ptr is reported as in bh_free() and 0 returned. O(1). */
 size_t bh_usable_size(bh_heap *heap, void *ptr);
 
-/* Adds [mem, mem + size_bytes) to the heap. The region must not overlap any
- * memory of this heap; it need not be adjacent to other regions. Returns false
- * when mem is NULL, the region wraps, is too small for one block, overlaps a
- * region of this heap, or BAREHEAP_MAX_REGIONS regions are already in use.
- * O(1). */
+/* Adds [mem, mem + size_bytes) to the heap; it need not be adjacent to other
+ * regions. Returns false, changing nothing, when mem is NULL, the region wraps,
+ * is too small for one block, overlaps memory this heap uses (its control
+ * structure, blocks and sentinels; the few bytes of alignment slack at the ends
+ * of a region are not used and may be given again), or BAREHEAP_MAX_REGIONS
+ * regions are already in use. O(BAREHEAP_MAX_REGIONS). */
 bool bh_add_region(bh_heap *heap, void *mem, size_t size_bytes);
 
 /* Checks every invariant: block sizes and flags, footers, no two adjacent

@@ -184,11 +184,19 @@ static void block_trim(bh_heap *heap, block *b, size_t size_bytes) {
     block_make_free(heap, tail, tail_bytes, 0);
 }
 
+/* After a call that used more memory: keeps the peak and minimum figures. */
+static inline void stats_note_growth(bh_heap *heap) {
+    size_t used = heap->total_bytes - heap->free_bytes;
+    if (heap->free_bytes < heap->min_free_bytes)
+        heap->min_free_bytes = heap->free_bytes;
+    if (used > heap->peak_used_bytes)
+        heap->peak_used_bytes = used;
+}
+
 /* Takes free block b (already off its list) for a request of size_bytes:
  * marks it used and returns any tail that can stand as a block. */
 static void *block_use(bh_heap *heap, block *b, size_t size_bytes, size_t extra_flags) {
     size_t size = block_size(b);
-    size_t used;
     if (size - size_bytes >= MIN_BLOCK_BYTES) {
         /* The block after b stays PREV_FREE: the tail is free now. */
         block *tail = block_at(b, size_bytes);
@@ -202,11 +210,7 @@ static void *block_use(bh_heap *heap, block *b, size_t size_bytes, size_t extra_
     }
     heap->live_blocks++;
     heap->alloc_count++;
-    if (heap->free_bytes < heap->min_free_bytes)
-        heap->min_free_bytes = heap->free_bytes;
-    used = heap->total_bytes - heap->free_bytes;
-    if (used > heap->peak_used_bytes)
-        heap->peak_used_bytes = used;
+    stats_note_growth(heap);
     return block_payload(b);
 }
 
@@ -237,6 +241,7 @@ static void block_release(bh_heap *heap, block *b) {
 
 /* ---- Pointer validation ---- */
 
+#if (BAREHEAP_DEBUG >= 1)
 /* The region holding block address a, or NULL. O(BAREHEAP_MAX_REGIONS). */
 static const region *region_find(const bh_heap *heap, uintptr_t a) {
     unsigned i;
@@ -246,6 +251,7 @@ static const region *region_find(const bh_heap *heap, uintptr_t a) {
     }
     return NULL;
 }
+#endif
 
 /* The used block behind ptr, or NULL after reporting why there is none.
  * Reads only the block's header, its neighbours' headers and the footer
@@ -453,26 +459,28 @@ void *bh_calloc(bh_heap *heap, size_t count, size_t size_bytes) {
 static size_t aligned_gap_bytes(const block *b, size_t align_bytes) {
     uintptr_t payload = (uintptr_t)b + WORD_BYTES;
     size_t gap = (size_t)((0u - payload) & (align_bytes - 1u));
-    /* A nonzero gap is at least G and align_bytes at least 2 G, so with
-     * MIN_BLOCK_BYTES <= 3 G one step of align_bytes makes it large enough. */
+    /* Too small a front to stand as a block: move on by whole alignments
+     * (one step when MIN_BLOCK_BYTES <= 3 G, as with the default grain).
+     * The result stays below MIN_BLOCK_BYTES + align_bytes. */
     if (gap != 0 && gap < MIN_BLOCK_BYTES)
-        gap += align_bytes;
+        gap += (MIN_BLOCK_BYTES - gap + align_bytes - 1u) & ~(align_bytes - 1u);
     return gap;
 }
-BAREHEAP_STATIC_ASSERT(MIN_BLOCK_BYTES <= 2 * GRAIN_BYTES + GRAIN_BYTES, "one alignment step makes a front block");
 
+/* An aligned block's last word holds its alignment (FLAG_ALIGNED), so it
+ * needs one word more than its request. */
 static void *alloc_aligned_locked(bh_heap *heap, size_t align_bytes, size_t size_bytes) {
-    size_t bytes = request_block_bytes(size_bytes);
+    size_t bytes = size_bytes <= MAX_REQUEST_BYTES - WORD_BYTES ? request_block_bytes(size_bytes + WORD_BYTES) : 0;
     size_t search_bytes, gap;
     block *b;
-    /* Worst front gap: MIN_BLOCK - G + align - G < MIN_BLOCK + align. */
+    /* The front gap stays below MIN_BLOCK_BYTES + align_bytes (a multiple of G). */
     if (!bytes || bytes > SIZE_MAX - align_bytes - MIN_BLOCK_BYTES)
         goto fail;
     search_bytes = bytes + align_bytes + MIN_BLOCK_BYTES - GRAIN_BYTES;
     b = block_find(heap, search_bytes);
     if (!b) {
-        /* A fresh or well-used heap may still hold a block that fits once
-         * its actual address is taken into account. */
+        /* A block too small for the worst gap may still fit at its own
+         * address; this matters on a nearly full heap. */
         b = block_find(heap, bytes);
         if (!b || block_size(b) < aligned_gap_bytes(b, align_bytes) + bytes)
             goto fail;
@@ -490,7 +498,9 @@ static void *alloc_aligned_locked(bh_heap *heap, size_t align_bytes, size_t size
         *block_footer(front) = gap;
         list_insert(heap, front);
     }
-    return block_use(heap, b, bytes, FLAG_ALIGNED);
+    block_use(heap, b, bytes, FLAG_ALIGNED);
+    *block_footer(b) = align_bytes;
+    return block_payload(b);
 fail:
     heap->failed_count++;
     return NULL;
@@ -527,73 +537,73 @@ size_t bh_usable_size(bh_heap *heap, void *ptr) {
     if (!heap || !ptr)
         return 0;
     b = block_validate(heap, ptr);
-    return b ? block_size(b) - WORD_BYTES : 0;
+    return b ? block_usable_bytes(b) : 0;
 }
 
+/* b is a valid used block and size_bytes > 0. */
 static void *realloc_locked(bh_heap *heap, block *b, size_t size_bytes) {
-    size_t bytes = request_block_bytes(size_bytes);
+    /* An aligned block keeps its alignment word at its end, wherever that is. */
+    size_t trailer = (b->header & FLAG_ALIGNED) ? WORD_BYTES : 0u;
+    size_t align_bytes = trailer ? *block_footer(b) : GRAIN_BYTES;
+    size_t bytes = size_bytes <= MAX_REQUEST_BYTES - trailer ? request_block_bytes(size_bytes + trailer) : 0;
     size_t size = block_size(b);
-    size_t align_bytes = GRAIN_BYTES;
-    block *next;
+    size_t keep_bytes = block_usable_bytes(b);
+    block *next, *dest = b;
     void *p;
     if (BH_UNLIKELY(!bytes)) {
         heap->failed_count++;
         return NULL;
     }
+    next = block_at(b, size);
     if (bytes <= size) {
         block_trim(heap, b, bytes);
-        return block_payload(b);
-    }
-    next = block_at(b, size);
-    if (block_is_free(next) && size + block_size(next) >= bytes) {
+    } else if (block_is_free(next) && size + block_size(next) >= bytes) {
         /* [ b ][ next (free) ] => [ b ---------- ] then trim */
         list_remove(heap, next);
         b->header += block_size(next);
         block_next(b)->header &= ~FLAG_PREV_FREE;
         block_trim(heap, b, bytes);
-        return block_payload(b);
-    }
-    if (b->header & FLAG_ALIGNED) {
-        /* The alignment asked for is not stored; the pointer's own alignment
-         * is at least that, so keep it. */
-        uintptr_t a = (uintptr_t)block_payload(b);
-        align_bytes = (size_t)(a & (0u - a));
-    }
-    if (block_is_prev_free(b)) {
+        stats_note_growth(heap);
+    } else if (block_is_prev_free(b) &&
+               block_prev_size(b) + size + (block_is_free(next) ? block_size(next) : 0u) >= bytes &&
+               ((uintptr_t)block_payload(block_before(b, block_prev_size(b))) & (align_bytes - 1u)) == 0) {
+        /* [ prev (free) ][ b ][ next (free)? ] => [ b's data moved down ---- ] */
+        size_t next_size = block_is_free(next) ? block_size(next) : 0u;
         size_t prev_size = block_prev_size(b);
-        size_t next_size = block_is_free(next) ? block_size(next) : 0;
-        block *prev = block_before(b, prev_size);
-        if (prev_size + size + next_size >= bytes &&
-            ((uintptr_t)block_payload(prev) & (align_bytes - 1u)) == 0) {
-            /* [ prev (free) ][ b ][ next (free)? ] => [ b's data moved down ---- ] */
-            size_t keep_flags = (prev->header & FLAG_PREV_FREE) | (b->header & FLAG_ALIGNED);
-            list_remove(heap, prev);
-            if (next_size)
-                list_remove(heap, next);
-            memmove(block_payload(prev), block_payload(b), size - WORD_BYTES);
-            prev->header = (prev_size + size + next_size) | keep_flags;
-            block_next(prev)->header &= ~FLAG_PREV_FREE;
-            block_trim(heap, prev, bytes);
-            return block_payload(prev);
-        }
-    }
-    if (align_bytes > GRAIN_BYTES) {
-        p = alloc_aligned_locked(heap, align_bytes, size_bytes);
+        size_t keep_flags;
+        dest = block_before(b, prev_size);
+        keep_flags = (dest->header & FLAG_PREV_FREE) | (b->header & FLAG_ALIGNED);
+        list_remove(heap, dest);
+        if (next_size)
+            list_remove(heap, next);
+        memmove(block_payload(dest), block_payload(b), keep_bytes);
+        dest->header = (prev_size + size + next_size) | keep_flags;
+        block_next(dest)->header &= ~FLAG_PREV_FREE;
+        block_trim(heap, dest, bytes);
+        stats_note_growth(heap);
     } else {
-        block *nb = block_find(heap, bytes);
-        if (nb) {
-            list_remove(heap, nb);
-            p = block_use(heap, nb, bytes, 0);
+        /* Allocate, copy, free: the old block stays intact if this fails. */
+        if (trailer) {
+            p = alloc_aligned_locked(heap, align_bytes, size_bytes);
         } else {
-            heap->failed_count++;
+            block *nb = block_find(heap, bytes);
             p = NULL;
+            if (nb) {
+                list_remove(heap, nb);
+                p = block_use(heap, nb, bytes, 0);
+            } else {
+                heap->failed_count++;
+            }
         }
+        if (p) {
+            memcpy(p, block_payload(b), keep_bytes);
+            block_release(heap, b);
+        }
+        return p;
     }
-    if (!p)
-        return NULL;
-    memcpy(p, block_payload(b), size - WORD_BYTES);
-    block_release(heap, b);
-    return p;
+    if (trailer)
+        *block_footer(dest) = align_bytes;
+    return block_payload(dest);
 }
 
 void *bh_realloc(bh_heap *heap, void *ptr, size_t size_bytes) {

@@ -61,6 +61,12 @@ static size_t region_check(bh_heap *heap, const region *r, walk_totals *t) {
             t->free_bytes += size;
             t->free_blocks++;
         } else {
+            if (b->header & FLAG_ALIGNED) {
+                size_t align = *block_footer(b);
+                if (align <= GRAIN_BYTES || (align & (align - 1u)) ||
+                    ((uintptr_t)block_payload(b) & (align - 1u)))
+                    problems += check_problem(heap, b);
+            }
             t->used_blocks++;
         }
         t->total_bytes += size;
@@ -148,7 +154,7 @@ size_t bh_walk(bh_heap *heap, bh_walk_fn fn, void *context) {
                 return visited;
             info.ptr = block_payload(b);
             info.size_bytes = size;
-            info.usable_bytes = size - WORD_BYTES;
+            info.usable_bytes = block_usable_bytes(b);
             info.used = !block_is_free(b);
             info.region = i;
             visited++;

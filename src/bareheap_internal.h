@@ -56,7 +56,8 @@ void *memset(void *dest, int c, size_t n);
 
 #define FLAG_FREE ((size_t)1)
 #define FLAG_PREV_FREE ((size_t)2)
-/* Set on blocks from bh_alloc_aligned(): realloc must keep their alignment. */
+/* Set on blocks from bh_alloc_aligned(): their last word holds the alignment
+ * asked for, which realloc must keep. */
 #define FLAG_ALIGNED ((size_t)4)
 #define FLAG_MASK ((size_t)7)
 
@@ -130,6 +131,10 @@ static inline block *block_before(block *b, size_t offset) { return (block *)(vo
 static inline block *block_next(block *b) { return block_at(b, block_size(b)); }
 static inline size_t *block_footer(block *b) {
     return (size_t *)(void *)((char *)b + block_size(b) - WORD_BYTES);
+}
+/* Bytes the caller may use: an aligned block's last word is its alignment. */
+static inline size_t block_usable_bytes(const block *b) {
+    return block_size(b) - WORD_BYTES - ((b->header & FLAG_ALIGNED) ? WORD_BYTES : 0u);
 }
 /* Valid only when block_is_prev_free(b). */
 static inline size_t block_prev_size(const block *b) { return ((const size_t *)(const void *)b)[-1]; }

@@ -218,16 +218,19 @@ static void test_aligned_gives_the_front_back(void **state) {
     p = bh_alloc_aligned(heap, 512, 100);
     assert_non_null(p);
     assert_true(((uintptr_t)p & 511u) == 0);
-    front = (size_t)(p - WORD_BYTES - (first - WORD_BYTES)) - BLK(8);
+    front = (size_t)(p - first) - BLK(8);
     assert_true(front == 0 || front >= MIN_BLOCK_BYTES);
     if (front) {
-        const golden g[] = {{BLK(8), true}, {front, false}, {BLK(100), true}, FREE_REST};
+        const golden g[] = {{BLK(8), true}, {front, false}, {BLK(100 + WORD_BYTES), true}, FREE_REST};
         expect_layout(g, 4);
     } else {
-        const golden g[] = {{BLK(8), true}, {BLK(100), true}, FREE_REST};
+        const golden g[] = {{BLK(8), true}, {BLK(100 + WORD_BYTES), true}, FREE_REST};
         expect_layout(g, 3);
     }
+    /* The block remembers its alignment in its last word. */
     assert_true(block_from_payload(p)->header & FLAG_ALIGNED);
+    assert_int_equal(*block_footer(block_from_payload(p)), 512);
+    assert_true(bh_usable_size(heap, p) >= 100);
     bh_free(heap, p);
     bh_free(heap, first);
     {
