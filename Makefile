@@ -1,0 +1,102 @@
+# Convenience front end to the CMake build.
+#
+#   make demo    build and run examples/seed_demo (tree: build/)
+#   make test    the full matrix: host gcc, host clang, i386 under qemu-user,
+#                and a freestanding Cortex-M4 build of the core
+#   make clean   remove build/
+#
+# Every target first runs tools/install-deps.sh (installs missing packages as
+# root, otherwise prints the command and stops).
+
+CMAKE ?= cmake
+CTEST ?= ctest
+BUILD ?= build
+JOBS  ?= $(shell nproc 2>/dev/null || echo 2)
+
+# Ninja when it is there; a tree keeps the generator it was first configured with.
+NINJA_GEN := $(if $(shell command -v ninja 2>/dev/null),-G Ninja,)
+gen = $(if $(wildcard $(1)/CMakeCache.txt),,$(NINJA_GEN))
+
+# Optimised with assertions kept (no -DNDEBUG), debug info for failures.
+OPT_FLAGS := -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O2 -g"
+
+# Per-tree configure arguments; override on the command line to try variants,
+# e.g. make test GCC_ARGS='-DBAREHEAP_CONFIG_DEFINES=BAREHEAP_DEBUG=3'
+GCC_ARGS   ?=
+CLANG_ARGS ?= -DBAREHEAP_SANITIZE=address,undefined
+M32_ARGS   ?=
+ARM_ARGS   ?=
+
+CTEST_ARGS := --output-on-failure --no-tests=error -j $(JOBS)
+
+.PHONY: all deps demo test test-gcc test-clang test-m32 test-variants build-arm clean
+
+all: test
+
+deps:
+	@bash tools/install-deps.sh
+
+demo: deps
+	$(CMAKE) -S . -B $(BUILD) $(call gen,$(BUILD)) -DBAREHEAP_BUILD_TESTS=OFF
+	$(CMAKE) --build $(BUILD) --target seed_demo
+	./$(BUILD)/examples/seed_demo
+
+test: deps
+	$(MAKE) --no-print-directory test-gcc
+	$(MAKE) --no-print-directory test-clang
+	$(MAKE) --no-print-directory test-m32
+	$(MAKE) --no-print-directory test-variants
+	$(MAKE) --no-print-directory build-arm
+	@echo "make test: gcc, clang, m32 (qemu-i386), config variants and arm-none-eabi all passed"
+
+# (a) host 64-bit, gcc
+test-gcc:
+	$(CMAKE) -S . -B $(BUILD)/gcc $(call gen,$(BUILD)/gcc) -DCMAKE_C_COMPILER=gcc \
+		$(OPT_FLAGS) -DBAREHEAP_WERROR=ON -DBAREHEAP_BUILD_TESTS=ON $(GCC_ARGS)
+	$(CMAKE) --build $(BUILD)/gcc
+	cd $(BUILD)/gcc && $(CTEST) $(CTEST_ARGS)
+
+# (b) host 64-bit, clang, with AddressSanitizer and UBSan
+test-clang:
+	$(CMAKE) -S . -B $(BUILD)/clang $(call gen,$(BUILD)/clang) -DCMAKE_C_COMPILER=clang \
+		$(OPT_FLAGS) -DBAREHEAP_WERROR=ON -DBAREHEAP_BUILD_TESTS=ON $(CLANG_ARGS)
+	$(CMAKE) --build $(BUILD)/clang
+	cd $(BUILD)/clang && $(CTEST) $(CTEST_ARGS)
+
+# (c) 32-bit x86, gcc -m32, tests run under qemu-i386
+test-m32:
+	$(CMAKE) -S . -B $(BUILD)/m32 $(call gen,$(BUILD)/m32) \
+		-DCMAKE_TOOLCHAIN_FILE=$(CURDIR)/cmake/toolchain-i386-qemu.cmake \
+		$(OPT_FLAGS) -DBAREHEAP_WERROR=ON -DBAREHEAP_BUILD_TESTS=ON $(M32_ARGS)
+	$(CMAKE) --build $(BUILD)/m32
+	cd $(BUILD)/m32 && $(CTEST) $(CTEST_ARGS)
+
+# (e) the same tests under other configurations, at the edges of each option's
+#     range, in C11: full checking with portable bit scans and the fewest
+#     classes; no checking with the most classes, a wide grain, few regions.
+VARIANT1 := BAREHEAP_DEBUG=3;BAREHEAP_SL_LOG2=2;BAREHEAP_USE_BUILTINS=0;BAREHEAP_PROBE_LIMIT=1
+VARIANT2 := BAREHEAP_DEBUG=0;BAREHEAP_SL_LOG2=5;BAREHEAP_ALIGN_BYTES=32;BAREHEAP_MAX_REGIONS=3;BAREHEAP_PROBE_LIMIT=64
+test-variants:
+	$(CMAKE) -S . -B $(BUILD)/variant1 $(call gen,$(BUILD)/variant1) -DCMAKE_C_COMPILER=gcc \
+		$(OPT_FLAGS) -DCMAKE_C_STANDARD=11 -DBAREHEAP_WERROR=ON -DBAREHEAP_BUILD_TESTS=ON \
+		"-DBAREHEAP_CONFIG_DEFINES=$(VARIANT1)"
+	$(CMAKE) --build $(BUILD)/variant1
+	cd $(BUILD)/variant1 && $(CTEST) $(CTEST_ARGS)
+	$(CMAKE) -S . -B $(BUILD)/variant2 $(call gen,$(BUILD)/variant2) -DCMAKE_C_COMPILER=clang \
+		$(OPT_FLAGS) -DCMAKE_C_STANDARD=11 -DBAREHEAP_WERROR=ON -DBAREHEAP_BUILD_TESTS=ON \
+		"-DBAREHEAP_CONFIG_DEFINES=$(VARIANT2)"
+	$(CMAKE) --build $(BUILD)/variant2
+	cd $(BUILD)/variant2 && $(CTEST) $(CTEST_ARGS)
+
+# (d) Cortex-M4, freestanding: the core library, bareheap_libc, and a link of
+#     both with no C library (see bareheap_freestanding_check in CMakeLists.txt)
+build-arm:
+	$(CMAKE) -S . -B $(BUILD)/arm $(call gen,$(BUILD)/arm) \
+		-DCMAKE_TOOLCHAIN_FILE=$(CURDIR)/cmake/toolchain-arm-none-eabi.cmake \
+		-DCMAKE_BUILD_TYPE=MinSizeRel -DBAREHEAP_WERROR=ON \
+		-DBAREHEAP_BUILD_TESTS=OFF -DBAREHEAP_BUILD_EXAMPLES=OFF $(ARM_ARGS)
+	$(CMAKE) --build $(BUILD)/arm
+	@arm-none-eabi-size $(BUILD)/arm/libbareheap.a
+
+clean:
+	rm -rf $(BUILD)
