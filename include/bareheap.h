@@ -193,7 +193,7 @@ void bh_set_error_handler(bh_heap *heap, bh_error_fn fn, void *context);
 
 /* Size queries, independent of any heap: the ABI does not change with them. */
 size_t bh_alignment(void);             /* alignment of every returned pointer */
-size_t bh_block_overhead(void);        /* bytes of header per allocation */
+size_t bh_block_overhead(void);        /* bytes of header (and, at BAREHEAP_DEBUG >= 2, seal) per allocation */
 size_t bh_min_block_size(void);        /* smallest block, header included */
 size_t bh_control_size(size_t region_bytes); /* control structure for this heap size */
 const char *bh_error_name(bh_error kind);    /* "double free", ...; never NULL */

@@ -48,15 +48,68 @@ void bh_internal_report(bh_heap *heap, bh_error kind, const void *address) {
         heap->error_fn(heap->error_context, kind, address);
 }
 
-/* Block size for a request, or 0 if the request is beyond any block. */
-static inline size_t request_block_bytes(size_t size_bytes) {
+/* Block size for a request plus trailer_bytes of trailer words, or 0 if that
+ * is beyond any block. */
+static inline size_t request_block_bytes(size_t size_bytes, size_t trailer_bytes) {
     size_t bytes;
-    if (BH_UNLIKELY(size_bytes > MAX_REQUEST_BYTES))
+    if (BH_UNLIKELY(size_bytes > MAX_REQUEST_BYTES - trailer_bytes))
         return 0;
-    /* No overflow: size_bytes + W + G - 1 <= SIZE_MAX by the test above. */
-    bytes = (size_bytes + WORD_BYTES + GRAIN_BYTES - 1u) & ~(GRAIN_BYTES - 1u);
+    /* No overflow: size_bytes + trailer + W + G - 1 <= SIZE_MAX by the test above. */
+    bytes = (size_bytes + trailer_bytes + WORD_BYTES + GRAIN_BYTES - 1u) & ~(GRAIN_BYTES - 1u);
     return bytes < MIN_BLOCK_BYTES ? MIN_BLOCK_BYTES : bytes;
 }
+
+/* ---- Poison and seals (BAREHEAP_DEBUG >= 2) ----
+ * Invariant: every byte of a free block between its links and its footer is
+ * POISON_BYTE, so a write through a dangling pointer shows when the block is
+ * handed out again. Every used block ends in a seal that records the request;
+ * the bytes between the request and the trailer are CANARY_BYTE, so a write
+ * past the end shows when the block is freed, resized or checked. Both cost
+ * time in proportion to the bytes concerned, not to the heap's contents. */
+#if (BAREHEAP_DEBUG >= 2)
+static void poison_fill(uintptr_t lo, uintptr_t hi) {
+    if (lo < hi)
+        memset((void *)lo, (int)POISON_BYTE, (size_t)(hi - lo));
+}
+
+/* The first byte of [lo, hi) that is not poison, or 0. */
+static uintptr_t poison_find_damage(uintptr_t lo, uintptr_t hi) {
+    for (; lo < hi; lo++) {
+        if (*(const unsigned char *)lo != POISON_BYTE)
+            return lo;
+    }
+    return 0;
+}
+
+/* Whether the part [lo, hi) of free block f, which is about to be handed out,
+ * is still all poison; reports the first damaged byte otherwise. Only f's
+ * interior is poisoned: its header, links and footer are skipped. */
+static bool poison_intact(bh_heap *heap, block *f, uintptr_t lo, uintptr_t hi) {
+    uintptr_t inner_lo = (uintptr_t)f + 3u * WORD_BYTES;
+    uintptr_t inner_hi = (uintptr_t)f + block_size(f) - WORD_BYTES;
+    uintptr_t damage = poison_find_damage(lo > inner_lo ? lo : inner_lo, hi < inner_hi ? hi : inner_hi);
+    if (BH_UNLIKELY(damage)) {
+        bh_internal_report(heap, BH_ERROR_USE_AFTER_FREE, (const void *)damage);
+        return false;
+    }
+    return true;
+}
+
+/* Writes the canary after request_bytes and the seal, for a used block. */
+static void block_seal(block *b, size_t request_bytes) {
+    size_t capacity = block_capacity_bytes(b);
+    memset((char *)block_payload(b) + request_bytes, (int)CANARY_BYTE, capacity - request_bytes);
+    *block_footer(b) = request_bytes ^ SEAL_KEY;
+}
+
+#define POISON_FILL(lo, hi) poison_fill((uintptr_t)(lo), (uintptr_t)(hi))
+#define POISON_INTACT(heap, f, lo, hi) poison_intact((heap), (f), (uintptr_t)(lo), (uintptr_t)(hi))
+#define BLOCK_SEAL(b, n) block_seal((b), (n))
+#else
+#define POISON_FILL(lo, hi) ((void)0)
+#define POISON_INTACT(heap, f, lo, hi) true
+#define BLOCK_SEAL(b, n) ((void)0)
+#endif
 
 /* ---- Free lists ---- */
 
@@ -177,9 +230,11 @@ static void block_trim(bh_heap *heap, block *b, size_t size_bytes) {
     next = block_next(b);
     b->header = size_bytes | (b->header & FLAG_MASK);
     tail = block_at(b, size_bytes);
+    POISON_FILL(tail, next);
     if (block_is_free(next)) {
         list_remove(heap, next);
         tail_bytes += block_size(next);
+        POISON_FILL(next, (char *)next + 3u * WORD_BYTES);
     }
     block_make_free(heap, tail, tail_bytes, 0);
 }
@@ -195,7 +250,7 @@ static inline void stats_note_growth(bh_heap *heap) {
 
 /* Takes free block b (already off its list) for a request of size_bytes:
  * marks it used and returns any tail that can stand as a block. */
-static void *block_use(bh_heap *heap, block *b, size_t size_bytes, size_t extra_flags) {
+static void block_use(bh_heap *heap, block *b, size_t size_bytes, size_t extra_flags) {
     size_t size = block_size(b);
     if (size - size_bytes >= MIN_BLOCK_BYTES) {
         /* The block after b stays PREV_FREE: the tail is free now. */
@@ -211,7 +266,6 @@ static void *block_use(bh_heap *heap, block *b, size_t size_bytes, size_t extra_
     heap->live_blocks++;
     heap->alloc_count++;
     stats_note_growth(heap);
-    return block_payload(b);
 }
 
 /* Frees used block b, merging it with free neighbours:
@@ -223,15 +277,19 @@ static void block_release(bh_heap *heap, block *b) {
     size_t prev_flag = b->header & FLAG_PREV_FREE;
     block *next = block_at(b, size);
     b->header |= FLAG_FREE;
+    POISON_FILL(block_payload(b), next);
     if (block_is_free(next)) {
         list_remove(heap, next);
         size += block_size(next);
+        POISON_FILL(next, (char *)next + 3u * WORD_BYTES);
     }
     if (prev_flag) {
         block *prev = block_before(b, block_prev_size(b));
         list_remove(heap, prev);
         size += block_size(prev);
         prev_flag = prev->header & FLAG_PREV_FREE;
+        /* b's header goes too: a later free of b then sees POISON_WORD. */
+        POISON_FILL((char *)b - WORD_BYTES, block_payload(b));
         b = prev;
     }
     block_make_free(heap, b, size, prev_flag);
@@ -273,6 +331,13 @@ static block *block_validate(bh_heap *heap, void *ptr) {
     if (BH_UNLIKELY(!r))
         goto invalid;
     b = block_from_payload(ptr);
+#if (BAREHEAP_DEBUG >= 2)
+    /* A header swallowed by a merge: ptr was freed, and its block merged. */
+    if (BH_UNLIKELY(b->header == POISON_WORD)) {
+        bh_internal_report(heap, BH_ERROR_DOUBLE_FREE, ptr);
+        return NULL;
+    }
+#endif
     size = block_size(b);
     if (BH_UNLIKELY(size < MIN_BLOCK_BYTES || (size & (GRAIN_BYTES - 1u)) || size > r->hi - (uintptr_t)b))
         goto invalid;
@@ -301,6 +366,12 @@ static block *block_validate(bh_heap *heap, void *ptr) {
                         block_before(b, prev_size)->header != (prev_size | FLAG_FREE)))
             goto invalid;
     }
+#if (BAREHEAP_DEBUG >= 2)
+    if (BH_UNLIKELY(!block_seal_intact(b))) {
+        bh_internal_report(heap, BH_ERROR_OVERFLOW, ptr);
+        return NULL;
+    }
+#endif
     return b;
 invalid:
     bh_internal_report(heap, BH_ERROR_INVALID_POINTER, ptr);
@@ -334,6 +405,7 @@ static bool region_format(bh_heap *heap, uintptr_t lo_raw, uintptr_t hi_raw) {
     heap->region_count++;
     heap->total_bytes += (size_t)(hi - lo);
     block_make_free(heap, b, (size_t)(hi - lo), 0);
+    POISON_FILL(lo + 3u * WORD_BYTES, hi - WORD_BYTES);
     return true;
 }
 
@@ -421,19 +493,26 @@ bool bh_add_region(bh_heap *heap, void *mem, size_t size_bytes) {
     return true;
 }
 
-void *bh_alloc(bh_heap *heap, size_t size_bytes) {
-    size_t bytes = request_block_bytes(size_bytes);
-    block *b;
-    void *p;
-    if (BH_UNLIKELY(!heap))
-        return NULL;
-    b = bytes ? block_find(heap, bytes) : NULL;
-    if (BH_UNLIKELY(!b)) {
+/* Serves a plain request: NULL (counted) if no block fits or, at DEBUG >= 2,
+ * if the block found was written to while free. */
+static void *alloc_locked(bh_heap *heap, size_t size_bytes) {
+    size_t bytes = request_block_bytes(size_bytes, SEAL_WORDS * WORD_BYTES);
+    block *b = bytes ? block_find(heap, bytes) : NULL;
+    if (BH_UNLIKELY(!b || !POISON_INTACT(heap, b, b, (char *)b + bytes))) {
         heap->failed_count++;
         return NULL;
     }
     list_remove(heap, b);
-    p = block_use(heap, b, bytes, 0);
+    block_use(heap, b, bytes, 0);
+    BLOCK_SEAL(b, size_bytes);
+    return block_payload(b);
+}
+
+void *bh_alloc(bh_heap *heap, size_t size_bytes) {
+    void *p;
+    if (BH_UNLIKELY(!heap))
+        return NULL;
+    p = alloc_locked(heap, size_bytes);
     HEAP_VERIFY(heap);
     return p;
 }
@@ -467,10 +546,10 @@ static size_t aligned_gap_bytes(const block *b, size_t align_bytes) {
     return gap;
 }
 
-/* An aligned block's last word holds its alignment (FLAG_ALIGNED), so it
- * needs one word more than its request. */
+/* An aligned block keeps its alignment in a trailer word (FLAG_ALIGNED), so
+ * it needs one word more than its request. */
 static void *alloc_aligned_locked(bh_heap *heap, size_t align_bytes, size_t size_bytes) {
-    size_t bytes = size_bytes <= MAX_REQUEST_BYTES - WORD_BYTES ? request_block_bytes(size_bytes + WORD_BYTES) : 0;
+    size_t bytes = request_block_bytes(size_bytes, (SEAL_WORDS + 1u) * WORD_BYTES);
     size_t search_bytes, gap;
     block *b;
     /* The front gap stays below MIN_BLOCK_BYTES + align_bytes (a multiple of G). */
@@ -485,8 +564,10 @@ static void *alloc_aligned_locked(bh_heap *heap, size_t align_bytes, size_t size
         if (!b || block_size(b) < aligned_gap_bytes(b, align_bytes) + bytes)
             goto fail;
     }
-    list_remove(heap, b);
     gap = aligned_gap_bytes(b, align_bytes);
+    if (!POISON_INTACT(heap, b, (char *)b + gap, (char *)b + gap + bytes))
+        goto fail;
+    list_remove(heap, b);
     if (gap) {
         /* [ b: gap | aligned block ] => [ free front ][ used ... ] */
         size_t size = block_size(b);
@@ -499,7 +580,8 @@ static void *alloc_aligned_locked(bh_heap *heap, size_t align_bytes, size_t size
         list_insert(heap, front);
     }
     block_use(heap, b, bytes, FLAG_ALIGNED);
-    *block_footer(b) = align_bytes;
+    *block_align_word(b) = align_bytes;
+    BLOCK_SEAL(b, size_bytes);
     return block_payload(b);
 fail:
     heap->failed_count++;
@@ -543,36 +625,37 @@ size_t bh_usable_size(bh_heap *heap, void *ptr) {
 /* b is a valid used block and size_bytes > 0. */
 static void *realloc_locked(bh_heap *heap, block *b, size_t size_bytes) {
     /* An aligned block keeps its alignment word at its end, wherever that is. */
-    size_t trailer = (b->header & FLAG_ALIGNED) ? WORD_BYTES : 0u;
-    size_t align_bytes = trailer ? *block_footer(b) : GRAIN_BYTES;
-    size_t bytes = size_bytes <= MAX_REQUEST_BYTES - trailer ? request_block_bytes(size_bytes + trailer) : 0;
+    size_t aligned = b->header & FLAG_ALIGNED;
+    size_t align_bytes = aligned ? *block_align_word(b) : GRAIN_BYTES;
+    size_t bytes = request_block_bytes(size_bytes, (SEAL_WORDS + (aligned ? 1u : 0u)) * WORD_BYTES);
     size_t size = block_size(b);
     size_t keep_bytes = block_usable_bytes(b);
-    block *next, *dest = b;
+    block *next = block_at(b, size), *dest = b;
+    size_t next_size = block_is_free(next) ? block_size(next) : 0u;
     void *p;
-    if (BH_UNLIKELY(!bytes)) {
-        heap->failed_count++;
-        return NULL;
-    }
-    next = block_at(b, size);
+    if (BH_UNLIKELY(!bytes))
+        goto fail;
     if (bytes <= size) {
         block_trim(heap, b, bytes);
-    } else if (block_is_free(next) && size + block_size(next) >= bytes) {
+    } else if (size + next_size >= bytes) {
         /* [ b ][ next (free) ] => [ b ---------- ] then trim */
+        if (!POISON_INTACT(heap, next, next, (char *)b + bytes))
+            goto fail;
         list_remove(heap, next);
-        b->header += block_size(next);
+        b->header += next_size;
         block_next(b)->header &= ~FLAG_PREV_FREE;
         block_trim(heap, b, bytes);
         stats_note_growth(heap);
-    } else if (block_is_prev_free(b) &&
-               block_prev_size(b) + size + (block_is_free(next) ? block_size(next) : 0u) >= bytes &&
+    } else if (block_is_prev_free(b) && block_prev_size(b) + size + next_size >= bytes &&
                ((uintptr_t)block_payload(block_before(b, block_prev_size(b))) & (align_bytes - 1u)) == 0) {
         /* [ prev (free) ][ b ][ next (free)? ] => [ b's data moved down ---- ] */
-        size_t next_size = block_is_free(next) ? block_size(next) : 0u;
         size_t prev_size = block_prev_size(b);
         size_t keep_flags;
         dest = block_before(b, prev_size);
-        keep_flags = (dest->header & FLAG_PREV_FREE) | (b->header & FLAG_ALIGNED);
+        if (!POISON_INTACT(heap, dest, dest, b) ||
+            (next_size && !POISON_INTACT(heap, next, next, (char *)dest + bytes)))
+            goto fail;
+        keep_flags = (dest->header & FLAG_PREV_FREE) | aligned;
         list_remove(heap, dest);
         if (next_size)
             list_remove(heap, next);
@@ -583,27 +666,20 @@ static void *realloc_locked(bh_heap *heap, block *b, size_t size_bytes) {
         stats_note_growth(heap);
     } else {
         /* Allocate, copy, free: the old block stays intact if this fails. */
-        if (trailer) {
-            p = alloc_aligned_locked(heap, align_bytes, size_bytes);
-        } else {
-            block *nb = block_find(heap, bytes);
-            p = NULL;
-            if (nb) {
-                list_remove(heap, nb);
-                p = block_use(heap, nb, bytes, 0);
-            } else {
-                heap->failed_count++;
-            }
-        }
+        p = aligned ? alloc_aligned_locked(heap, align_bytes, size_bytes) : alloc_locked(heap, size_bytes);
         if (p) {
             memcpy(p, block_payload(b), keep_bytes);
             block_release(heap, b);
         }
         return p;
     }
-    if (trailer)
-        *block_footer(dest) = align_bytes;
+    if (aligned)
+        *block_align_word(dest) = align_bytes;
+    BLOCK_SEAL(dest, size_bytes);
     return block_payload(dest);
+fail:
+    heap->failed_count++;
+    return NULL;
 }
 
 void *bh_realloc(bh_heap *heap, void *ptr, size_t size_bytes) {
@@ -641,7 +717,8 @@ bool bh_get_stats(bh_heap *heap, bh_stats *stats) {
             if (block_size(b) > largest)
                 largest = block_size(b);
         }
-        largest -= WORD_BYTES;
+        /* A block that size serves a request of its capacity. */
+        largest -= WORD_BYTES + SEAL_WORDS * WORD_BYTES;
     }
     stats->heap_bytes = heap->heap_bytes;
     stats->control_bytes = heap->control_bytes;
@@ -669,7 +746,7 @@ void bh_set_error_handler(bh_heap *heap, bh_error_fn fn, void *context) {
 }
 
 size_t bh_alignment(void) { return GRAIN_BYTES; }
-size_t bh_block_overhead(void) { return WORD_BYTES; }
+size_t bh_block_overhead(void) { return WORD_BYTES + SEAL_WORDS * WORD_BYTES; }
 size_t bh_min_block_size(void) { return MIN_BLOCK_BYTES; }
 
 const char *bh_error_name(bh_error kind) {

@@ -58,15 +58,35 @@ static size_t region_check(bh_heap *heap, const region *r, walk_totals *t) {
                 problems += check_problem(heap, b);
             if (b->header & FLAG_ALIGNED)
                 problems += check_problem(heap, b);
+#if (BAREHEAP_DEBUG >= 2)
+            {
+                /* Written through a dangling pointer? */
+                const unsigned char *p = (const unsigned char *)b + 3u * WORD_BYTES;
+                const unsigned char *end = (const unsigned char *)b + size - WORD_BYTES;
+                for (; p < end; p++) {
+                    if (*p != POISON_BYTE) {
+                        bh_internal_report(heap, BH_ERROR_USE_AFTER_FREE, p);
+                        problems++;
+                        break;
+                    }
+                }
+            }
+#endif
             t->free_bytes += size;
             t->free_blocks++;
         } else {
             if (b->header & FLAG_ALIGNED) {
-                size_t align = *block_footer(b);
+                size_t align = *block_align_word(b);
                 if (align <= GRAIN_BYTES || (align & (align - 1u)) ||
                     ((uintptr_t)block_payload(b) & (align - 1u)))
                     problems += check_problem(heap, b);
             }
+#if (BAREHEAP_DEBUG >= 2)
+            if (!block_seal_intact(b)) {
+                bh_internal_report(heap, BH_ERROR_OVERFLOW, block_payload(b));
+                problems++;
+            }
+#endif
             t->used_blocks++;
         }
         t->total_bytes += size;

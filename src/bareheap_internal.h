@@ -132,10 +132,57 @@ static inline block *block_next(block *b) { return block_at(b, block_size(b)); }
 static inline size_t *block_footer(block *b) {
     return (size_t *)(void *)((char *)b + block_size(b) - WORD_BYTES);
 }
-/* Bytes the caller may use: an aligned block's last word is its alignment. */
-static inline size_t block_usable_bytes(const block *b) {
-    return block_size(b) - WORD_BYTES - ((b->header & FLAG_ALIGNED) ? WORD_BYTES : 0u);
+/* ---- Trailer words of used blocks ----
+ * From the end of a used block: the seal (BAREHEAP_DEBUG >= 2: the request
+ * size XOR SEAL_KEY, after canary bytes that fill the slack from the end of
+ * the request), then the alignment word of an aligned block. */
+#if (BAREHEAP_DEBUG >= 2)
+#define SEAL_WORDS ((size_t)1)
+#else
+#define SEAL_WORDS ((size_t)0)
+#endif
+#define POISON_BYTE 0xDBu /* every byte of a free block's interior at DEBUG >= 2 */
+#define CANARY_BYTE 0xCAu /* the slack after a request at DEBUG >= 2 */
+#define POISON_WORD ((SIZE_MAX / 0xFFu) * POISON_BYTE)
+#define SEAL_KEY ((SIZE_MAX / 0xFFu) * 0x5Au)
+
+static inline size_t block_trailer_bytes(const block *b) {
+    return (SEAL_WORDS + ((b->header & FLAG_ALIGNED) ? 1u : 0u)) * WORD_BYTES;
 }
+/* What a used block can hold: all of it but the header and trailer. */
+static inline size_t block_capacity_bytes(const block *b) {
+    return block_size(b) - WORD_BYTES - block_trailer_bytes(b);
+}
+/* Where an aligned block keeps its alignment. */
+static inline size_t *block_align_word(block *b) {
+    return (size_t *)(void *)((char *)b + block_size(b) - (1u + SEAL_WORDS) * WORD_BYTES);
+}
+/* Bytes the caller may use: the request itself when sealed, else capacity.
+ * A damaged seal gives at most the capacity. */
+static inline size_t block_usable_bytes(const block *b) {
+#if (BAREHEAP_DEBUG >= 2)
+    size_t request = *block_footer((block *)(uintptr_t)b) ^ SEAL_KEY;
+    return request < block_capacity_bytes(b) ? request : block_capacity_bytes(b);
+#else
+    return block_capacity_bytes(b);
+#endif
+}
+#if (BAREHEAP_DEBUG >= 2)
+/* Whether used block b's seal and canary are intact. */
+static inline bool block_seal_intact(const block *b) {
+    size_t request = *block_footer((block *)(uintptr_t)b) ^ SEAL_KEY;
+    const unsigned char *p, *end;
+    if (request > block_capacity_bytes(b))
+        return false;
+    p = (const unsigned char *)b + WORD_BYTES + request;
+    end = (const unsigned char *)b + WORD_BYTES + block_capacity_bytes(b);
+    for (; p < end; p++) {
+        if (*p != CANARY_BYTE)
+            return false;
+    }
+    return true;
+}
+#endif
 /* Valid only when block_is_prev_free(b). */
 static inline size_t block_prev_size(const block *b) { return ((const size_t *)(const void *)b)[-1]; }
 

@@ -1981,7 +1981,7 @@ static void churn_step(churn *c)
             assert_int_equal(after.live_blocks, before.live_blocks);
             if (r != c->p[k]) {
                 /* old block (at most usable + header + a minimum block) */
-                transient = after.used_bytes + c->filled[k] + bh_block_overhead() +
+                transient = after.used_bytes + c->filled[k] + bh_block_overhead() + bh_alignment() +
                             bh_min_block_size();
             }
             churn_adopt(c, k, r, c->align[k]);
