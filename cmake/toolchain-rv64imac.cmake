@@ -1,0 +1,13 @@
+# RV64IMAC, QEMU "virt" with -bios none (console on the UART).
+#
+#   cmake -S . -B build/target-rv64imac -DCMAKE_TOOLCHAIN_FILE=cmake/toolchain-rv64imac.cmake
+#   cmake --build build/target-rv64imac && (cd build/target-rv64imac && ctest)
+#
+# ctest runs each test firmware in QEMU (see cmake/baremetal-common.cmake).
+
+set(BAREHEAP_BOARD riscv-virt)
+set(CMAKE_SYSTEM_PROCESSOR riscv64)
+set(_bh_prefix "riscv64-unknown-elf-")
+set(_bh_cpu_flags "-march=rv64imac -mabi=lp64 -mcmodel=medany")
+set(_bh_qemu qemu-system-riscv64;-machine;virt;-bios;none;-nographic;-monitor;none;-kernel)
+include("${CMAKE_CURRENT_LIST_DIR}/baremetal-common.cmake")

@@ -1,0 +1,66 @@
+/*
+ * ARMv7-A startup for QEMU "virt" (cortex-a15), built big-endian (BE8):
+ * QEMU enters the ELF's entry point in SVC mode, MMU and caches off.
+ *
+ * Sets SCTLR.EE (exceptions taken big-endian too) and SCTLR.A (every
+ * unaligned access faults, as on a Cortex-M0), points VBAR at the vectors
+ * below, sets the stack, clears .bss and runs board_start(). Every
+ * exception other than the semihosting call reports through board_trap().
+ */
+    .syntax unified
+    .arm
+    .section .text.start, "ax"
+    .globl _start
+_start:
+    mrc     p15, 0, r0, c1, c0, 0
+    orr     r0, r0, #(1 << 25)      /* EE */
+    orr     r0, r0, #(1 << 1)       /* A */
+    bic     r0, r0, #(1 << 13)      /* V = 0: vectors at VBAR */
+    mcr     p15, 0, r0, c1, c0, 0
+    isb
+    ldr     r0, =vectors
+    mcr     p15, 0, r0, c12, c0, 0
+    isb
+    ldr     sp, =__stack_top
+
+    ldr     r0, =__bss_start
+    ldr     r1, =__bss_end
+    mov     r2, #0
+1:  cmp     r0, r1
+    strlo   r2, [r0], #4
+    blo     1b
+
+    bl      board_start
+2:  b       2b
+
+    .balign 32
+vectors:
+    b       _start
+    b       trap_undef
+    b       trap_svc
+    b       trap_prefetch
+    b       trap_data
+    b       trap_other
+    b       trap_other
+    b       trap_other
+
+trap_undef:
+    mov     r0, #1
+    b       trap_common
+trap_svc:
+    mov     r0, #2
+    b       trap_common
+trap_prefetch:
+    mov     r0, #3
+    b       trap_common
+trap_data:
+    mov     r0, #4
+    b       trap_common
+trap_other:
+    mov     r0, #5
+trap_common:
+    mov     r1, lr
+    mrc     p15, 0, r2, c5, c0, 0   /* DFSR */
+    ldr     sp, =__stack_top
+    bl      board_trap
+3:  b       3b

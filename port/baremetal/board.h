@@ -1,0 +1,43 @@
+/*
+ * The board contract of the bare-metal test and example firmware: a console
+ * and an exit status, nothing else. Each board (port/baremetal/<board>/)
+ * provides startup code that sets up the stack, .data and .bss, installs a
+ * fault handler that prints the fault and exits non-zero, then calls
+ * main(board_argc, board_argv) and board_exit() with its result.
+ *
+ *   Cortex-M (microbit, mps2-an385, mps2-an386): ARM semihosting (bkpt 0xab).
+ *   ARM virt (cortex-a15, big-endian): ARM semihosting (svc 0x123456).
+ *   RISC-V virt: the 16550 UART at 0x10000000 and the SiFive test device.
+ *
+ * QEMU's exit status is the firmware's: 0 for main() returning 0.
+ */
+#ifndef BAREHEAP_BOARD_H
+#define BAREHEAP_BOARD_H
+
+#include <stddef.h>
+
+/* Writes n bytes to the console. Output may be buffered up to a newline or
+ * board_exit(). */
+void board_write(const char *text, size_t n);
+
+/* Flushes the console and ends the emulation with this status (0: success;
+ * the low 8 bits are kept). */
+void board_exit(int status) __attribute__((noreturn));
+
+/* Arguments given to main(): one ("firmware") unless the program defines
+ * board_argc and board_argv itself, overriding the weak defaults. */
+extern int board_argc;
+extern char *board_argv[];
+
+/* Called by the fault handlers on a fresh stack: prints what is known and
+ * exits with status 3. */
+void board_fault(const char *what, unsigned long pc, unsigned long detail)
+    __attribute__((noreturn));
+
+/* Set by the RISC-V startup from a1: the flattened device tree QEMU handed
+ * over (NULL on the ARM boards). */
+extern const void *board_fdt;
+
+int main(int argc, char **argv);
+
+#endif /* BAREHEAP_BOARD_H */

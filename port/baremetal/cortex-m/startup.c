@@ -1,0 +1,124 @@
+/*
+ * Cortex-M startup for the QEMU boards (microbit: Cortex-M0; mps2-an385:
+ * Cortex-M3; mps2-an386: Cortex-M4F). QEMU loads SP and PC from the vector
+ * table at address 0, so Reset_Handler is the first code to run.
+ *
+ * Reset_Handler copies .data, clears .bss, and on ARMv7-M makes every
+ * unaligned access fault (CCR.UNALIGN_TRP: ARMv6-M always faults) and puts
+ * an MPU no-access region under the stack so an overflow faults instead of
+ * corrupting memory. It enables the FPU when code is built for it.
+ *
+ * Every fault vector resets SP to the top of the stack (an overflow must not
+ * lock the core up) and reports through board_fault(), which exits with 3.
+ */
+#include <stdint.h>
+
+#include "board.h"
+
+extern uint32_t __stack_top[];
+extern uint32_t __stack_guard[];     /* MPU no-access region, 1 KiB aligned */
+extern uint32_t __data_load[], __data_start[], __data_end[];
+extern uint32_t __bss_start[], __bss_end[];
+
+void Reset_Handler(void) __attribute__((noreturn));
+void Fault_Handler(void) __attribute__((naked, noreturn));
+void fault_report(uint32_t ipsr, uint32_t *old_sp) __attribute__((noreturn, used));
+
+#define REG32(addr) (*(volatile uint32_t *)(uintptr_t)(addr))
+#define SCB_CCR 0xE000ED14u
+#define SCB_SHCSR 0xE000ED24u
+#define SCB_CFSR 0xE000ED28u
+#define SCB_HFSR 0xE000ED2Cu
+#define SCB_CPACR 0xE000ED88u
+#define MPU_CTRL 0xE000ED94u
+#define MPU_RNR 0xE000ED98u
+#define MPU_RBAR 0xE000ED9Cu
+#define MPU_RASR 0xE000EDA0u
+
+#define CCR_UNALIGN_TRP (1u << 3)
+#define CCR_DIV_0_TRP (1u << 4)
+
+static inline void barrier(void)
+{
+    __asm__ volatile("dsb\n\tisb" ::: "memory");
+}
+
+void Reset_Handler(void)
+{
+    uint32_t *src = __data_load;
+    uint32_t *dst;
+
+    for (dst = __data_start; dst < __data_end; dst++) {
+        *dst = *src++;
+    }
+    for (dst = __bss_start; dst < __bss_end; dst++) {
+        *dst = 0u;
+    }
+
+#if defined(__ARM_ARCH_7M__) || defined(__ARM_ARCH_7EM__)
+    REG32(SCB_CCR) |= CCR_UNALIGN_TRP | CCR_DIV_0_TRP;
+    /* Region 0: 1 KiB at __stack_guard, no access (AP=000), execute never;
+     * the rest of memory keeps the default map (PRIVDEFENA). */
+    REG32(MPU_RNR) = 0u;
+    REG32(MPU_RBAR) = (uint32_t)(uintptr_t)__stack_guard;
+    REG32(MPU_RASR) = (1u << 28) | (9u << 1) | 1u; /* XN, SIZE = 2^(9+1), ENABLE */
+    REG32(MPU_CTRL) = (1u << 2) | 1u;              /* PRIVDEFENA, ENABLE */
+    REG32(SCB_SHCSR) |= (1u << 16) | (1u << 17) | (1u << 18); /* Mem, Bus, Usage faults */
+    barrier();
+#endif
+#if defined(__ARM_FP)
+    REG32(SCB_CPACR) |= 0xFu << 20; /* CP10, CP11: full access */
+    barrier();
+#endif
+
+    board_exit(main(board_argc, board_argv));
+}
+
+/* Runs on the faulting stack, which may be the guard: switch to a fresh one
+ * before anything is pushed, keeping the old SP to find the stacked PC. */
+void Fault_Handler(void)
+{
+    __asm__ volatile(
+        "mov r1, sp\n\t"
+        "ldr r0, =__stack_top\n\t"
+        "mov sp, r0\n\t"
+        "mrs r0, ipsr\n\t"
+        "bl fault_report\n\t");
+}
+
+void fault_report(uint32_t ipsr, uint32_t *old_sp)
+{
+    static const char *const names[] = {
+        "thread", "reset", "NMI", "HardFault", "MemManage", "BusFault", "UsageFault",
+    };
+    uint32_t pc = 0u, detail = 0u;
+    uintptr_t sp = (uintptr_t)old_sp;
+
+    /* The exception frame: r0-r3, r12, lr, pc, xpsr. Read it only when it
+     * lies inside the stack. */
+    if (sp >= (uintptr_t)__stack_guard + 1024u && sp + 32u <= (uintptr_t)__stack_top) {
+        pc = old_sp[6];
+    }
+#if defined(__ARM_ARCH_7M__) || defined(__ARM_ARCH_7EM__)
+    detail = REG32(SCB_CFSR) | (REG32(SCB_HFSR) & 0xC0000000u);
+#endif
+    board_fault(ipsr < sizeof names / sizeof names[0] ? names[ipsr] : "exception", pc, detail);
+}
+
+typedef void (*vector)(void);
+
+__attribute__((section(".vectors"), used)) static const vector vectors[16] = {
+    (vector)(uintptr_t)__stack_top,
+    Reset_Handler,
+    Fault_Handler, /* NMI */
+    Fault_Handler, /* HardFault */
+    Fault_Handler, /* MemManage */
+    Fault_Handler, /* BusFault */
+    Fault_Handler, /* UsageFault */
+    0, 0, 0, 0,
+    Fault_Handler, /* SVCall */
+    Fault_Handler, /* DebugMonitor */
+    0,
+    Fault_Handler, /* PendSV */
+    Fault_Handler, /* SysTick */
+};

@@ -1,0 +1,60 @@
+/*
+ * QEMU "virt" RISC-V board: console on the 16550 UART at 0x10000000, exit
+ * through the SiFive test device at 0x100000 (0x5555: pass; (status << 16) |
+ * 0x3333: fail with that status).
+ */
+#include <stdint.h>
+
+#include "board.h"
+
+#define UART_BASE 0x10000000u
+#define UART_THR 0u
+#define UART_LSR 5u
+#define UART_LSR_THRE 0x20u
+#define TEST_DEVICE 0x100000u
+
+void board_console_flush(const char *line);
+void board_exit_now(int status) __attribute__((noreturn));
+void board_start(const void *fdt) __attribute__((noreturn));
+void board_trap(uintptr_t cause, uintptr_t pc, uintptr_t value) __attribute__((noreturn));
+
+static volatile uint8_t *uart(unsigned offset)
+{
+    return (volatile uint8_t *)(uintptr_t)(UART_BASE + offset);
+}
+
+void board_console_flush(const char *line)
+{
+    for (; *line != '\0'; line++) {
+        while ((*uart(UART_LSR) & UART_LSR_THRE) == 0u) {
+        }
+        *uart(UART_THR) = (uint8_t)*line;
+    }
+}
+
+void board_exit_now(int status)
+{
+    volatile uint32_t *test = (volatile uint32_t *)(uintptr_t)TEST_DEVICE;
+    uint32_t code = (uint32_t)status & 0xFFu;
+    for (;;) {
+        *test = code == 0u ? 0x5555u : (code << 16) | 0x3333u;
+    }
+}
+
+void board_start(const void *fdt)
+{
+    board_fdt = fdt;
+    board_exit(main(board_argc, board_argv));
+}
+
+void board_trap(uintptr_t cause, uintptr_t pc, uintptr_t value)
+{
+    static const char *const names[] = {
+        "instruction misaligned", "instruction access fault", "illegal instruction",
+        "breakpoint", "load misaligned", "load access fault", "store misaligned",
+        "store access fault", "ecall",
+    };
+    const char *what = cause < sizeof names / sizeof names[0] ? names[cause] : "trap";
+    (void)cause;
+    board_fault(what, (unsigned long)pc, (unsigned long)value);
+}
