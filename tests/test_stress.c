@@ -19,8 +19,15 @@
 
 #include "bareheap.h"
 
+/* BAREHEAP_TEST_SMALL_RAM: boards with 16 KiB of RAM (Cortex-M0) run the
+ * small heaps only, with fewer slots. */
+#if defined(BAREHEAP_TEST_SMALL_RAM) && BAREHEAP_TEST_SMALL_RAM
+#define SLOTS 64u
+#define MAX_HEAP_BYTES (8u << 10)
+#else
 #define SLOTS 512u
 #define MAX_HEAP_BYTES (4u << 20)
+#endif
 
 static union {
     long double ld;
@@ -203,7 +210,13 @@ static void run(size_t heap_bytes, uint64_t seed, size_t offset) {
 
 static void test_small_heaps(void **state) {
     /* From a few hundred bytes beyond the control structure up. */
-    const size_t sizes[] = {bh_control_size(512) + 384, bh_control_size(1024) + 1000, 4096, 16384};
+    const size_t sizes[] = {bh_control_size(512) + 384, bh_control_size(1024) + 1000, 4096,
+#if MAX_HEAP_BYTES >= 16384u + 16u
+                            16384
+#else
+                            MAX_HEAP_BYTES - 16u
+#endif
+    };
     size_t i;
     (void)state;
     for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
@@ -212,8 +225,12 @@ static void test_small_heaps(void **state) {
 
 static void test_medium_heaps(void **state) {
     (void)state;
+#if MAX_HEAP_BYTES >= 262144u + 16u
     run(65536, 12345, 0);
     run(262144, 777, 5);
+#else
+    skip();
+#endif
 }
 
 static void test_large_heap(void **state) {
