@@ -2,7 +2,8 @@
 #
 #   make demo    build and run examples/seed_demo (tree: build/)
 #   make test    the full matrix: host gcc, host clang, i386 under qemu-user,
-#                and a freestanding Cortex-M4 build of the core
+#                a freestanding Cortex-M4 build of the core, and the unit
+#                tests as firmware on six QEMU boards (make test-targets)
 #   make clean   remove build/
 #
 # Every target first runs tools/install-deps.sh (installs missing packages as
@@ -29,7 +30,13 @@ ARM_ARGS   ?=
 
 CTEST_ARGS := --output-on-failure --no-tests=error -j $(JOBS)
 
-.PHONY: all deps demo test test-gcc test-clang test-m32 test-variants build-arm clean
+# Bare-metal boards whose firmware ctest runs under qemu-system-*: one tree
+# each, build/target-<board>, from cmake/toolchain-<board>.cmake.
+TARGET_BOARDS ?= cortex-m0 cortex-m3 cortex-m4f rv32imac rv64imac armbe-a15
+TARGET_ARGS   ?=
+
+.PHONY: all deps demo test test-gcc test-clang test-m32 test-variants build-arm clean \
+	test-targets $(addprefix test-target-,$(TARGET_BOARDS))
 
 all: test
 
@@ -47,7 +54,8 @@ test: deps
 	$(MAKE) --no-print-directory test-m32
 	$(MAKE) --no-print-directory test-variants
 	$(MAKE) --no-print-directory build-arm
-	@echo "make test: gcc, clang, m32 (qemu-i386), config variants and arm-none-eabi all passed"
+	$(MAKE) --no-print-directory test-targets
+	@echo "make test: gcc, clang, m32 (qemu-i386), config variants, arm-none-eabi and the QEMU boards all passed"
 
 # (a) host 64-bit, gcc
 test-gcc:
@@ -97,6 +105,18 @@ build-arm:
 		-DBAREHEAP_BUILD_TESTS=OFF -DBAREHEAP_BUILD_EXAMPLES=OFF $(ARM_ARGS)
 	$(CMAKE) --build $(BUILD)/arm
 	@arm-none-eabi-size $(BUILD)/arm/libbareheap.a
+
+# (f) the unit tests as bare-metal firmware under QEMU: Cortex-M0 (microbit),
+#     M3 (mps2-an385), M4F (mps2-an386), RV32IMAC and RV64IMAC (virt),
+#     big-endian ARMv7-A (virt); see tests/target/targets.cmake
+test-targets: $(addprefix test-target-,$(TARGET_BOARDS))
+
+$(addprefix test-target-,$(TARGET_BOARDS)): test-target-%:
+	$(CMAKE) -S . -B $(BUILD)/target-$* $(call gen,$(BUILD)/target-$*) \
+		-DCMAKE_TOOLCHAIN_FILE=$(CURDIR)/cmake/toolchain-$*.cmake \
+		$(OPT_FLAGS) -DBAREHEAP_WERROR=ON -DBAREHEAP_BUILD_TESTS=ON $(TARGET_ARGS)
+	$(CMAKE) --build $(BUILD)/target-$*
+	cd $(BUILD)/target-$* && $(CTEST) $(CTEST_ARGS)
 
 clean:
 	rm -rf $(BUILD)

@@ -14,6 +14,11 @@ declare -a COMMANDS=(
   "pkg-config:pkg-config"
   "qemu-i386:qemu-user"
   "arm-none-eabi-gcc:gcc-arm-none-eabi"
+  "riscv64-unknown-elf-gcc:gcc-riscv64-unknown-elf"
+  "qemu-system-arm:qemu-system-arm"
+  "qemu-system-riscv32:qemu-system-misc"
+  "qemu-system-riscv64:qemu-system-misc"
+  "qemu-system-i386:qemu-system-x86"
 )
 # Debian packages checked with dpkg-query (libraries, multilib, i386 cmocka).
 declare -a PACKAGES=(
@@ -45,7 +50,8 @@ check_all() {
 if ! command -v dpkg-query >/dev/null 2>&1; then
   echo "install-deps: this script supports Debian-based systems (dpkg/apt) only." >&2
   echo "install-deps: needed: cmake ninja gcc clang pkg-config cmocka (64- and 32-bit)," >&2
-  echo "              gcc -m32 multilib, qemu-i386 (qemu-user), arm-none-eabi-gcc with newlib." >&2
+  echo "              gcc -m32 multilib, qemu-i386 (qemu-user), arm-none-eabi-gcc with newlib," >&2
+  echo "              riscv64-unknown-elf-gcc, qemu-system-arm, -riscv32/64 and -i386." >&2
   exit 1
 fi
 
@@ -60,6 +66,8 @@ if ! dpkg --print-foreign-architectures | grep -qx i386; then
   need_i386=1
 fi
 
+# One package can provide several commands.
+mapfile -t missing < <(printf '%s\n' "${missing[@]}" | awk '!seen[$0]++')
 echo "install-deps: missing: ${missing[*]}"
 
 if [ "$(id -u)" -ne 0 ]; then
