@@ -563,7 +563,12 @@ static void test_good_fit_random_runs(void **state)
      * failure on such a workload (bareheap: above 0.9 on 32- and 64-bit);
      * below 0.85 means a fit regression. */
     print_message("worst live/pool at first failure: 0.%03u\n", (unsigned)worst_permille);
+#if BAREHEAP_DEBUG >= 2
+    /* Each block carries a seal word and canary bytes as well. */
+    assert_true(worst_permille >= 800u);
+#else
     assert_true(worst_permille >= 850u);
+#endif
 }
 
 /* A single big free block serves every request up to its usable size,
