@@ -1,6 +1,7 @@
 # Convenience front end to the CMake build.
 #
-#   make demo    build and run examples/seed_demo (tree: build/)
+#   make demo    build and run examples/seed_demo (tree: build/), then the
+#                Cortex-M example under QEMU (build/target-cortex-m3)
 #   make test    the full matrix: host gcc, host clang, i386 under qemu-user,
 #                a freestanding Cortex-M4 build of the core, and the unit
 #                tests as firmware on six QEMU boards (make test-targets)
@@ -36,7 +37,7 @@ TARGET_BOARDS ?= cortex-m0 cortex-m3 cortex-m4f rv32imac rv64imac armbe-a15
 TARGET_ARGS   ?=
 
 .PHONY: all deps demo test test-gcc test-clang test-m32 test-variants build-arm clean \
-	test-targets $(addprefix test-target-,$(TARGET_BOARDS))
+	test-targets $(addprefix test-target-,$(TARGET_BOARDS)) demo-cortex-m
 
 all: test
 
@@ -47,6 +48,16 @@ demo: deps
 	$(CMAKE) -S . -B $(BUILD) $(call gen,$(BUILD)) -DBAREHEAP_BUILD_TESTS=OFF
 	$(CMAKE) --build $(BUILD) --target seed_demo
 	./$(BUILD)/examples/seed_demo
+	$(MAKE) --no-print-directory demo-cortex-m
+
+# The Cortex-M example (examples/cortex-m/) as firmware on QEMU's mps2-an385.
+demo-cortex-m:
+	$(CMAKE) -S . -B $(BUILD)/target-cortex-m3 $(call gen,$(BUILD)/target-cortex-m3) \
+		-DCMAKE_TOOLCHAIN_FILE=$(CURDIR)/cmake/toolchain-cortex-m3.cmake $(OPT_FLAGS)
+	$(CMAKE) --build $(BUILD)/target-cortex-m3 --target cortex_m_demo
+	qemu-system-arm -machine mps2-an385 -cpu cortex-m3 -nographic -monitor none \
+		-semihosting-config enable=on,target=native \
+		-kernel $(BUILD)/target-cortex-m3/examples/cortex_m_demo.elf 2>&1
 
 test: deps
 	$(MAKE) --no-print-directory test-gcc
