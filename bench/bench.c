@@ -1,0 +1,801 @@
+/*
+ * bareheap benchmark driver.
+ *
+ * One source, one binary per allocator: the allocator is chosen at build time
+ * (BENCH_BAREHEAP, or nothing for whatever malloc the binary is linked with:
+ * glibc, jemalloc, mimalloc, tcmalloc). Every allocator runs the same op
+ * sequences, generated from fixed seeds before the measured loop starts, and
+ * is reached through the four bench_* functions below, which are never inlined
+ * so that callgrind can count what each call costs below them.
+ *
+ * Modes (argv[1]):
+ *   time  [reps]          ns per op of each workload, median of reps runs
+ *   count [names]         each workload (or those named, comma-separated) once,
+ *                         with a callgrind dump after each (run it under
+ *                         valgrind --tool=callgrind)
+ *   lat   [reps]          per-call latency from the cycle counter, minimum per
+ *                         call over reps identical runs, then percentiles
+ *   path  [reps]          pathological single calls (bareheap only), latency
+ *   pathcount             the same calls once each under callgrind
+ *   frag  region min max seeds [p_alloc_percent]
+ *                         bareheap only: grow a random live set until the first
+ *                         failure, per seed; live requested bytes / region
+ *   info                  sizes: alignment, header, minimum block, control
+ *
+ * Output: one line per figure, "R key=value key=value ...", for the report
+ * script. Timing is printed, never judged: no mode fails on a slow result.
+ */
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS, clock_gettime */
+#define _POSIX_C_SOURCE 200809L
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#if defined(__x86_64__) /* the 32-bit build runs fragmentation only */
+#include <x86intrin.h>
+#define BENCH_HAVE_TSC 1
+#else
+#define BENCH_HAVE_TSC 0
+#endif
+
+#if defined(__has_include)
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#endif
+#endif
+#ifndef CALLGRIND_DUMP_STATS_AT
+#define CALLGRIND_DUMP_STATS_AT(s) ((void)(s))
+#define CALLGRIND_ZERO_STATS ((void)0)
+#endif
+
+#define NOINLINE __attribute__((noinline, noclone))
+
+/* ---- Adapter -------------------------------------------------------------- */
+
+#ifdef BENCH_BAREHEAP
+#include "bareheap.h"
+#include "bareheap_config.h" /* the option values, for the report */
+#include <sys/mman.h>
+
+#define ADAPTER_NAME "bareheap"
+/* Large enough for every timed workload's peak (mixed: ~8 MiB live). */
+#define BH_REGION_BYTES ((size_t)256 << 20)
+static unsigned char *bh_region;
+static bh_heap *bh;
+
+static void adapter_reset(void) {
+    if (!bh_region) {
+        void *m = mmap(NULL, BH_REGION_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                       -1, 0);
+        if (m == MAP_FAILED) {
+            perror("mmap");
+            exit(2);
+        }
+        bh_region = m;
+    }
+    bh = bh_init(bh_region, BH_REGION_BYTES);
+    if (!bh) {
+        fprintf(stderr, "bh_init failed\n");
+        exit(2);
+    }
+}
+NOINLINE void *bench_alloc(size_t n) { return bh_alloc(bh, n); }
+NOINLINE void bench_free(void *p) { bh_free(bh, p); }
+NOINLINE void *bench_realloc(void *p, size_t n) { return bh_realloc(bh, p, n); }
+NOINLINE void *bench_aligned(size_t align, size_t n) { return bh_alloc_aligned(bh, align, n); }
+#else
+#ifndef ADAPTER_NAME
+#define ADAPTER_NAME "glibc"
+#endif
+static void adapter_reset(void) {}
+NOINLINE void *bench_alloc(size_t n) { return malloc(n); }
+NOINLINE void bench_free(void *p) { free(p); }
+NOINLINE void *bench_realloc(void *p, size_t n) { return realloc(p, n); }
+NOINLINE void *bench_aligned(size_t align, size_t n) {
+    void *p = NULL;
+    return posix_memalign(&p, align, n) == 0 ? p : NULL;
+}
+#endif
+
+/* ---- Random numbers: splitmix64, fixed seeds --------------------------- */
+
+static uint64_t rng_state;
+static void rng_seed(uint64_t s) { rng_state = s; }
+static uint64_t rng_next(void) {
+    uint64_t z = (rng_state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+static uint32_t rng_below(uint32_t n) { return (uint32_t)(rng_next() % n); }
+
+/* Log-uniform in [lo, hi] by octave: a uniform octave, then a uniform size in
+ * it. Integer only, so 32- and 64-bit builds draw the same sizes. */
+static uint32_t size_log_uniform(uint32_t lo, uint32_t hi) {
+    unsigned lo_log = 0, hi_log = 0, k;
+    uint32_t s;
+    while ((2u << lo_log) <= lo)
+        lo_log++;
+    while ((2u << hi_log) <= hi)
+        hi_log++;
+    for (;;) {
+        k = lo_log + rng_below(hi_log - lo_log + 1u);
+        s = (1u << k) + rng_below(1u << k);
+        if (s >= lo && s <= hi)
+            return s;
+    }
+}
+
+/* ---- Workloads: pre-generated op sequences ------------------------------ */
+
+enum { OP_SLOT_ALLOC_FREE = 0, OP_REALLOC = 1 };
+
+typedef struct workload {
+    const char *name;
+    int kind;
+    uint32_t slots;
+    uint32_t ops;
+    uint32_t *slot;  /* per op: the slot it touches */
+    uint32_t *size;  /* per op: size to allocate (or grow step for realloc) */
+} workload;
+
+#define SMALL_OPS 2000000u
+#define MIXED_OPS 1000000u
+#define REALLOC_OPS 20000u
+#define REALLOC_SLOTS 64u
+#define REALLOC_MAX (64u * 1024u)
+
+static const char *workloads_only;
+
+static void workload_make(workload *w, const char *name, int kind, uint32_t slots, uint32_t ops, uint64_t seed,
+                          uint32_t lo, uint32_t hi, int log_sizes) {
+    uint32_t i;
+    if (workloads_only && !strstr(workloads_only, name))
+        ops = 0;
+    w->name = name;
+    w->kind = kind;
+    w->slots = slots;
+    w->ops = ops;
+    w->slot = malloc((ops + 1u) * sizeof *w->slot);
+    w->size = malloc((ops + 1u) * sizeof *w->size);
+    if (!w->slot || !w->size) {
+        fprintf(stderr, "out of memory generating %s\n", name);
+        exit(2);
+    }
+    rng_seed(seed);
+    for (i = 0; i < ops; i++) {
+        w->slot[i] = rng_below(slots);
+        w->size[i] = log_sizes ? size_log_uniform(lo, hi) : lo + rng_below(hi - lo + 1u);
+    }
+}
+
+#define N_WORKLOADS 3
+static workload workloads[N_WORKLOADS];
+
+/* only: comma-separated workload names, or NULL for all; the others stay
+ * empty (ops = 0), which saves generating them under callgrind. */
+static void workloads_make(const char *only) {
+    workloads_only = only;
+    /* small: uniform 8..256 B, 4096 slots, 2M ops */
+    workload_make(&workloads[0], "small", OP_SLOT_ALLOC_FREE, 4096, SMALL_OPS, 0x5EED0001u, 8, 256, 0);
+    /* mixed: log-uniform 8 B..64 KiB, 1024 slots, 1M ops */
+    workload_make(&workloads[1], "mixed", OP_SLOT_ALLOC_FREE, 1024, MIXED_OPS, 0x5EED0002u, 8, 65536, 1);
+    /* realloc: 64 buffers, each grown in random steps of 16..4096 B from a
+     * 8..256 B start up to 64 KiB, then freed and started again */
+    workload_make(&workloads[2], "realloc", OP_REALLOC, REALLOC_SLOTS, REALLOC_OPS, 0x5EED0003u, 16, 4096, 0);
+}
+
+typedef struct call_counts {
+    uint32_t alloc, free, realloc;
+} call_counts;
+
+static void *live_ptr[4096];
+static uint32_t live_size[4096];
+
+/* Runs w once from an empty state and frees what is left.
+ * lat_alloc/lat_free (may be NULL): per-op cycle counts, min-merged. */
+static call_counts workload_run(const workload *w, uint32_t *lat, int count_mode) {
+    call_counts c = {0, 0, 0};
+    uint32_t i;
+    (void)lat; /* unused without a cycle counter */
+    memset(live_ptr, 0, sizeof live_ptr);
+    memset(live_size, 0, sizeof live_size);
+    if (count_mode)
+        CALLGRIND_ZERO_STATS;
+    for (i = 0; i < w->ops; i++) {
+        uint32_t s = w->slot[i];
+        void *p = live_ptr[s];
+        int is_alloc = 1;
+#if BENCH_HAVE_TSC
+        uint64_t t0 = 0, t1;
+        if (lat) {
+            _mm_lfence();
+            t0 = __rdtsc();
+            _mm_lfence();
+        }
+#endif
+        if (w->kind == OP_SLOT_ALLOC_FREE) {
+            if (p) {
+                bench_free(p);
+                p = NULL;
+                is_alloc = 0;
+                c.free++;
+            } else {
+                p = bench_alloc(w->size[i]);
+                c.alloc++;
+            }
+        } else if (!p) {
+            uint32_t start = 8u + w->size[i] % 249u;
+            p = bench_alloc(start);
+            live_size[s] = start;
+            c.alloc++;
+        } else if (live_size[s] >= REALLOC_MAX) {
+            bench_free(p);
+            p = NULL;
+            is_alloc = 0;
+            c.free++;
+        } else {
+            uint32_t n = live_size[s] + w->size[i];
+            if (n > REALLOC_MAX)
+                n = REALLOC_MAX;
+            p = bench_realloc(p, n);
+            live_size[s] = n;
+            c.realloc++;
+        }
+#if BENCH_HAVE_TSC
+        if (lat) {
+            uint64_t d;
+            _mm_lfence();
+            t1 = __rdtsc();
+            _mm_lfence();
+            d = t1 - t0;
+            if (d > UINT32_MAX)
+                d = UINT32_MAX;
+            if ((uint32_t)d < lat[i])
+                lat[i] = (uint32_t)d;
+        }
+#endif
+        if (p) {
+            *(volatile unsigned char *)p = (unsigned char)i; /* touch the block */
+        } else if (is_alloc) {
+            fprintf(stderr, "%s: allocation failed at op %u\n", w->name, i);
+            exit(2);
+        }
+        live_ptr[s] = p;
+    }
+    if (count_mode)
+        CALLGRIND_DUMP_STATS_AT(w->name);
+    for (i = 0; i < w->slots; i++) {
+        if (live_ptr[i])
+            bench_free(live_ptr[i]);
+        live_ptr[i] = NULL;
+    }
+    return c;
+}
+
+static double now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+static int cmp_u32(const void *a, const void *b) {
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+static void warm_up(void) {
+    /* First-call setup (lazy binding, allocator init) stays out of the figures. */
+    void *p;
+    adapter_reset();
+    p = bench_alloc(64);
+    bench_free(p);
+    p = bench_aligned(64, 64);
+    bench_free(p);
+}
+
+static int mode_time(int reps) {
+    int w, r;
+    double t[64];
+    if (reps > 64)
+        reps = 64;
+    for (w = 0; w < N_WORKLOADS; w++) {
+        for (r = 0; r < reps; r++) {
+            double t0;
+            adapter_reset();
+            t0 = now_ns();
+            workload_run(&workloads[w], NULL, 0);
+            t[r] = (now_ns() - t0) / workloads[w].ops;
+        }
+        qsort(t, (size_t)reps, sizeof t[0], cmp_double);
+        printf("R mode=time alloc=%s workload=%s ns_per_op=%.3f min=%.3f max=%.3f reps=%d\n", ADAPTER_NAME,
+               workloads[w].name, t[reps / 2], t[0], t[reps - 1], reps);
+    }
+    return 0;
+}
+
+static int mode_count(void) {
+    int w;
+    warm_up();
+    for (w = 0; w < N_WORKLOADS; w++) {
+        call_counts c;
+        if (!workloads[w].ops)
+            continue;
+        adapter_reset();
+        c = workload_run(&workloads[w], NULL, 1);
+        printf("R mode=count alloc=%s workload=%s allocs=%u frees=%u reallocs=%u\n", ADAPTER_NAME,
+               workloads[w].name, c.alloc, c.free, c.realloc);
+    }
+    return 0;
+}
+
+/* ---- Latency ------------------------------------------------------------- */
+
+static double tsc_per_ns;
+
+static void tsc_calibrate(void) {
+#if BENCH_HAVE_TSC
+    double t0 = now_ns(), t1;
+    uint64_t c0 = __rdtsc(), c1;
+    do
+        t1 = now_ns();
+    while (t1 - t0 < 50e6);
+    c1 = __rdtsc();
+    tsc_per_ns = (double)(c1 - c0) / (t1 - t0);
+#else
+    tsc_per_ns = 1.0;
+#endif
+}
+
+/* The cost of the timing itself, subtracted from every sample. */
+static uint32_t tsc_overhead(void) {
+    uint32_t best = UINT32_MAX;
+#if BENCH_HAVE_TSC
+    int i;
+    for (i = 0; i < 100000; i++) {
+        uint64_t t0, t1;
+        _mm_lfence();
+        t0 = __rdtsc();
+        _mm_lfence();
+        _mm_lfence();
+        t1 = __rdtsc();
+        _mm_lfence();
+        if (t1 - t0 < best)
+            best = (uint32_t)(t1 - t0);
+    }
+#endif
+    return best;
+}
+
+static void print_percentiles(const char *mode, const char *workload_name, const char *call, uint32_t *v, size_t n,
+                              uint32_t overhead) {
+    size_t i;
+    double mean = 0;
+    if (n == 0)
+        return;
+    for (i = 0; i < n; i++) {
+        v[i] = v[i] > overhead ? v[i] - overhead : 0;
+        mean += v[i];
+    }
+    mean /= (double)n;
+    qsort(v, n, sizeof v[0], cmp_u32);
+#define PCT(q) ((double)v[(size_t)((double)(n - 1) * (q))] / tsc_per_ns)
+    printf("R mode=%s alloc=%s workload=%s call=%s n=%zu mean_ns=%.1f p50_ns=%.1f p99_ns=%.1f p9999_ns=%.1f "
+           "max_ns=%.1f\n",
+           mode, ADAPTER_NAME, workload_name, call, n, mean / tsc_per_ns, PCT(0.5), PCT(0.99), PCT(0.9999),
+           (double)v[n - 1] / tsc_per_ns);
+#undef PCT
+}
+
+static int mode_lat(int reps) {
+    int w, r;
+    uint32_t overhead;
+    tsc_calibrate();
+    overhead = tsc_overhead();
+    printf("R mode=latinfo alloc=%s tsc_per_ns=%.4f overhead_ticks=%u\n", ADAPTER_NAME, tsc_per_ns, overhead);
+    warm_up();
+    for (w = 0; w < N_WORKLOADS; w++) {
+        const workload *wl = &workloads[w];
+        uint32_t *lat = malloc(wl->ops * sizeof *lat);
+        uint32_t *va = malloc(wl->ops * sizeof *va), *vf = malloc(wl->ops * sizeof *vf);
+        uint32_t *vr = malloc(wl->ops * sizeof *vr);
+        size_t na = 0, nf = 0, nr = 0;
+        uint32_t i;
+        if (!lat || !va || !vf || !vr)
+            return 2;
+        for (i = 0; i < wl->ops; i++)
+            lat[i] = UINT32_MAX;
+        for (r = 0; r < reps; r++) {
+            adapter_reset();
+            workload_run(wl, lat, 0);
+        }
+        /* Replay the op kinds to split the samples by call. */
+        memset(live_ptr, 0, sizeof live_ptr);
+        memset(live_size, 0, sizeof live_size);
+        for (i = 0; i < wl->ops; i++) {
+            uint32_t s = wl->slot[i];
+            if (wl->kind == OP_SLOT_ALLOC_FREE) {
+                if (live_ptr[s]) {
+                    vf[nf++] = lat[i];
+                    live_ptr[s] = NULL;
+                } else {
+                    va[na++] = lat[i];
+                    live_ptr[s] = (void *)1;
+                }
+            } else if (!live_ptr[s]) {
+                va[na++] = lat[i];
+                live_ptr[s] = (void *)1;
+                live_size[s] = 8u + wl->size[i] % 249u;
+            } else if (live_size[s] >= REALLOC_MAX) {
+                vf[nf++] = lat[i];
+                live_ptr[s] = NULL;
+            } else {
+                uint32_t n = live_size[s] + wl->size[i];
+                live_size[s] = n > REALLOC_MAX ? REALLOC_MAX : n;
+                vr[nr++] = lat[i];
+            }
+        }
+        print_percentiles("lat", wl->name, "alloc", va, na, overhead);
+        print_percentiles("lat", wl->name, "free", vf, nf, overhead);
+        print_percentiles("lat", wl->name, "realloc", vr, nr, overhead);
+        free(lat);
+        free(va);
+        free(vf);
+        free(vr);
+    }
+    return 0;
+}
+
+/* ---- Pathological single calls (bareheap) ------------------------------ */
+
+#ifdef BENCH_BAREHEAP
+#define PATH_HEAP_BYTES ((size_t)1 << 20)
+#define PATH_CALLS 2000
+static unsigned char path_region[PATH_HEAP_BYTES + 64];
+
+/* Each scenario prepares a fresh heap with bh_* calls (not measured), then
+ * makes one call through bench_* (measured). Returns its kind. */
+typedef const char *(*path_fn)(int measure, uint32_t *ticks);
+
+#if BENCH_HAVE_TSC
+#define TIMED(stmt, ticks)                   \
+    do {                                     \
+        uint64_t t0_, t1_;                   \
+        _mm_lfence();                        \
+        t0_ = __rdtsc();                     \
+        _mm_lfence();                        \
+        stmt;                                \
+        _mm_lfence();                        \
+        t1_ = __rdtsc();                     \
+        _mm_lfence();                        \
+        *(ticks) = (uint32_t)(t1_ - t0_);    \
+    } while (0)
+#else
+#define TIMED(stmt, ticks) \
+    do {                   \
+        stmt;              \
+        *(ticks) = 0;      \
+    } while (0)
+#endif
+
+static void path_fresh(void) {
+    bh = bh_init(path_region, PATH_HEAP_BYTES);
+    if (!bh) {
+        fprintf(stderr, "bh_init failed\n");
+        exit(2);
+    }
+}
+
+/* One huge free block (the whole fresh heap) split for a small request. */
+static const char *path_split(int measure, uint32_t *ticks) {
+    void *p;
+    path_fresh();
+    if (measure)
+        TIMED(p = bench_alloc(100), ticks);
+    else
+        p = bench_alloc(100);
+    if (!p)
+        exit(3);
+    return "alloc";
+}
+
+/* [ free ][ b ][ free ][ used ]: freeing b merges on both sides. */
+static const char *path_double_merge(int measure, uint32_t *ticks) {
+    void *a, *b, *c, *d;
+    path_fresh();
+    a = bh_alloc(bh, 200);
+    b = bh_alloc(bh, 300);
+    c = bh_alloc(bh, 400);
+    d = bh_alloc(bh, 500);
+    if (!a || !b || !c || !d)
+        exit(3);
+    bh_free(bh, a);
+    bh_free(bh, c);
+    if (measure)
+        TIMED(bench_free(b), ticks);
+    else
+        bench_free(b);
+    return "free";
+}
+
+/* A request whose own class is the heap's last one, served by probing it:
+ * no class above exists, so the bitmap search fails first. */
+static const char *path_last_class(int measure, uint32_t *ticks) {
+    bh_stats st;
+    void *p;
+    size_t n;
+    path_fresh();
+    bh_get_stats(bh, &st);
+    n = st.largest_free_bytes - 64; /* just below the one huge block: its own class */
+    if (measure)
+        TIMED(p = bench_alloc(n), ticks);
+    else
+        p = bench_alloc(n);
+    if (!p)
+        exit(3);
+    return "alloc";
+}
+
+/* The request's own class holds BAREHEAP_PROBE_LIMIT - 1 blocks too small
+ * ahead of the one that fits, and no class above has a free block: the probe
+ * walks its full length and takes the last block it may look at. */
+static const char *path_probe(int measure, uint32_t *ticks) {
+    enum { N = BAREHEAP_PROBE_LIMIT };
+    void *blk[N], *guard[N], *p;
+    size_t base = 4096 - bh_block_overhead(); /* a class minimum's request */
+    size_t i;
+    bh_stats st;
+    path_fresh();
+    for (i = 0; i < N; i++) {
+        blk[i] = bh_alloc(bh, base + i * bh_alignment());
+        guard[i] = bh_alloc(bh, 8); /* keeps the blocks from merging */
+        if (!blk[i] || !guard[i])
+            exit(3);
+    }
+    bh_get_stats(bh, &st);
+    if (!bh_alloc(bh, st.largest_free_bytes)) /* nothing free above the class */
+        exit(3);
+    bh_free(bh, blk[N - 1]); /* the only fitting block, at the list's tail */
+    for (i = 0; i + 1 < N; i++)
+        bh_free(bh, blk[i]);
+    if (measure)
+        TIMED(p = bench_alloc(base + (N - 1) * bh_alignment()), ticks);
+    else
+        p = bench_alloc(base + (N - 1) * bh_alignment());
+    if (!p)
+        exit(3);
+    return "alloc";
+}
+
+/* A 4096-aligned request on a fresh heap: front gap and tail both split off. */
+static const char *path_aligned(int measure, uint32_t *ticks) {
+    void *p, *q;
+    path_fresh();
+    q = bh_alloc(bh, 40); /* move the free block off any large alignment */
+    if (measure)
+        TIMED(p = bench_aligned(4096, 1000), ticks);
+    else
+        p = bench_aligned(4096, 1000);
+    if (!p || !q)
+        exit(3);
+    return "aligned";
+}
+
+/* realloc growing into a free next block, then one that must move. */
+static const char *path_realloc_move(int measure, uint32_t *ticks) {
+    void *a, *b, *p;
+    path_fresh();
+    a = bh_alloc(bh, 256);
+    b = bh_alloc(bh, 64);
+    if (!a || !b)
+        exit(3);
+    if (measure)
+        TIMED(p = bench_realloc(a, 512), ticks);
+    else
+        p = bench_realloc(a, 512);
+    if (!p)
+        exit(3);
+    return "realloc";
+}
+
+static const struct {
+    const char *name;
+    path_fn fn;
+} paths[] = {
+    {"split_huge_block", path_split},   {"free_two_free_neighbours", path_double_merge},
+    {"alloc_last_class", path_last_class}, {"alloc_probe_full", path_probe},
+    {"aligned_4096", path_aligned},     {"realloc_move_256_to_512", path_realloc_move},
+};
+#define N_PATHS (sizeof paths / sizeof paths[0])
+
+static int mode_path(int reps) {
+    size_t k;
+    uint32_t overhead;
+    static uint32_t best[PATH_CALLS];
+    tsc_calibrate();
+    overhead = tsc_overhead();
+    for (k = 0; k < N_PATHS; k++) {
+        int r, i;
+        const char *call = "";
+        for (i = 0; i < PATH_CALLS; i++)
+            best[i] = UINT32_MAX;
+        for (r = 0; r < reps; r++) {
+            for (i = 0; i < PATH_CALLS; i++) {
+                uint32_t t;
+                call = paths[k].fn(1, &t);
+                if (t < best[i])
+                    best[i] = t;
+            }
+        }
+        print_percentiles("path", paths[k].name, call, best, PATH_CALLS, overhead);
+    }
+    return 0;
+}
+
+static int mode_pathcount(void) {
+    size_t k;
+    for (k = 0; k < N_PATHS; k++) {
+        int i;
+        const char *call = "";
+        CALLGRIND_ZERO_STATS;
+        for (i = 0; i < 100; i++)
+            call = paths[k].fn(0, NULL);
+        CALLGRIND_DUMP_STATS_AT(paths[k].name);
+        printf("R mode=pathcount alloc=%s workload=%s call=%s calls=100\n", ADAPTER_NAME, paths[k].name, call);
+    }
+    return 0;
+}
+
+/* ---- Fragmentation (bareheap) ------------------------------------------- */
+
+#define FRAG_MAX_REGION ((size_t)1 << 20)
+#define FRAG_MAX_LIVE 65536
+static unsigned char frag_region[FRAG_MAX_REGION + 64];
+static void *frag_ptr[FRAG_MAX_LIVE];
+static uint32_t frag_req[FRAG_MAX_LIVE];
+
+struct fit_search {
+    size_t request;
+    size_t fitting;      /* free blocks with usable >= request */
+    size_t largest_usable;
+};
+
+static bool frag_walk(void *ctx, const bh_block_info *b) {
+    struct fit_search *f = ctx;
+    if (!b->used) {
+        if (b->usable_bytes >= f->request)
+            f->fitting++;
+        if (b->usable_bytes > f->largest_usable)
+            f->largest_usable = b->usable_bytes;
+    }
+    return true;
+}
+
+static int mode_frag(size_t region, uint32_t lo, uint32_t hi, int seeds, uint32_t p_alloc_pct) {
+    int s;
+    double sum_ratio = 0, min_ratio = 1, max_ratio = 0, sum_used = 0;
+    int false_failures = 0;
+    if (region > FRAG_MAX_REGION) {
+        fprintf(stderr, "region too large\n");
+        return 2;
+    }
+    for (s = 0; s < seeds; s++) {
+        size_t live = 0, live_bytes = 0;
+        unsigned long ops = 0;
+        bh_heap *h = bh_init(frag_region, region);
+        bh_stats st;
+        struct fit_search f;
+        double ratio;
+        if (!h) {
+            fprintf(stderr, "bh_init failed\n");
+            return 2;
+        }
+        rng_seed(0xF4A6000000ull + (uint64_t)s);
+        for (;;) {
+            ops++;
+            if (live == 0 || rng_below(100) < p_alloc_pct) {
+                uint32_t n = size_log_uniform(lo, hi);
+                void *p = bh_alloc(h, n);
+                if (!p) {
+                    f.request = n;
+                    f.fitting = 0;
+                    f.largest_usable = 0;
+                    bh_walk(h, frag_walk, &f);
+                    bh_get_stats(h, &st);
+                    ratio = (double)live_bytes / (double)region;
+                    printf("R mode=frag alloc=%s region=%zu lo=%u hi=%u seed=%d ops=%lu live_blocks=%zu "
+                           "live_req=%zu ratio=%.4f used_ratio=%.4f request=%u free_bytes=%zu free_blocks=%zu "
+                           "largest_usable=%zu fitting_free=%zu control=%zu overhead_per_block=%.2f\n",
+                           ADAPTER_NAME, region, lo, hi, s, ops, live, live_bytes, ratio,
+                           (double)st.used_bytes / (double)region, n, st.free_bytes, st.free_blocks,
+                           f.largest_usable, f.fitting, st.control_bytes,
+                           live ? (double)(st.used_bytes - live_bytes) / (double)live : 0.0);
+                    sum_ratio += ratio;
+                    sum_used += (double)st.used_bytes / (double)region;
+                    if (ratio < min_ratio)
+                        min_ratio = ratio;
+                    if (ratio > max_ratio)
+                        max_ratio = ratio;
+                    if (f.fitting)
+                        false_failures++;
+                    break;
+                }
+                if (live >= FRAG_MAX_LIVE) {
+                    fprintf(stderr, "live set overflow\n");
+                    return 2;
+                }
+                frag_ptr[live] = p;
+                frag_req[live] = n;
+                live++;
+                live_bytes += n;
+            } else {
+                size_t k = rng_below((uint32_t)live);
+                bh_free(h, frag_ptr[k]);
+                live_bytes -= frag_req[k];
+                live--;
+                frag_ptr[k] = frag_ptr[live];
+                frag_req[k] = frag_req[live];
+            }
+        }
+    }
+    printf("R mode=fragsum alloc=%s bits=%u align=%zu sl_log2=%d probe=%d region=%zu lo=%u hi=%u seeds=%d "
+           "p_alloc=%u mean_ratio=%.4f min_ratio=%.4f max_ratio=%.4f mean_used_ratio=%.4f false_failures=%d "
+           "control=%zu\n",
+           ADAPTER_NAME, (unsigned)(sizeof(void *) * 8), bh_alignment(), BAREHEAP_SL_LOG2,
+           BAREHEAP_PROBE_LIMIT, region, lo, hi, seeds, p_alloc_pct, sum_ratio / seeds, min_ratio, max_ratio,
+           sum_used / seeds, false_failures, bh_control_size(region));
+    return 0;
+}
+
+static int mode_info(void) {
+    static const size_t sizes[] = {16u << 10, 64u << 10, 256u << 10, 1u << 20};
+    size_t i;
+    printf("R mode=info alloc=%s bits=%u align=%zu header=%zu min_block=%zu sl_log2=%d probe=%d\n", ADAPTER_NAME,
+           (unsigned)(sizeof(void *) * 8), bh_alignment(), bh_block_overhead(), bh_min_block_size(),
+           BAREHEAP_SL_LOG2, BAREHEAP_PROBE_LIMIT);
+    for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+        printf("R mode=control alloc=%s bits=%u align=%zu sl_log2=%d region=%zu control=%zu\n", ADAPTER_NAME,
+               (unsigned)(sizeof(void *) * 8), bh_alignment(), BAREHEAP_SL_LOG2, sizes[i],
+               bh_control_size(sizes[i]));
+    return 0;
+}
+#endif /* BENCH_BAREHEAP */
+
+int main(int argc, char **argv) {
+    const char *mode = argc > 1 ? argv[1] : "time";
+    int reps = argc > 2 ? atoi(argv[2]) : 5;
+    if (reps < 1)
+        reps = 1;
+#ifdef BENCH_BAREHEAP
+    if (!strcmp(mode, "frag")) {
+        if (argc < 6) {
+            fprintf(stderr, "usage: %s frag region lo hi seeds [p_alloc_percent]\n", argv[0]);
+            return 2;
+        }
+        return mode_frag((size_t)strtoul(argv[2], NULL, 0), (uint32_t)strtoul(argv[3], NULL, 0),
+                         (uint32_t)strtoul(argv[4], NULL, 0), atoi(argv[5]),
+                         argc > 6 ? (uint32_t)strtoul(argv[6], NULL, 0) : 55u);
+    }
+    if (!strcmp(mode, "info"))
+        return mode_info();
+    if (!strcmp(mode, "path"))
+        return mode_path(reps);
+    if (!strcmp(mode, "pathcount"))
+        return mode_pathcount();
+#endif
+    workloads_make(!strcmp(mode, "count") && argc > 2 ? argv[2] : NULL);
+    if (!strcmp(mode, "time"))
+        return mode_time(reps);
+    if (!strcmp(mode, "count"))
+        return mode_count();
+    if (!strcmp(mode, "lat"))
+        return mode_lat(reps);
+    fprintf(stderr, "unknown mode %s\n", mode);
+    return 2;
+}

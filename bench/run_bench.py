@@ -1,0 +1,409 @@
+#!/usr/bin/env python3
+"""Builds and runs the bareheap benchmarks, writes docs/bench/results.md and plots.
+
+    python3 bench/run_bench.py            (what `make bench` runs)
+    python3 bench/run_bench.py --quick    fewer repetitions, for a smoke test
+
+Every figure comes from bench/bench.c, built once per allocator and, for
+bareheap, once per configuration:
+  - 64-bit host builds of bareheap (every BAREHEAP_SL_LOG2 / BAREHEAP_PROBE_LIMIT
+    pair of the trade-off table) and of the driver linked against glibc,
+    jemalloc, mimalloc and tcmalloc;
+  - 32-bit builds (gcc -m32, run under qemu-i386) for fragmentation: the x86
+    default alignment (16) and 8-byte alignment, the Cortex-M model.
+Instructions per call come from callgrind (deterministic); times from the
+clock and the cycle counter are printed, never judged.
+"""
+import argparse
+import concurrent.futures
+import datetime
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = os.path.join(ROOT, "build", "bench")
+OUT = os.path.join(ROOT, "docs", "bench")
+JOBS = max(1, os.cpu_count() or 1)
+
+CFLAGS = ["-O2", "-g", "-std=c99"]
+# The driver's bench_* wrappers must keep their frames: callgrind then
+# attributes everything below them to the call being measured.
+DRIVER_FLAGS = ["-fno-optimize-sibling-calls", "-Wall", "-Wextra"]
+
+HOSTED = ["glibc", "jemalloc", "mimalloc", "tcmalloc"]
+ALLOCATORS = ["bareheap"] + HOSTED
+SL_VALUES = [2, 3, 4, 5]
+PROBE_VALUES = [1, 8]
+DEFAULT_SL, DEFAULT_PROBE = 4, 8
+
+FRAG_RUNS = [  # (region bytes, smallest, largest request)
+    (1 << 20, 16, 8192),
+    (64 << 10, 8, 512),
+]
+FRAG_SEEDS = 20
+
+# The field, from ../shared/ANCHORS.md (same workload shapes, gcc 12 -O2, x86-64).
+FIELD_INSTR = [
+    # name, small alloc, small free, mixed alloc, mixed free
+    ("mattconte/tlsf", 117, 80, 154, 106),
+    ("tlsf-bsd (fixed)", 66, 75, 120, 95),
+    ("o1heap", 78, 43, 81, 47),
+    ("umm_malloc", 2138, 51, None, None),
+    ("FreeRTOS heap_4", 716, 373, 546, 284),
+]
+FIELD_FRAG = [  # name, 1 MiB, 64 KiB (Cortex-M4)
+    ("mattconte/tlsf", 0.83, 0.78),
+    ("tlsf-bsd", 0.83, 0.80),
+    ("o1heap", 0.65, 0.57),
+    ("umm_malloc", 0.83, 0.82),
+    ("FreeRTOS heap_4", 0.83, 0.76),
+]
+TARGETS = {"small": (55, 40), "mixed": (70, 45), "frag_1m": 0.86, "frag_64k": 0.84}
+
+
+def log(msg):
+    print("bench: " + msg, flush=True)
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, check=True, text=True, stdout=subprocess.PIPE, **kw).stdout
+
+
+def multiarch():
+    try:
+        return run(["gcc", "-print-multiarch"]).strip() or "x86_64-linux-gnu"
+    except (subprocess.CalledProcessError, OSError):
+        return "x86_64-linux-gnu"
+
+
+# ---- Building ---------------------------------------------------------------
+
+
+class Build:
+    def __init__(self, name, alloc, m32=False, defines=(), libs=(), sl=None, probe=None, align=None):
+        self.name, self.alloc, self.m32 = name, alloc, m32
+        self.defines, self.libs = list(defines), list(libs)
+        self.sl, self.probe, self.align = sl, probe, align
+        self.path = os.path.join(BUILD, "bench_" + name)
+
+    def cmd(self, mode, *args):
+        c = [self.path, mode] + [str(a) for a in args]
+        return (["qemu-i386", "-L", "/"] + c) if self.m32 else c
+
+
+def bareheap_build(sl, probe, m32=False, align=None):
+    defs = ["-DBAREHEAP_SL_LOG2=%d" % sl, "-DBAREHEAP_PROBE_LIMIT=%d" % probe]
+    if align:
+        defs.append("-DBAREHEAP_ALIGN_BYTES=%d" % align)
+    arch = ("m32a%d" % align if align else "m32") if m32 else "x64"
+    return Build("bareheap_%s_sl%d_p%d" % (arch, sl, probe), "bareheap", m32, defs, sl=sl, probe=probe,
+                 align=align)
+
+
+SNAP = os.path.join(BUILD, "src-snapshot")
+
+
+def snapshot_sources(rev):
+    """Copies src/ and include/ (of the working tree, or of git revision rev)
+    to SNAP, so that the builds and the per-line breakdown see one version
+    even while the tree is being edited. Returns a description of it."""
+    if os.path.exists(SNAP):
+        shutil.rmtree(SNAP)
+    os.makedirs(SNAP)
+    head = run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT).strip()
+    if rev:
+        commit = run(["git", "rev-parse", "--short", rev], cwd=ROOT).strip()
+        archive = subprocess.run(["git", "archive", rev, "src", "include"], cwd=ROOT, check=True,
+                                 stdout=subprocess.PIPE).stdout
+        subprocess.run(["tar", "-x", "-C", SNAP], input=archive, check=True)
+        return "commit %s" % commit
+    for d in ("src", "include"):
+        shutil.copytree(os.path.join(ROOT, d), os.path.join(SNAP, d))
+    dirty = run(["git", "status", "--porcelain", "--", "src", "include"], cwd=ROOT).strip()
+    return "commit %s%s" % (head, " with uncommitted changes to src/ or include/" if dirty else "")
+
+
+def compile_build(b):
+    os.makedirs(BUILD, exist_ok=True)
+    arch = ["-m32"] if b.m32 else []
+    objs = []
+    if b.alloc == "bareheap":
+        for src in ("src/bareheap.c", "src/bareheap_check.c"):
+            obj = os.path.join(BUILD, "%s_%s.o" % (b.name, os.path.basename(src)[:-2]))
+            run(["gcc"] + arch + CFLAGS + b.defines + ["-Iinclude", "-Isrc", "-c", src, "-o", obj], cwd=SNAP)
+            objs.append(obj)
+        drv = ["-DBENCH_BAREHEAP", "-I" + os.path.join(SNAP, "include"), "-I" + os.path.join(SNAP, "src")]
+    else:
+        drv = ['-DADAPTER_NAME="%s"' % b.alloc]
+    obj = os.path.join(BUILD, "%s_bench.o" % b.name)
+    run(["gcc"] + arch + CFLAGS + DRIVER_FLAGS + b.defines + drv + ["-c", "bench/bench.c", "-o", obj], cwd=ROOT)
+    run(["gcc"] + arch + [obj] + objs + b.libs + ["-o", b.path], cwd=ROOT)
+    return b.name
+
+
+# ---- Output parsing -----------------------------------------------------------
+
+
+def records(text):
+    out = []
+    for line in text.splitlines():
+        if line.startswith("R "):
+            rec = {}
+            for kv in line[2:].split():
+                k, _, v = kv.partition("=")
+                try:
+                    rec[k] = int(v)
+                except ValueError:
+                    try:
+                        rec[k] = float(v)
+                    except ValueError:
+                        rec[k] = v
+            out.append(rec)
+    return out
+
+
+def callgrind_parse(path):
+    """Returns (description, functions, line costs) of one callgrind dump made
+    with --compress-strings=no --compress-pos=no.
+    functions: name -> {"self": Ir, "calls": {callee: [count, inclusive Ir]}, "called": count}
+    line costs: (file, line) -> self Ir."""
+    funcs, lines = {}, {}
+    desc = ""
+    fn = None
+    fl = fi = ""
+    cfn = None
+    pending_call = None
+    with open(path) as f:
+        for raw in f:
+            line = raw.rstrip("\n")
+            if not line:
+                continue
+            if line.startswith("desc: Trigger:"):
+                desc = line.split("Client Request:", 1)[-1].strip() if "Client Request" in line else line
+                continue
+            head = line[:4]
+            if line.startswith("fl="):
+                fl = fi = line[3:]
+            elif head in ("fi=(", "fe=(") or line.startswith("fi=") or line.startswith("fe="):
+                fi = line[3:]
+            elif line.startswith("fn="):
+                fn = line[3:]
+                fi = fl
+                funcs.setdefault(fn, {"self": 0, "calls": {}, "called": 0})
+            elif line.startswith("cfn="):
+                cfn = line[4:]
+            elif line.startswith(("cfi=", "cfl=", "cob=", "ob=")):
+                pass
+            elif line.startswith("calls="):
+                pending_call = int(line[6:].split()[0])
+            elif line[0].isdigit() or line[0] in "+-*":
+                parts = line.split()
+                if len(parts) < 2 or fn is None:
+                    continue
+                try:
+                    cost = int(parts[1])
+                    lineno = int(parts[0])
+                except ValueError:
+                    continue
+                if pending_call is not None:
+                    c = funcs[fn]["calls"].setdefault(cfn, [0, 0])
+                    c[0] += pending_call
+                    c[1] += cost
+                    funcs.setdefault(cfn, {"self": 0, "calls": {}, "called": 0})["called"] += pending_call
+                    pending_call = None
+                else:
+                    funcs[fn]["self"] += cost
+                    key = (fi, lineno)
+                    lines[key] = lines.get(key, 0) + cost
+    return desc, funcs, lines
+
+
+def per_call(funcs, wrapper):
+    """Instructions per call below a bench_* wrapper, and its call count."""
+    f = funcs.get(wrapper)
+    if not f or not f["called"]:
+        return None, 0
+    below = sum(c[1] for c in f["calls"].values())
+    return below / f["called"], f["called"]
+
+
+def run_callgrind(b, args, tag):
+    outdir = os.path.join(BUILD, "callgrind")
+    os.makedirs(outdir, exist_ok=True)
+    prefix = os.path.join(outdir, "%s.%s" % (b.name, tag))
+    for old in os.listdir(outdir):
+        if old.startswith(os.path.basename(prefix) + "."):
+            os.remove(os.path.join(outdir, old))
+    text = run(["valgrind", "--tool=callgrind", "--callgrind-out-file=%s.%%p" % prefix, "--compress-strings=no",
+                "--compress-pos=no"] + b.cmd(*args), stderr=subprocess.DEVNULL)
+    dumps = {}
+    for name in sorted(os.listdir(outdir)):
+        if name.startswith(os.path.basename(prefix) + ".") and re.search(r"\.\d+\.\d+$", name):
+            desc, funcs, lines = callgrind_parse(os.path.join(outdir, name))
+            dumps[desc] = (funcs, lines)
+    return records(text), dumps
+
+
+# ---- Source functions, for the per-function breakdown ----------------------------
+
+FUNC_RE = re.compile(r"^[A-Za-z_][\w\s\*]*?\b([A-Za-z_]\w*)\s*\(")
+
+
+def source_functions(path):
+    """Sorted (first line, name) of each function defined at column 0."""
+    starts = []
+    with open(path) as f:
+        for i, line in enumerate(f, 1):
+            if line[:1].isspace() or line.startswith(("#", "/", "*", "}")):
+                continue
+            m = FUNC_RE.match(line)
+            # A definition: its line opens the body, or the signature goes on
+            # (a declaration or a static assertion ends with ';' and no '{').
+            if m and ("{" in line or not line.rstrip().endswith(";")) and m.group(1) not in ("if", "for", "while", "switch", "return", "sizeof"):
+                starts.append((i, m.group(1)))
+    return starts
+
+
+def breakdown(lines):
+    """Self Ir by source function of src/ (inlined helpers counted where their
+    source lines are), from a dump's per-line costs."""
+    cache, out = {}, {}
+    for (path, lineno), cost in lines.items():
+        if "/src/" not in path or not os.path.exists(path):
+            continue
+        if path not in cache:
+            cache[path] = source_functions(path)
+        name = "?"
+        for start, fname in cache[path]:
+            if start <= lineno:
+                name = fname
+            else:
+                break
+        key = "%s (%s)" % (name, os.path.basename(path))
+        out[key] = out.get(key, 0) + cost
+    return out
+
+
+# ---- The run -----------------------------------------------------------------------
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true", help="fewer repetitions (smoke test)")
+    ap.add_argument("--rev", help="benchmark src/ and include/ of this git revision, not the working tree")
+    opt = ap.parse_args()
+    rounds, reps, lat_reps = (1, 1, 2) if opt.quick else (3, 3, 5)
+    seeds = 5 if opt.quick else FRAG_SEEDS
+    t_start = datetime.datetime.now()
+    os.chdir(ROOT)
+    os.makedirs(OUT, exist_ok=True)
+
+    ma = multiarch()
+    tcmalloc = "/usr/lib/%s/libtcmalloc_minimal.so.4" % ma
+    libs = {"glibc": [], "jemalloc": ["-ljemalloc"], "mimalloc": ["-lmimalloc"], "tcmalloc": [tcmalloc]}
+    hosted = {a: Build(a, a, libs=libs[a]) for a in HOSTED}
+    x64 = {(s, p): bareheap_build(s, p) for s in SL_VALUES for p in PROBE_VALUES}
+    m32a8 = {(s, p): bareheap_build(s, p, m32=True, align=8) for s in SL_VALUES for p in PROBE_VALUES}
+    m32 = bareheap_build(DEFAULT_SL, DEFAULT_PROBE, m32=True)
+    main_bh = x64[(DEFAULT_SL, DEFAULT_PROBE)]
+    main_builds = {"bareheap": main_bh}
+    main_builds.update(hosted)
+    all_builds = list(hosted.values()) + list(x64.values()) + list(m32a8.values()) + [m32]
+
+    source = snapshot_sources(opt.rev)
+    log("building %d binaries in %s from %s" % (len(all_builds), os.path.relpath(BUILD, ROOT), source))
+    with concurrent.futures.ThreadPoolExecutor(JOBS) as ex:
+        list(ex.map(compile_build, all_builds))
+
+    R = []  # every record
+
+    # Sizes
+    for b in list(x64.values()) + list(m32a8.values()) + [m32]:
+        for r in records(run(b.cmd("info"))):
+            r["build"] = b.name
+            R.append(r)
+
+    # Time: allocators interleaved, rounds x reps runs each
+    log("time: %d rounds x %d runs per allocator" % (rounds, reps))
+    for _ in range(rounds):
+        for a in ALLOCATORS:
+            R.extend(records(run(main_builds[a].cmd("time", reps))))
+
+    # Latency from the cycle counter
+    log("latency: minimum per call over %d identical runs" % lat_reps)
+    for a in ALLOCATORS:
+        R.extend(records(run(main_builds[a].cmd("lat", lat_reps))))
+    for b in x64.values():
+        for r in records(run(b.cmd("path", lat_reps))):
+            r["build"] = b.name
+            R.append(r)
+
+    # Fragmentation
+    log("fragmentation: %d seeds per heap, 64-bit and 32-bit (qemu-i386)" % seeds)
+    frag_jobs = []
+    for b in list(x64.values()) + list(m32a8.values()) + [m32]:
+        for region, lo, hi in FRAG_RUNS:
+            frag_jobs.append((b, region, lo, hi))
+
+    def frag(job):
+        b, region, lo, hi = job
+        recs = records(run(b.cmd("frag", region, lo, hi, seeds)))
+        for r in recs:
+            r["build"] = b.name
+        return recs
+
+    with concurrent.futures.ThreadPoolExecutor(JOBS) as ex:
+        for recs in ex.map(frag, frag_jobs):
+            R.extend(recs)
+
+    # Instructions (callgrind)
+    log("instructions: callgrind on %d allocators and %d configurations" % (len(ALLOCATORS), len(x64) - 1))
+    cg_jobs = [(main_builds[a], ("count",), "count") for a in ALLOCATORS]
+    cg_jobs += [(b, ("count", "small,mixed"), "count") for b in x64.values() if b is not main_bh]
+    cg_jobs += [(b, ("pathcount",), "path") for b in x64.values()]
+    cg = {}
+
+    def cg_run(job):
+        b, args, tag = job
+        return b, tag, run_callgrind(b, args, tag)
+
+    with concurrent.futures.ThreadPoolExecutor(JOBS) as ex:
+        for b, tag, (recs, dumps) in ex.map(cg_run, cg_jobs):
+            cg[(b.name, tag)] = dumps
+            for r in recs:
+                r["build"] = b.name
+                R.append(r)
+
+    instr = {}  # (build name, workload) -> {call: Ir per call}
+    for (bname, tag), dumps in cg.items():
+        for wl, (funcs, _lines) in dumps.items():
+            d = {}
+            for call in ("alloc", "free", "realloc", "aligned"):
+                v, n = per_call(funcs, "bench_" + call)
+                if n:
+                    d[call] = v
+            instr[(bname, wl)] = d
+    breakdowns = {wl: breakdown(cg[(main_bh.name, "count")][wl][1]) for wl in ("small", "mixed")}
+
+    ctx = dict(source=source, R=R, instr=instr, breakdowns=breakdowns, main_builds=main_builds, x64=x64, m32a8=m32a8, m32=m32,
+               seeds=seeds, rounds=rounds, reps=reps, lat_reps=lat_reps, quick=opt.quick,
+               elapsed=(datetime.datetime.now() - t_start).total_seconds())
+    with open(os.path.join(OUT, "raw.txt"), "w") as f:
+        f.write("# every figure bench/bench.c printed in the last `make bench`; "
+                "build= names the binary (build/bench/bench_<build>)\n")
+        for r in R:
+            f.write(" ".join("%s=%s" % kv for kv in r.items()) + "\n")
+    import report  # bench/report.py
+
+    report.write(ctx, OUT)
+    log("done in %.0f s: %s" % ((datetime.datetime.now() - t_start).total_seconds(),
+                                os.path.relpath(os.path.join(OUT, "results.md"), ROOT)))
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    main()
