@@ -131,3 +131,15 @@ $(addprefix test-target-,$(TARGET_BOARDS)): test-target-%:
 
 clean:
 	rm -rf $(BUILD)
+
+# Benchmarks: bareheap against glibc, jemalloc, mimalloc and tcmalloc (time,
+# callgrind instructions, latency), fragmentation on 64- and 32-bit (qemu-i386),
+# and the SL_LOG2 / PROBE_LIMIT trade-off. Writes docs/bench/results.md and PNG
+# plots; prints figures, never fails on them. Binaries go to $(BUILD)/bench.
+#   make bench BENCH_ARGS=--quick        fewer repetitions
+#   make bench BENCH_ARGS='--rev HEAD'   the committed sources, not the working tree
+BENCH_ARGS ?=
+.PHONY: bench
+bench:
+	@bash tools/install-bench-deps.sh
+	python3 bench/run_bench.py $(BENCH_ARGS)
