@@ -252,6 +252,20 @@ def write(ctx, out):
                                                        m / cnt["mixed"], 100.0 * m / max(tot["mixed"], 1)))
     w("| total | %.1f | | %.1f | |" % (tot["small"] / cnt["small"], tot["mixed"] / cnt["mixed"]))
     w("")
+    hot = ctx["hot_lines"]
+    w("The hottest source lines of the small workload (self instructions per alloc+free pair):")
+    w("")
+    w("| line | per pair | source |")
+    w("|---|---|---|")
+    for (path, lineno), cost in hot:
+        try:
+            with open(path) as f:
+                text = f.read().splitlines()[lineno - 1].strip()
+        except (OSError, IndexError):
+            text = ""
+        w("| %s:%d | %.1f | `%s` |" % (os.path.basename(path), lineno, cost / cnt["small"],
+                                      text.replace("|", "\\|")[:90]))
+    w("")
 
     # ---- fragmentation detail
     w("## Fragmentation")
@@ -416,12 +430,12 @@ set yrange [0.6:1]
 plot %s, %.2f title 'target 1 MiB' dt 2 lc rgb 'black', %.2f title 'target 64 KiB' dt 3 lc rgb 'black'
 """ % (png("fragmentation.png"), ", ".join(series), TARGETS["frag_1m"], TARGETS["frag_64k"]), "fragmentation", plotdir)
 
-    trows = ["%d %.4f %d %.4f \"SL=%d P=%d\"" % (t[2], t[5], t[3], t[4], t[0], t[1]) for t in trade]
+    trows = ["%d %.4f %d %.4f \"SL_LOG2=%d\"" % (t[2], t[5], t[3], t[4], t[0]) for t in trade if t[1] == DEFAULT_PROBE]
     d = dat("tradeoff.dat", trows)
     gnuplot(common + """set output '%s'
-set title 'Control size against memory used at first failure (32-bit, 8-byte alignment)'
+set title 'Control size against memory used at first failure (32-bit, 8-byte alignment, probe limit DEFAULT_PROBE_PLACEHOLDER)'
 set xlabel 'control structure (bytes)'
 set ylabel 'live requested / region at first failure'
 set key bottom right
 plot '%s' using 1:2 with points pt 7 ps 1.3 title '64 KiB heap', '' using 1:2:5 with labels offset 0,1 font ',8' notitle, '' using 3:4 with points pt 5 ps 1.3 title '1 MiB heap', '' using 3:4:5 with labels offset 0,1 font ',8' notitle
-""" % (png("tradeoff.png"), d), "tradeoff", plotdir)
+""".replace("DEFAULT_PROBE_PLACEHOLDER", str(DEFAULT_PROBE)) % (png("tradeoff.png"), d), "tradeoff", plotdir)

@@ -388,8 +388,10 @@ def main():
                     d[call] = v
             instr[(bname, wl)] = d
     breakdowns = {wl: breakdown(cg[(main_bh.name, "count")][wl][1]) for wl in ("small", "mixed")}
+    hot_lines = sorted(((k, v) for k, v in cg[(main_bh.name, "count")]["small"][1].items() if "/src/" in k[0]),
+                       key=lambda kv: -kv[1])[:15]
 
-    ctx = dict(source=source, R=R, instr=instr, breakdowns=breakdowns, main_builds=main_builds, x64=x64, m32a8=m32a8, m32=m32,
+    ctx = dict(source=source, hot_lines=hot_lines, R=R, instr=instr, breakdowns=breakdowns, main_builds=main_builds, x64=x64, m32a8=m32a8, m32=m32,
                seeds=seeds, rounds=rounds, reps=reps, lat_reps=lat_reps, quick=opt.quick,
                elapsed=(datetime.datetime.now() - t_start).total_seconds())
     with open(os.path.join(OUT, "raw.txt"), "w") as f:
@@ -405,5 +407,6 @@ def main():
 
 
 if __name__ == "__main__":
+    sys.dont_write_bytecode = True  # no __pycache__ in bench/
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     main()
