@@ -10,10 +10,4 @@ set(CMAKE_SYSTEM_PROCESSOR riscv32)
 set(_bh_prefix "riscv64-unknown-elf-")
 set(_bh_cpu_flags "-march=rv32imac -mabi=ilp32 -mcmodel=medany")
 set(_bh_qemu qemu-system-riscv32;-machine;virt;-bios;none;-nographic;-monitor;none;-kernel)
-# ilp32 aligns long double, hence max_align_t, to 16 bytes; the core's
-# default BAREHEAP_ALIGN_BYTES is 8 on 32-bit targets, which test_defects
-# (test_alignment_is_max_align_t) rejects. 16 here until the default covers it.
-if(NOT DEFINED BAREHEAP_CONFIG_DEFINES)
-  set(BAREHEAP_CONFIG_DEFINES "BAREHEAP_ALIGN_BYTES=16" CACHE STRING "")
-endif()
 include("${CMAKE_CURRENT_LIST_DIR}/baremetal-common.cmake")

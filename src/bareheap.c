@@ -68,8 +68,10 @@ static inline size_t request_block_bytes(size_t size_bytes, size_t trailer_bytes
  * time in proportion to the bytes concerned, not to the heap's contents. */
 #if (BAREHEAP_DEBUG >= 2)
 static void poison_fill(uintptr_t lo, uintptr_t hi) {
-    if (lo < hi)
+    if (lo < hi) {
+        TOOL_ACCESS(lo, (size_t)(hi - lo));
         memset((void *)lo, (int)POISON_BYTE, (size_t)(hi - lo));
+    }
 }
 
 /* The first byte of [lo, hi) that is not poison, or 0. */
@@ -87,7 +89,14 @@ static uintptr_t poison_find_damage(uintptr_t lo, uintptr_t hi) {
 static bool poison_intact(bh_heap *heap, block *f, uintptr_t lo, uintptr_t hi) {
     uintptr_t inner_lo = (uintptr_t)f + 3u * WORD_BYTES;
     uintptr_t inner_hi = (uintptr_t)f + block_size(f) - WORD_BYTES;
-    uintptr_t damage = poison_find_damage(lo > inner_lo ? lo : inner_lo, hi < inner_hi ? hi : inner_hi);
+    uintptr_t damage;
+    lo = lo > inner_lo ? lo : inner_lo;
+    hi = hi < inner_hi ? hi : inner_hi;
+    if (lo >= hi)
+        return true;
+    TOOL_ACCESS(lo, (size_t)(hi - lo));
+    damage = poison_find_damage(lo, hi);
+    TOOL_NOACCESS(lo, (size_t)(hi - lo));
     if (BH_UNLIKELY(damage)) {
         bh_internal_report(heap, BH_ERROR_USE_AFTER_FREE, (const void *)damage);
         return false;
@@ -100,6 +109,7 @@ static void block_seal(block *b, size_t request_bytes) {
     size_t capacity = block_capacity_bytes(b);
     memset((char *)block_payload(b) + request_bytes, (int)CANARY_BYTE, capacity - request_bytes);
     *block_footer(b) = request_bytes ^ SEAL_KEY;
+    TOOL_NOACCESS((char *)block_payload(b) + request_bytes, capacity - request_bytes);
 }
 
 #define POISON_FILL(lo, hi) poison_fill((uintptr_t)(lo), (uintptr_t)(hi))
@@ -156,10 +166,12 @@ static void list_remove(bh_heap *heap, block *b) {
 /* Makes [b, b + size) a free block, footer and neighbour flag included, and
  * files it. prev_flag is FLAG_PREV_FREE or 0 for the block before b. */
 static void block_make_free(bh_heap *heap, block *b, size_t size, size_t prev_flag) {
+    TOOL_ACCESS(b, size);
     b->header = size | FLAG_FREE | prev_flag;
     *block_footer(b) = size;
     block_next(b)->header |= FLAG_PREV_FREE;
     list_insert(heap, b);
+    TOOL_NOACCESS((char *)b + 3u * WORD_BYTES, size - 4u * WORD_BYTES);
 }
 
 /* ---- Search ---- */
@@ -230,6 +242,7 @@ static void block_trim(bh_heap *heap, block *b, size_t size_bytes) {
     next = block_next(b);
     b->header = size_bytes | (b->header & FLAG_MASK);
     tail = block_at(b, size_bytes);
+    TOOL_ACCESS(tail, tail_bytes); /* a canary may lie there */
     POISON_FILL(tail, next);
     if (block_is_free(next)) {
         list_remove(heap, next);
@@ -252,13 +265,10 @@ static inline void stats_note_growth(bh_heap *heap) {
  * marks it used and returns any tail that can stand as a block. */
 static void block_use(bh_heap *heap, block *b, size_t size_bytes, size_t extra_flags) {
     size_t size = block_size(b);
+    TOOL_ACCESS(b, size);
     if (size - size_bytes >= MIN_BLOCK_BYTES) {
-        /* The block after b stays PREV_FREE: the tail is free now. */
-        block *tail = block_at(b, size_bytes);
         b->header = size_bytes | (b->header & FLAG_PREV_FREE) | extra_flags;
-        tail->header = (size - size_bytes) | FLAG_FREE;
-        *block_footer(tail) = size - size_bytes;
-        list_insert(heap, tail);
+        block_make_free(heap, block_at(b, size_bytes), size - size_bytes, 0);
     } else {
         b->header = size | (b->header & FLAG_PREV_FREE) | extra_flags;
         block_next(b)->header &= ~FLAG_PREV_FREE;
@@ -276,6 +286,7 @@ static void block_release(bh_heap *heap, block *b) {
     size_t size = block_size(b);
     size_t prev_flag = b->header & FLAG_PREV_FREE;
     block *next = block_at(b, size);
+    TOOL_ACCESS(b, size); /* a canary may lie there */
     b->header |= FLAG_FREE;
     POISON_FILL(block_payload(b), next);
     if (block_is_free(next)) {
@@ -299,6 +310,17 @@ static void block_release(bh_heap *heap, block *b) {
 
 /* ---- Pointer validation ---- */
 
+/* Reads a word that may lie in poisoned memory (a pointer being validated
+ * may point anywhere in the heap) without the memory checker stopping the
+ * program: the answer is then a report through the error handler. */
+#if BAREHEAP_ASAN
+__attribute__((no_sanitize_address, noinline)) static size_t word_peek(const void *addr) {
+    return *(const size_t *)addr;
+}
+#elif (BAREHEAP_DEBUG >= 1)
+static inline size_t word_peek(const void *addr) { return *(const size_t *)addr; }
+#endif
+
 #if (BAREHEAP_DEBUG >= 1)
 /* The region holding block address a, or NULL. O(BAREHEAP_MAX_REGIONS). */
 static const region *region_find(const bh_heap *heap, uintptr_t a) {
@@ -321,7 +343,7 @@ static block *block_validate(bh_heap *heap, void *ptr) {
     block *b;
 #if (BAREHEAP_DEBUG >= 1)
     const region *r;
-    size_t size;
+    size_t header, next_header, size;
     block *next;
     if (BH_UNLIKELY(a & (GRAIN_BYTES - 1u))) {
         bh_internal_report(heap, BH_ERROR_MISALIGNED, ptr);
@@ -330,40 +352,44 @@ static block *block_validate(bh_heap *heap, void *ptr) {
     r = region_find(heap, a - WORD_BYTES);
     if (BH_UNLIKELY(!r))
         goto invalid;
+    /* Until it is known to be a live block, ptr may point anywhere in the
+     * heap, free interiors included: read through word_peek(). */
     b = block_from_payload(ptr);
+    header = word_peek(b);
 #if (BAREHEAP_DEBUG >= 2)
     /* A header swallowed by a merge: ptr was freed, and its block merged. */
-    if (BH_UNLIKELY(b->header == POISON_WORD)) {
+    if (BH_UNLIKELY(header == POISON_WORD)) {
         bh_internal_report(heap, BH_ERROR_DOUBLE_FREE, ptr);
         return NULL;
     }
 #endif
-    size = block_size(b);
+    size = header & ~FLAG_MASK;
     if (BH_UNLIKELY(size < MIN_BLOCK_BYTES || (size & (GRAIN_BYTES - 1u)) || size > r->hi - (uintptr_t)b))
         goto invalid;
-    if (BH_UNLIKELY(block_is_free(b))) {
+    if (BH_UNLIKELY(header & FLAG_FREE)) {
         bh_internal_report(heap, BH_ERROR_DOUBLE_FREE, ptr);
         return NULL;
     }
     next = block_at(b, size);
-    if (BH_UNLIKELY(block_is_prev_free(next)))
+    next_header = word_peek(next);
+    if (BH_UNLIKELY(next_header & FLAG_PREV_FREE))
         goto invalid;
     if ((uintptr_t)next != r->hi) {
-        size_t next_size = block_size(next);
+        size_t next_size = next_header & ~FLAG_MASK;
         if (BH_UNLIKELY(next_size < MIN_BLOCK_BYTES || next_size > r->hi - (uintptr_t)next))
             goto invalid;
-    } else if (BH_UNLIKELY(next->header != 0)) {
+    } else if (BH_UNLIKELY(next_header != 0)) {
         goto invalid;
     }
-    if (block_is_prev_free(b)) {
+    if (header & FLAG_PREV_FREE) {
         size_t prev_size;
         /* The footer is read only if a block can stand before b. */
         if (BH_UNLIKELY((uintptr_t)b - r->lo < MIN_BLOCK_BYTES))
             goto invalid;
-        prev_size = block_prev_size(b);
+        prev_size = word_peek((const char *)b - WORD_BYTES);
         if (BH_UNLIKELY((prev_size & (GRAIN_BYTES - 1u)) || prev_size < MIN_BLOCK_BYTES ||
                         prev_size > (uintptr_t)b - r->lo ||
-                        block_before(b, prev_size)->header != (prev_size | FLAG_FREE)))
+                        word_peek(block_before(b, prev_size)) != (prev_size | FLAG_FREE)))
             goto invalid;
     }
 #if (BAREHEAP_DEBUG >= 2)
@@ -404,8 +430,8 @@ static bool region_format(bh_heap *heap, uintptr_t lo_raw, uintptr_t hi_raw) {
     heap->regions[heap->region_count].hi = hi;
     heap->region_count++;
     heap->total_bytes += (size_t)(hi - lo);
-    block_make_free(heap, b, (size_t)(hi - lo), 0);
     POISON_FILL(lo + 3u * WORD_BYTES, hi - WORD_BYTES);
+    block_make_free(heap, b, (size_t)(hi - lo), 0);
     return true;
 }
 
@@ -440,6 +466,8 @@ bh_heap *bh_init_ex(void *mem, size_t size_bytes, size_t max_region_bytes) {
     end &= ~(uintptr_t)(GRAIN_BYTES - 1u);
     if (end < start || end - start < control + GRAIN_BYTES + MIN_BLOCK_BYTES)
         return NULL;
+    /* The memory may have held an earlier heap that left parts poisoned. */
+    TOOL_ACCESS(start, (size_t)(end - start));
     heap = (bh_heap *)(void *)start;
     heap->fl_bitmap = 0;
     heap->fl_count = fl_count;
@@ -486,6 +514,7 @@ bool bh_add_region(bh_heap *heap, void *mem, size_t size_bytes) {
         if (base < hi && end > lo)
             return false;
     }
+    TOOL_ACCESS(base, size_bytes);
     if (!region_format(heap, base, end))
         return false;
     heap->heap_bytes += size_bytes;
@@ -573,11 +602,10 @@ static void *alloc_aligned_locked(bh_heap *heap, size_t align_bytes, size_t size
         size_t size = block_size(b);
         size_t prev_flag = b->header & FLAG_PREV_FREE;
         block *front = b;
+        TOOL_ACCESS(b, size);
         b = block_at(b, gap);
         b->header = (size - gap) | FLAG_PREV_FREE;
-        front->header = gap | FLAG_FREE | prev_flag;
-        *block_footer(front) = gap;
-        list_insert(heap, front);
+        block_make_free(heap, front, gap, prev_flag);
     }
     block_use(heap, b, bytes, FLAG_ALIGNED);
     *block_align_word(b) = align_bytes;
@@ -642,6 +670,7 @@ static void *realloc_locked(bh_heap *heap, block *b, size_t size_bytes) {
         if (!POISON_INTACT(heap, next, next, (char *)b + bytes))
             goto fail;
         list_remove(heap, next);
+        TOOL_ACCESS(next, next_size);
         b->header += next_size;
         block_next(b)->header &= ~FLAG_PREV_FREE;
         block_trim(heap, b, bytes);
@@ -657,8 +686,11 @@ static void *realloc_locked(bh_heap *heap, block *b, size_t size_bytes) {
             goto fail;
         keep_flags = (dest->header & FLAG_PREV_FREE) | aligned;
         list_remove(heap, dest);
-        if (next_size)
+        TOOL_ACCESS(dest, prev_size);
+        if (next_size) {
             list_remove(heap, next);
+            TOOL_ACCESS(next, next_size);
+        }
         memmove(block_payload(dest), block_payload(b), keep_bytes);
         dest->header = (prev_size + size + next_size) | keep_flags;
         block_next(dest)->header &= ~FLAG_PREV_FREE;
@@ -673,6 +705,8 @@ static void *realloc_locked(bh_heap *heap, block *b, size_t size_bytes) {
         }
         return p;
     }
+    /* The old canary may lie inside the new request. */
+    TOOL_ACCESS(block_payload(dest), block_capacity_bytes(dest));
     if (aligned)
         *block_align_word(dest) = align_bytes;
     BLOCK_SEAL(dest, size_bytes);

@@ -61,14 +61,16 @@ static size_t region_check(bh_heap *heap, const region *r, walk_totals *t) {
 #if (BAREHEAP_DEBUG >= 2)
             {
                 /* Written through a dangling pointer? */
-                const unsigned char *p = (const unsigned char *)b + 3u * WORD_BYTES;
+                const unsigned char *start = (const unsigned char *)b + 3u * WORD_BYTES;
                 const unsigned char *end = (const unsigned char *)b + size - WORD_BYTES;
-                for (; p < end; p++) {
-                    if (*p != POISON_BYTE) {
-                        bh_internal_report(heap, BH_ERROR_USE_AFTER_FREE, p);
-                        problems++;
-                        break;
-                    }
+                const unsigned char *p;
+                TOOL_ACCESS(start, (size_t)(end - start));
+                for (p = start; p < end && *p == POISON_BYTE; p++)
+                    ;
+                TOOL_NOACCESS(start, (size_t)(end - start));
+                if (p < end) {
+                    bh_internal_report(heap, BH_ERROR_USE_AFTER_FREE, p);
+                    problems++;
                 }
             }
 #endif

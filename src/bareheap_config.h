@@ -16,11 +16,12 @@
 #include <stdint.h>
 
 /* Alignment of every returned pointer and granule of every block size, bytes:
- * alignof(max_align_t) of the target (16 on x86 with glibc, 8 on 32-bit ARM
- * and RISC-V), raise it for wider vector types. Power of two, at least 8. */
+ * alignof(max_align_t) of the target (16 on x86 with glibc and on RISC-V,
+ * whose long double is 16 bytes; 8 on 32-bit ARM), raise it for wider vector
+ * types. Power of two, at least 8. */
 #ifndef BAREHEAP_ALIGN_BYTES
 #if defined(__x86_64__) || defined(__i386__) || defined(_M_X64) || defined(_M_IX86) || \
-    (UINTPTR_MAX > 0xFFFFFFFFu)
+    defined(__riscv) || (UINTPTR_MAX > 0xFFFFFFFFu)
 #define BAREHEAP_ALIGN_BYTES 16
 #else
 #define BAREHEAP_ALIGN_BYTES 8
@@ -75,6 +76,16 @@
 #define BAREHEAP_DEFAULT_HEAP 1
 #endif
 
+/* 1: tell AddressSanitizer which heap bytes a program may touch (live
+ * payloads) and which not (free interiors; at BAREHEAP_DEBUG >= 2 also the
+ * canary after each request), so that a use after free or an overflow inside
+ * a bareheap heap is reported by ASan. Needs -fsanitize=address. Memory
+ * given to a heap stays poisoned where it was free until it is given to
+ * bh_init() or bh_add_region() again. */
+#ifndef BAREHEAP_ASAN
+#define BAREHEAP_ASAN 0
+#endif
+
 /* ---- Validation ---- */
 #if (BAREHEAP_ALIGN_BYTES < 8) || (BAREHEAP_ALIGN_BYTES & (BAREHEAP_ALIGN_BYTES - 1))
 #error "BAREHEAP_ALIGN_BYTES must be a power of two, at least 8"
@@ -96,6 +107,9 @@
 #endif
 #if (BAREHEAP_USE_BUILTINS != 0) && (BAREHEAP_USE_BUILTINS != 1)
 #error "BAREHEAP_USE_BUILTINS must be 0 or 1"
+#endif
+#if (BAREHEAP_ASAN != 0) && (BAREHEAP_ASAN != 1)
+#error "BAREHEAP_ASAN must be 0 or 1"
 #endif
 #if (BAREHEAP_DEFAULT_HEAP != 0) && (BAREHEAP_DEFAULT_HEAP != 1)
 #error "BAREHEAP_DEFAULT_HEAP must be 0 or 1"

@@ -132,6 +132,21 @@ static inline block *block_next(block *b) { return block_at(b, block_size(b)); }
 static inline size_t *block_footer(block *b) {
     return (size_t *)(void *)((char *)b + block_size(b) - WORD_BYTES);
 }
+/* ---- Memory-checker integration ----
+ * Under ASan every byte of the heap that the program must not touch is
+ * poisoned: a free block's interior (its header, links and footer stay
+ * open for the core) and, at DEBUG >= 2, the canary bytes after a request.
+ * The core opens a range (TOOL_ACCESS) before it writes inside it. */
+#if BAREHEAP_ASAN
+void __asan_poison_memory_region(void const volatile *addr, size_t size);
+void __asan_unpoison_memory_region(void const volatile *addr, size_t size);
+#define TOOL_NOACCESS(addr, n) __asan_poison_memory_region((const void *)(addr), (n))
+#define TOOL_ACCESS(addr, n) __asan_unpoison_memory_region((const void *)(addr), (n))
+#else
+#define TOOL_NOACCESS(addr, n) ((void)0)
+#define TOOL_ACCESS(addr, n) ((void)0)
+#endif
+
 /* ---- Trailer words of used blocks ----
  * From the end of a used block: the seal (BAREHEAP_DEBUG >= 2: the request
  * size XOR SEAL_KEY, after canary bytes that fill the slack from the end of
@@ -172,15 +187,15 @@ static inline size_t block_usable_bytes(const block *b) {
 static inline bool block_seal_intact(const block *b) {
     size_t request = *block_footer((block *)(uintptr_t)b) ^ SEAL_KEY;
     const unsigned char *p, *end;
+    const unsigned char *start = (const unsigned char *)b + WORD_BYTES + request;
     if (request > block_capacity_bytes(b))
         return false;
-    p = (const unsigned char *)b + WORD_BYTES + request;
     end = (const unsigned char *)b + WORD_BYTES + block_capacity_bytes(b);
-    for (; p < end; p++) {
-        if (*p != CANARY_BYTE)
-            return false;
-    }
-    return true;
+    TOOL_ACCESS(start, (size_t)(end - start));
+    for (p = start; p < end && *p == CANARY_BYTE; p++)
+        ;
+    TOOL_NOACCESS(start, (size_t)(end - start));
+    return p == end;
 }
 #endif
 /* Valid only when block_is_prev_free(b). */
