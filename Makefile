@@ -5,6 +5,8 @@
 #   make test    the full matrix: host gcc, host clang, i386 under qemu-user,
 #                a freestanding Cortex-M4 build of the core, and the unit
 #                tests as firmware on six QEMU boards (make test-targets)
+#   make size    code size of the core on Cortex-M0, M4 and RV32 (-Os) and
+#                the control structure per heap size (tools/size.sh)
 #   make clean   remove build/
 #
 # Every target first runs tools/install-deps.sh (installs missing packages as
@@ -128,6 +130,13 @@ $(addprefix test-target-,$(TARGET_BOARDS)): test-target-%:
 		$(OPT_FLAGS) -DBAREHEAP_WERROR=ON -DBAREHEAP_BUILD_TESTS=ON $(TARGET_ARGS)
 	$(CMAKE) --build $(BUILD)/target-$*
 	cd $(BUILD)/target-$* && $(CTEST) $(CTEST_ARGS)
+
+# Code size at -Os per API subset on Cortex-M0, Cortex-M4 and RV32, and
+# bh_control_size() for 16 KiB, 64 KiB and 1 MiB heaps. SIZE_REV=HEAD measures
+# a commit's sources instead of the working tree.
+.PHONY: size
+size: deps
+	@bash tools/size.sh $(BUILD)/size
 
 clean:
 	rm -rf $(BUILD)
