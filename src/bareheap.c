@@ -141,8 +141,8 @@ static void list_insert(bh_heap *heap, block *b) {
     heap->free_blocks++;
 }
 
-static void list_remove(bh_heap *heap, block *b) {
-    size_class c = heap_class_of(heap, block_size(b));
+/* Unlinks free block b, filed under class c. */
+static void list_remove_from(bh_heap *heap, block *b, size_class c) {
     block *next = b->next_free;
     block *prev = b->prev_free;
     if (next)
@@ -163,6 +163,10 @@ static void list_remove(bh_heap *heap, block *b) {
     heap->free_blocks--;
 }
 
+static void list_remove(bh_heap *heap, block *b) {
+    list_remove_from(heap, b, heap_class_of(heap, block_size(b)));
+}
+
 /* Makes [b, b + size) a free block, footer and neighbour flag included, and
  * files it. prev_flag is FLAG_PREV_FREE or 0 for the block before b. */
 static void block_make_free(bh_heap *heap, block *b, size_t size, size_t prev_flag) {
@@ -177,7 +181,7 @@ static void block_make_free(bh_heap *heap, block *b, size_t size, size_t prev_fl
 /* ---- Search ---- */
 
 /* The first block of a class at or above (fl, sl), or NULL. O(1). */
-static block *class_search_from(bh_heap *heap, unsigned fl, unsigned sl) {
+static block *class_search_from(bh_heap *heap, unsigned fl, unsigned sl, size_class *found) {
     uint32_t sl_bits;
     size_t fl_bits;
     if (fl >= heap->fl_count)
@@ -192,6 +196,8 @@ static block *class_search_from(bh_heap *heap, unsigned fl, unsigned sl) {
         sl_bits = heap->sl_bitmap[fl];
     }
     sl = bits_ctz32(sl_bits);
+    found->fl = fl;
+    found->sl = sl;
     return heap->heads[fl * SL_COUNT + sl];
 }
 
@@ -199,7 +205,7 @@ static block *class_search_from(bh_heap *heap, unsigned fl, unsigned sl) {
  * Blocks of a class above the request's are all large enough: take the first
  * such class's head. Failing that, the request's own class may hold blocks
  * large enough among smaller ones: probe its first BAREHEAP_PROBE_LIMIT. */
-static block *block_find(bh_heap *heap, size_t size_bytes) {
+static block *block_find(bh_heap *heap, size_t size_bytes, size_class *found) {
     size_class own = class_of(size_bytes);
     block *b;
     unsigned probes;
@@ -212,7 +218,7 @@ static block *block_find(bh_heap *heap, size_t size_bytes) {
                 fl++;
             }
         }
-        b = class_search_from(heap, fl, sl);
+        b = class_search_from(heap, fl, sl, found);
         if (b || (fl == own.fl && sl == own.sl))
             return b;
     } else {
@@ -220,6 +226,7 @@ static block *block_find(bh_heap *heap, size_t size_bytes) {
         own.sl = SL_COUNT - 1u;
     }
     b = *list_head(heap, own);
+    *found = own;
     for (probes = 0; b && probes < BAREHEAP_PROBE_LIMIT; probes++, b = b->next_free) {
         if (block_size(b) >= size_bytes)
             return b;
@@ -325,7 +332,10 @@ static inline size_t word_peek(const void *addr) { return *(const size_t *)addr;
 /* The region holding block address a, or NULL. O(BAREHEAP_MAX_REGIONS). */
 static const region *region_find(const bh_heap *heap, uintptr_t a) {
     unsigned i;
-    for (i = 0; i < heap->region_count; i++) {
+    /* Most heaps have one region: one unsigned compare decides it. */
+    if (BH_LIKELY(a - heap->regions[0].lo < heap->regions[0].hi - heap->regions[0].lo))
+        return &heap->regions[0];
+    for (i = 1; i < heap->region_count; i++) {
         if (a >= heap->regions[i].lo && a < heap->regions[i].hi)
             return &heap->regions[i];
     }
@@ -526,12 +536,13 @@ bool bh_add_region(bh_heap *heap, void *mem, size_t size_bytes) {
  * if the block found was written to while free. */
 static void *alloc_locked(bh_heap *heap, size_t size_bytes) {
     size_t bytes = request_block_bytes(size_bytes, SEAL_WORDS * WORD_BYTES);
-    block *b = bytes ? block_find(heap, bytes) : NULL;
+    size_class c;
+    block *b = bytes ? block_find(heap, bytes, &c) : NULL;
     if (BH_UNLIKELY(!b || !POISON_INTACT(heap, b, b, (char *)b + bytes))) {
         heap->failed_count++;
         return NULL;
     }
-    list_remove(heap, b);
+    list_remove_from(heap, b, c);
     block_use(heap, b, bytes, 0);
     BLOCK_SEAL(b, size_bytes);
     return block_payload(b);
@@ -580,23 +591,24 @@ static size_t aligned_gap_bytes(const block *b, size_t align_bytes) {
 static void *alloc_aligned_locked(bh_heap *heap, size_t align_bytes, size_t size_bytes) {
     size_t bytes = request_block_bytes(size_bytes, (SEAL_WORDS + 1u) * WORD_BYTES);
     size_t search_bytes, gap;
+    size_class c;
     block *b;
     /* The front gap stays below MIN_BLOCK_BYTES + align_bytes (a multiple of G). */
     if (!bytes || bytes > SIZE_MAX - align_bytes - MIN_BLOCK_BYTES)
         goto fail;
     search_bytes = bytes + align_bytes + MIN_BLOCK_BYTES - GRAIN_BYTES;
-    b = block_find(heap, search_bytes);
+    b = block_find(heap, search_bytes, &c);
     if (!b) {
         /* A block too small for the worst gap may still fit at its own
          * address; this matters on a nearly full heap. */
-        b = block_find(heap, bytes);
+        b = block_find(heap, bytes, &c);
         if (!b || block_size(b) < aligned_gap_bytes(b, align_bytes) + bytes)
             goto fail;
     }
     gap = aligned_gap_bytes(b, align_bytes);
     if (!POISON_INTACT(heap, b, (char *)b + gap, (char *)b + gap + bytes))
         goto fail;
-    list_remove(heap, b);
+    list_remove_from(heap, b, c);
     if (gap) {
         /* [ b: gap | aligned block ] => [ free front ][ used ... ] */
         size_t size = block_size(b);
