@@ -1,0 +1,153 @@
+/*
+ * newlib on bareheap (port/newlib/), as firmware for QEMU's mps2-an385 /
+ * mps2-an386, linked with --specs=nano.specs: printf, malloc, calloc,
+ * realloc, memalign and strdup all take their memory from bareheap's default
+ * heap, [__heap_start, __heap_end) of the linker script.
+ *
+ * Proves it: every pointer newlib hands out lies inside that region, and
+ * bareheap's statistics count each call (printf's stdout buffer included).
+ * Prints "newlib: ok" on success.
+ */
+#define _POSIX_C_SOURCE 200809L /* strdup */
+#include <errno.h>
+#include <malloc.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bareheap.h"
+#include "board.h"
+
+extern unsigned char __heap_start[], __heap_end[];
+
+static int g_failures;
+
+/* The console, for newlib's stdout: its stdio ends in _write(). */
+int _write(int fd, const char *buf, int n);
+int _write(int fd, const char *buf, int n)
+{
+    (void)fd;
+    board_write(buf, (size_t)n);
+    return n;
+}
+
+/* The rest of the system calls newlib's stdio reaches: a console, no files. */
+struct stat;
+int _close(int fd);
+int _fstat(int fd, struct stat *st);
+int _isatty(int fd);
+int _lseek(int fd, int offset, int whence);
+int _read(int fd, char *buf, int n);
+int _close(int fd)
+{
+    (void)fd;
+    return -1;
+}
+int _fstat(int fd, struct stat *st)
+{
+    (void)fd;
+    (void)st;
+    return -1;
+}
+int _isatty(int fd)
+{
+    return fd <= 2;
+}
+int _lseek(int fd, int offset, int whence)
+{
+    (void)fd;
+    (void)offset;
+    (void)whence;
+    return -1;
+}
+int _read(int fd, char *buf, int n)
+{
+    (void)fd;
+    (void)buf;
+    (void)n;
+    return 0;
+}
+
+static void check(int ok, const char *what)
+{
+    if (!ok) {
+        const char *prefix = "newlib: FAILED: ";
+        board_write(prefix, strlen(prefix));
+        board_write(what, strlen(what));
+        board_write("\n", 1);
+        g_failures++;
+    }
+}
+
+static int in_heap(const void *p)
+{
+    uintptr_t a = (uintptr_t)p;
+    return a >= (uintptr_t)__heap_start && a < (uintptr_t)__heap_end;
+}
+
+int main(int argc, char **argv)
+{
+    bh_stats before, after;
+    (void)argc;
+    (void)argv;
+
+#if defined(__ARM_ARCH_7M__) || defined(__ARM_ARCH_7EM__)
+    /* The board's startup makes unaligned accesses fault, to prove that
+     * bareheap makes none; Debian's prebuilt newlib does make some (printf
+     * stores halfwords at odd stack offsets), which ARMv7-M allows. */
+    *(volatile uint32_t *)(uintptr_t)0xE000ED14u &= ~(1u << 3); /* CCR.UNALIGN_TRP */
+    __asm__ volatile("dsb\n\tisb" ::: "memory");
+#endif
+
+    /* Nothing has allocated yet: the heap is set up by the first call. */
+    check(!heap_get_stats(&before), "heap initialised before the first allocation");
+
+    /* printf allocates stdout's buffer through _malloc_r. */
+    printf("newlib printf on bareheap: %d %s\n", 42, "hello");
+    fflush(stdout);
+    check(heap_get_stats(&before), "printf did not initialise the heap");
+    check(before.alloc_count >= 1u && before.live_blocks >= 1u, "printf allocated nothing from bareheap");
+    check(stdout->_bf._base != NULL && in_heap(stdout->_bf._base), "stdout's buffer is not in the heap");
+
+    char *s = malloc(100);
+    int *zeros = calloc(16, sizeof *zeros);
+    void *dma = memalign(256, 512);
+    char *copy = strdup("a string copied by newlib");
+    check(s != NULL && in_heap(s), "malloc");
+    check(zeros != NULL && in_heap(zeros), "calloc");
+    check(dma != NULL && in_heap(dma) && ((uintptr_t)dma & 255u) == 0u, "memalign");
+    check(copy != NULL && in_heap(copy), "strdup");
+    for (int i = 0; zeros != NULL && i < 16; i++) {
+        check(zeros[i] == 0, "calloc did not zero");
+    }
+    check(malloc_usable_size(s) >= 100u, "malloc_usable_size");
+    if (s != NULL) {
+        strcpy(s, "kept across realloc");
+        s = realloc(s, 4000);
+        check(s != NULL && in_heap(s) && strcmp(s, "kept across realloc") == 0, "realloc");
+    }
+    heap_get_stats(&after);
+    check(after.alloc_count >= before.alloc_count + 5u, "the allocations were not counted by bareheap");
+    check(after.live_blocks == before.live_blocks + 4u, "live blocks");
+
+    errno = 0;
+    check(malloc(SIZE_MAX / 2u) == NULL && errno == ENOMEM, "a failed malloc sets ENOMEM");
+
+    free(s);
+    free(zeros);
+    free(dma);
+    free(copy);
+    heap_get_stats(&after);
+    check(after.live_blocks == before.live_blocks, "free did not return the blocks");
+    check(heap_check() == 0u, "heap_check");
+
+    printf("heap %p..%p: %lu allocations, %lu frees, %lu live, peak %lu bytes\n",
+           (void *)__heap_start, (void *)__heap_end, (unsigned long)after.alloc_count,
+           (unsigned long)after.free_count, (unsigned long)after.live_blocks,
+           (unsigned long)after.peak_used_bytes);
+    printf(g_failures == 0 ? "newlib: ok\n" : "newlib: FAILED\n");
+    fflush(stdout);
+    return g_failures == 0 ? 0 : 1;
+}

@@ -1,0 +1,183 @@
+/*
+ * newlib on bareheap: malloc, free, calloc, realloc, memalign and their
+ * reentrant _r forms, so that everything in the firmware that allocates
+ * through newlib (printf's stream buffers, strdup, C++ operator new, which
+ * calls malloc) takes its memory from bareheap's default heap (heap_*).
+ *
+ * Linking this file (before libc) replaces newlib's allocator: newlib's own
+ * malloc objects, and with them its _sbrk, are not pulled in.
+ *
+ * The heap is the linker script's [__heap_start, __heap_end), given to
+ * heap_init() on the first allocation. More memory can be added at any time
+ * with heap_add_region(). Each call runs between __malloc_lock() and
+ * __malloc_unlock() (newlib's hooks: empty in a single-threaded newlib; an
+ * RTOS port overrides them, e.g. with a recursive mutex or by masking
+ * interrupts), so the heap_* calls are never entered twice at once.
+ *
+ * A failed allocation sets errno (the caller's struct _reent) to ENOMEM.
+ */
+#include <errno.h>
+#include <malloc.h>
+#include <reent.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/lock.h>
+
+#include "bareheap.h"
+
+extern unsigned char __heap_start[], __heap_end[];
+
+/* newlib's lock hooks (newlib/libc/stdlib/mlock.c; not in a public header). */
+void __malloc_lock(struct _reent *reent);
+void __malloc_unlock(struct _reent *reent);
+
+/* Also defined here, so newlib's versions (which walk its own heap) stay out. */
+size_t _malloc_usable_size_r(struct _reent *reent, void *ptr);
+void *_valloc_r(struct _reent *reent, size_t size_bytes);
+void *_pvalloc_r(struct _reent *reent, size_t size_bytes);
+
+static bool g_ready;
+
+/* Called with the lock held. */
+static bool heap_ready(void)
+{
+    if (!g_ready) {
+        g_ready = heap_init(__heap_start, (size_t)(__heap_end - __heap_start));
+    }
+    return g_ready;
+}
+
+static void *result(struct _reent *reent, void *ptr)
+{
+    if (ptr == NULL) {
+        reent->_errno = ENOMEM;
+    }
+    return ptr;
+}
+
+void *_malloc_r(struct _reent *reent, size_t size_bytes)
+{
+    void *p = NULL;
+    __malloc_lock(reent);
+    if (heap_ready()) {
+        p = heap_alloc(size_bytes);
+    }
+    __malloc_unlock(reent);
+    return result(reent, p);
+}
+
+void _free_r(struct _reent *reent, void *ptr)
+{
+    if (ptr == NULL) {
+        return;
+    }
+    __malloc_lock(reent);
+    heap_free(ptr);
+    __malloc_unlock(reent);
+}
+
+void *_calloc_r(struct _reent *reent, size_t count, size_t size_bytes)
+{
+    void *p = NULL;
+    __malloc_lock(reent);
+    if (heap_ready()) {
+        p = heap_calloc(count, size_bytes);
+    }
+    __malloc_unlock(reent);
+    return result(reent, p);
+}
+
+void *_realloc_r(struct _reent *reent, void *ptr, size_t size_bytes)
+{
+    void *p = NULL;
+    __malloc_lock(reent);
+    if (heap_ready()) {
+        p = heap_realloc(ptr, size_bytes);
+    }
+    __malloc_unlock(reent);
+    /* realloc(p, 0) frees p and returns NULL: not a failure. */
+    return size_bytes == 0u ? p : result(reent, p);
+}
+
+void *_memalign_r(struct _reent *reent, size_t align_bytes, size_t size_bytes)
+{
+    void *p = NULL;
+    __malloc_lock(reent);
+    if (heap_ready()) {
+        /* At least the default alignment; newlib callers may ask for less. */
+        p = heap_alloc_aligned(align_bytes < bh_alignment() ? bh_alignment() : align_bytes,
+                               size_bytes);
+    }
+    __malloc_unlock(reent);
+    if (p == NULL) {
+        reent->_errno = align_bytes == 0u || (align_bytes & (align_bytes - 1u)) != 0u ? EINVAL
+                                                                                      : ENOMEM;
+    }
+    return p;
+}
+
+size_t _malloc_usable_size_r(struct _reent *reent, void *ptr)
+{
+    size_t n;
+    __malloc_lock(reent);
+    n = heap_usable_size(ptr);
+    __malloc_unlock(reent);
+    return n;
+}
+
+/* Page-aligned forms, for completeness: 4 KiB pages. */
+void *_valloc_r(struct _reent *reent, size_t size_bytes)
+{
+    return _memalign_r(reent, 4096u, size_bytes);
+}
+
+void *_pvalloc_r(struct _reent *reent, size_t size_bytes)
+{
+    if (size_bytes > SIZE_MAX - 4095u) {
+        reent->_errno = ENOMEM;
+        return NULL;
+    }
+    return _memalign_r(reent, 4096u, (size_bytes + 4095u) & ~(size_t)4095u);
+}
+
+void *malloc(size_t size_bytes)
+{
+    return _malloc_r(_REENT, size_bytes);
+}
+
+void free(void *ptr)
+{
+    _free_r(_REENT, ptr);
+}
+
+void *calloc(size_t count, size_t size_bytes)
+{
+    return _calloc_r(_REENT, count, size_bytes);
+}
+
+void *realloc(void *ptr, size_t size_bytes)
+{
+    return _realloc_r(_REENT, ptr, size_bytes);
+}
+
+void *memalign(size_t align_bytes, size_t size_bytes)
+{
+    return _memalign_r(_REENT, align_bytes, size_bytes);
+}
+
+size_t malloc_usable_size(void *ptr)
+{
+    return _malloc_usable_size_r(_REENT, ptr);
+}
+
+void *valloc(size_t size_bytes)
+{
+    return _valloc_r(_REENT, size_bytes);
+}
+
+void *pvalloc(size_t size_bytes)
+{
+    return _pvalloc_r(_REENT, size_bytes);
+}
