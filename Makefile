@@ -35,7 +35,7 @@ CTEST_ARGS := --output-on-failure --no-tests=error -j $(JOBS)
 
 # Bare-metal boards whose firmware ctest runs under qemu-system-*: one tree
 # each, build/target-<board>, from cmake/toolchain-<board>.cmake.
-TARGET_BOARDS ?= cortex-m0 cortex-m3 cortex-m4f rv32imac rv64imac armbe-a15
+TARGET_BOARDS ?= cortex-m0 cortex-m3 cortex-m4f rv32imac rv64imac armbe-a15 x86-multiboot
 TARGET_ARGS   ?=
 
 .PHONY: all deps demo test test-gcc test-clang test-m32 test-variants build-arm clean \
@@ -121,7 +121,8 @@ build-arm:
 
 # (f) the unit tests as bare-metal firmware under QEMU: Cortex-M0 (microbit),
 #     M3 (mps2-an385), M4F (mps2-an386), RV32IMAC and RV64IMAC (virt),
-#     big-endian ARMv7-A (virt); see tests/target/targets.cmake
+#     big-endian ARMv7-A (virt), a 32-bit x86 multiboot kernel
+#     (qemu-system-i386); see tests/target/targets.cmake
 test-targets: $(addprefix test-target-,$(TARGET_BOARDS))
 
 $(addprefix test-target-,$(TARGET_BOARDS)): test-target-%:

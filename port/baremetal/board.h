@@ -8,6 +8,7 @@
  *   Cortex-M (microbit, mps2-an385, mps2-an386): ARM semihosting (bkpt 0xab).
  *   ARM virt (cortex-a15, big-endian): ARM semihosting (svc 0x123456).
  *   RISC-V virt: the 16550 UART at 0x10000000 and the SiFive test device.
+ *   x86 (qemu-system-i386, multiboot): COM1 at 0x3f8 and isa-debug-exit.
  *
  * QEMU's exit status is the firmware's: 0 for main() returning 0.
  */
@@ -37,6 +38,10 @@ void board_fault(const char *what, unsigned long pc, unsigned long detail)
 /* Set by the RISC-V startup from a1: the flattened device tree QEMU handed
  * over (NULL on the ARM boards). */
 extern const void *board_fdt;
+
+/* Set by the x86 startup from ebx: the multiboot information structure the
+ * loader handed over (NULL on the other boards). */
+extern const void *board_multiboot_info;
 
 int main(int argc, char **argv);
 

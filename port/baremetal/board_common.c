@@ -16,6 +16,7 @@ __attribute__((weak)) int board_argc = 1;
 __attribute__((weak)) char *board_argv[] = {g_program_name, NULL};
 
 const void *board_fdt;
+const void *board_multiboot_info;
 
 static char g_line[128];
 static size_t g_line_len;

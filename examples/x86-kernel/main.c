@@ -1,0 +1,169 @@
+/*
+ * bareheap in an x86 kernel: a multiboot kernel for qemu-system-i386 -kernel
+ * (startup, serial console and exit in port/baremetal/x86/) that finds its RAM
+ * the way a kernel does, from the memory map the loader hands over.
+ *
+ * Every usable (type 1) range of the multiboot memory map at or above 1 MiB
+ * and below 4 GiB is a candidate, minus what is already taken there: the
+ * kernel image (linked at 2 MiB, so [1 MiB, 2 MiB) stays a range of its own)
+ * and the multiboot structures the loader put after it. The largest piece
+ * goes to heap_init, the others to heap_add_region. Memory below 1 MiB
+ * (BIOS data, the loader's tables, VGA) is left alone.
+ *
+ *   make test-target-x86-multiboot     runs it (ctest x86_kernel_demo)
+ *   tools/qemu-x86-multiboot.sh build/target-x86-multiboot/examples/x86_kernel_demo.elf
+ */
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "allocator.h"
+#include "board.h"
+#include "demo_workload.h"
+
+extern unsigned char __image_start[], __image_end[];
+
+/* The parts of the multiboot (v1) information structure used here. */
+#define MB_FLAG_CMDLINE (1u << 2)
+#define MB_FLAG_MMAP (1u << 6)
+#define MB_TYPE_USABLE 1u
+
+typedef struct mb_info {
+    uint32_t flags;
+    uint32_t mem_lower, mem_upper;
+    uint32_t boot_device;
+    uint32_t cmdline;
+    uint32_t mods_count, mods_addr;
+    uint32_t syms[4];
+    uint32_t mmap_length, mmap_addr;
+} mb_info;
+
+/* An entry: size (of the rest), then base, length, type; packed, so read it
+ * field by field. The next entry is at +size+4. */
+static uint32_t rd32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+
+static uint64_t rd64(const unsigned char *p)
+{
+    return (uint64_t)rd32(p) | ((uint64_t)rd32(p + 4) << 32);
+}
+
+#define MAX_RANGES 16
+
+typedef struct range {
+    uintptr_t lo, hi; /* [lo, hi) */
+} range;
+
+static range g_ranges[MAX_RANGES];
+static unsigned g_count;
+
+static void add_range(uintptr_t lo, uintptr_t hi)
+{
+    if (hi > lo && g_count < MAX_RANGES) {
+        g_ranges[g_count].lo = lo;
+        g_ranges[g_count].hi = hi;
+        g_count++;
+    }
+}
+
+/* Takes [lo, hi) out of every range, splitting where needed. */
+static void reserve(uintptr_t lo, uintptr_t hi)
+{
+    unsigned i, n = g_count;
+    for (i = 0; i < n; i++) {
+        range r = g_ranges[i];
+        if (hi <= r.lo || lo >= r.hi) {
+            continue;
+        }
+        g_ranges[i].hi = lo > r.lo ? lo : r.lo; /* the part below (maybe empty) */
+        add_range(hi < r.hi ? hi : r.hi, r.hi);   /* the part above */
+    }
+}
+
+static void put_str(const char *s)
+{
+    size_t n = 0;
+    while (s[n] != '\0') {
+        n++;
+    }
+    board_write(s, n);
+}
+
+int main(int argc, char **argv)
+{
+    const mb_info *mbi = (const mb_info *)board_multiboot_info;
+    uintptr_t taken_end = (uintptr_t)__image_end;
+    unsigned i, largest = 0;
+    uint32_t off;
+    (void)argc;
+    (void)argv;
+
+    if (mbi == NULL || (mbi->flags & MB_FLAG_MMAP) == 0u) {
+        put_str("x86 kernel: no multiboot memory map\ndemo: FAILED\n");
+        return 1;
+    }
+
+    for (off = 0; off + 24u <= mbi->mmap_length;) {
+        const unsigned char *e = (const unsigned char *)(uintptr_t)mbi->mmap_addr + off;
+        uint32_t size = rd32(e);
+        uint64_t base = rd64(e + 4), len = rd64(e + 12), end = base + len;
+        uint32_t type = rd32(e + 20);
+        demo_put_line("mmap base        ", (uintptr_t)base, 16u);
+        demo_put_line("     length      ", (uintptr_t)len, 16u);
+        demo_put_line("     type        ", type, 10u);
+        if (type == MB_TYPE_USABLE && end > 0x100000u && base < 0x100000000ull) {
+            add_range((uintptr_t)(base < 0x100000u ? 0x100000u : base),
+                      (uintptr_t)(end > 0xFFFFF000ull ? 0xFFFFF000ull : end));
+        }
+        off += size + 4u;
+    }
+
+    /* The image, then what the loader put after it: this structure, the map,
+     * the command line (QEMU places them right after the kernel). */
+    if ((uintptr_t)mbi + sizeof *mbi > taken_end && (uintptr_t)mbi < taken_end + 0x100000u) {
+        taken_end = (uintptr_t)mbi + sizeof *mbi;
+    }
+    if (mbi->mmap_addr + mbi->mmap_length > taken_end && mbi->mmap_addr < taken_end + 0x100000u) {
+        taken_end = mbi->mmap_addr + mbi->mmap_length;
+    }
+    if ((mbi->flags & MB_FLAG_CMDLINE) != 0u && mbi->cmdline >= taken_end - 0x1000u &&
+        mbi->cmdline < taken_end + 0x100000u) {
+        const char *c = (const char *)(uintptr_t)mbi->cmdline;
+        while (*c != '\0') {
+            c++;
+        }
+        if ((uintptr_t)c + 1u > taken_end) {
+            taken_end = (uintptr_t)c + 1u;
+        }
+    }
+    taken_end = (taken_end + 4095u) & ~(uintptr_t)4095u;
+    reserve((uintptr_t)__image_start, taken_end);
+    reserve((uintptr_t)mbi, (uintptr_t)mbi + sizeof *mbi);
+    reserve(mbi->mmap_addr, mbi->mmap_addr + mbi->mmap_length);
+
+    for (i = 0; i < g_count; i++) {
+        if (g_ranges[i].hi - g_ranges[i].lo > g_ranges[largest].hi - g_ranges[largest].lo) {
+            largest = i;
+        }
+    }
+    if (g_count == 0u || !heap_init((void *)g_ranges[largest].lo,
+                                     g_ranges[largest].hi - g_ranges[largest].lo)) {
+        put_str("x86 kernel: no usable memory above 1 MiB\ndemo: FAILED\n");
+        return 1;
+    }
+    demo_put_line("heap_init at     ", g_ranges[largest].lo, 16u);
+    demo_put_line("          bytes  ", g_ranges[largest].hi - g_ranges[largest].lo, 10u);
+    for (i = 0; i < g_count; i++) {
+        if (i == largest || g_ranges[i].hi == g_ranges[i].lo) {
+            continue;
+        }
+        if (heap_add_region((void *)g_ranges[i].lo, g_ranges[i].hi - g_ranges[i].lo)) {
+            demo_put_line("heap_add_region  ", g_ranges[i].lo, 16u);
+            demo_put_line("          bytes  ", g_ranges[i].hi - g_ranges[i].lo, 10u);
+        } else {
+            demo_put_line("region refused   ", g_ranges[i].lo, 16u);
+        }
+    }
+    return demo_run();
+}

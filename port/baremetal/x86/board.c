@@ -1,0 +1,74 @@
+/*
+ * x86 multiboot kernel under qemu-system-i386: console on the 16550 serial
+ * port COM1 (0x3f8), exit through QEMU's isa-debug-exit device at 0xf4.
+ *
+ * isa-debug-exit makes QEMU exit with (value << 1) | 1, always odd. The
+ * kernel writes status + 0x20, so QEMU's exit status is 65 + 2 * status:
+ * tools/qemu-x86-multiboot.sh turns it back into the firmware's status and
+ * anything else (QEMU's own errors, a triple fault with -no-reboot: 0 or 1)
+ * into a failure.
+ */
+#include <stdint.h>
+
+#include "board.h"
+
+#define COM1 0x3f8u
+#define COM1_LSR (COM1 + 5u)
+#define LSR_THRE 0x20u
+#define DEBUG_EXIT_PORT 0xf4u
+#define MULTIBOOT_BOOTLOADER_MAGIC 0x2BADB002u
+
+extern uint32_t __bss_start[], __bss_end[];
+
+void board_console_flush(const char *line);
+void board_exit_now(int status) __attribute__((noreturn));
+void board_start(uint32_t magic, uint32_t info) __attribute__((noreturn, used));
+
+static inline void outb(uint16_t port, uint8_t v)
+{
+    __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline void outl(uint16_t port, uint32_t v)
+{
+    __asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline uint8_t inb(uint16_t port)
+{
+    uint8_t v;
+    __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+    return v;
+}
+
+void board_console_flush(const char *line)
+{
+    for (; *line != '\0'; line++) {
+        while ((inb(COM1_LSR) & LSR_THRE) == 0u) {
+        }
+        outb(COM1, (uint8_t)*line);
+    }
+}
+
+void board_exit_now(int status)
+{
+    for (;;) {
+        outl(DEBUG_EXIT_PORT, ((uint32_t)status & 0x5Fu) + 0x20u);
+        __asm__ volatile("cli; hlt");
+    }
+}
+
+void board_start(uint32_t magic, uint32_t info)
+{
+    uint32_t *p;
+    /* QEMU's loader clears .bss; a loader that does not is covered too. The
+     * stack is outside .bss. */
+    for (p = __bss_start; p < __bss_end; p++) {
+        *(volatile uint32_t *)p = 0u;
+    }
+    if (magic != MULTIBOOT_BOOTLOADER_MAGIC) {
+        board_fault("not started by a multiboot loader", 0u, magic);
+    }
+    board_multiboot_info = (const void *)(uintptr_t)info;
+    board_exit(main(board_argc, board_argv));
+}
