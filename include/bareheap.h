@@ -16,12 +16,17 @@
  * 32-bit ARM and RISC-V, 16 on x86). bh_alloc_aligned() gives more.
  *
  * Locking and ISR rules
- *   The core takes no lock. Calls on the same heap must not run concurrently,
- *   and must not be made from an interrupt handler that can preempt another
- *   call on the same heap, unless the caller serialises them (a mutex, or
- *   interrupts masked around the call). Calls on different heaps are
- *   independent. bh_get_stats() reads counters only, but a torn read is
- *   possible if it races with an update; serialise it too.
+ *   Without a lock (the default) calls on the same heap must not run
+ *   concurrently, and must not be made from an interrupt handler that can
+ *   preempt another call on the same heap; calls on different heaps are
+ *   independent. bh_set_lock() gives a heap a lock: every call on it except
+ *   bh_init*, bh_set_lock and the size queries then runs its whole body
+ *   between one lock() and one unlock(), never nested, so a non-recursive
+ *   mutex, a spinlock or an interrupt mask all serve. With an interrupt mask
+ *   as the lock (port/locks/), every call is safe from interrupt handlers,
+ *   and the time interrupts stay masked is the call's bounded time; calloc
+ *   zeroes outside the lock. The error handler and the bh_walk() callback
+ *   run with the lock held and must not call into the same heap.
  *
  * Undefined behaviour, common to every call: passing a bh_heap pointer not
  * returned by bh_init()/bh_init_ex(), using a heap after its memory has been
@@ -95,6 +100,9 @@ typedef struct bh_block_info {
     bool used;
     unsigned region;    /* index of the region, 0 for the one given to init */
 } bh_block_info;
+
+/* A lock or unlock hook (bh_set_lock()). */
+typedef void (*bh_lock_fn)(void *context);
 
 /* Return true to go on, false to stop the walk. */
 typedef bool (*bh_walk_fn)(void *context, const bh_block_info *block);
@@ -190,6 +198,11 @@ size_t bh_walk(bh_heap *heap, bh_walk_fn fn, void *context);
 /* Sets the function told about misuse and corruption (NULL: none, problems
  * are only counted in bh_stats.error_count). */
 void bh_set_error_handler(bh_heap *heap, bh_error_fn fn, void *context);
+
+/* Makes every later call on this heap run between lock(context) and
+ * unlock(context) (see "Locking and ISR rules" above). NULL for both: no
+ * lock. Set it before the heap is shared; it is not itself serialised. */
+void bh_set_lock(bh_heap *heap, bh_lock_fn lock, bh_lock_fn unlock, void *context);
 
 /* Size queries, independent of any heap: the ABI does not change with them. */
 size_t bh_alignment(void);             /* alignment of every returned pointer */

@@ -33,7 +33,7 @@
 #endif
 
 #if (BAREHEAP_DEBUG >= 3)
-#define HEAP_VERIFY(heap) ((void)bh_check(heap))
+#define HEAP_VERIFY(heap) ((void)bh_internal_check(heap))
 #else
 #define HEAP_VERIFY(heap) ((void)0)
 #endif
@@ -505,6 +505,9 @@ bh_heap *bh_init_ex(void *mem, size_t size_bytes, size_t max_region_bytes) {
     heap->error_count = 0;
     heap->error_fn = NULL;
     heap->error_context = NULL;
+    heap->lock_fn = NULL;
+    heap->unlock_fn = NULL;
+    heap->lock_context = NULL;
     for (i = 0; i < (size_t)fl_count * SL_COUNT; i++)
         heap->heads[i] = NULL;
     for (i = 0; i < fl_count; i++)
@@ -520,10 +523,10 @@ bh_heap *bh_init(void *mem, size_t size_bytes) {
     return bh_init_ex(mem, size_bytes, 0);
 }
 
-bool bh_add_region(bh_heap *heap, void *mem, size_t size_bytes) {
+static bool add_region_locked(bh_heap *heap, void *mem, size_t size_bytes) {
     uintptr_t base = (uintptr_t)mem, end;
     unsigned i;
-    if (!heap || !mem || size_bytes == 0 || size_bytes > UINTPTR_MAX - base)
+    if (!mem || size_bytes == 0 || size_bytes > UINTPTR_MAX - base)
         return false;
     end = base + size_bytes;
     for (i = 0; i < heap->region_count; i++) {
@@ -537,8 +540,18 @@ bool bh_add_region(bh_heap *heap, void *mem, size_t size_bytes) {
     if (!region_format(heap, base, end))
         return false;
     heap->heap_bytes += size_bytes;
-    HEAP_VERIFY(heap);
     return true;
+}
+
+bool bh_add_region(bh_heap *heap, void *mem, size_t size_bytes) {
+    bool added;
+    if (!heap)
+        return false;
+    lock_enter(heap);
+    added = add_region_locked(heap, mem, size_bytes);
+    HEAP_VERIFY(heap);
+    lock_exit(heap);
+    return added;
 }
 
 /* Serves a plain request: NULL (counted) if no block fits or, at DEBUG >= 2,
@@ -561,22 +574,29 @@ void *bh_alloc(bh_heap *heap, size_t size_bytes) {
     void *p;
     if (BH_UNLIKELY(!heap))
         return NULL;
+    lock_enter(heap);
     p = alloc_locked(heap, size_bytes);
     HEAP_VERIFY(heap);
+    lock_exit(heap);
     return p;
 }
 
 void *bh_calloc(bh_heap *heap, size_t count, size_t size_bytes) {
-    size_t total;
+    size_t total = 0;
     void *p;
     if (BH_UNLIKELY(!heap))
         return NULL;
+    lock_enter(heap);
     if (size_bytes != 0 && count > SIZE_MAX / size_bytes) {
         heap->failed_count++;
-        return NULL;
+        p = NULL;
+    } else {
+        total = count * size_bytes;
+        p = alloc_locked(heap, total);
+        HEAP_VERIFY(heap);
     }
-    total = count * size_bytes;
-    p = bh_alloc(heap, total);
+    lock_exit(heap);
+    /* The block is the caller's now: zero it outside the lock. */
     if (p)
         memset(p, 0, total);
     return p;
@@ -641,14 +661,17 @@ void *bh_alloc_aligned(bh_heap *heap, size_t align_bytes, size_t size_bytes) {
     void *p;
     if (BH_UNLIKELY(!heap))
         return NULL;
+    lock_enter(heap);
     if (align_bytes == 0 || (align_bytes & (align_bytes - 1u))) {
         heap->failed_count++;
-        return NULL;
+        p = NULL;
+    } else if (align_bytes <= GRAIN_BYTES) {
+        p = alloc_locked(heap, size_bytes);
+    } else {
+        p = alloc_aligned_locked(heap, align_bytes, size_bytes);
     }
-    if (align_bytes <= GRAIN_BYTES)
-        return bh_alloc(heap, size_bytes);
-    p = alloc_aligned_locked(heap, align_bytes, size_bytes);
     HEAP_VERIFY(heap);
+    lock_exit(heap);
     return p;
 }
 
@@ -656,19 +679,24 @@ void bh_free(bh_heap *heap, void *ptr) {
     block *b;
     if (!heap || !ptr)
         return;
+    lock_enter(heap);
     b = block_validate(heap, ptr);
-    if (BH_UNLIKELY(!b))
-        return;
-    block_release(heap, b);
+    if (BH_LIKELY(b != NULL))
+        block_release(heap, b);
     HEAP_VERIFY(heap);
+    lock_exit(heap);
 }
 
 size_t bh_usable_size(bh_heap *heap, void *ptr) {
     block *b;
+    size_t usable;
     if (!heap || !ptr)
         return 0;
+    lock_enter(heap);
     b = block_validate(heap, ptr);
-    return b ? block_usable_bytes(b) : 0;
+    usable = b ? block_usable_bytes(b) : 0;
+    lock_exit(heap);
+    return usable;
 }
 
 /* b is a valid used block and size_bytes > 0. */
@@ -742,18 +770,19 @@ void *bh_realloc(bh_heap *heap, void *ptr, size_t size_bytes) {
     void *p;
     if (!heap)
         return NULL;
-    if (!ptr)
-        return bh_alloc(heap, size_bytes);
-    b = block_validate(heap, ptr);
-    if (BH_UNLIKELY(!b))
-        return NULL;
-    if (size_bytes == 0) {
+    lock_enter(heap);
+    if (!ptr) {
+        p = alloc_locked(heap, size_bytes);
+    } else if ((b = block_validate(heap, ptr)) == NULL) {
+        p = NULL;
+    } else if (size_bytes == 0) {
         block_release(heap, b);
-        HEAP_VERIFY(heap);
-        return NULL;
+        p = NULL;
+    } else {
+        p = realloc_locked(heap, b, size_bytes);
     }
-    p = realloc_locked(heap, b, size_bytes);
     HEAP_VERIFY(heap);
+    lock_exit(heap);
     return p;
 }
 
@@ -761,6 +790,7 @@ bool bh_get_stats(bh_heap *heap, bh_stats *stats) {
     size_t largest = 0;
     if (!heap || !stats)
         return false;
+    lock_enter(heap);
     if (heap->fl_bitmap) {
         /* Any block the top class's probe reaches serves a request of its
          * own usable size (block_find probes the same blocks). */
@@ -790,14 +820,26 @@ bool bh_get_stats(bh_heap *heap, bh_stats *stats) {
     stats->free_count = heap->free_count;
     stats->failed_count = heap->failed_count;
     stats->error_count = heap->error_count;
+    lock_exit(heap);
     return true;
 }
 
 void bh_set_error_handler(bh_heap *heap, bh_error_fn fn, void *context) {
     if (!heap)
         return;
+    lock_enter(heap);
     heap->error_fn = fn;
     heap->error_context = context;
+    lock_exit(heap);
+}
+
+void bh_set_lock(bh_heap *heap, bh_lock_fn lock, bh_lock_fn unlock, void *context) {
+    if (!heap)
+        return;
+    /* Not under the old lock: this is set once, before the heap is shared. */
+    heap->lock_fn = lock;
+    heap->unlock_fn = unlock;
+    heap->lock_context = context;
 }
 
 size_t bh_alignment(void) { return GRAIN_BYTES; }

@@ -145,12 +145,10 @@ static size_t lists_check(bh_heap *heap, size_t free_blocks) {
     return problems;
 }
 
-size_t bh_check(bh_heap *heap) {
+size_t bh_internal_check(bh_heap *heap) {
     walk_totals t = {0, 0, 0, 0};
     size_t problems = 0;
     unsigned i;
-    if (!heap)
-        return 1;
     for (i = 0; i < heap->region_count; i++)
         problems += region_check(heap, &heap->regions[i], &t);
     problems += lists_check(heap, t.free_blocks);
@@ -160,11 +158,19 @@ size_t bh_check(bh_heap *heap) {
     return problems;
 }
 
-size_t bh_walk(bh_heap *heap, bh_walk_fn fn, void *context) {
+size_t bh_check(bh_heap *heap) {
+    size_t problems;
+    if (!heap)
+        return 1;
+    lock_enter(heap);
+    problems = bh_internal_check(heap);
+    lock_exit(heap);
+    return problems;
+}
+
+static size_t walk_locked(bh_heap *heap, bh_walk_fn fn, void *context) {
     size_t visited = 0;
     unsigned i;
-    if (!heap || !fn)
-        return 0;
     for (i = 0; i < heap->region_count; i++) {
         const region *r = &heap->regions[i];
         uintptr_t a = r->lo;
@@ -185,5 +191,15 @@ size_t bh_walk(bh_heap *heap, bh_walk_fn fn, void *context) {
             a += size;
         }
     }
+    return visited;
+}
+
+size_t bh_walk(bh_heap *heap, bh_walk_fn fn, void *context) {
+    size_t visited;
+    if (!heap || !fn)
+        return 0;
+    lock_enter(heap);
+    visited = walk_locked(heap, fn, context);
+    lock_exit(heap);
     return visited;
 }

@@ -116,6 +116,9 @@ struct bh_heap {
     uint32_t error_count;
     bh_error_fn error_fn;
     void *error_context;
+    bh_lock_fn lock_fn;     /* NULL: no lock (the caller serialises) */
+    bh_lock_fn unlock_fn;
+    void *lock_context;
     region regions[BAREHEAP_MAX_REGIONS];
     block *heads[];         /* fl_count * SL_COUNT free-list heads */
 };
@@ -313,6 +316,20 @@ static inline unsigned fl_count_for(size_t max_block_bytes) {
     size_class c = class_of(max_block_bytes < MIN_BLOCK_BYTES ? MIN_BLOCK_BYTES : max_block_bytes);
     return c.fl + 1u;
 }
+
+/* Every public call on a heap runs its _locked body between these two; the
+ * body never calls a public function, so the lock is never taken twice. */
+static inline void lock_enter(bh_heap *heap) {
+    if (heap->lock_fn)
+        heap->lock_fn(heap->lock_context);
+}
+static inline void lock_exit(bh_heap *heap) {
+    if (heap->unlock_fn)
+        heap->unlock_fn(heap->lock_context);
+}
+
+/* bh_check() without the lock, for callers that hold it. */
+size_t bh_internal_check(bh_heap *heap);
 
 /* Reports a problem: counts it and tells the handler. Never touches blocks. */
 void bh_internal_report(bh_heap *heap, bh_error kind, const void *address);

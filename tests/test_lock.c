@@ -1,0 +1,205 @@
+/*
+ * Lock hooks: every public call on a locked heap takes the lock exactly once
+ * and releases it before returning, never nested, including calls that fail,
+ * calls rejected by pointer validation (the error handler runs with the lock
+ * held) and bh_walk(). Then two threads share one heap through the C11
+ * spinlock port and the heap ends sound with nothing lost.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "bareheap.h"
+#include "bareheap_config.h"
+
+#if defined(__linux__)
+#include <pthread.h>
+#if defined(__STDC_VERSION__) && (__STDC_VERSION__ >= 201112L) && !defined(__STDC_NO_ATOMICS__)
+#include "../port/locks/bareheap_lock_spin.h"
+#define HAVE_SPIN_LOCK 1
+#endif
+#endif
+
+static union {
+    long double ld;
+    void *p;
+    unsigned char b[256 * 1024];
+} memory;
+
+typedef struct lock_log {
+    int depth;     /* 1 while held */
+    int max_depth; /* must stay 1 */
+    long enters;
+    long exits;
+    int held_in_handler; /* depth seen by the error handler */
+} lock_log;
+
+static void log_enter(void *context) {
+    lock_log *log = context;
+    log->depth++;
+    if (log->depth > log->max_depth)
+        log->max_depth = log->depth;
+    log->enters++;
+}
+
+static void log_exit(void *context) {
+    lock_log *log = context;
+    log->depth--;
+    log->exits++;
+}
+
+static lock_log *g_log;
+static void on_error(void *context, bh_error kind, const void *address) {
+    (void)context;
+    (void)kind;
+    (void)address;
+    g_log->held_in_handler = g_log->depth;
+}
+
+static bool count_block(void *context, const bh_block_info *block) {
+    (void)block;
+    (*(size_t *)context)++;
+    return g_log->depth == 1;
+}
+
+/* One call: exactly one enter and one exit, balanced on return. */
+#define EXPECT_ONE_LOCK(log, call)                 \
+    do {                                           \
+        long before = (log).enters;                \
+        call;                                      \
+        assert_int_equal((log).enters, before + 1); \
+        assert_int_equal((log).exits, (log).enters); \
+        assert_int_equal((log).depth, 0);          \
+    } while (0)
+
+static void test_every_call_locks_once(void **state) {
+    lock_log log;
+    bh_heap *heap = bh_init(memory.b, 64 * 1024);
+    unsigned char *p = NULL, *q = NULL, *r = NULL;
+    bh_stats s;
+    size_t blocks = 0, problems = 1, usable = 0;
+    int local;
+    (void)state;
+    memset(&log, 0, sizeof log);
+    g_log = &log;
+    assert_non_null(heap);
+    bh_set_lock(heap, log_enter, log_exit, &log);
+    EXPECT_ONE_LOCK(log, bh_set_error_handler(heap, on_error, NULL));
+    EXPECT_ONE_LOCK(log, p = bh_alloc(heap, 100));
+    EXPECT_ONE_LOCK(log, q = bh_calloc(heap, 10, 10));
+    EXPECT_ONE_LOCK(log, r = bh_alloc_aligned(heap, 256, 100));
+    assert_non_null(p);
+    assert_non_null(q);
+    assert_non_null(r);
+    EXPECT_ONE_LOCK(log, p = bh_realloc(heap, p, 5000));
+    assert_non_null(p);
+    EXPECT_ONE_LOCK(log, usable = bh_usable_size(heap, p));
+    assert_true(usable >= 5000);
+    EXPECT_ONE_LOCK(log, assert_null(bh_alloc(heap, SIZE_MAX)));
+    EXPECT_ONE_LOCK(log, assert_null(bh_calloc(heap, SIZE_MAX, 2)));
+    EXPECT_ONE_LOCK(log, assert_null(bh_alloc_aligned(heap, 3, 8)));
+    EXPECT_ONE_LOCK(log, assert_true(bh_get_stats(heap, &s)));
+    EXPECT_ONE_LOCK(log, blocks = bh_walk(heap, count_block, &blocks));
+    assert_true(blocks >= 4);
+    EXPECT_ONE_LOCK(log, problems = bh_check(heap));
+    assert_int_equal(problems, 0);
+#if BAREHEAP_DEBUG >= 1
+    /* Rejected by validation: the handler runs with the lock held. */
+    EXPECT_ONE_LOCK(log, bh_free(heap, &local));
+    assert_int_equal(log.held_in_handler, 1);
+    EXPECT_ONE_LOCK(log, assert_null(bh_realloc(heap, &local, 10)));
+#else
+    (void)local;
+#endif
+    EXPECT_ONE_LOCK(log, assert_null(bh_realloc(heap, q, 0)));
+    EXPECT_ONE_LOCK(log, bh_free(heap, p));
+    EXPECT_ONE_LOCK(log, bh_free(heap, r));
+    EXPECT_ONE_LOCK(log, assert_true(bh_add_region(heap, memory.b + 128 * 1024, 64 * 1024)));
+    EXPECT_ONE_LOCK(log, assert_false(bh_add_region(heap, memory.b + 1024, 1024)));
+    /* free(NULL) and a NULL heap return before any lock. */
+    {
+        long before = log.enters;
+        bh_free(heap, NULL);
+        assert_int_equal(log.enters, before);
+    }
+    assert_int_equal(log.max_depth, 1);
+    bh_set_lock(heap, NULL, NULL, NULL);
+    {
+        long before = log.enters;
+        bh_free(heap, bh_alloc(heap, 10));
+        assert_int_equal(log.enters, before);
+    }
+    assert_int_equal(bh_check(heap), 0);
+}
+
+#if defined(HAVE_SPIN_LOCK)
+#define THREAD_OPS 20000
+#define THREAD_SLOTS 64
+
+static bh_heap *g_shared;
+
+static void *thread_main(void *arg) {
+    unsigned seed = (unsigned)(uintptr_t)arg;
+    unsigned char *slot[THREAD_SLOTS] = {0};
+    unsigned char tag = (unsigned char)(seed & 0xFFu);
+    size_t size[THREAD_SLOTS] = {0};
+    int i, k;
+    for (i = 0; i < THREAD_OPS; i++) {
+        seed = seed * 1103515245u + 12345u;
+        k = (int)((seed >> 8) % THREAD_SLOTS);
+        if (slot[k]) {
+            size_t j;
+            for (j = 0; j < size[k]; j++)
+                if (slot[k][j] != tag)
+                    return (void *)1; /* another thread wrote into our block */
+            bh_free(g_shared, slot[k]);
+            slot[k] = NULL;
+        } else {
+            size[k] = 1 + (seed >> 16) % 700u;
+            slot[k] = bh_alloc(g_shared, size[k]);
+            if (slot[k])
+                memset(slot[k], tag, size[k]);
+        }
+    }
+    for (k = 0; k < THREAD_SLOTS; k++)
+        bh_free(g_shared, slot[k]);
+    return NULL;
+}
+
+static void test_two_threads_share_a_heap(void **state) {
+    static bh_spin_lock lock = BH_SPIN_LOCK_INIT;
+    pthread_t threads[2];
+    void *result[2];
+    bh_stats s;
+    int i;
+    (void)state;
+    g_shared = bh_init(memory.b, 128 * 1024);
+    assert_non_null(g_shared);
+    bh_set_lock(g_shared, bh_spin_lock_enter, bh_spin_lock_exit, &lock);
+    for (i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&threads[i], NULL, thread_main, (void *)(uintptr_t)(0x51u + (unsigned)i)), 0);
+    for (i = 0; i < 2; i++) {
+        assert_int_equal(pthread_join(threads[i], &result[i]), 0);
+        assert_null(result[i]);
+    }
+    assert_int_equal(bh_check(g_shared), 0);
+    assert_true(bh_get_stats(g_shared, &s));
+    assert_int_equal(s.live_blocks, 0);
+    assert_int_equal(s.free_blocks, 1);
+    assert_int_equal(s.alloc_count, s.free_count);
+}
+#endif
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_every_call_locks_once),
+#if defined(HAVE_SPIN_LOCK)
+        cmocka_unit_test(test_two_threads_share_a_heap),
+#endif
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
