@@ -1,0 +1,792 @@
+/*
+ * The reference model and operation interpreter: see bh_model.h.
+ *
+ * Encoding. Each operation is one opcode byte, op = byte % 16, then its
+ * arguments (a missing byte reads as 0):
+ *   0-3   alloc      slot, size(2)          slot freed first if occupied
+ *   4     calloc     slot, count, size(2)
+ *   5     aligned    slot, align, size(2)   align byte % 16: 0 -> 0, 1 -> 3
+ *                                          (both invalid), else 1 << (a - 2)
+ *   6-7   realloc    slot, size(2)          empty slot: realloc(NULL, n)
+ *   8-10  free       slot                   empty slot: free(NULL)
+ *   11    add_region sub, size(2)           odd sub: a range inside a region
+ *   12    stats      -                      every counter against the model
+ *   13    check      -                      bh_check() and a walk
+ *   14    misuse     sub, slot              double free, misaligned, foreign
+ *   15    edge       sub, slot              alloc(largest_free), SIZE_MAX
+ *                                          requests, free everything
+ * size(2): two bytes b0 b1, v = (b0 & 31) << 8 | b1, by b0 >> 5:
+ *   0-1 v % 64, 2-3 v % 1024, 4 v, 5 v/8192 of the heap,
+ *   6 around largest_free_bytes, 7 near SIZE_MAX or just beyond the heap.
+ *
+ * Contents: a block of n bytes carries a pattern from its seed on every byte
+ * when n <= FULL_BYTES, otherwise on the first and last EDGE_BYTES and every
+ * STRIDE-th byte between (about 128 in a large block), so that
+ * multi-megabyte blocks stay cheap.
+ */
+#include "bh_model.h"
+
+#define FULL_BYTES 256u
+#define EDGE_BYTES 128u
+#define STRIDE 1021u
+
+/* Foreign memory for misuse: never part of any heap. */
+static unsigned char foreign_buffer[512];
+
+/* ---- failures ---- */
+
+static bool fail(bhm_model *m, const char *what, uintptr_t a, uintptr_t b) {
+    if (!m->failed) {
+        bhm_failure f;
+        m->failed = true;
+        f.step = m->steps;
+        f.op = m->op;
+        f.what = what;
+        f.a = a;
+        f.b = b;
+        if (m->opt.fail)
+            m->opt.fail(m->opt.fail_context, &f);
+    }
+    return false;
+}
+
+#define REQUIRE(m, cond, what, a, b)                                                                          \
+    do {                                                                                                      \
+        if (!(cond))                                                                                          \
+            return fail((m), (what), (uintptr_t)(a), (uintptr_t)(b));                                         \
+    } while (0)
+
+/* ---- the byte string ---- */
+
+static unsigned byte_next(bhm_model *m) {
+    return m->pos < m->data_bytes ? m->data[m->pos++] : 0u;
+}
+
+/* ---- content patterns ---- */
+
+static unsigned char pattern_byte(uint32_t seed, size_t i) {
+    uint32_t v = seed ^ ((uint32_t)i * 0x9E3779B1u);
+    return (unsigned char)(v ^ (v >> 13) ^ (v >> 24));
+}
+
+/* The marked index after i in a block of n bytes (n > FULL_BYTES): every
+ * byte of both edges, and between them every STRIDE-th byte, or about 128
+ * bytes spread evenly over a large block. */
+static size_t mark_next(size_t i, size_t n) {
+    size_t stride;
+    if (i + 1u < EDGE_BYTES || i + 1u >= n - EDGE_BYTES)
+        return i + 1u;
+    stride = (n >> 7) | 1u;
+    if (stride < STRIDE)
+        stride = STRIDE;
+    if (i + stride < n - EDGE_BYTES)
+        return i + stride;
+    return n - EDGE_BYTES;
+}
+
+static void slot_fill(bhm_slot *s) {
+    size_t i, n = s->size;
+    if (n <= FULL_BYTES) {
+        for (i = 0; i < n; i++)
+            s->p[i] = pattern_byte(s->seed, i);
+        return;
+    }
+    for (i = 0; i < n; i = mark_next(i, n))
+        s->p[i] = pattern_byte(s->seed, i);
+}
+
+/* Checks the marks of a block of s->size bytes below limit, read at p. */
+static bool slot_verify_at(bhm_model *m, const bhm_slot *s, const unsigned char *p, size_t limit) {
+    size_t i, n = s->size;
+    if (limit > n)
+        limit = n;
+    for (i = 0; i < limit; i = n <= FULL_BYTES ? i + 1u : mark_next(i, n)) {
+        if (p[i] != pattern_byte(s->seed, i))
+            return fail(m, "block contents changed", (uintptr_t)(p + i), i);
+    }
+    return true;
+}
+
+static bool zero_verify(bhm_model *m, const unsigned char *p, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i = n <= FULL_BYTES ? i + 1u : mark_next(i, n)) {
+        if (p[i] != 0)
+            return fail(m, "calloc memory not zero", (uintptr_t)(p + i), p[i]);
+    }
+    return true;
+}
+
+/* ---- the error handler ---- */
+
+static void on_error(void *context, bh_error kind, const void *address) {
+    bhm_model *m = (bhm_model *)context;
+    m->errors_seen++;
+    m->last_error = kind;
+    m->last_error_address = address;
+}
+
+/* ---- layout arithmetic, as bareheap_internal.h documents it ---- */
+
+static size_t grain(void) { return bh_alignment(); }
+/* Bytes a block takes beyond its payload (a header; at BAREHEAP_DEBUG >= 2
+ * also a seal). */
+static size_t word(void) { return bh_block_overhead(); }
+
+/* Block span [lo, hi) a region [base, end) is formatted into: block
+ * addresses one word below a grain boundary, the sentinel at the last one. */
+static bool region_span(uintptr_t base, uintptr_t end, uintptr_t *lo, uintptr_t *hi) {
+    uintptr_t g = grain(), w = sizeof(size_t); /* the header word */
+    *lo = ((base + w + g - 1u) & ~(g - 1u)) - w;
+    *hi = (end & ~(g - 1u)) - w;
+    return *hi > *lo && *hi - *lo >= bh_min_block_size();
+}
+
+/* ---- stats ---- */
+
+static bool stats_get(bhm_model *m, bh_stats *s) {
+    REQUIRE(m, bh_get_stats(m->heap, s), "bh_get_stats failed", 0, 0);
+    return true;
+}
+
+/* Equal but for failed_count and error_count, which grew by the deltas. */
+static bool stats_same(bhm_model *m, const bh_stats *a, const bh_stats *b, uint32_t failed_delta,
+                       uint32_t error_delta) {
+    REQUIRE(m, a->heap_bytes == b->heap_bytes && a->control_bytes == b->control_bytes &&
+                   a->total_bytes == b->total_bytes && a->region_count == b->region_count,
+            "rejected call changed the heap's size", a->total_bytes, b->total_bytes);
+    REQUIRE(m, a->used_bytes == b->used_bytes && a->free_bytes == b->free_bytes,
+            "rejected call changed used/free bytes", a->free_bytes, b->free_bytes);
+    REQUIRE(m, a->live_blocks == b->live_blocks && a->free_blocks == b->free_blocks,
+            "rejected call changed the block counts", a->free_blocks, b->free_blocks);
+    REQUIRE(m, a->peak_used_bytes == b->peak_used_bytes && a->min_free_bytes == b->min_free_bytes,
+            "rejected call changed peak or minimum", a->peak_used_bytes, b->peak_used_bytes);
+    REQUIRE(m, a->largest_free_bytes == b->largest_free_bytes, "rejected call changed largest free",
+            a->largest_free_bytes, b->largest_free_bytes);
+    REQUIRE(m, a->alloc_count == b->alloc_count && a->free_count == b->free_count,
+            "rejected call changed alloc/free counts", a->alloc_count, b->alloc_count);
+    REQUIRE(m, b->failed_count == a->failed_count + failed_delta, "failed_count", a->failed_count,
+            b->failed_count);
+    REQUIRE(m, b->error_count == a->error_count + error_delta, "error_count", a->error_count,
+            b->error_count);
+    return true;
+}
+
+/* The counters against the model's totals. O(1). */
+static bool stats_check(bhm_model *m) {
+    bh_stats s;
+    if (!stats_get(m, &s))
+        return false;
+    REQUIRE(m, s.used_bytes + s.free_bytes == s.total_bytes, "used + free != total", s.used_bytes,
+            s.free_bytes);
+    REQUIRE(m, s.live_blocks == m->live, "live_blocks differs from the model", s.live_blocks, m->live);
+    REQUIRE(m, s.alloc_count == m->alloc_count, "alloc_count differs from the model", s.alloc_count,
+            m->alloc_count);
+    REQUIRE(m, s.free_count == m->free_count, "free_count differs from the model", s.free_count,
+            m->free_count);
+    REQUIRE(m, s.failed_count == m->failed_count, "failed_count differs from the model", s.failed_count,
+            m->failed_count);
+    REQUIRE(m, s.error_count == m->error_count, "error_count differs from the model", s.error_count,
+            m->error_count);
+    REQUIRE(m, m->errors_seen == m->error_count, "error handler calls differ from the model",
+            m->errors_seen, m->error_count);
+    REQUIRE(m, s.heap_bytes == m->heap_bytes_total, "heap_bytes differs from the model", s.heap_bytes,
+            m->heap_bytes_total);
+    REQUIRE(m, s.region_count == m->region_count, "region_count differs from the model", s.region_count,
+            m->region_count);
+    REQUIRE(m, s.control_bytes == m->initial.control_bytes, "control_bytes changed", s.control_bytes,
+            m->initial.control_bytes);
+    REQUIRE(m, (s.live_blocks == 0) == (s.used_bytes == 0), "used bytes without live blocks",
+            s.live_blocks, s.used_bytes);
+    REQUIRE(m, s.used_bytes >= s.live_blocks * bh_min_block_size(), "used bytes below live blocks",
+            s.used_bytes, s.live_blocks);
+    REQUIRE(m, (s.free_blocks == 0) == (s.free_bytes == 0), "free bytes without free blocks",
+            s.free_blocks, s.free_bytes);
+    REQUIRE(m, s.free_blocks == 0 ? s.largest_free_bytes == 0 : s.largest_free_bytes + word() <= s.free_bytes,
+            "largest_free_bytes beyond free bytes", s.largest_free_bytes, s.free_bytes);
+    if (s.used_bytes > m->max_used_seen)
+        m->max_used_seen = s.used_bytes;
+    if (s.free_bytes < m->min_free_seen)
+        m->min_free_seen = s.free_bytes;
+    REQUIRE(m, s.peak_used_bytes >= m->max_used_seen && s.peak_used_bytes >= m->last_peak,
+            "peak_used_bytes below a used figure seen", s.peak_used_bytes, m->max_used_seen);
+    REQUIRE(m, s.min_free_bytes <= m->min_free_seen && s.min_free_bytes <= m->last_min_free,
+            "min_free_bytes above a free figure seen", s.min_free_bytes, m->min_free_seen);
+    REQUIRE(m, s.peak_used_bytes <= s.total_bytes, "peak beyond total", s.peak_used_bytes, s.total_bytes);
+    m->last_peak = s.peak_used_bytes;
+    m->last_min_free = s.min_free_bytes;
+    return true;
+}
+
+typedef struct walk_tally {
+    size_t used_blocks, used_bytes, free_blocks;
+} walk_tally;
+
+static bool walk_count(void *context, const bh_block_info *info) {
+    walk_tally *t = (walk_tally *)context;
+    if (info->used) {
+        t->used_blocks++;
+        t->used_bytes += info->size_bytes;
+    } else {
+        t->free_blocks++;
+    }
+    return true;
+}
+
+/* bh_check() clean, and the walk's used blocks are the model's live ones
+ * (as many, and each model block is a valid used block: no leak). */
+static bool model_check(bhm_model *m) {
+    walk_tally t = {0, 0, 0};
+    bh_stats s;
+    size_t problems = bh_check(m->heap);
+    m->error_count += (uint32_t)problems; /* reported to the handler too */
+    REQUIRE(m, problems == 0, "bh_check() found problems", problems, 0);
+    (void)bh_walk(m->heap, walk_count, &t);
+    if (!stats_get(m, &s))
+        return false;
+    REQUIRE(m, t.used_blocks == m->live, "walk: used blocks differ from the model", t.used_blocks, m->live);
+    REQUIRE(m, t.used_bytes == s.used_bytes, "walk: used bytes differ from stats", t.used_bytes, s.used_bytes);
+    REQUIRE(m, t.free_blocks == s.free_blocks, "walk: free blocks differ from stats", t.free_blocks,
+            s.free_blocks);
+    return true;
+}
+
+/* ---- blocks ---- */
+
+static bhm_slot *slot_pick(bhm_model *m) {
+    return &m->slot[byte_next(m) % m->opt.slots];
+}
+
+/* A new block p of n bytes (alignment align, 0 for plain) into empty slot s:
+ * every placement property, then the content pattern. */
+static bool slot_take(bhm_model *m, bhm_slot *s, void *ptr, size_t n, size_t align) {
+    unsigned char *p = (unsigned char *)ptr;
+    uintptr_t u = (uintptr_t)p;
+    size_t usable, i;
+    bool inside = false;
+    REQUIRE(m, (u & (grain() - 1u)) == 0, "block not aligned to bh_alignment()", u, grain());
+    REQUIRE(m, align == 0 || (u & (align - 1u)) == 0, "block not aligned as asked", u, align);
+    usable = bh_usable_size(m->heap, p);
+    REQUIRE(m, usable >= n, "usable size below the request", usable, n);
+    /* Sized to the request: at most a block that cannot be split off more
+     * (an aligned block also keeps its alignment word). */
+    REQUIRE(m, usable - n < bh_min_block_size() + 2u * grain(), "block much larger than its request",
+            usable, n);
+    for (i = 0; i < m->region_count; i++) {
+        uintptr_t lo = m->region[i].base;
+        if (i == 0)
+            lo = (uintptr_t)m->heap + m->initial.control_bytes;
+        if (u >= lo && u <= m->region[i].end && usable <= m->region[i].end - u) {
+            inside = true;
+            break;
+        }
+    }
+    REQUIRE(m, inside, "block outside every region", u, usable);
+    for (i = 0; i < m->opt.slots; i++) {
+        const bhm_slot *o = &m->slot[i];
+        if (o->p && o != s && p < o->p + o->usable && o->p < p + usable)
+            return fail(m, "blocks overlap", u, (uintptr_t)o->p);
+    }
+    s->p = p;
+    s->size = n;
+    s->usable = usable;
+    s->align = align;
+    s->seed = ++m->seed_counter * 0x9E3779B1u;
+    slot_fill(s);
+    m->live++;
+    return true;
+}
+
+static bool slot_free(bhm_model *m, bhm_slot *s) {
+    if (!slot_verify_at(m, s, s->p, s->size))
+        return false;
+    bh_free(m->heap, s->p);
+    s->p = NULL;
+    m->live--;
+    m->free_count++;
+    return true;
+}
+
+/* A request of n bytes: SIZE_MAX-like values and edges included. */
+static size_t size_next(bhm_model *m) {
+    unsigned b0 = byte_next(m), b1 = byte_next(m);
+    size_t v = ((size_t)(b0 & 31u) << 8) | b1;
+    bh_stats s;
+    switch (b0 >> 5) {
+    case 0:
+    case 1: return v % 64u;
+    case 2:
+    case 3: return v % 1024u;
+    case 4: return v;
+    case 5: return (size_t)(((uint64_t)m->heap_bytes_total * v) >> 13);
+    case 6:
+        if (!bh_get_stats(m->heap, &s))
+            return 0;
+        return s.largest_free_bytes + (v % 64u) < 32u ? 0 : s.largest_free_bytes + (v % 64u) - 32u;
+    default:
+        if (v & 1u)
+            return SIZE_MAX - (v >> 1);
+        return m->heap_bytes_total + (v >> 1);
+    }
+}
+
+/* Whether the heap promises to serve a request of n bytes: no larger than
+ * largest_free_bytes, and some block free (with none free the figure is 0,
+ * and even a request of 0 needs a minimal block). */
+static bool must_serve(const bh_stats *before, size_t n) {
+    return before->free_blocks != 0 && n <= before->largest_free_bytes;
+}
+
+/* The outcome of an allocation request of n bytes (must_succeed: whether the
+ * heap promised to serve it) against stats taken before it. */
+static bool alloc_result(bhm_model *m, bhm_slot *s, void *p, size_t n, size_t align, bool must_succeed,
+                         const bh_stats *before) {
+    bh_stats after;
+    if (p) {
+        m->alloc_count++;
+        return slot_take(m, s, p, n, align);
+    }
+    REQUIRE(m, !must_succeed, "request within largest_free_bytes failed", n, before->largest_free_bytes);
+    m->failed_count++;
+    if (!stats_get(m, &after))
+        return false;
+    return stats_same(m, before, &after, 1, 0);
+}
+
+static bool op_alloc(bhm_model *m) {
+    bhm_slot *s = slot_pick(m);
+    size_t n = size_next(m);
+    bh_stats before;
+    void *p;
+    if (s->p && !slot_free(m, s))
+        return false;
+    if (!stats_get(m, &before))
+        return false;
+    p = bh_alloc(m->heap, n);
+    return alloc_result(m, s, p, n, 0, must_serve(&before, n), &before);
+}
+
+static bool op_calloc(bhm_model *m) {
+    bhm_slot *s = slot_pick(m);
+    size_t count = byte_next(m) % 9u;
+    size_t n = size_next(m);
+    size_t each = count ? n / count : n;
+    bool overflow = each != 0 && count > SIZE_MAX / each;
+    bh_stats before;
+    void *p;
+    if (s->p && !slot_free(m, s))
+        return false;
+    if (!stats_get(m, &before))
+        return false;
+    p = bh_calloc(m->heap, count, each);
+    if (overflow) {
+        REQUIRE(m, p == NULL, "calloc with an overflowing product succeeded", count, each);
+    }
+    if (p && !zero_verify(m, (const unsigned char *)p, count * each))
+        return false;
+    return alloc_result(m, s, p, overflow ? 0 : count * each, 0,
+                        !overflow && must_serve(&before, count * each), &before);
+}
+
+static bool op_aligned(bhm_model *m) {
+    bhm_slot *s = slot_pick(m);
+    unsigned a = byte_next(m) % 16u;
+    size_t align = a == 0 ? 0 : a == 1 ? 3 : (size_t)1 << (a - 2u);
+    size_t n = size_next(m);
+    bh_stats before;
+    void *p;
+    if (s->p && !slot_free(m, s))
+        return false;
+    if (!stats_get(m, &before))
+        return false;
+    p = bh_alloc_aligned(m->heap, align, n);
+    if (a < 2) {
+        REQUIRE(m, p == NULL, "aligned alloc with an invalid alignment succeeded", align, n);
+    }
+    /* Alignments up to the grain are plain requests. */
+    return alloc_result(m, s, p, n, align, a >= 2 && align <= grain() && must_serve(&before, n),
+                        &before);
+}
+
+static bool op_realloc(bhm_model *m) {
+    bhm_slot *s = slot_pick(m);
+    size_t n = size_next(m);
+    bh_stats before, after;
+    bhm_slot old;
+    unsigned char *q;
+    if (!stats_get(m, &before))
+        return false;
+    if (!s->p) {
+        q = (unsigned char *)bh_realloc(m->heap, NULL, n);
+        return alloc_result(m, s, q, n, 0, must_serve(&before, n), &before);
+    }
+    if (!slot_verify_at(m, s, s->p, s->size))
+        return false;
+    old = *s;
+    q = (unsigned char *)bh_realloc(m->heap, s->p, n);
+    if (!stats_get(m, &after))
+        return false;
+    if (n == 0) {
+        REQUIRE(m, q == NULL, "realloc to 0 returned a block", (uintptr_t)q, 0);
+        s->p = NULL;
+        m->live--;
+        m->free_count++;
+        return true;
+    }
+    if (!q) {
+        /* Documented: in place when it fits; a plain block is served like an
+         * alloc of n otherwise. */
+        REQUIRE(m, n > old.usable, "realloc that fits in place failed", n, old.usable);
+        REQUIRE(m, old.align > grain() || !must_serve(&before, n), "realloc within largest_free failed",
+                n, before.largest_free_bytes);
+        m->failed_count++;
+        if (!stats_same(m, &before, &after, 1, 0))
+            return false;
+        REQUIRE(m, bh_usable_size(m->heap, old.p) == old.usable, "failed realloc changed the block",
+                (uintptr_t)old.p, old.usable);
+        return slot_verify_at(m, &old, old.p, old.size);
+    }
+    if (n <= old.usable) {
+        REQUIRE(m, q == old.p, "realloc that fits did not stay in place", (uintptr_t)q, (uintptr_t)old.p);
+    }
+    /* A move through alloc-copy-free counts one allocation and one free; a
+     * move into the previous block and growth in place count none. */
+    {
+        uint32_t da = after.alloc_count - m->alloc_count, df = after.free_count - m->free_count;
+        REQUIRE(m, da == df && da <= 1u, "realloc counted allocations and frees unevenly", da, df);
+        REQUIRE(m, da == 0 || q != old.p, "realloc in place counted as a move", da, (uintptr_t)q);
+        m->alloc_count += da;
+        m->free_count += da;
+    }
+    if (!slot_verify_at(m, &old, q, n))
+        return false;
+    s->p = NULL;
+    m->live--;
+    return slot_take(m, s, q, n, old.align);
+}
+
+static bool op_free(bhm_model *m) {
+    bhm_slot *s = slot_pick(m);
+    if (!s->p) {
+        bh_stats before, after;
+        if (!stats_get(m, &before))
+            return false;
+        bh_free(m->heap, NULL);
+        if (!stats_get(m, &after))
+            return false;
+        return stats_same(m, &before, &after, 0, 0);
+    }
+    return slot_free(m, s);
+}
+
+static bool op_add_region(bhm_model *m) {
+    unsigned sub = byte_next(m);
+    size_t v = size_next(m) % 65536u;
+    bh_stats before, after;
+    bool ok;
+    if (!stats_get(m, &before))
+        return false;
+    if (sub & 1u) {
+        /* Inside memory the heap already uses: refused, nothing changes. */
+        const bhm_region *r = &m->region[(sub >> 1) % m->region_count];
+        size_t span = (size_t)(r->end - r->base);
+        uintptr_t base = r->base + span / 4u;
+        ok = bh_add_region(m->heap, (void *)base, span / 2u);
+        REQUIRE(m, !ok, "add_region over a region succeeded", base, span / 2u);
+        if (!stats_get(m, &after))
+            return false;
+        return stats_same(m, &before, &after, 0, 0);
+    } else {
+        size_t gap = (sub >> 1) % 64u;
+        size_t room = m->arena_bytes - m->arena_used;
+        size_t size = 16u + v;
+        uintptr_t base, lo, hi;
+        bool fits;
+        if (room < gap + size)
+            return true; /* arena exhausted: nothing to try */
+        base = (uintptr_t)(m->arena + m->arena_used + gap);
+        fits = region_span(base, base + size, &lo, &hi) && m->region_count < BAREHEAP_MAX_REGIONS;
+        ok = bh_add_region(m->heap, (void *)base, size);
+        REQUIRE(m, ok == fits, "add_region answer differs from the model", ok, fits);
+        if (!stats_get(m, &after))
+            return false;
+        if (!ok)
+            return stats_same(m, &before, &after, 0, 0);
+        m->arena_used += gap + size;
+        m->region[m->region_count].base = base;
+        m->region[m->region_count].end = base + size;
+        m->region_count++;
+        m->heap_bytes_total += size;
+        REQUIRE(m, after.total_bytes == before.total_bytes + (size_t)(hi - lo),
+                "add_region: total_bytes grew by other than the region's blocks", after.total_bytes,
+                before.total_bytes);
+        REQUIRE(m, after.free_bytes == before.free_bytes + (size_t)(hi - lo),
+                "add_region: free_bytes grew by other than the region's blocks", after.free_bytes,
+                before.free_bytes);
+        return true;
+    }
+}
+
+static bool op_stats(bhm_model *m) {
+    bh_stats a, b;
+    if (!stats_get(m, &a) || !stats_get(m, &b))
+        return false;
+    /* Reading the counters changes nothing. */
+    return stats_same(m, &a, &b, 0, 0);
+}
+
+/* One misuse call, expecting exactly one report of kind (or of alt) at
+ * address ptr and no other change. */
+static bool expect_rejected(bhm_model *m, const bh_stats *before, const void *ptr, bh_error kind, bh_error alt) {
+    bh_stats after;
+    REQUIRE(m, m->errors_seen == m->error_count + 1u, "misuse not reported once", m->errors_seen,
+            m->error_count);
+    REQUIRE(m, m->last_error == kind || m->last_error == alt, "misuse reported with the wrong kind",
+            m->last_error, kind);
+    REQUIRE(m, m->last_error_address == ptr, "misuse reported at the wrong address",
+            (uintptr_t)m->last_error_address, (uintptr_t)ptr);
+    m->error_count++;
+    if (!stats_get(m, &after))
+        return false;
+    return stats_same(m, before, &after, 0, 1);
+}
+
+static bool op_misuse(bhm_model *m) {
+    unsigned sub = byte_next(m) % 4u;
+    bhm_slot *s = slot_pick(m);
+    bh_stats before;
+    /* Aligned, so that it is reported as foreign, not as misaligned. */
+    unsigned char *foreign =
+        foreign_buffer + ((grain() - ((uintptr_t)foreign_buffer & (grain() - 1u))) & (grain() - 1u)) + grain();
+    if (!m->opt.misuse)
+        return true;
+    switch (sub) {
+    case 0: /* double free of a block just freed */
+        if (!s->p)
+            return true;
+        {
+            unsigned char *p = s->p;
+            if (!slot_free(m, s) || !stats_check(m) || !stats_get(m, &before))
+                return false;
+            bh_free(m->heap, p);
+            /* Once merged and poisoned, the old header may no longer read
+             * as a free block: invalid pointer is a right answer too. */
+            return expect_rejected(m, &before, p, BH_ERROR_DOUBLE_FREE, BH_ERROR_INVALID_POINTER);
+        }
+    case 1: /* misaligned: inside a live block, or anywhere */
+        {
+            unsigned char *p = (s->p ? s->p : foreign) + 1u + (s->seed % (grain() - 1u));
+            if (!stats_get(m, &before))
+                return false;
+            bh_free(m->heap, p);
+            return expect_rejected(m, &before, p, BH_ERROR_MISALIGNED, BH_ERROR_MISALIGNED);
+        }
+    case 2: /* foreign free */
+        if (!stats_get(m, &before))
+            return false;
+        bh_free(m->heap, foreign);
+        return expect_rejected(m, &before, foreign, BH_ERROR_INVALID_POINTER, BH_ERROR_INVALID_POINTER);
+    default: /* foreign realloc and usable_size */
+        if (!stats_get(m, &before))
+            return false;
+        REQUIRE(m, bh_realloc(m->heap, foreign, 16) == NULL, "realloc of a foreign pointer succeeded",
+                (uintptr_t)foreign, 0);
+        if (!expect_rejected(m, &before, foreign, BH_ERROR_INVALID_POINTER, BH_ERROR_INVALID_POINTER))
+            return false;
+        if (!stats_get(m, &before))
+            return false;
+        REQUIRE(m, bh_usable_size(m->heap, foreign) == 0, "usable size of a foreign pointer",
+                (uintptr_t)foreign, 0);
+        return expect_rejected(m, &before, foreign, BH_ERROR_INVALID_POINTER, BH_ERROR_INVALID_POINTER);
+    }
+}
+
+static bool free_all(bhm_model *m) {
+    unsigned i;
+    for (i = 0; i < m->opt.slots; i++) {
+        if (m->slot[i].p && !slot_free(m, &m->slot[i]))
+            return false;
+    }
+    return true;
+}
+
+/* With nothing live: one free block per region, and on one region the
+ * largest request that succeeds is the free space minus one header. */
+static bool expect_all_free(bhm_model *m) {
+    bh_stats s;
+    void *p;
+    if (!model_check(m) || !stats_check(m) || !stats_get(m, &s))
+        return false;
+    REQUIRE(m, s.used_bytes == 0 && s.free_bytes == s.total_bytes, "memory still used with nothing live",
+            s.used_bytes, s.free_bytes);
+    REQUIRE(m, s.free_blocks == m->region_count, "free space not one block per region", s.free_blocks,
+            m->region_count);
+    if (m->region_count != 1)
+        return true;
+    REQUIRE(m, s.free_bytes == m->initial.free_bytes, "free space differs from the initial one", s.free_bytes,
+            m->initial.free_bytes);
+    REQUIRE(m, s.largest_free_bytes == s.free_bytes - word(), "largest_free is not free space minus a header",
+            s.largest_free_bytes, s.free_bytes);
+    p = bh_alloc(m->heap, s.free_bytes - word() + 1u);
+    REQUIRE(m, p == NULL, "request beyond the free space succeeded", (uintptr_t)p, s.free_bytes);
+    m->failed_count++;
+    p = bh_alloc(m->heap, s.free_bytes - word());
+    REQUIRE(m, p != NULL, "request of the whole free space failed", s.free_bytes, 0);
+    m->alloc_count++;
+    REQUIRE(m, bh_usable_size(m->heap, p) == s.free_bytes - word(), "whole-heap block has another size",
+            bh_usable_size(m->heap, p), s.free_bytes);
+    bh_free(m->heap, p);
+    m->free_count++;
+    return stats_check(m);
+}
+
+static bool op_edge(bhm_model *m) {
+    unsigned sub = byte_next(m) % 4u;
+    bhm_slot *s = slot_pick(m);
+    bh_stats before, after;
+    void *p;
+    switch (sub) {
+    case 0: /* the largest request the heap promises to serve */
+        if (s->p && !slot_free(m, s))
+            return false;
+        if (!stats_get(m, &before))
+            return false;
+        p = bh_alloc(m->heap, before.largest_free_bytes);
+        return alloc_result(m, s, p, before.largest_free_bytes, 0, before.free_blocks != 0, &before);
+    case 1: /* requests beyond any block */
+        if (!stats_get(m, &before))
+            return false;
+        REQUIRE(m, bh_alloc(m->heap, SIZE_MAX) == NULL, "alloc(SIZE_MAX) succeeded", 0, 0);
+        REQUIRE(m, bh_alloc_aligned(m->heap, 64, SIZE_MAX - 8u) == NULL, "aligned(SIZE_MAX) succeeded", 0, 0);
+        REQUIRE(m, bh_calloc(m->heap, SIZE_MAX / 2u, 3) == NULL, "calloc overflow succeeded", 0, 0);
+        m->failed_count += 3u;
+        if (s->p) {
+            REQUIRE(m, bh_realloc(m->heap, s->p, SIZE_MAX) == NULL, "realloc(SIZE_MAX) succeeded", 0, 0);
+            m->failed_count++;
+            if (!slot_verify_at(m, s, s->p, s->size))
+                return false;
+        }
+        if (!stats_get(m, &after))
+            return false;
+        return stats_same(m, &before, &after, s->p ? 4u : 3u, 0);
+    case 2:
+        return free_all(m) && expect_all_free(m);
+    default: /* usable sizes are stable */
+    {
+        unsigned i;
+        for (i = 0; i < m->opt.slots; i++) {
+            const bhm_slot *o = &m->slot[i];
+            if (o->p)
+                REQUIRE(m, bh_usable_size(m->heap, o->p) == o->usable, "usable size changed", (uintptr_t)o->p,
+                        o->usable);
+        }
+        return true;
+    }
+    }
+}
+
+/* ---- the interpreter ---- */
+
+static bool step(bhm_model *m) {
+    unsigned op = byte_next(m) % 16u;
+    bool ok;
+    switch (op) {
+    case 0:
+    case 1:
+    case 2:
+    case 3: m->op = "alloc"; ok = op_alloc(m); break;
+    case 4: m->op = "calloc"; ok = op_calloc(m); break;
+    case 5: m->op = "aligned"; ok = op_aligned(m); break;
+    case 6:
+    case 7: m->op = "realloc"; ok = op_realloc(m); break;
+    case 8:
+    case 9:
+    case 10: m->op = "free"; ok = op_free(m); break;
+    case 11: m->op = "add_region"; ok = op_add_region(m); break;
+    case 12: m->op = "stats"; ok = op_stats(m); break;
+    case 13: m->op = "check"; ok = model_check(m); break;
+    case 14: m->op = "misuse"; ok = op_misuse(m); break;
+    default: m->op = "edge"; ok = op_edge(m); break;
+    }
+    if (ok)
+        ok = stats_check(m);
+    if (ok && m->opt.check_every && (m->steps % m->opt.check_every) == 0)
+        ok = model_check(m);
+    m->steps++;
+    return ok;
+}
+
+size_t bhm_min_heap_bytes(void) { return bh_control_size(1024) + 256u; }
+
+bool bhm_init(bhm_model *m, const bhm_options *opt, void *arena, size_t arena_bytes, size_t offset,
+              size_t heap_bytes) {
+    unsigned char *a = (unsigned char *)arena;
+    unsigned i;
+    bh_stats s;
+    m->opt = *opt;
+    if (m->opt.slots == 0 || m->opt.slots > BHM_MAX_SLOTS)
+        m->opt.slots = BHM_MAX_SLOTS;
+#if BAREHEAP_DEBUG < 1
+    m->opt.misuse = false; /* undefined behaviour without validation */
+#endif
+    m->failed = false;
+    m->steps = 0;
+    m->op = "init";
+    m->data = NULL;
+    m->data_bytes = 0;
+    m->pos = 0;
+    m->arena = a;
+    m->arena_bytes = arena_bytes;
+    m->arena_used = offset + heap_bytes;
+    m->heap_bytes = heap_bytes;
+    m->heap_bytes_total = heap_bytes;
+    m->live = 0;
+    m->alloc_count = m->free_count = m->failed_count = m->error_count = 0;
+    m->errors_seen = 0;
+    m->last_error = BH_ERROR_NONE;
+    m->last_error_address = NULL;
+    m->seed_counter = 0;
+    for (i = 0; i < BHM_MAX_SLOTS; i++) {
+        m->slot[i].p = NULL;
+        m->slot[i].size = m->slot[i].usable = m->slot[i].align = 0;
+        m->slot[i].seed = 0;
+    }
+    REQUIRE(m, offset + heap_bytes <= arena_bytes && offset + heap_bytes >= offset, "heap beyond the arena",
+            offset, heap_bytes);
+    m->heap = bh_init(a + offset, heap_bytes);
+    REQUIRE(m, m->heap != NULL, "bh_init failed", (uintptr_t)(a + offset), heap_bytes);
+    bh_set_error_handler(m->heap, on_error, m);
+    m->region[0].base = (uintptr_t)(a + offset);
+    m->region[0].end = (uintptr_t)(a + offset) + heap_bytes;
+    m->region_count = 1;
+    REQUIRE(m, bh_get_stats(m->heap, &s), "bh_get_stats failed", 0, 0);
+    m->initial = s;
+    m->max_used_seen = 0;
+    m->min_free_seen = s.free_bytes;
+    m->last_peak = 0;
+    m->last_min_free = s.free_bytes;
+    REQUIRE(m, (uintptr_t)m->heap >= m->region[0].base && s.control_bytes == bh_control_size(heap_bytes),
+            "control structure misplaced or missized", (uintptr_t)m->heap, s.control_bytes);
+    REQUIRE(m, s.free_blocks == 1 && s.live_blocks == 0 && s.free_bytes == s.total_bytes,
+            "fresh heap is not one free block", s.free_blocks, s.free_bytes);
+    REQUIRE(m, s.total_bytes + s.control_bytes <= heap_bytes, "more blocks than memory", s.total_bytes,
+            heap_bytes);
+    return stats_check(m) && model_check(m);
+}
+
+bool bhm_run(bhm_model *m, const uint8_t *data, size_t data_bytes) {
+    m->data = data;
+    m->data_bytes = data_bytes;
+    m->pos = 0;
+    while (!m->failed && m->pos < m->data_bytes) {
+        if (!step(m))
+            return false;
+    }
+    return !m->failed;
+}
+
+bool bhm_finish(bhm_model *m) {
+    if (m->failed)
+        return false;
+    m->op = "finish";
+    return free_all(m) && expect_all_free(m);
+}

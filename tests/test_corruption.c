@@ -1,0 +1,425 @@
+/*
+ * Deliberately corrupted heaps: one field of the heap's structures damaged at
+ * a time (a header flag, a free-list link, a bitmap bit, a counter, a
+ * sentinel), as a stray write in firmware would. Each must be found by
+ * bh_check() and reported as BH_ERROR_CORRUPTION without a fault, and the
+ * O(1) pointer validation of bh_free() must refuse a block whose neighbours
+ * are inconsistent, leaving the heap as it was. Once the field is restored
+ * the heap is sound again.
+ *
+ * Also the edges no other test reaches: regions at the ends of the address
+ * space, the probe of a request's own class running out, NULL handles.
+ *
+ * Reaches the internals (bareheap_internal.h) to do the damage.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "bareheap_internal.h"
+#include "test_support.h"
+
+#define HEAP_BYTES ((size_t)16 * 1024)
+
+BT_HEAP_BUFFER(g_mem, HEAP_BYTES);
+BT_HEAP_BUFFER(g_big_mem, (size_t)1024 * 1024);
+static bt_errors g_errors;
+static bt_walk_log g_walk;
+
+typedef struct fixture {
+    bh_heap *heap;
+    unsigned char *p[6]; /* p[1] and p[3] freed: free blocks between used ones */
+} fixture;
+
+/* [p0][p1 free][p2][p3 free][p4][p5][ rest free ] */
+static fixture make_fixture(void) {
+    fixture f;
+    unsigned i;
+    f.heap = bh_init(bt_align_up(g_mem.b, bh_alignment()), HEAP_BYTES);
+    assert_non_null(f.heap);
+    bh_set_error_handler(f.heap, bt_record_error, &g_errors);
+    bt_errors_clear(&g_errors);
+    for (i = 0; i < 6; i++) {
+        f.p[i] = (unsigned char *)bh_alloc(f.heap, 64);
+        assert_non_null(f.p[i]);
+    }
+    bh_free(f.heap, f.p[1]);
+    bh_free(f.heap, f.p[3]);
+    assert_int_equal(bh_check(f.heap), 0);
+    assert_int_equal(g_errors.count, 0);
+    return f;
+}
+
+static size_t *header_of(void *payload) { return &block_from_payload(payload)->header; }
+
+/* bh_check() finds at least one problem, all reported as corruption. */
+static void expect_corrupt(bh_heap *heap) {
+    size_t problems, i;
+    bt_errors_clear(&g_errors);
+    problems = bh_check(heap);
+    assert_true(problems >= 1);
+    assert_int_equal(g_errors.count, problems);
+    for (i = 0; i < problems && i < BT_MAX_ERRORS; i++)
+        assert_int_equal(g_errors.kind[i], BH_ERROR_CORRUPTION);
+    bt_errors_clear(&g_errors);
+}
+
+static void expect_sound(bh_heap *heap) {
+    bt_errors_clear(&g_errors);
+    assert_int_equal(bh_check(heap), 0);
+    assert_int_equal(g_errors.count, 0);
+}
+
+/* ---- bh_check() ---- */
+
+static void test_check_free_flag_on_used_block(void **state) {
+    fixture f = make_fixture();
+    size_t saved = *header_of(f.p[2]);
+    (void)state;
+    /* p2 claims to be free between two free blocks: two free neighbours,
+     * a missing footer, a block on no list, counters that disagree. */
+    *header_of(f.p[2]) = saved | FLAG_FREE;
+    expect_corrupt(f.heap);
+    *header_of(f.p[2]) = saved;
+    expect_sound(f.heap);
+}
+
+static void test_check_aligned_flag_on_free_block(void **state) {
+    fixture f = make_fixture();
+    size_t saved = *header_of(f.p[1]);
+    (void)state;
+    *header_of(f.p[1]) = saved | FLAG_ALIGNED;
+    expect_corrupt(f.heap);
+    *header_of(f.p[1]) = saved;
+    expect_sound(f.heap);
+}
+
+static void test_check_prev_free_flag_wrong(void **state) {
+    fixture f = make_fixture();
+    size_t saved = *header_of(f.p[5]);
+    (void)state;
+    *header_of(f.p[5]) = saved | FLAG_PREV_FREE; /* p4 is used */
+    expect_corrupt(f.heap);
+    *header_of(f.p[5]) = saved;
+    expect_sound(f.heap);
+}
+
+static void test_check_block_size_beyond_region(void **state) {
+    fixture f = make_fixture();
+    size_t saved = *header_of(f.p[4]);
+    (void)state;
+    *header_of(f.p[4]) = (HEAP_BYTES * 2u) | (saved & FLAG_MASK);
+    expect_corrupt(f.heap);
+    /* The walk stops at the bad block rather than stepping over it. */
+    assert_true(bt_walk(f.heap, &g_walk, 0) < 7u);
+    *header_of(f.p[4]) = saved;
+    expect_sound(f.heap);
+}
+
+static void test_check_sentinel_damaged(void **state) {
+    fixture f = make_fixture();
+    block *sentinel = (block *)(void *)f.heap->regions[0].hi;
+    size_t saved = sentinel->header;
+    (void)state;
+    sentinel->header = saved | (GRAIN_BYTES * 4u);
+    expect_corrupt(f.heap);
+    sentinel->header = saved;
+    expect_sound(f.heap);
+}
+
+static void test_check_list_links(void **state) {
+    fixture f = make_fixture();
+    block *free1 = block_from_payload(f.p[1]);
+    block *saved_next = free1->next_free;
+    block *saved_prev = free1->prev_free;
+    static union {
+        bt_max_align a;
+        unsigned char b[256];
+    } foreign;
+    unsigned char *outside = bt_align_up(foreign.b + WORD_BYTES, GRAIN_BYTES) - WORD_BYTES;
+    (void)state;
+    /* misaligned link */
+    free1->next_free = (block *)(void *)((char *)block_from_payload(f.p[3]) + 1);
+    expect_corrupt(f.heap);
+    /* a link out of the heap */
+    free1->next_free = (block *)(void *)outside;
+    expect_corrupt(f.heap);
+    /* a link to a used block */
+    free1->next_free = block_from_payload(f.p[2]);
+    expect_corrupt(f.heap);
+    /* a cycle */
+    free1->next_free = free1;
+    expect_corrupt(f.heap);
+    free1->next_free = saved_next;
+    /* a back link that disagrees */
+    free1->prev_free = free1;
+    expect_corrupt(f.heap);
+    free1->prev_free = saved_prev;
+    expect_sound(f.heap);
+}
+
+static void test_check_bitmaps(void **state) {
+    fixture f = make_fixture();
+    size_t saved_fl = f.heap->fl_bitmap;
+    unsigned fl, empty_fl = f.heap->fl_count;
+    uint32_t saved_sl;
+    (void)state;
+    for (fl = 0; fl < f.heap->fl_count; fl++) {
+        if (f.heap->sl_bitmap[fl] == 0) {
+            empty_fl = fl;
+            break;
+        }
+    }
+    assert_true(empty_fl < f.heap->fl_count);
+    /* a first-level bit for an empty level */
+    f.heap->fl_bitmap = saved_fl | ((size_t)1 << empty_fl);
+    expect_corrupt(f.heap);
+    f.heap->fl_bitmap = saved_fl;
+    /* a second-level bit for an empty list */
+    saved_sl = f.heap->sl_bitmap[empty_fl];
+    f.heap->sl_bitmap[empty_fl] = 1u;
+    expect_corrupt(f.heap);
+    f.heap->sl_bitmap[empty_fl] = saved_sl;
+    /* a bit beyond the table */
+    if (f.heap->fl_count < sizeof(size_t) * CHAR_BIT) {
+        f.heap->fl_bitmap = saved_fl | ((size_t)1 << f.heap->fl_count);
+        expect_corrupt(f.heap);
+        f.heap->fl_bitmap = saved_fl;
+    }
+    expect_sound(f.heap);
+}
+
+static void test_check_block_on_wrong_list(void **state) {
+    bh_heap *heap = bh_init(bt_align_up(g_mem.b, bh_alignment()), HEAP_BYTES);
+    block *only;
+    size_class c, wrong;
+    (void)state;
+    assert_non_null(heap);
+    bh_set_error_handler(heap, bt_record_error, &g_errors);
+    /* One free block: move it to another class's list, bitmaps consistent. */
+    only = (block *)(void *)heap->regions[0].lo;
+    c = heap_class_of(heap, block_size(only));
+    wrong.fl = 0;
+    wrong.sl = 1;
+    assert_false(c.fl == wrong.fl && c.sl == wrong.sl);
+    heap->heads[c.fl * SL_COUNT + c.sl] = NULL;
+    heap->sl_bitmap[c.fl] &= ~((uint32_t)1 << c.sl);
+    heap->fl_bitmap = 0;
+    heap->heads[wrong.fl * SL_COUNT + wrong.sl] = only;
+    heap->sl_bitmap[wrong.fl] |= (uint32_t)1 << wrong.sl;
+    heap->fl_bitmap |= (size_t)1 << wrong.fl;
+    expect_corrupt(heap);
+    heap->heads[wrong.fl * SL_COUNT + wrong.sl] = NULL;
+    heap->sl_bitmap[wrong.fl] = 0;
+    heap->heads[c.fl * SL_COUNT + c.sl] = only;
+    heap->sl_bitmap[c.fl] = (uint32_t)1 << c.sl;
+    heap->fl_bitmap = (size_t)1 << c.fl;
+    expect_sound(heap);
+}
+
+static void test_check_counters(void **state) {
+    fixture f = make_fixture();
+    (void)state;
+    f.heap->live_blocks++;
+    expect_corrupt(f.heap);
+    f.heap->live_blocks--;
+    f.heap->free_bytes += GRAIN_BYTES;
+    expect_corrupt(f.heap);
+    f.heap->free_bytes -= GRAIN_BYTES;
+    f.heap->free_blocks++;
+    expect_corrupt(f.heap);
+    f.heap->free_blocks--;
+    expect_sound(f.heap);
+}
+
+/* ---- pointer validation in bh_free() ---- */
+
+#if BAREHEAP_DEBUG >= 1
+/* bh_free(p) is refused as an invalid pointer and changes nothing. */
+static void expect_free_refused(bh_heap *heap, void *p) {
+    bh_stats before = bt_stats(heap), after;
+    bt_errors_clear(&g_errors);
+    bh_free(heap, p);
+    assert_true(g_errors.count >= 1);
+    assert_int_equal(g_errors.kind[0], BH_ERROR_INVALID_POINTER);
+    assert_ptr_equal(g_errors.address[0], p);
+    after = bt_stats(heap);
+    bt_assert_stats_equal(&before, &after, BT_IGNORE_ERRORS);
+    bt_errors_clear(&g_errors);
+}
+
+static void test_free_next_claims_prev_free(void **state) {
+    fixture f = make_fixture();
+    size_t saved = *header_of(f.p[5]);
+    (void)state;
+    *header_of(f.p[5]) = saved | FLAG_PREV_FREE; /* says p4 is free */
+    expect_free_refused(f.heap, f.p[4]);
+    *header_of(f.p[5]) = saved;
+    expect_sound(f.heap);
+}
+
+static void test_free_next_size_implausible(void **state) {
+    fixture f = make_fixture();
+    size_t saved = *header_of(f.p[5]);
+    (void)state;
+    *header_of(f.p[5]) = MIN_BLOCK_BYTES - GRAIN_BYTES; /* below a minimal block */
+    expect_free_refused(f.heap, f.p[4]);
+    *header_of(f.p[5]) = saved;
+    expect_sound(f.heap);
+}
+
+static void test_free_last_block_sentinel_damaged(void **state) {
+    bh_heap *heap = bh_init(bt_align_up(g_mem.b, bh_alignment()), HEAP_BYTES);
+    bh_stats s;
+    block *sentinel;
+    size_t saved;
+    void *all;
+    (void)state;
+    assert_non_null(heap);
+    bh_set_error_handler(heap, bt_record_error, &g_errors);
+    assert_true(bh_get_stats(heap, &s));
+    all = bh_alloc(heap, s.largest_free_bytes); /* the last block of the region */
+    assert_non_null(all);
+    sentinel = (block *)(void *)heap->regions[0].hi;
+    saved = sentinel->header;
+    sentinel->header = saved | (GRAIN_BYTES * 2u);
+    expect_free_refused(heap, all);
+    sentinel->header = saved;
+    expect_sound(heap);
+    bh_free(heap, all);
+    expect_sound(heap);
+}
+
+static void test_free_first_block_claims_prev_free(void **state) {
+    fixture f = make_fixture();
+    size_t saved = *header_of(f.p[0]);
+    (void)state;
+    *header_of(f.p[0]) = saved | FLAG_PREV_FREE; /* nothing stands before it */
+    expect_free_refused(f.heap, f.p[0]);
+    *header_of(f.p[0]) = saved;
+    expect_sound(f.heap);
+}
+
+static void test_free_bad_footer_before(void **state) {
+    fixture f = make_fixture();
+    size_t *footer = (size_t *)(void *)header_of(f.p[2]) - 1; /* p1's footer */
+    size_t saved = *footer;
+    (void)state;
+    *footer = saved + 1u; /* misaligned size */
+    expect_free_refused(f.heap, f.p[2]);
+    *footer = MIN_BLOCK_BYTES - GRAIN_BYTES; /* too small */
+    expect_free_refused(f.heap, f.p[2]);
+    *footer = HEAP_BYTES * 2u; /* reaches before the region */
+    expect_free_refused(f.heap, f.p[2]);
+    *footer = saved + GRAIN_BYTES; /* no free block there */
+    expect_free_refused(f.heap, f.p[2]);
+    *footer = saved;
+    expect_sound(f.heap);
+    bh_free(f.heap, f.p[2]); /* and now it merges with p1 and p3 */
+    expect_sound(f.heap);
+}
+#endif
+
+/* ---- edges ---- */
+
+static void test_regions_at_the_ends_of_memory(void **state) {
+    fixture f = make_fixture();
+    bh_stats before = bt_stats(f.heap), after;
+    (void)state;
+    /* Fake addresses: never dereferenced, the calls refuse them first. */
+    assert_false(bh_add_region(f.heap, (void *)(uintptr_t)1, 2));
+    assert_false(bh_add_region(f.heap, (void *)(UINTPTR_MAX - 15u), 15));
+    assert_null(bh_init((void *)(UINTPTR_MAX - 3u), 3));
+    after = bt_stats(f.heap);
+    bt_assert_stats_equal(&before, &after, 0);
+    expect_sound(f.heap);
+}
+
+static void test_init_too_small_or_misaligned(void **state) {
+    unsigned char *base = bt_align_up(g_mem.b, bh_alignment());
+    (void)state;
+    assert_null(bh_init(base + 1, 2));                 /* nothing after aligning up */
+    assert_null(bh_init(base + 1, bh_alignment()));    /* ends before the first grain */
+    assert_null(bh_init(base, bh_control_size(256)));  /* no room for a block */
+}
+
+/* More free blocks in a request's own class than the probe examines, all too
+ * small: the request fails in bounded time, though the heap has free space.
+ * Blocks of 4 * SL_COUNT grains are the minimum of a class 4 grains wide; a
+ * request one grain larger falls in that class, above its minimum. */
+static void test_own_class_probe_runs_out(void **state) {
+    enum { N = BAREHEAP_PROBE_LIMIT + 4 };
+    bh_heap *heap = bh_init(bt_align_up(g_big_mem.b, bh_alignment()), sizeof g_big_mem.b - 4096u);
+    void *small[N], *sep[N], *rest;
+    size_t grains = 4u * SL_COUNT, payload = grains * GRAIN_BYTES - bh_block_overhead(), i;
+    bh_stats s;
+    (void)state;
+    assert_non_null(heap);
+    assert_true(N * (grains + 2u) * GRAIN_BYTES < sizeof g_big_mem.b - 16384u);
+    bh_set_error_handler(heap, bt_record_error, &g_errors);
+    bt_errors_clear(&g_errors);
+    for (i = 0; i < N; i++) {
+        small[i] = bh_alloc(heap, payload);
+        sep[i] = bh_alloc(heap, 0);
+        assert_non_null(small[i]);
+        assert_non_null(sep[i]);
+    }
+    assert_true(bh_get_stats(heap, &s));
+    rest = bh_alloc(heap, s.largest_free_bytes);
+    assert_non_null(rest);
+    for (i = 0; i < N; i++)
+        bh_free(heap, small[i]);
+    s = bt_stats(heap);
+    assert_int_equal(s.free_blocks, N);
+    assert_null(bh_alloc(heap, payload + GRAIN_BYTES));
+    small[0] = bh_alloc(heap, payload); /* an exact fit still works */
+    assert_non_null(small[0]);
+    bh_free(heap, small[0]);
+    bh_free(heap, rest);
+    for (i = 0; i < N; i++)
+        bh_free(heap, sep[i]);
+    expect_sound(heap);
+    s = bt_stats(heap);
+    assert_int_equal(s.free_blocks, 1);
+    assert_int_equal(g_errors.count, 0);
+}
+
+static void test_null_handles(void **state) {
+    (void)state;
+    bh_set_error_handler(NULL, bt_record_error, &g_errors); /* ignored */
+    assert_int_equal(bh_walk(NULL, bt_walk_record, NULL), 0);
+    {
+        fixture f = make_fixture();
+        assert_int_equal(bh_walk(f.heap, NULL, NULL), 0);
+    }
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_check_free_flag_on_used_block),
+        cmocka_unit_test(test_check_aligned_flag_on_free_block),
+        cmocka_unit_test(test_check_prev_free_flag_wrong),
+        cmocka_unit_test(test_check_block_size_beyond_region),
+        cmocka_unit_test(test_check_sentinel_damaged),
+        cmocka_unit_test(test_check_list_links),
+        cmocka_unit_test(test_check_bitmaps),
+        cmocka_unit_test(test_check_block_on_wrong_list),
+        cmocka_unit_test(test_check_counters),
+#if BAREHEAP_DEBUG >= 1
+        cmocka_unit_test(test_free_next_claims_prev_free),
+        cmocka_unit_test(test_free_next_size_implausible),
+        cmocka_unit_test(test_free_last_block_sentinel_damaged),
+        cmocka_unit_test(test_free_first_block_claims_prev_free),
+        cmocka_unit_test(test_free_bad_footer_before),
+#endif
+        cmocka_unit_test(test_regions_at_the_ends_of_memory),
+        cmocka_unit_test(test_init_too_small_or_misaligned),
+        cmocka_unit_test(test_own_class_probe_runs_out),
+        cmocka_unit_test(test_null_handles),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
