@@ -39,6 +39,7 @@ TARGET_BOARDS ?= cortex-m0 cortex-m3 cortex-m4f rv32imac rv64imac armbe-a15 x86-
 TARGET_ARGS   ?=
 
 .PHONY: all deps demo test test-gcc test-clang test-m32 test-variants build-arm clean \
+	test-valgrind lint coverage fuzz \
 	test-targets $(addprefix test-target-,$(TARGET_BOARDS)) demo-cortex-m
 
 all: test
@@ -68,6 +69,9 @@ test: deps
 	$(MAKE) --no-print-directory test-variants
 	$(MAKE) --no-print-directory build-arm
 	$(MAKE) --no-print-directory test-targets
+	$(MAKE) --no-print-directory test-valgrind
+	$(MAKE) --no-print-directory lint
+	$(MAKE) --no-print-directory coverage
 	@echo "make test: gcc, clang, m32 (qemu-i386), config variants, arm-none-eabi and the QEMU boards all passed"
 
 # (a) host 64-bit, gcc
@@ -131,6 +135,39 @@ $(addprefix test-target-,$(TARGET_BOARDS)): test-target-%:
 		$(OPT_FLAGS) -DBAREHEAP_WERROR=ON -DBAREHEAP_BUILD_TESTS=ON $(TARGET_ARGS)
 	$(CMAKE) --build $(BUILD)/target-$*
 	cd $(BUILD)/target-$* && $(CTEST) $(CTEST_ARGS)
+
+# (f) the host suite under Valgrind memcheck: any error or leak fails a test
+#     (the model stress runs fewer operations there)
+VALGRIND_CMD := valgrind;--error-exitcode=99;--leak-check=full;--errors-for-leak-kinds=definite,indirect;--show-leak-kinds=definite,indirect;-q
+test-valgrind:
+	$(CMAKE) -S . -B $(BUILD)/valgrind $(call gen,$(BUILD)/valgrind) -DCMAKE_C_COMPILER=gcc \
+		$(OPT_FLAGS) -DBAREHEAP_WERROR=ON -DBAREHEAP_BUILD_TESTS=ON \
+		"-DBAREHEAP_TEST_LAUNCHER=$(VALGRIND_CMD)" -DBAREHEAP_MODEL_OPS=100000 \
+		-DBAREHEAP_CONFIG_DEFINES=BAREHEAP_SL_LOG2=4
+	$(CMAKE) --build $(BUILD)/valgrind
+	cd $(BUILD)/valgrind && $(CTEST) $(CTEST_ARGS)
+
+# (g) clang-tidy and cppcheck on src/, zero findings (tools/lint.sh)
+lint:
+	@bash tools/lint.sh
+
+# (h) line and branch coverage of src/ by the host suite, thresholds enforced
+#     (tools/coverage.sh; report in build/coverage/html)
+coverage:
+	@bash tools/coverage.sh $(BUILD)/coverage
+
+# libFuzzer on the model interpreter for FUZZ_SECONDS (the bounded run is part
+# of test-clang). New inputs stay in $(BUILD)/fuzz/corpus; crashes are written
+# to $(BUILD)/fuzz as crash-*.
+FUZZ_SECONDS ?= 600
+fuzz:
+	$(CMAKE) -S . -B $(BUILD)/fuzz $(call gen,$(BUILD)/fuzz) -DCMAKE_C_COMPILER=clang \
+		$(OPT_FLAGS) -DBAREHEAP_WERROR=ON -DBAREHEAP_BUILD_TESTS=ON -DBAREHEAP_BUILD_EXAMPLES=OFF \
+		-DBAREHEAP_SANITIZE=address,undefined
+	$(CMAKE) --build $(BUILD)/fuzz --target fuzz_model
+	mkdir -p $(BUILD)/fuzz/corpus
+	cd $(BUILD)/fuzz && ./tests/fuzz_model -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+		-print_final_stats=1 corpus $(CURDIR)/tests/fuzz/corpus
 
 # Code size at -Os per API subset on Cortex-M0, Cortex-M4 and RV32, and
 # bh_control_size() for 16 KiB, 64 KiB and 1 MiB heaps. SIZE_REV=HEAD measures

@@ -19,6 +19,10 @@ declare -a COMMANDS=(
   "qemu-system-riscv32:qemu-system-misc"
   "qemu-system-riscv64:qemu-system-misc"
   "qemu-system-i386:qemu-system-x86"
+  "valgrind:valgrind"
+  "clang-tidy:clang-tidy"
+  "cppcheck:cppcheck"
+  "lcov:lcov"
 )
 # Debian packages checked with dpkg-query (libraries, multilib, i386 cmocka).
 declare -a PACKAGES=(
@@ -26,6 +30,7 @@ declare -a PACKAGES=(
   "gcc-multilib"
   "libnewlib-arm-none-eabi"
   "libcmocka-dev:i386"
+  "libclang-rt-14-dev"
 )
 
 missing=()
