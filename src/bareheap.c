@@ -555,8 +555,9 @@ bool bh_add_region(bh_heap *heap, void *mem, size_t size_bytes) {
 }
 
 /* Serves a plain request: NULL (counted) if no block fits or, at DEBUG >= 2,
- * if the block found was written to while free. */
-static void *alloc_locked(bh_heap *heap, size_t size_bytes) {
+ * if the block found was written to while free. Inlined into bh_alloc()
+ * only; the other callers share one copy, alloc_locked(). */
+BH_HOT_INLINE void *alloc_body(bh_heap *heap, size_t size_bytes) {
     size_t bytes = request_block_bytes(size_bytes, SEAL_WORDS * WORD_BYTES);
     size_class c;
     block *b = bytes ? block_find(heap, bytes, &c) : NULL;
@@ -570,12 +571,16 @@ static void *alloc_locked(bh_heap *heap, size_t size_bytes) {
     return block_payload(b);
 }
 
+static void *alloc_locked(bh_heap *heap, size_t size_bytes) {
+    return alloc_body(heap, size_bytes);
+}
+
 void *bh_alloc(bh_heap *heap, size_t size_bytes) {
     void *p;
     if (BH_UNLIKELY(!heap))
         return NULL;
     lock_enter(heap);
-    p = alloc_locked(heap, size_bytes);
+    p = alloc_body(heap, size_bytes);
     HEAP_VERIFY(heap);
     lock_exit(heap);
     return p;
