@@ -7,6 +7,8 @@
 #                tests as firmware on six QEMU boards (make test-targets)
 #   make size    code size of the core on Cortex-M0, M4 and RV32 (-Os) and
 #                the control structure per heap size (tools/size.sh)
+#   make wcet    exact worst-case instructions per call on Cortex-M3 and
+#                RV32 under QEMU (tools/wcet.sh)
 #   make clean   remove build/
 #
 # Every target first runs tools/install-deps.sh (installs missing packages as
@@ -175,6 +177,14 @@ fuzz:
 .PHONY: size
 size: deps
 	@bash tools/size.sh $(BUILD)/size
+
+# Exact instructions per call of alloc, free, realloc and aligned alloc on
+# Cortex-M3 and RV32IMAC at -O2 and -Os, counted in QEMU's instruction trace
+# over random and pathological sequences (tools/wcet.sh, about a minute; not
+# part of make test). WCET_CASES=1 also prints every case.
+.PHONY: wcet
+wcet: deps
+	@bash tools/wcet.sh $(BUILD)/wcet
 
 clean:
 	rm -rf $(BUILD)

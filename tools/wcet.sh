@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# make wcet: exact instructions per call of bh_alloc, bh_free, bh_realloc and
+# bh_alloc_aligned on Cortex-M3 and RV32IMAC, at -O2 and -Os, under QEMU.
+#
+# tools/wcet/wcet.c is built as firmware for QEMU's mps2-an385 (Cortex-M3) and
+# virt (RV32IMAC) with the board support of port/baremetal/ and the CPU flags
+# of cmake/toolchain-cortex-m3.cmake and cmake/toolchain-rv32imac.cmake, the
+# core in its default configuration. It runs random and pathological call
+# sequences on a 64 KiB heap (see the comment at its top), each measured call
+# between a marker function wcet_op_<case>() and wcet_done().
+#
+# QEMU runs it with -singlestep -d exec,nochain, which logs one line per
+# executed instruction with the symbol of its function. The log goes through
+# a pipe to awk, which counts, between a marker and wcet_done, the lines whose
+# function is not the firmware's own (wcet_* or main): the instructions of
+# bareheap and its libgcc helpers, exactly, with the call and return included.
+# memcpy/memmove/memset are counted apart: "realloc, no copy" leaves them out.
+#
+# Each target is built at -O2 and -Os in the default configuration
+# (BAREHEAP_DEBUG=1: O(1) pointer validation on free and realloc), and at -O2
+# with BAREHEAP_DEBUG=0.
+#
+# Usage: tools/wcet.sh [build-dir]        (default build/wcet)
+#        WCET_CASES=1 tools/wcet.sh        also print every case
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+out=${1:-$root/build/wcet}
+mkdir -p "$out"
+
+# name | compiler | cpu flags | board sources | linker script | qemu command
+targets=(
+  "Cortex-M3|arm-none-eabi-gcc|-mcpu=cortex-m3 -mthumb -mno-unaligned-access|cortex-m/startup.c arm_semihost.c|cortex-m/mps2.ld|qemu-system-arm -machine mps2-an385 -cpu cortex-m3 -nographic -monitor none -semihosting-config enable=on,target=native"
+  "RV32IMAC|riscv64-unknown-elf-gcc|-march=rv32imac -mabi=ilp32 -mcmodel=medany|riscv/start.S riscv/board.c|riscv/virt.ld|qemu-system-riscv32 -machine virt -bios none -nographic -monitor none"
+)
+# label | compiler flags (the label is one word)
+configs=(
+  "-O2|-O2"
+  "-Os|-Os"
+  "-O2,DEBUG=0|-O2 -DBAREHEAP_DEBUG=0"
+)
+
+count_awk='
+  # "Trace 0: 0x... [.../pc/...] symbol": one line per instruction.
+  BEGIN { n = split(copy_syms, cs, " "); for (i = 1; i <= n; i++) copyfn[cs[i]] = 1 }
+  $1 == "Trace" {
+    sym = $NF
+    if (sym ~ /^wcet_op_/) { cat = substr(sym, 9); on = 1; n = 0; copy = 0; seen[sym] = 1; next }
+    if (!on) next
+    if (sym == "wcet_done") {
+      # wcet_done is entered once per marker; its lines after the first are its own
+      if (n > 0 || copy > 0) {
+        calls[cat]++; sum[cat] += n; if (n > max[cat]) max[cat] = n
+        csum[cat] += copy; if (n + copy > cmax[cat]) cmax[cat] = n + copy
+      }
+      on = 0; next
+    }
+    if (sym ~ /^wcet_/ || sym == "main") next
+    if (sym in copyfn) copy++; else n++
+  }
+  END {
+    for (c in calls) printf "%s %d %d %d %d %d\n", c, calls[c], sum[c], max[c], csum[c], cmax[c]
+  }'
+
+results=$out/results.txt
+: > "$results"
+for t in "${targets[@]}"; do
+  IFS='|' read -r name cc cpu board_src ld qemu <<< "$t"
+  if ! command -v "$cc" > /dev/null; then
+    echo "wcet: $cc not found (make deps installs it)" >&2
+    exit 1
+  fi
+  for c in "${configs[@]}"; do
+    opt=${c%%|*}
+    flags=${c#*|}
+    dir=$out/$name$opt
+    mkdir -p "$dir"
+    srcs=("$root/tools/wcet/wcet.c" "$root/src/bareheap.c" "$root/src/bareheap_check.c"
+          "$root/port/baremetal/board_common.c")
+    for s in $board_src; do srcs+=("$root/port/baremetal/$s"); done
+    objs=()
+    for s in "${srcs[@]}" "$root/port/libc/bh_string.c"; do
+      o=$dir/$(basename "$s").o
+      extra=""
+      case "$s" in
+        */port/*) extra="-fno-builtin -fno-tree-loop-distribute-patterns" ;;
+      esac
+      # shellcheck disable=SC2086
+      "$cc" $cpu -std=c99 $flags -g -ffreestanding -ffunction-sections -fdata-sections $extra \
+        -I"$root/include" -I"$root/src" -I"$root/port/baremetal" -c "$s" -o "$o"
+      objs+=("$o")
+    done
+    elf=$dir/wcet.elf
+    # shellcheck disable=SC2086
+    "$cc" $cpu -nostdlib -nostartfiles -Wl,--gc-sections -Wl,--no-warn-rwx-segments \
+      -T"$root/port/baremetal/$ld" "${objs[@]}" -lgcc -o "$elf"
+    fifo=$dir/exec.fifo
+    rm -f "$fifo"
+    mkfifo "$fifo"
+    # the functions of port/libc/bh_string.c (memcpy and its helpers)
+    copy_syms=$("${cc%gcc}nm" "$dir/bh_string.c.o" | awk '$2 ~ /^[TtWw]$/ { print $3 }' | tr '\n' ' ')
+    awk -v copy_syms="$copy_syms" "$count_awk" < "$fifo" > "$dir/counts.txt" &
+    awk_pid=$!
+    # shellcheck disable=SC2086
+    if ! $qemu -singlestep -d exec,nochain -D "$fifo" -kernel "$elf" > "$dir/console.txt" 2>&1; then
+      wait "$awk_pid" || true
+      echo "wcet: $name $opt firmware failed:" >&2
+      cat "$dir/console.txt" >&2
+      exit 1
+    fi
+    wait "$awk_pid"
+    rm -f "$fifo"
+    grep -q ' 0 errors' "$dir/console.txt" || { cat "$dir/console.txt" >&2; exit 1; }
+    sed "s/^/$name $opt /" "$dir/counts.txt" >> "$results"
+  done
+done
+
+# results: target opt case calls sum max copy_sum max_with_copy
+awk -v show_cases="${WCET_CASES:-0}" '
+  function grp(c) {
+    if (c ~ /^alloc_/) return "alloc"
+    if (c ~ /^free_/) return "free"
+    if (c ~ /^realloc_/) return "realloc"
+    return "aligned"
+  }
+  {
+    k = $1 " " $2; g = grp($3)
+    if (!(k in seen)) { seen[k] = 1; keys[++nk] = k }
+    if ($6 > mx[k, g]) { mx[k, g] = $6; worst[k, g] = $3 }
+    if ($8 > cmx[k, g]) cmx[k, g] = $8
+    # alloc and free: mean over the random workloads; realloc and aligned: over all calls
+    if (g == "realloc" || g == "aligned" || $3 ~ /^(alloc|free)_(small|mixed)$/) { s[k, g] += $5; n[k, g] += $4 }
+    line[++nl] = sprintf("%-10s %-4s %-24s %6d calls, mean %6.1f, worst %5d", $1, $2, $3, $4, $5 / $4, $6)
+    if ($7 > 0) line[nl] = line[nl] sprintf(" (copy: mean %.0f, worst with copy %d)", $7 / $4, $8)
+  }
+  END {
+    if (show_cases) { for (i = 1; i <= nl; i++) print line[i]; print "" }
+    print "| target, opt | alloc mean / worst | free mean / worst | realloc mean / worst (no copy) | aligned mean / worst |"
+    print "|---|---|---|---|---|"
+    for (i = 1; i <= nk; i++) {
+      k = keys[i]; out = "| " k
+      split("alloc free realloc aligned", gl, " ")
+      for (j = 1; j <= 4; j++) out = out sprintf(" | %.0f / %d", s[k, gl[j]] / n[k, gl[j]], mx[k, gl[j]])
+      print out " |"
+    }
+    print ""
+    for (i = 1; i <= nk; i++) {
+      k = keys[i]
+      printf "%s worst case: alloc %s, free %s, realloc %s (%d with the copy), aligned %s\n", \
+        k, worst[k, "alloc"], worst[k, "free"], worst[k, "realloc"], cmx[k, "realloc"], worst[k, "aligned"]
+    }
+  }' <(sort -k1,1 -k2,2 -k3,3 "$results")

@@ -1,0 +1,355 @@
+/*
+ * Firmware for make wcet (tools/wcet.sh): the calls whose instruction counts
+ * are measured, on a 64 KiB heap. It runs under QEMU with an instruction
+ * trace (-singlestep -d exec,nochain); every measured call is bracketed by
+ * wcet_op_<case>() before and wcet_done() after, and tools/wcet.sh counts the
+ * trace lines in between that lie outside this file's functions (all named
+ * wcet_* or main): the instructions of bareheap and of what it calls (libgcc
+ * helpers; memcpy/memmove/memset are counted apart, as the copy of realloc).
+ *
+ * Cases:
+ *   random small (8..256 B) and mixed (8 B..64 KiB, log-uniform) alloc/free;
+ *   split of the one huge free block (first allocation on a fresh heap);
+ *   free between two free neighbours (double merge);
+ *   a heap of small holes where requests must probe their own class
+ *   (BAREHEAP_PROBE_LIMIT blocks, found at the last probe or not at all);
+ *   aligned allocation, alignments 8..4096;
+ *   realloc: shrink, grow into the next block, into the previous one (a move),
+ *   and the fallback (allocate, copy, free).
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bareheap.h"
+#include "board.h"
+#include "bareheap_config.h"
+
+#define HEAP_BYTES 65536u
+
+static unsigned char wcet_arena[HEAP_BYTES] __attribute__((aligned(4096)));
+static bh_heap *wcet_heap;
+static void *wcet_r;
+static unsigned wcet_calls, wcet_errors;
+
+/* Markers: one function per case, never inlined, merged or removed. */
+#define WCET_MARK(name) \
+    __attribute__((noipa)) void wcet_op_##name(void) { __asm__ volatile("" ::: "memory"); }
+WCET_MARK(alloc_small)
+WCET_MARK(free_small)
+WCET_MARK(alloc_mixed)
+WCET_MARK(free_mixed)
+WCET_MARK(alloc_fresh_split)
+WCET_MARK(free_double_merge)
+WCET_MARK(free_last_merge)
+WCET_MARK(alloc_holes_probe_hit)
+WCET_MARK(alloc_holes_probe_miss)
+WCET_MARK(alloc_holes_small)
+WCET_MARK(free_holes)
+WCET_MARK(aligned_fresh)
+WCET_MARK(aligned_fragmented)
+WCET_MARK(realloc_shrink)
+WCET_MARK(realloc_grow_next)
+WCET_MARK(realloc_grow_prev)
+WCET_MARK(realloc_grow_prev_next)
+WCET_MARK(realloc_fallback)
+__attribute__((noipa)) void wcet_done(void) { __asm__ volatile("" ::: "memory"); }
+
+#define ALLOC(c, n) (wcet_op_##c(), wcet_r = bh_alloc(wcet_heap, (n)), wcet_done(), wcet_calls++, wcet_r)
+#define FREE(c, p) (wcet_op_##c(), bh_free(wcet_heap, (p)), wcet_done(), wcet_calls++)
+#define ALIGNED(c, a, n) \
+    (wcet_op_##c(), wcet_r = bh_alloc_aligned(wcet_heap, (a), (n)), wcet_done(), wcet_calls++, wcet_r)
+#define REALLOC(c, p, n) \
+    (wcet_op_##c(), wcet_r = bh_realloc(wcet_heap, (p), (n)), wcet_done(), wcet_calls++, wcet_r)
+
+static uint32_t wcet_seed = 0x2545F491u;
+static uint32_t wcet_rand(void) {
+    wcet_seed ^= wcet_seed << 13;
+    wcet_seed ^= wcet_seed >> 17;
+    wcet_seed ^= wcet_seed << 5;
+    return wcet_seed;
+}
+
+/* 8..256 B uniform */
+static size_t wcet_small(void) { return 8u + wcet_rand() % 249u; }
+
+/* 8 B..64 KiB, log-uniform */
+static size_t wcet_mixed(void) {
+    unsigned e = 3u + wcet_rand() % 13u; /* 2^3 .. 2^15 */
+    size_t n = ((size_t)1 << e) + (wcet_rand() & (((size_t)1 << e) - 1u));
+    return n;
+}
+
+static void wcet_fresh(void) {
+    wcet_heap = bh_init(wcet_arena, HEAP_BYTES);
+    if (!wcet_heap)
+        wcet_errors++;
+}
+
+static void wcet_check(void) {
+    if (bh_check(wcet_heap) != 0)
+        wcet_errors++;
+}
+
+#define SLOTS 64
+static void *wcet_slot[SLOTS];
+
+static void wcet_random_small(unsigned steps) {
+    unsigned i;
+    wcet_fresh();
+    for (i = 0; i < SLOTS; i++)
+        wcet_slot[i] = NULL;
+    for (i = 0; i < steps; i++) {
+        unsigned k = wcet_rand() % SLOTS;
+        if (wcet_slot[k]) {
+            FREE(free_small, wcet_slot[k]);
+            wcet_slot[k] = NULL;
+        } else {
+            wcet_slot[k] = ALLOC(alloc_small, wcet_small());
+        }
+    }
+    wcet_check();
+}
+
+static void wcet_random_mixed(unsigned steps) {
+    unsigned i;
+    wcet_fresh();
+    for (i = 0; i < SLOTS; i++)
+        wcet_slot[i] = NULL;
+    for (i = 0; i < steps; i++) {
+        unsigned k = wcet_rand() % 16u; /* at most 16 live: big ones still fit at times */
+        if (wcet_slot[k]) {
+            FREE(free_mixed, wcet_slot[k]);
+            wcet_slot[k] = NULL;
+        } else {
+            wcet_slot[k] = ALLOC(alloc_mixed, wcet_mixed());
+        }
+    }
+    wcet_check();
+}
+
+/* First allocation on a fresh heap: the one huge block is split. */
+static void wcet_fresh_split(unsigned steps) {
+    (void)steps;
+    static const size_t sizes[] = {1, 8, 12, 100, 256, 1000, 4000, 30000, 60000};
+    unsigned i;
+    for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        wcet_fresh();
+        if (!ALLOC(alloc_fresh_split, sizes[i]))
+            wcet_errors++;
+    }
+}
+
+/* [a][b][c][d]: free a and c, then b merges with both; also the block before
+ * the heap's free tail (merges with the tail). */
+static void wcet_double_merge(unsigned steps) {
+    (void)steps;
+    unsigned i;
+    wcet_fresh();
+    for (i = 0; i < 40; i++) {
+        size_t na = wcet_mixed() % 4096u + 1u, nb = wcet_small(), nc = wcet_mixed() % 4096u + 1u;
+        void *a = bh_alloc(wcet_heap, na), *b = bh_alloc(wcet_heap, nb);
+        void *c = bh_alloc(wcet_heap, nc), *d = bh_alloc(wcet_heap, 16);
+        if (!a || !b || !c || !d) {
+            wcet_errors++;
+            return;
+        }
+        bh_free(wcet_heap, a);
+        bh_free(wcet_heap, c);
+        FREE(free_double_merge, b);
+        bh_free(wcet_heap, d);
+        /* d sat between the merged block and the free tail */
+    }
+    for (i = 0; i < 20; i++) {
+        void *a = bh_alloc(wcet_heap, wcet_small()), *b = bh_alloc(wcet_heap, wcet_small());
+        bh_free(wcet_heap, a);
+        FREE(free_last_merge, b);
+    }
+    wcet_check();
+}
+
+/* A heap of small holes, then requests that must probe their own class.
+ * Class [1024, 1088) of block sizes holds PROBE_LIMIT holes of 1040 bytes
+ * (too small for a 1056-byte block) and, for the hit case, one of 1072 at the
+ * probe limit. Nothing larger is free. */
+#define HOLES 1536
+#define CLASS_HOLES 12
+static void *wcet_hole_used[HOLES], *wcet_hole_free[HOLES];
+static void *wcet_big_used[CLASS_HOLES + 1], *wcet_big_free[CLASS_HOLES + 1];
+
+static void wcet_holes(unsigned steps) {
+    (void)steps;
+    unsigned i;
+    void *p;
+    wcet_fresh();
+    for (i = 0; i < HOLES; i++) {
+        wcet_hole_free[i] = bh_alloc(wcet_heap, 8);
+        wcet_hole_used[i] = bh_alloc(wcet_heap, 8);
+    }
+    for (i = 0; i < CLASS_HOLES + 1; i++) {
+        /* the hole at index PROBE_LIMIT - 1 in the list (freed first) fits */
+        wcet_big_free[i] = bh_alloc(wcet_heap, i == 0 ? 1064 : 1032);
+        wcet_big_used[i] = bh_alloc(wcet_heap, 8);
+    }
+    /* use up the tail */
+    while ((p = bh_alloc(wcet_heap, 64)) != NULL) {
+    }
+    while ((p = bh_alloc(wcet_heap, 8)) != NULL) {
+    }
+    for (i = 0; i < HOLES; i++)
+        FREE(free_holes, wcet_hole_free[i]);
+    /* list order of class [1024,1088): head is the last freed */
+    bh_free(wcet_heap, wcet_big_free[0]);
+    for (i = 1; i < BAREHEAP_PROBE_LIMIT; i++)
+        bh_free(wcet_heap, wcet_big_free[i]);
+    /* found at the last probe */
+    p = ALLOC(alloc_holes_probe_hit, 1048);
+    if (p != wcet_big_free[0])
+        wcet_errors++;
+    /* now PROBE_LIMIT - 1 blocks too small; add more than the limit */
+    for (i = BAREHEAP_PROBE_LIMIT; i < CLASS_HOLES + 1; i++)
+        bh_free(wcet_heap, wcet_big_free[i]);
+    for (i = 0; i < 8; i++)
+        if (ALLOC(alloc_holes_probe_miss, 1048 + 4 * i) != NULL)
+            wcet_errors++;
+    /* small requests on the hole heap, each served from a hole */
+    for (i = 0; i < 64; i++)
+        if (!ALLOC(alloc_holes_small, 1 + wcet_rand() % 8u))
+            wcet_errors++;
+    wcet_check();
+}
+
+/* Aligned allocation, 8..4096, on a fresh and on a fragmented heap. */
+static void wcet_aligned(unsigned steps) {
+    (void)steps;
+    unsigned i, k;
+    for (k = 3; k <= 12; k++) {
+        wcet_fresh();
+        if (!ALIGNED(aligned_fresh, (size_t)1 << k, wcet_small()))
+            wcet_errors++;
+    }
+    wcet_fresh();
+    for (i = 0; i < SLOTS; i++)
+        wcet_slot[i] = NULL;
+    for (i = 0; i < 600; i++) {
+        unsigned s = wcet_rand() % SLOTS;
+        if (wcet_slot[s]) {
+            FREE(free_small, wcet_slot[s]);
+            wcet_slot[s] = NULL;
+        } else if (i & 1u) {
+            wcet_slot[s] = ALIGNED(aligned_fragmented, (size_t)8 << (wcet_rand() % 10u), wcet_small());
+        } else {
+            wcet_slot[s] = bh_alloc(wcet_heap, wcet_small());
+        }
+    }
+    wcet_check();
+}
+
+static void wcet_realloc(unsigned steps) {
+    (void)steps;
+    unsigned i;
+    wcet_fresh();
+    for (i = 0; i < 40; i++) {
+        size_t n = 64u + wcet_rand() % 2048u;
+        void *a, *b, *c, *p, *q;
+        int aligned = (i & 3u) == 3u;
+        /* shrink: with a used next block, then with a free next block */
+        a = aligned ? bh_alloc_aligned(wcet_heap, 64, n) : bh_alloc(wcet_heap, n);
+        b = bh_alloc(wcet_heap, 16);
+        c = bh_alloc(wcet_heap, 16);
+        if (!a || !b || !c) {
+            wcet_errors++;
+            return;
+        }
+        a = REALLOC(realloc_shrink, a, n / 2u);
+        bh_free(wcet_heap, b);
+        a = REALLOC(realloc_shrink, a, n / 4u);
+        /* grow into the free next block */
+        p = a;
+        a = REALLOC(realloc_grow_next, a, n);
+        if (a != p)
+            wcet_errors++;
+        bh_free(wcet_heap, a);
+        bh_free(wcet_heap, c);
+        /* grow into the previous block (a move): [p free][a][c used] */
+        p = bh_alloc(wcet_heap, n);
+        a = bh_alloc(wcet_heap, 32);
+        c = bh_alloc(wcet_heap, 16);
+        bh_free(wcet_heap, p);
+        a = REALLOC(realloc_grow_prev, a, n);
+        if (a != p)
+            wcet_errors++;
+        bh_free(wcet_heap, a);
+        bh_free(wcet_heap, c);
+        /* into both: [p free][a][q free][c used] */
+        p = bh_alloc(wcet_heap, n / 2u);
+        a = bh_alloc(wcet_heap, 32);
+        q = bh_alloc(wcet_heap, n / 2u);
+        c = bh_alloc(wcet_heap, 16);
+        bh_free(wcet_heap, p);
+        bh_free(wcet_heap, q);
+        a = REALLOC(realloc_grow_prev_next, a, n + 8u);
+        if (a != p)
+            wcet_errors++;
+        bh_free(wcet_heap, a);
+        bh_free(wcet_heap, c);
+        /* fallback: both neighbours used (c larger than an aligned block's
+         * free front, so it lands after a) */
+        p = bh_alloc(wcet_heap, 16);
+        a = aligned ? bh_alloc_aligned(wcet_heap, 64, 32) : bh_alloc(wcet_heap, 32);
+        c = bh_alloc(wcet_heap, 128);
+        q = REALLOC(realloc_fallback, a, n + 256u);
+        if (!q || q == a)
+            wcet_errors++;
+        bh_free(wcet_heap, q);
+        bh_free(wcet_heap, p);
+        bh_free(wcet_heap, c);
+    }
+    wcet_check();
+}
+
+static void wcet_puts(const char *s) {
+    size_t n = 0;
+    while (s[n])
+        n++;
+    board_write(s, n);
+}
+
+static void wcet_putu(unsigned v) {
+    char buf[12];
+    int i = 11;
+    buf[i] = '\0';
+    do {
+        buf[--i] = (char)('0' + v % 10u);
+        v /= 10u;
+    } while (v);
+    wcet_puts(buf + i);
+}
+
+/* Runs one sequence; names it if it went wrong. */
+static void wcet_step(const char *name, void (*fn)(unsigned), unsigned steps) {
+    unsigned before = wcet_errors;
+    fn(steps);
+    if (wcet_errors != before) {
+        wcet_puts("wcet: errors in ");
+        wcet_puts(name);
+        wcet_puts("\n");
+    }
+}
+
+int main(int argc, char **argv) {
+    (void)argc;
+    (void)argv;
+    wcet_step("small", wcet_random_small, 4000);
+    wcet_step("mixed", wcet_random_mixed, 3000);
+    wcet_step("split", wcet_fresh_split, 0);
+    wcet_step("merge", wcet_double_merge, 0);
+    wcet_step("holes", wcet_holes, 0);
+    wcet_step("aligned", wcet_aligned, 0);
+    wcet_step("realloc", wcet_realloc, 0);
+    wcet_puts("wcet: ");
+    wcet_putu(wcet_calls);
+    wcet_puts(" calls, ");
+    wcet_putu(wcet_errors);
+    wcet_puts(" errors\n");
+    return wcet_errors ? 1 : 0;
+}
