@@ -1,0 +1,197 @@
+/*
+ * Wrong usage, measured: over many random heaps, each kind of misuse is made
+ * once and we count how often bareheap reports it (with the right kind) and
+ * that the heap stays sound with every live block's contents intact.
+ * Built once per checking level; prints one line per kind with its detection
+ * rate, and asserts the rates the README promises for that level.
+ *
+ * Usage: test_misuse [cases per kind] (default 400).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "bareheap.h"
+#include "bareheap_config.h"
+
+#define HEAP_BYTES (64u * 1024u)
+#define LIVE 48
+
+static union {
+    long double ld;
+    void *p;
+    unsigned char b[HEAP_BYTES + 64];
+} memory;
+
+static unsigned long cases = 400;
+static uint32_t rng_state;
+
+static uint32_t rng(void) {
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 17;
+    rng_state ^= rng_state << 5;
+    return rng_state;
+}
+
+static int reported;
+static bh_error last_kind;
+static void on_error(void *context, bh_error kind, const void *address) {
+    (void)context;
+    (void)address;
+    reported++;
+    last_kind = kind;
+}
+
+typedef struct live_block {
+    unsigned char *p;
+    size_t n;
+    unsigned char tag;
+} live_block;
+
+static bh_heap *heap;
+static live_block live[LIVE];
+
+/* A heap with LIVE random blocks, every other one freed again. */
+static void heap_setup(void) {
+    size_t i;
+    heap = bh_init(memory.b, HEAP_BYTES);
+    assert_non_null(heap);
+    bh_set_error_handler(heap, on_error, NULL);
+    for (i = 0; i < LIVE; i++) {
+        live[i].n = 1 + rng() % 600u;
+        live[i].p = bh_alloc(heap, live[i].n);
+        assert_non_null(live[i].p);
+        live[i].tag = (unsigned char)(rng() | 1u);
+        memset(live[i].p, live[i].tag, live[i].n);
+    }
+    for (i = 0; i < LIVE; i += 2) {
+        bh_free(heap, live[i].p);
+        live[i].p = NULL;
+    }
+    reported = 0;
+    last_kind = BH_ERROR_NONE;
+}
+
+/* Live blocks other than `except` keep their contents. */
+static void expect_nothing_lost(const unsigned char *except) {
+    size_t i, j;
+    for (i = 0; i < LIVE; i++) {
+        if (!live[i].p || live[i].p == except)
+            continue;
+        for (j = 0; j < live[i].n; j++)
+            assert_int_equal(live[i].p[j], live[i].tag);
+    }
+}
+
+static live_block *pick_live(void) { return &live[1 + 2 * (rng() % (LIVE / 2))]; }
+
+typedef enum misuse {
+    DOUBLE_FREE, FOREIGN, INTERIOR, MISALIGNED, OVERFLOW_BY_ONE, WRITE_AFTER_FREE, MISUSE_KINDS
+} misuse;
+
+static const char *const misuse_names[MISUSE_KINDS] = {
+    "double free", "foreign pointer", "interior pointer", "misaligned pointer",
+    "write one byte past the end", "write after free"};
+
+/* Makes one misuse; returns whether bareheap reported it with the right kind. */
+static int misuse_once(misuse kind) {
+    live_block *v = pick_live();
+    unsigned char foreign[64];
+    size_t count_before;
+    switch (kind) {
+    case DOUBLE_FREE:
+        bh_free(heap, v->p);
+        bh_free(heap, v->p);
+        v->p = NULL;
+        return reported == 1 && last_kind == BH_ERROR_DOUBLE_FREE;
+    case FOREIGN:
+        bh_free(heap, foreign + 16);
+        return reported == 1 && last_kind == BH_ERROR_INVALID_POINTER;
+    case INTERIOR: {
+        /* An aligned address strictly inside the block, if it has one. */
+        size_t offset = bh_alignment() * (1 + rng() % 8u);
+        if (offset >= v->n)
+            offset = bh_alignment();
+        if (offset >= bh_usable_size(heap, v->p))
+            return 1; /* no interior aligned address: nothing to misuse */
+        bh_free(heap, v->p + offset);
+        return reported == 1 && last_kind == BH_ERROR_INVALID_POINTER;
+    }
+    case MISALIGNED:
+        bh_free(heap, v->p + 1 + rng() % (bh_alignment() - 1u));
+        return reported == 1 && last_kind == BH_ERROR_MISALIGNED;
+    case OVERFLOW_BY_ONE:
+        v->p[v->n] ^= 0x5A; /* one byte past the request */
+        count_before = (size_t)reported;
+        bh_free(heap, v->p);
+        if ((size_t)reported == count_before) {
+            v->p = NULL; /* not detected: the block is gone */
+            return 0;
+        }
+        v->p[v->n] ^= 0x5A; /* repair, then free for real */
+        bh_free(heap, v->p);
+        v->p = NULL;
+        return last_kind == BH_ERROR_OVERFLOW;
+    case WRITE_AFTER_FREE: {
+        size_t at = v->n > 3 * sizeof(void *) ? 3 * sizeof(void *) + rng() % (v->n - 3 * sizeof(void *)) : 0;
+        unsigned char *p = v->p;
+        bh_free(heap, p);
+        v->p = NULL;
+        if (at == 0)
+            return 1; /* too small to hold anything but links: not counted */
+        p[at] ^= 0x5A;
+        return bh_check(heap) > 0 && last_kind == BH_ERROR_USE_AFTER_FREE;
+    }
+    default:
+        return 0;
+    }
+}
+
+static void measure(misuse kind, unsigned min_permille) {
+    unsigned long i, detected = 0;
+    rng_state = 0x2545F491u + (uint32_t)kind;
+    for (i = 0; i < cases; i++) {
+        heap_setup();
+        detected += (unsigned long)misuse_once(kind);
+        expect_nothing_lost(NULL);
+        if (kind != WRITE_AFTER_FREE && kind != OVERFLOW_BY_ONE)
+            assert_int_equal(bh_check(heap), 0);
+    }
+    printf("BAREHEAP_DEBUG=%d  %-28s detected %lu of %lu (%.1f%%)\n", BAREHEAP_DEBUG, misuse_names[kind],
+           detected, cases, 100.0 * (double)detected / (double)cases);
+    assert_true(detected * 1000u >= (unsigned long)min_permille * cases);
+}
+
+static void test_pointer_misuse(void **state) {
+    (void)state;
+#if BAREHEAP_DEBUG >= 1
+    measure(DOUBLE_FREE, 1000);
+    measure(FOREIGN, 1000);
+    measure(MISALIGNED, 1000);
+    measure(INTERIOR, 950); /* a garbage word can look like a header */
+#endif
+}
+
+static void test_memory_misuse(void **state) {
+    (void)state;
+#if BAREHEAP_DEBUG >= 2
+    measure(OVERFLOW_BY_ONE, 1000);
+    measure(WRITE_AFTER_FREE, 1000);
+#endif
+}
+
+int main(int argc, char **argv) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pointer_misuse),
+        cmocka_unit_test(test_memory_misuse),
+    };
+    if (argc > 1)
+        cases = strtoul(argv[1], NULL, 10);
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
