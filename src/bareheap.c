@@ -333,6 +333,14 @@ BH_HOT_INLINE void block_release(bh_heap *heap, block *b) {
 __attribute__((no_sanitize_address, noinline)) static size_t word_peek(const void *addr) {
     return *(const size_t *)addr;
 }
+#elif BAREHEAP_VALGRIND && (BAREHEAP_DEBUG >= 1)
+static size_t word_peek(const void *addr) {
+    size_t word;
+    VALGRIND_DISABLE_ERROR_REPORTING;
+    word = *(const size_t *)addr;
+    VALGRIND_ENABLE_ERROR_REPORTING;
+    return word;
+}
 #elif (BAREHEAP_DEBUG >= 1)
 static inline size_t word_peek(const void *addr) { return *(const size_t *)addr; }
 #endif

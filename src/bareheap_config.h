@@ -86,6 +86,13 @@
 #define BAREHEAP_ASAN 0
 #endif
 
+/* 1: the same for Valgrind's memcheck, through its client requests (needs
+ * <valgrind/memcheck.h>, so hosted builds only; costs a few instructions per
+ * call when not running under Valgrind). */
+#ifndef BAREHEAP_VALGRIND
+#define BAREHEAP_VALGRIND 0
+#endif
+
 /* ---- Validation ---- */
 #if (BAREHEAP_ALIGN_BYTES < 8) || (BAREHEAP_ALIGN_BYTES & (BAREHEAP_ALIGN_BYTES - 1))
 #error "BAREHEAP_ALIGN_BYTES must be a power of two, at least 8"
@@ -107,6 +114,12 @@
 #endif
 #if (BAREHEAP_USE_BUILTINS != 0) && (BAREHEAP_USE_BUILTINS != 1)
 #error "BAREHEAP_USE_BUILTINS must be 0 or 1"
+#endif
+#if (BAREHEAP_VALGRIND != 0) && (BAREHEAP_VALGRIND != 1)
+#error "BAREHEAP_VALGRIND must be 0 or 1"
+#endif
+#if BAREHEAP_VALGRIND && BAREHEAP_ASAN
+#error "BAREHEAP_VALGRIND and BAREHEAP_ASAN exclude each other"
 #endif
 #if (BAREHEAP_ASAN != 0) && (BAREHEAP_ASAN != 1)
 #error "BAREHEAP_ASAN must be 0 or 1"

@@ -136,7 +136,7 @@ static inline size_t *block_footer(block *b) {
     return (size_t *)(void *)((char *)b + block_size(b) - WORD_BYTES);
 }
 /* ---- Memory-checker integration ----
- * Under ASan every byte of the heap that the program must not touch is
+ * Under ASan or memcheck every byte of the heap that the program must not touch is
  * poisoned: a free block's interior (its header, links and footer stay
  * open for the core) and, at DEBUG >= 2, the canary bytes after a request.
  * The core opens a range (TOOL_ACCESS) before it writes inside it. */
@@ -145,6 +145,10 @@ void __asan_poison_memory_region(void const volatile *addr, size_t size);
 void __asan_unpoison_memory_region(void const volatile *addr, size_t size);
 #define TOOL_NOACCESS(addr, n) __asan_poison_memory_region((const void *)(addr), (n))
 #define TOOL_ACCESS(addr, n) __asan_unpoison_memory_region((const void *)(addr), (n))
+#elif BAREHEAP_VALGRIND
+#include <valgrind/memcheck.h>
+#define TOOL_NOACCESS(addr, n) ((void)VALGRIND_MAKE_MEM_NOACCESS((addr), (n)))
+#define TOOL_ACCESS(addr, n) ((void)VALGRIND_MAKE_MEM_DEFINED((addr), (n)))
 #else
 #define TOOL_NOACCESS(addr, n) ((void)0)
 #define TOOL_ACCESS(addr, n) ((void)0)

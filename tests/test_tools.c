@@ -1,10 +1,11 @@
 /*
- * BAREHEAP_ASAN=1 under -fsanitize=address: a use after free and an
- * overflow inside a bareheap heap must be reported by AddressSanitizer
- * itself. Each case runs in a child process that must die with ASan's
- * report; a live block stays fully usable.
+ * Memory-checker integration: built with BAREHEAP_ASAN=1 under
+ * -fsanitize=address, or with BAREHEAP_VALGRIND=1 (each case then runs under
+ * valgrind), a use after free and an overflow inside a bareheap heap must be
+ * reported by the tool itself. Each case runs in a child process that the
+ * tool must stop with its own exit code; a live block stays fully usable.
  *
- * Usage: test_asan (runs every case in a child) | test_asan CASE (one case).
+ * Usage: test_tools (runs every case in a child) | test_tools CASE (one case).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,19 +62,23 @@ static int run_case(const char *name) {
     return 2;
 }
 
-/* A child that ASan stops exits with ASAN_EXIT_CODE, set for it below. */
-#define ASAN_EXIT_CODE 42
+/* A child the tool stops exits with TOOL_EXIT_CODE, set for it below. */
+#define TOOL_EXIT_CODE 42
 
 static int expect(const char *self, const char *name, int should_die) {
     int status = 0;
     pid_t pid = fork();
     if (pid == 0) {
+#if BAREHEAP_VALGRIND
+        execlp("valgrind", "valgrind", "-q", "--error-exitcode=42", self, name, (char *)NULL);
+#else
         execl(self, self, name, (char *)NULL);
+#endif
         _exit(3);
     }
     if (pid < 0 || waitpid(pid, &status, 0) != pid)
         return 1;
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != (should_die ? ASAN_EXIT_CODE : 0)) {
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != (should_die ? TOOL_EXIT_CODE : 0)) {
         printf("FAIL %s: exit status %d\n", name, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
         return 1;
     }
