@@ -28,7 +28,7 @@ OPT_FLAGS := -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_FLAGS_RELWITHDEBINFO="-
 
 # Per-tree configure arguments; override on the command line to try variants,
 # e.g. make test GCC_ARGS='-DBAREHEAP_CONFIG_DEFINES=BAREHEAP_DEBUG=3'
-GCC_ARGS   ?=
+GCC_ARGS   ?= -DBAREHEAP_SANITIZE=address,undefined
 CLANG_ARGS ?= -DBAREHEAP_SANITIZE=address,undefined
 M32_ARGS   ?=
 ARM_ARGS   ?=
@@ -76,7 +76,8 @@ test: deps
 	$(MAKE) --no-print-directory coverage
 	@echo "make test: gcc, clang, m32 (qemu-i386), config variants, arm-none-eabi and the QEMU boards all passed"
 
-# (a) host 64-bit, gcc
+# (a) host 64-bit, gcc, with AddressSanitizer and UBSan (the unsanitised gcc
+#     build is tested by test-variants and test-m32)
 test-gcc:
 	$(CMAKE) -S . -B $(BUILD)/gcc $(call gen,$(BUILD)/gcc) -DCMAKE_C_COMPILER=gcc \
 		$(OPT_FLAGS) -DBAREHEAP_WERROR=ON -DBAREHEAP_BUILD_TESTS=ON $(GCC_ARGS)
