@@ -175,6 +175,9 @@ static void test_pointer_misuse(void **state) {
     measure(FOREIGN, 1000);
     measure(MISALIGNED, 1000);
     measure(INTERIOR, 950); /* a garbage word can look like a header */
+#else
+    /* BAREHEAP_DEBUG=0 checks nothing: misuse would corrupt the heap. */
+    (void)measure;
 #endif
 }
 
