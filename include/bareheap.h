@@ -180,7 +180,8 @@ bool bh_add_region(bh_heap *heap, void *mem, size_t size_bytes);
  * free blocks, every free block in the list of its class, bitmaps agreeing
  * with the lists, counters agreeing with the blocks. Each problem is reported
  * to the error handler (BH_ERROR_CORRUPTION, or the specific kind) and counted.
- * Returns the number of problems, 0 for a sound heap. Never modifies the heap.
+ * Returns the number of problems, 0 for a sound heap. Writes to no block (only
+ * error_count grows).
  * NULL heap: returns 1. O(number of blocks). */
 size_t bh_check(bh_heap *heap);
 
