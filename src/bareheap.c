@@ -248,6 +248,15 @@ BH_HOT_INLINE block *block_find(bh_heap *heap, size_t size_bytes, size_class *fo
 
 /* ---- Using blocks ---- */
 
+/* Takes free block next off its list to become part of the block before it
+ * and returns its size; its header and links are interior now (poisoned). */
+BH_HOT_INLINE size_t block_absorb_next(bh_heap *heap, block *next) {
+    size_t size = block_size(next);
+    list_remove(heap, next);
+    POISON_FILL(next, (char *)next + 3u * WORD_BYTES);
+    return size;
+}
+
 /* b is used and at least size_bytes; gives its tail beyond size_bytes back to
  * the heap if the tail can stand as a block, merging it with a free next block:
  *   [ b ............ | tail ][ next (free) ] => [ b ][ ---- free ---- ]
@@ -263,11 +272,8 @@ static void block_trim(bh_heap *heap, block *b, size_t size_bytes) {
     tail = block_at(b, size_bytes);
     TOOL_ACCESS(tail, tail_bytes); /* a canary may lie there */
     POISON_FILL(tail, next);
-    if (block_is_free(next)) {
-        list_remove(heap, next);
-        tail_bytes += block_size(next);
-        POISON_FILL(next, (char *)next + 3u * WORD_BYTES);
-    }
+    if (block_is_free(next))
+        tail_bytes += block_absorb_next(heap, next);
     block_make_free(heap, tail, tail_bytes, 0);
 }
 
@@ -281,7 +287,7 @@ static inline void stats_note_growth(bh_heap *heap) {
 }
 
 /* Takes free block b (already off its list) for a request of size_bytes:
- * marks it used and returns any tail that can stand as a block. */
+ * marks it used and gives back to the heap any tail that can stand as a block. */
 BH_HOT_INLINE void block_use(bh_heap *heap, block *b, size_t size_bytes, size_t extra_flags) {
     size_t size = block_size(b);
     TOOL_ACCESS(b, size);
@@ -308,11 +314,8 @@ BH_HOT_INLINE void block_release(bh_heap *heap, block *b) {
     TOOL_ACCESS(b, size); /* a canary may lie there */
     b->header |= FLAG_FREE;
     POISON_FILL(block_payload(b), next);
-    if (block_is_free(next)) {
-        list_remove(heap, next);
-        size += block_size(next);
-        POISON_FILL(next, (char *)next + 3u * WORD_BYTES);
-    }
+    if (block_is_free(next))
+        size += block_absorb_next(heap, next);
     if (prev_flag) {
         block *prev = block_before(b, block_prev_size(b));
         list_remove(heap, prev);
