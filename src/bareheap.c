@@ -133,7 +133,10 @@ static void block_seal(block *b, size_t request_bytes) {
 #define BLOCK_SEAL(b, n) ((void)0)
 #endif
 
-/* ---- Free lists ---- */
+/* ---- Free lists ----
+ * The list operations keep the lists and bitmaps only; free_bytes and
+ * free_blocks are kept by each operation for its net effect (a free with two
+ * merges adds one block's bytes, not five updates). */
 
 static inline block **list_head(bh_heap *heap, size_class c) {
     return &heap->heads[c.fl * SL_COUNT + c.sl];
@@ -142,58 +145,59 @@ static inline block **list_head(bh_heap *heap, size_class c) {
 BH_HOT_INLINE void list_insert(bh_heap *heap, block *b) {
     size_class c = heap_class_of(heap, block_size(b));
     block **head = list_head(heap, c);
-    b->next_free = *head;
-    b->prev_free = NULL;
-    if (*head)
-        (*head)->prev_free = b;
-    *head = b;
-    heap->sl_bitmap[c.fl] |= (uint32_t)1 << c.sl;
-    heap->fl_bitmap |= (size_t)1 << c.fl;
-    heap->free_bytes += block_size(b);
-    heap->free_blocks++;
-}
-
-/* Unlinks free block b, filed under class c. */
-BH_HOT_INLINE void list_remove_from(bh_heap *heap, block *b, size_class c) {
-    block *next = b->next_free;
-    block *prev = b->prev_free;
-    if (next)
-        next->prev_free = prev;
-    if (prev) {
-        prev->next_free = next;
+    block *first = *head;
+    b->next_free = first;
+    b->prev_link = head;
+    if (first) {
+        first->prev_link = &b->next_free;
     } else {
-        block **head = list_head(heap, c);
-        HEAP_ASSERT(heap, *head == b, b);
-        *head = next;
-        if (!next) {
-            heap->sl_bitmap[c.fl] &= ~((uint32_t)1 << c.sl);
-            if (!heap->sl_bitmap[c.fl])
-                heap->fl_bitmap &= ~((size_t)1 << c.fl);
-        }
+        /* The bits are set while the list is non-empty: only its first block sets them. */
+        heap->sl_bitmap[c.fl] |= (uint32_t)1 << c.sl;
+        heap->fl_bitmap |= (size_t)1 << c.fl;
     }
-    heap->free_bytes -= block_size(b);
-    heap->free_blocks--;
+    *head = b;
 }
 
-static void list_remove(bh_heap *heap, block *b) {
-    list_remove_from(heap, b, heap_class_of(heap, block_size(b)));
+/* Unlinks free block b. Its class is needed only when its list becomes empty,
+ * and then it follows from the head's position: no size mapping here. */
+BH_HOT_INLINE void list_remove(bh_heap *heap, block *b) {
+    block *next = b->next_free;
+    block **link = b->prev_link;
+    HEAP_ASSERT(heap, *link == b, b);
+    *link = next;
+    if (next) {
+        next->prev_link = link;
+    } else if ((uintptr_t)link - (uintptr_t)heap->heads < (uintptr_t)heap->sl_bitmap - (uintptr_t)heap->heads) {
+        /* link is a head (the heads end where sl_bitmap begins): the list is empty now. */
+        size_t index = (size_t)(link - heap->heads);
+        unsigned fl = (unsigned)(index >> BAREHEAP_SL_LOG2);
+        heap->sl_bitmap[fl] &= ~((uint32_t)1 << (index & (SL_COUNT - 1u)));
+        if (!heap->sl_bitmap[fl])
+            heap->fl_bitmap &= ~((size_t)1 << fl);
+    }
 }
 
-/* Makes [b, b + size) a free block, footer and neighbour flag included, and
- * files it. prev_flag is FLAG_PREV_FREE or 0 for the block before b. */
-BH_HOT_INLINE void block_make_free(bh_heap *heap, block *b, size_t size, size_t prev_flag) {
+/* Makes [b, b + size) a free block with its footer and files it; the block
+ * after it must already have FLAG_PREV_FREE. prev_flag is FLAG_PREV_FREE or 0
+ * for the block before b. */
+BH_HOT_INLINE void block_file_free(bh_heap *heap, block *b, size_t size, size_t prev_flag) {
     TOOL_ACCESS(b, size);
     b->header = size | FLAG_FREE | prev_flag;
     *block_footer(b) = size;
-    block_next(b)->header |= FLAG_PREV_FREE;
     list_insert(heap, b);
     TOOL_NOACCESS((char *)b + 3u * WORD_BYTES, size - 4u * WORD_BYTES);
+}
+
+/* block_file_free(), also telling the next block that this one is free. */
+BH_HOT_INLINE void block_make_free(bh_heap *heap, block *b, size_t size, size_t prev_flag) {
+    block_at(b, size)->header |= FLAG_PREV_FREE;
+    block_file_free(heap, b, size, prev_flag);
 }
 
 /* ---- Search ---- */
 
 /* The first block of a class at or above (fl, sl), or NULL. O(1). */
-BH_HOT_INLINE block *class_search_from(bh_heap *heap, unsigned fl, unsigned sl, size_class *found) {
+BH_HOT_INLINE block *class_search_from(bh_heap *heap, unsigned fl, unsigned sl) {
     uint32_t sl_bits;
     size_t fl_bits;
     if (fl >= heap->fl_count)
@@ -207,17 +211,14 @@ BH_HOT_INLINE block *class_search_from(bh_heap *heap, unsigned fl, unsigned sl, 
         fl = bits_ctz_size(fl_bits);
         sl_bits = heap->sl_bitmap[fl];
     }
-    sl = bits_ctz32(sl_bits);
-    found->fl = fl;
-    found->sl = sl;
-    return heap->heads[fl * SL_COUNT + sl];
+    return heap->heads[fl * SL_COUNT + bits_ctz32(sl_bits)];
 }
 
 /* A free block of at least size_bytes, still on its list, or NULL.
  * Blocks of a class above the request's are all large enough: take the first
  * such class's head. Failing that, the request's own class may hold blocks
  * large enough among smaller ones: probe its first BAREHEAP_PROBE_LIMIT. */
-BH_HOT_INLINE block *block_find(bh_heap *heap, size_t size_bytes, size_class *found) {
+BH_HOT_INLINE block *block_find(bh_heap *heap, size_t size_bytes) {
     size_class own = class_of(size_bytes);
     block *b;
     unsigned probes;
@@ -230,7 +231,7 @@ BH_HOT_INLINE block *block_find(bh_heap *heap, size_t size_bytes, size_class *fo
                 fl++;
             }
         }
-        b = class_search_from(heap, fl, sl, found);
+        b = class_search_from(heap, fl, sl);
         if (b || (fl == own.fl && sl == own.sl))
             return b;
     } else {
@@ -238,7 +239,6 @@ BH_HOT_INLINE block *block_find(bh_heap *heap, size_t size_bytes, size_class *fo
         own.sl = SL_COUNT - 1u;
     }
     b = *list_head(heap, own);
-    *found = own;
     for (probes = 0; b && probes < BAREHEAP_PROBE_LIMIT; probes++, b = b->next_free) {
         if (block_size(b) >= size_bytes)
             return b;
@@ -249,7 +249,8 @@ BH_HOT_INLINE block *block_find(bh_heap *heap, size_t size_bytes, size_class *fo
 /* ---- Using blocks ---- */
 
 /* Takes free block next off its list to become part of the block before it
- * and returns its size; its header and links are interior now (poisoned). */
+ * and returns its size; its header and links are interior now (poisoned).
+ * The caller accounts for the block and its bytes. */
 BH_HOT_INLINE size_t block_absorb_next(bh_heap *heap, block *next) {
     size_t size = block_size(next);
     list_remove(heap, next);
@@ -272,31 +273,39 @@ static void block_trim(bh_heap *heap, block *b, size_t size_bytes) {
     tail = block_at(b, size_bytes);
     TOOL_ACCESS(tail, tail_bytes); /* a canary may lie there */
     POISON_FILL(tail, next);
-    if (block_is_free(next))
+    heap->free_bytes += tail_bytes;
+    if (block_is_free(next)) {
         tail_bytes += block_absorb_next(heap, next);
-    block_make_free(heap, tail, tail_bytes, 0);
+        block_file_free(heap, tail, tail_bytes, 0);
+    } else {
+        heap->free_blocks++;
+        block_make_free(heap, tail, tail_bytes, 0);
+    }
 }
 
-/* After a call that used more memory: keeps the peak and minimum figures. */
+/* After a call that used more memory: keeps the low-water mark. */
 static inline void stats_note_growth(bh_heap *heap) {
-    size_t used = heap->total_bytes - heap->free_bytes;
-    if (heap->free_bytes < heap->min_free_bytes)
-        heap->min_free_bytes = heap->free_bytes;
-    if (used > heap->peak_used_bytes)
-        heap->peak_used_bytes = used;
+    if (heap->free_bytes < heap->epoch_min_free_bytes)
+        heap->epoch_min_free_bytes = heap->free_bytes;
 }
 
-/* Takes free block b (already off its list) for a request of size_bytes:
- * marks it used and gives back to the heap any tail that can stand as a block. */
+/* Takes free block b (already off its list, still counted as free) for a
+ * request of size_bytes: marks it used and gives back to the heap any tail
+ * that can stand as a block. */
 BH_HOT_INLINE void block_use(bh_heap *heap, block *b, size_t size_bytes, size_t extra_flags) {
     size_t size = block_size(b);
     TOOL_ACCESS(b, size);
     if (size - size_bytes >= MIN_BLOCK_BYTES) {
+        /* The tail takes b's place in the count; the block after it already
+         * knows its neighbour is free. */
         b->header = size_bytes | (b->header & FLAG_PREV_FREE) | extra_flags;
-        block_make_free(heap, block_at(b, size_bytes), size - size_bytes, 0);
+        heap->free_bytes -= size_bytes;
+        block_file_free(heap, block_at(b, size_bytes), size - size_bytes, 0);
     } else {
         b->header = size | (b->header & FLAG_PREV_FREE) | extra_flags;
         block_next(b)->header &= ~FLAG_PREV_FREE;
+        heap->free_bytes -= size;
+        heap->free_blocks--;
     }
     heap->live_blocks++;
     heap->alloc_count++;
@@ -311,10 +320,16 @@ BH_HOT_INLINE void block_release(bh_heap *heap, block *b) {
     size_t size = block_size(b);
     size_t prev_flag = b->header & FLAG_PREV_FREE;
     block *next = block_at(b, size);
+    bool next_free = block_is_free(next);
     TOOL_ACCESS(b, size); /* a canary may lie there */
+#if (BAREHEAP_DEBUG >= 1)
+    /* Kept if b is merged into prev: a second free of b then sees it. */
     b->header |= FLAG_FREE;
+#endif
     POISON_FILL(block_payload(b), next);
-    if (block_is_free(next))
+    heap->free_bytes += size;
+    heap->free_blocks += (size_t)1 - (next_free ? (size_t)1 : 0u) - (prev_flag ? (size_t)1 : 0u);
+    if (next_free)
         size += block_absorb_next(heap, next);
     if (prev_flag) {
         block *prev = block_before(b, block_prev_size(b));
@@ -325,7 +340,10 @@ BH_HOT_INLINE void block_release(bh_heap *heap, block *b) {
         POISON_FILL((char *)b - WORD_BYTES, block_payload(b));
         b = prev;
     }
-    block_make_free(heap, b, size, prev_flag);
+    if (next_free)
+        block_file_free(heap, b, size, prev_flag);
+    else
+        block_make_free(heap, b, size, prev_flag);
     heap->live_blocks--;
     heap->free_count++;
 }
@@ -465,6 +483,8 @@ static bool region_format(bh_heap *heap, uintptr_t lo_raw, uintptr_t hi_raw) {
     heap->total_bytes += (size_t)(hi - lo);
     POISON_FILL(lo + 3u * WORD_BYTES, hi - WORD_BYTES);
     block_make_free(heap, b, (size_t)(hi - lo), 0);
+    heap->free_bytes += (size_t)(hi - lo);
+    heap->free_blocks++;
     return true;
 }
 
@@ -529,6 +549,7 @@ bh_heap *bh_init_ex(void *mem, size_t size_bytes, size_t max_region_bytes) {
     if (!region_format(heap, start + control, end))
         return NULL;
     heap->min_free_bytes = heap->free_bytes;
+    heap->epoch_min_free_bytes = heap->free_bytes;
     HEAP_VERIFY(heap);
     return heap;
 }
@@ -539,6 +560,7 @@ bh_heap *bh_init(void *mem, size_t size_bytes) {
 
 static bool add_region_locked(bh_heap *heap, void *mem, size_t size_bytes) {
     uintptr_t base = (uintptr_t)mem, end;
+    size_t peak;
     unsigned i;
     if (!mem || size_bytes == 0 || size_bytes > UINTPTR_MAX - base)
         return false;
@@ -551,8 +573,15 @@ static bool add_region_locked(bh_heap *heap, void *mem, size_t size_bytes) {
             return false;
     }
     TOOL_ACCESS(base, size_bytes);
+    /* Fold the epoch's figures while total_bytes still describes it. */
+    peak = heap->total_bytes - heap->epoch_min_free_bytes;
     if (!region_format(heap, base, end))
         return false;
+    if (peak > heap->peak_used_bytes)
+        heap->peak_used_bytes = peak;
+    if (heap->epoch_min_free_bytes < heap->min_free_bytes)
+        heap->min_free_bytes = heap->epoch_min_free_bytes;
+    heap->epoch_min_free_bytes = heap->free_bytes;
     heap->heap_bytes += size_bytes;
     return true;
 }
@@ -573,13 +602,12 @@ bool bh_add_region(bh_heap *heap, void *mem, size_t size_bytes) {
  * only; the other callers share one copy, alloc_locked(). */
 BH_HOT_INLINE void *alloc_body(bh_heap *heap, size_t size_bytes) {
     size_t bytes = request_block_bytes(size_bytes, SEAL_WORDS * WORD_BYTES);
-    size_class c;
-    block *b = bytes ? block_find(heap, bytes, &c) : NULL;
+    block *b = bytes ? block_find(heap, bytes) : NULL;
     if (BH_UNLIKELY(!b || !POISON_INTACT(heap, b, b, (char *)b + bytes))) {
         heap->failed_count++;
         return NULL;
     }
-    list_remove_from(heap, b, c);
+    list_remove(heap, b);
     block_use(heap, b, bytes, 0);
     BLOCK_SEAL(b, size_bytes);
     return block_payload(b);
@@ -639,24 +667,23 @@ static size_t aligned_gap_bytes(const block *b, size_t align_bytes) {
 static void *alloc_aligned_locked(bh_heap *heap, size_t align_bytes, size_t size_bytes) {
     size_t bytes = request_block_bytes(size_bytes, (SEAL_WORDS + 1u) * WORD_BYTES);
     size_t search_bytes, gap;
-    size_class c;
     block *b;
     /* The front gap stays below MIN_BLOCK_BYTES + align_bytes (a multiple of G). */
     if (!bytes || bytes > SIZE_MAX - align_bytes - MIN_BLOCK_BYTES)
         goto fail;
     search_bytes = bytes + align_bytes + MIN_BLOCK_BYTES - GRAIN_BYTES;
-    b = block_find(heap, search_bytes, &c);
+    b = block_find(heap, search_bytes);
     if (!b) {
         /* A block too small for the worst gap may still fit at its own
          * address; this matters on a nearly full heap. */
-        b = block_find(heap, bytes, &c);
+        b = block_find(heap, bytes);
         if (!b || block_size(b) < aligned_gap_bytes(b, align_bytes) + bytes)
             goto fail;
     }
     gap = aligned_gap_bytes(b, align_bytes);
     if (!POISON_INTACT(heap, b, (char *)b + gap, (char *)b + gap + bytes))
         goto fail;
-    list_remove_from(heap, b, c);
+    list_remove(heap, b);
     if (gap) {
         /* [ b: gap | aligned block ] => [ free front ][ used ... ] */
         size_t size = block_size(b);
@@ -665,7 +692,8 @@ static void *alloc_aligned_locked(bh_heap *heap, size_t align_bytes, size_t size
         TOOL_ACCESS(b, size);
         b = block_at(b, gap);
         b->header = (size - gap) | FLAG_PREV_FREE;
-        block_make_free(heap, front, gap, prev_flag);
+        block_file_free(heap, front, gap, prev_flag);
+        heap->free_blocks++; /* the front; b's bytes stay counted as free until block_use() */
     }
     block_use(heap, b, bytes, FLAG_ALIGNED);
     *block_align_word(b) = align_bytes;
@@ -738,6 +766,8 @@ static void *realloc_locked(bh_heap *heap, block *b, size_t size_bytes) {
         if (!POISON_INTACT(heap, next, next, (char *)b + bytes))
             goto fail;
         list_remove(heap, next);
+        heap->free_bytes -= next_size;
+        heap->free_blocks--;
         TOOL_ACCESS(next, next_size);
         b->header += next_size;
         block_next(b)->header &= ~FLAG_PREV_FREE;
@@ -755,6 +785,8 @@ static void *realloc_locked(bh_heap *heap, block *b, size_t size_bytes) {
         keep_flags = (dest->header & FLAG_PREV_FREE) | aligned;
         list_remove(heap, dest);
         TOOL_ACCESS(dest, prev_size);
+        heap->free_bytes -= prev_size + next_size;
+        heap->free_blocks -= next_size ? (size_t)2 : (size_t)1;
         if (next_size) {
             list_remove(heap, next);
             TOOL_ACCESS(next, next_size);
@@ -829,8 +861,12 @@ bool bh_get_stats(bh_heap *heap, bh_stats *stats) {
     stats->total_bytes = heap->total_bytes;
     stats->used_bytes = heap->total_bytes - heap->free_bytes;
     stats->free_bytes = heap->free_bytes;
-    stats->peak_used_bytes = heap->peak_used_bytes;
-    stats->min_free_bytes = heap->min_free_bytes;
+    stats->peak_used_bytes = heap->total_bytes - heap->epoch_min_free_bytes;
+    if (heap->peak_used_bytes > stats->peak_used_bytes)
+        stats->peak_used_bytes = heap->peak_used_bytes;
+    stats->min_free_bytes = heap->epoch_min_free_bytes;
+    if (heap->min_free_bytes < stats->min_free_bytes)
+        stats->min_free_bytes = heap->min_free_bytes;
     stats->largest_free_bytes = largest;
     stats->live_blocks = heap->live_blocks;
     stats->free_blocks = heap->free_blocks;

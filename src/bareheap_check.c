@@ -116,7 +116,7 @@ static size_t lists_check(bh_heap *heap, size_t free_blocks) {
             problems += check_problem(heap, &heap->sl_bitmap[fl]);
         for (sl = 0; sl < SL_COUNT; sl++) {
             block *const *head = &heap->heads[fl * SL_COUNT + sl];
-            const block *prev = NULL;
+            block *const *link = head;
             const block *b = *head;
             bool sl_bit = (heap->sl_bitmap[fl] >> sl) & 1u;
             if (sl_bit != (b != NULL))
@@ -125,7 +125,7 @@ static size_t lists_check(bh_heap *heap, size_t free_blocks) {
                 const region *r = region_of_block(heap, (uintptr_t)b);
                 size_class c;
                 if (!r || !block_plausible(r, (uintptr_t)b, block_size(b)) || !block_is_free(b) ||
-                    b->prev_free != prev || listed > free_blocks) {
+                    b->prev_link != link || listed > free_blocks) {
                     problems += check_problem(heap, b);
                     break; /* the rest of this list cannot be trusted */
                 }
@@ -133,7 +133,7 @@ static size_t lists_check(bh_heap *heap, size_t free_blocks) {
                 if (c.fl != fl || c.sl != sl)
                     problems += check_problem(heap, b);
                 listed++;
-                prev = b;
+                link = &b->next_free;
                 b = b->next_free;
             }
         }

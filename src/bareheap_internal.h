@@ -6,7 +6,7 @@
  * Block layout (W = one word = sizeof(size_t), G = BAREHEAP_ALIGN_BYTES):
  *
  *   used:  [ header | payload ...................................... ]
- *   free:  [ header | next_free | prev_free | ...unused... | footer ]
+ *   free:  [ header | next_free | prev_link | ...unused... | footer ]
  *            ^ block address B: B + W is G-aligned, so sizes are multiples of G
  *
  * header = block size in bytes (header included) | FLAG_FREE | FLAG_PREV_FREE |
@@ -73,11 +73,14 @@ BAREHEAP_STATIC_ASSERT(MIN_BLOCK_BYTES >= 4 * WORD_BYTES, "a free block holds he
 BAREHEAP_STATIC_ASSERT(SL_COUNT <= 32, "second-level bitmaps are 32 bits");
 
 typedef struct block block;
-/* Fields past header exist only while the block is free. */
+/* Fields past header exist only while the block is free. prev_link is the
+ * link that points to this block: its list's head in the control structure,
+ * or the next_free of the block before it. Unlinking then needs neither the
+ * block's class nor a test for the first block: *prev_link == this block. */
 struct block {
     size_t header;
     block *next_free;
-    block *prev_free;
+    block **prev_link;
 };
 
 /* One region: [lo, hi] from its first block to its sentinel, both block
@@ -96,6 +99,10 @@ typedef struct region {
  *   class map to it)
  *   free_bytes == sum of free block sizes, free_blocks == their count
  *   used_bytes(total_bytes - free_bytes) == sum of used block sizes
+ * The lowest free_bytes is kept per "epoch" between two added regions, when
+ * total_bytes is constant, so that the peak of used bytes in the epoch is
+ * total_bytes - epoch_min_free_bytes and the hot path keeps one figure, not
+ * two; adding a region folds the epoch into min_free_bytes/peak_used_bytes.
  */
 struct bh_heap {
     size_t fl_bitmap;
@@ -106,8 +113,9 @@ struct bh_heap {
     size_t heap_bytes;
     size_t total_bytes;
     size_t free_bytes;
-    size_t peak_used_bytes;
-    size_t min_free_bytes;
+    size_t epoch_min_free_bytes; /* lowest free_bytes since the last region was added */
+    size_t peak_used_bytes;      /* highest used bytes before this epoch */
+    size_t min_free_bytes;       /* lowest free_bytes before this epoch */
     size_t live_blocks;
     size_t free_blocks;
     uint32_t alloc_count;

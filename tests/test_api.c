@@ -2261,6 +2261,54 @@ static void test_stats_peak_realloc_in_place(void **state)
     assert_int_equal(s.min_free_bytes + s.peak_used_bytes, s.total_bytes);
 }
 
+/* peak_used_bytes and min_free_bytes keep their history across an added
+ * region: the peak of the first region's time stays the peak until the
+ * larger heap passes it, and the lowest free figure stays the lowest. */
+static void test_stats_peak_across_regions(void **state)
+{
+#if BAREHEAP_MAX_REGIONS >= 2
+    static union {
+        bt_max_align a;
+        unsigned char b[16384];
+    } first, second;
+    bh_heap *heap = bh_init_ex(first.b, sizeof first.b, sizeof second.b);
+    bh_stats before, s;
+    size_t big;
+    void *p, *q;
+    (void)state;
+    assert_non_null(heap);
+    p = bh_alloc(heap, 8000);
+    assert_non_null(p);
+    before = bt_stats(heap);
+    bh_free(heap, p);
+    assert_true(bh_add_region(heap, second.b, sizeof second.b));
+    s = bt_stats(heap);
+    assert_int_equal(s.peak_used_bytes, before.peak_used_bytes);
+    assert_int_equal(s.min_free_bytes, before.min_free_bytes);
+    assert_int_equal(s.used_bytes, 0);
+    /* Smaller than the old peak: the figures stay. */
+    q = bh_alloc(heap, 1000);
+    assert_non_null(q);
+    s = bt_stats(heap);
+    assert_int_equal(s.peak_used_bytes, before.peak_used_bytes);
+    assert_int_equal(s.min_free_bytes, before.min_free_bytes);
+    /* Larger: the peak moves; free bytes are higher than before the region
+     * was added, so the lowest free figure stays. */
+    big = bt_stats(heap).largest_free_bytes;
+    p = bh_alloc(heap, big);
+    assert_non_null(p);
+    s = bt_stats(heap);
+    assert_true(s.peak_used_bytes > before.peak_used_bytes);
+    assert_int_equal(s.peak_used_bytes, s.used_bytes);
+    assert_int_equal(s.min_free_bytes, before.min_free_bytes < s.free_bytes ? before.min_free_bytes : s.free_bytes);
+    bh_free(heap, p);
+    bh_free(heap, q);
+    assert_int_equal(bh_check(heap), 0);
+#else
+    (void)state;
+#endif
+}
+
 /* alloc_count - free_count == live_blocks, realloc moves included. */
 static void test_stats_counts_balance(void **state)
 {
@@ -2560,6 +2608,7 @@ int main(void)
         cmocka_unit_test(test_check_detects_corruption),
         cmocka_unit_test(test_stats_counts),
         cmocka_unit_test(test_stats_peak_realloc_in_place),
+        cmocka_unit_test(test_stats_peak_across_regions),
         cmocka_unit_test(test_stats_counts_balance),
         cmocka_unit_test(test_stats_largest_free),
         cmocka_unit_test(test_walk),

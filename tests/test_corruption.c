@@ -135,7 +135,7 @@ static void test_check_list_links(void **state) {
     fixture f = make_fixture();
     block *free1 = block_from_payload(f.p[1]);
     block *saved_next = free1->next_free;
-    block *saved_prev = free1->prev_free;
+    block **saved_link = free1->prev_link;
     static union {
         bt_max_align a;
         unsigned char b[256];
@@ -156,9 +156,9 @@ static void test_check_list_links(void **state) {
     expect_corrupt(f.heap);
     free1->next_free = saved_next;
     /* a back link that disagrees */
-    free1->prev_free = free1;
+    free1->prev_link = &free1->next_free;
     expect_corrupt(f.heap);
-    free1->prev_free = saved_prev;
+    free1->prev_link = saved_link;
     expect_sound(f.heap);
 }
 
