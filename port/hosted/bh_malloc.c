@@ -1,0 +1,860 @@
+/*
+ * bareheap as the malloc of a Linux process: the malloc family on top of
+ * several bareheap instances ("arenas"), for LD_PRELOAD or static linking.
+ *
+ * Memory. At start-up the shim reserves one large range of address space
+ * (PROT_NONE, so nothing is committed) and cuts it into one power-of-two
+ * slice per arena. An arena's heap starts with a region at the bottom of its
+ * slice (bh_init_ex() with the slice size as the largest region, so the size
+ * classes cover every later region) and grows upward with bh_add_region():
+ * each new region is made read-write with mprotect() and is as large as the
+ * arena already is (4 MiB at first, doubling, at most 1 GiB per step), so an
+ * arena needs O(log size) regions and a growth costs one system call. Memory
+ * is never given back while the process lives: shrinking on every free of
+ * the top block costs more than it saves on allocation-heavy programs.
+ *
+ * Requests of at least the mmap threshold (32 MiB unless
+ * BAREHEAP_MMAP_THRESHOLD says otherwise) get their own mapping, preceded by
+ * a 32-byte header that records the mapping and a tag; free() unmaps it, and
+ * realloc() moves it with mremap() (no copy). Which kind a pointer is takes
+ * one subtraction and one compare: heap blocks lie inside the reservation,
+ * mapped blocks outside it; and the arena that owns a heap block is
+ * (address - base) >> slice_log2.
+ *
+ * Threads. Every arena has its own lock, given to the core through
+ * bh_set_lock(), so a call on one arena never waits for another. A thread is
+ * given an arena round-robin on its first call; when it finds its arena's
+ * lock held it moves to one that is free. A block freed or resized by
+ * another thread goes back to the arena that owns it, found from its address
+ * as above. The lock is a spinlock (bh_malloc_internal.h): uncontended it
+ * costs one atomic exchange.
+ *
+ * Start-up: nothing called from inside malloc allocates. The environment is
+ * read from /proc/self/environ with open/read (or from environ when /proc is
+ * missing), the CPU count from sched_getaffinity(), no stdio, no dlsym, no
+ * thread-specific data with destructors. fork() handlers registered in a
+ * constructor take every lock before the fork and release (parent) or reset
+ * (child) them after it, so the child inherits consistent heaps.
+ *
+ * Misuse: the core runs at BAREHEAP_DEBUG=1 (bh_malloc_config.h), so a
+ * foreign, interior or already freed pointer given to free, realloc or
+ * malloc_usable_size is reported on stderr and ignored, not obeyed.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <malloc.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "bareheap.h"
+#include "bareheap_config.h"
+#include "bareheap_malloc.h"
+#include "bh_malloc_internal.h"
+#include "bh_trace_format.h"
+
+#define SHIM_EXPORT __attribute__((visibility("default")))
+
+/* glibc's guarantee on x86-64: alignof(max_align_t). The core's grain must be
+ * the same, or malloc's blocks would be less aligned than glibc's. */
+#define MALLOC_ALIGN_BYTES ((size_t)_Alignof(max_align_t))
+_Static_assert(BAREHEAP_ALIGN_BYTES == _Alignof(max_align_t),
+               "the core's alignment must be malloc's (alignof(max_align_t))");
+
+#define KIB ((size_t)1 << 10)
+#define MIB ((size_t)1 << 20)
+#define GIB ((size_t)1 << 30)
+
+#define ARENAS_MAX 64
+#define ARENAS_MIN 4
+#define ARENAS_PER_CPU 4
+/* Address space per arena: 64 GiB, halved down to 1 GiB while the
+ * reservation fails (RLIMIT_AS, small address spaces). */
+#define SLICE_LOG2_MAX 36u
+#define SLICE_LOG2_MIN 30u
+#define REGION_MIN_BYTES (4 * MIB)
+#define REGION_MAX_BYTES (1 * GIB)
+/* Regions are whole 2 MiB steps, so a huge page can back them. */
+#define REGION_ROUND_BYTES (2 * MIB)
+/* A region must also hold the control structure, alignment slack and the
+ * sentinel: far less than this. */
+#define REGION_SLACK_BYTES (64 * KIB)
+/* glibc's largest dynamic mmap threshold on 64-bit: below it glibc serves
+ * from its heap too, so peak memory compares like for like. */
+#define MMAP_THRESHOLD_DEFAULT (32 * MIB)
+
+/* One arena: a bareheap instance, its lock and its share of the address
+ * space. Aligned to a cache line so that two arenas' locks never share one.
+ * Invariant: [slice_lo, committed_hi) is read-write and every byte of it is
+ * in heap's regions; heap is NULL until the first region exists, and set
+ * once. */
+typedef struct arena {
+    shim_lock lock;
+    bh_heap *_Atomic heap;
+    uintptr_t slice_lo;
+    uintptr_t committed_hi;
+    unsigned error_count; /* problems the core reported (written under lock) */
+} __attribute__((aligned(64))) arena;
+
+/* Process-wide state, written once at start-up (under init_lock) before
+ * ready is published, then only read. slow_calls is non-zero while every
+ * call must take the slow entry (not ready yet, or tracing). */
+static struct {
+    atomic_int ready;
+    int slow_calls;
+    shim_lock init_lock; /* start-up, arena growth; taken before any arena lock */
+    uintptr_t base;      /* the reservation: [base, base + reserved_bytes) */
+    size_t reserved_bytes;
+    unsigned slice_log2;
+    unsigned arena_count;
+    size_t page_bytes;
+    size_t mmap_threshold;
+    atomic_uint next_arena; /* round-robin assignment */
+} shim = {.slow_calls = 1, .mmap_threshold = MMAP_THRESHOLD_DEFAULT};
+
+static arena arenas[ARENAS_MAX];
+
+/* 1 + this thread's arena index; 0 until its first call. initial-exec: a
+ * general-dynamic TLS access may call malloc on its first use. */
+static __thread unsigned tls_arena_plus1 __attribute__((tls_model("initial-exec")));
+
+/* ---- Environment, without allocating ---- */
+
+/* The start-up environment, as the kernel gave it: NUL-separated. */
+static char env_block[64 * 1024];
+static size_t env_block_bytes;
+
+static void env_load(void) {
+    int fd = open("/proc/self/environ", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        for (;;) {
+            ssize_t n = read(fd, env_block + env_block_bytes, sizeof env_block - 1 - env_block_bytes);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0)
+                break;
+            env_block_bytes += (size_t)n;
+        }
+        close(fd);
+    } else if (environ) {
+        /* No /proc: copy what environ holds now. */
+        char **e;
+        for (e = environ; *e; e++) {
+            size_t len = strlen(*e) + 1;
+            if (len > sizeof env_block - 1 - env_block_bytes)
+                break;
+            memcpy(env_block + env_block_bytes, *e, len);
+            env_block_bytes += len;
+        }
+    }
+    env_block[env_block_bytes] = '\0';
+}
+
+/* The value of variable name at start-up, or NULL. */
+static const char *env_find(const char *name) {
+    size_t name_len = strlen(name), i = 0;
+    while (i < env_block_bytes) {
+        const char *entry = env_block + i;
+        size_t len = strnlen(entry, env_block_bytes - i);
+        if (len > name_len && memcmp(entry, name, name_len) == 0 && entry[name_len] == '=')
+            return entry + name_len + 1;
+        i += len + 1;
+    }
+    return NULL;
+}
+
+/* "123", "64K", "32M", "1G": bytes, or fallback when absent or malformed. */
+static size_t env_size(const char *name, size_t fallback) {
+    const char *s = env_find(name);
+    size_t value = 0;
+    if (!s || *s < '0' || *s > '9')
+        return fallback;
+    for (; *s >= '0' && *s <= '9'; s++) {
+        if (value > (SIZE_MAX - 9u) / 10u)
+            return fallback;
+        value = value * 10u + (size_t)(*s - '0');
+    }
+    if (*s == 'K' || *s == 'k')
+        return value <= SIZE_MAX / KIB ? value * KIB : fallback;
+    if (*s == 'M' || *s == 'm')
+        return value <= SIZE_MAX / MIB ? value * MIB : fallback;
+    if (*s == 'G' || *s == 'g')
+        return value <= SIZE_MAX / GIB ? value * GIB : fallback;
+    return *s == '\0' ? value : fallback;
+}
+
+/* path with every "%p" replaced by the process id. */
+static void trace_path_expand(const char *pattern, char *out, size_t out_bytes) {
+    size_t n = 0;
+    while (*pattern && n + 24 < out_bytes) {
+        if (pattern[0] == '%' && pattern[1] == 'p') {
+            char digits[24];
+            size_t d = 0;
+            unsigned long pid = (unsigned long)getpid();
+            do {
+                digits[d++] = (char)('0' + (int)(pid % 10u));
+                pid /= 10u;
+            } while (pid);
+            while (d)
+                out[n++] = digits[--d];
+            pattern += 2;
+        } else {
+            out[n++] = *pattern++;
+        }
+    }
+    out[n] = '\0';
+}
+
+/* ---- Start-up ---- */
+
+static unsigned cpu_count(void) {
+    cpu_set_t set;
+    int n;
+    if (sched_getaffinity(0, sizeof set, &set) != 0)
+        return 1;
+    n = CPU_COUNT(&set);
+    return n > 0 ? (unsigned)n : 1u;
+}
+
+static void shim_init_locked(void) {
+    static char trace_path[4096];
+    const char *trace_pattern;
+    unsigned arenas_wanted, slice_log2;
+    long page = sysconf(_SC_PAGESIZE);
+    shim.page_bytes = page > 0 ? (size_t)page : 4096u;
+    env_load();
+    arenas_wanted = ARENAS_PER_CPU * cpu_count();
+    arenas_wanted = (unsigned)env_size("BAREHEAP_ARENAS", arenas_wanted);
+    if (arenas_wanted < 1)
+        arenas_wanted = 1;
+    if (arenas_wanted > ARENAS_MAX)
+        arenas_wanted = ARENAS_MAX;
+    /* An explicit BAREHEAP_ARENAS may go below the minimum (1: one heap). */
+    if (!env_find("BAREHEAP_ARENAS") && arenas_wanted < ARENAS_MIN)
+        arenas_wanted = ARENAS_MIN;
+    shim.mmap_threshold = env_size("BAREHEAP_MMAP_THRESHOLD", MMAP_THRESHOLD_DEFAULT);
+    if (shim.mmap_threshold < shim.page_bytes)
+        shim.mmap_threshold = shim.page_bytes;
+    /* Without a reservation every request is mapped on its own: slow, but
+     * the program runs. */
+    for (slice_log2 = SLICE_LOG2_MAX; slice_log2 >= SLICE_LOG2_MIN; slice_log2--) {
+        size_t bytes = (size_t)arenas_wanted << slice_log2;
+        void *base = mmap(NULL, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (base != MAP_FAILED) {
+            unsigned i;
+            shim.base = (uintptr_t)base;
+            shim.reserved_bytes = bytes;
+            shim.slice_log2 = slice_log2;
+            for (i = 0; i < arenas_wanted; i++) {
+                arenas[i].slice_lo = shim.base + ((uintptr_t)i << slice_log2);
+                arenas[i].committed_hi = arenas[i].slice_lo;
+            }
+            break;
+        }
+    }
+    shim.arena_count = arenas_wanted;
+    trace_pattern = env_find("BAREHEAP_TRACE");
+    if (trace_pattern && *trace_pattern) {
+        trace_path_expand(trace_pattern, trace_path, sizeof trace_path);
+        (void)trace_start(trace_path);
+    }
+    shim.slow_calls = trace_enabled;
+}
+
+static void shim_init(void) {
+    shim_lock_enter(&shim.init_lock);
+    if (!atomic_load_explicit(&shim.ready, memory_order_relaxed)) {
+        shim_init_locked();
+        atomic_store_explicit(&shim.ready, 1, memory_order_release);
+    }
+    shim_lock_exit(&shim.init_lock);
+}
+
+static inline void shim_ensure_init(void) {
+    if (SHIM_UNLIKELY(!atomic_load_explicit(&shim.ready, memory_order_acquire)))
+        shim_init();
+}
+
+/* ---- Arenas ---- */
+
+static void arena_lock_hook(void *context) { shim_lock_enter((shim_lock *)context); }
+static void arena_unlock_hook(void *context) { shim_lock_exit((shim_lock *)context); }
+
+/* The core found a bad pointer or a damaged block: say so, and the call
+ * leaves the heap alone (runs with the arena lock held). */
+static void arena_report(void *context, bh_error kind, const void *address) {
+    ((arena *)context)->error_count++;
+    shim_write_message(bh_error_name(kind), address);
+}
+
+static inline bh_heap *arena_heap(arena *a) {
+    return atomic_load_explicit(&a->heap, memory_order_acquire);
+}
+
+/* Adds a region that can hold a request of need_bytes (alignment included)
+ * to arena a, making its heap if it has none. Caller holds init_lock. */
+static bool arena_grow_locked(arena *a, size_t need_bytes) {
+    uintptr_t slice_hi = a->slice_lo + ((uintptr_t)1 << shim.slice_log2);
+    size_t committed = (size_t)(a->committed_hi - a->slice_lo);
+    size_t region = committed < REGION_MIN_BYTES ? REGION_MIN_BYTES : committed;
+    bh_heap *heap = arena_heap(a);
+    if (shim.reserved_bytes == 0 || need_bytes > ((size_t)1 << shim.slice_log2))
+        return false;
+    if (region > REGION_MAX_BYTES)
+        region = REGION_MAX_BYTES;
+    /* No overflow: need_bytes is at most the slice size, far below SIZE_MAX. */
+    need_bytes = (need_bytes + REGION_SLACK_BYTES + REGION_ROUND_BYTES - 1u) & ~(REGION_ROUND_BYTES - 1u);
+    if (region < need_bytes)
+        region = need_bytes;
+    if (region > (size_t)(slice_hi - a->committed_hi))
+        return false;
+    if (mprotect((void *)a->committed_hi, region, PROT_READ | PROT_WRITE) != 0)
+        return false;
+    if (!heap) {
+        heap = bh_init_ex((void *)a->committed_hi, region, (size_t)1 << shim.slice_log2);
+        if (!heap)
+            return false;
+        bh_set_error_handler(heap, arena_report, a);
+        bh_set_lock(heap, arena_lock_hook, arena_unlock_hook, &a->lock);
+        atomic_store_explicit(&a->heap, heap, memory_order_release);
+    } else if (!bh_add_region(heap, (void *)a->committed_hi, region)) {
+        /* BAREHEAP_MAX_REGIONS reached: the memory stays mapped but unused;
+         * larger requests will be mapped on their own. */
+        (void)mprotect((void *)a->committed_hi, region, PROT_NONE);
+        return false;
+    }
+    a->committed_hi += region;
+    return true;
+}
+
+/* ---- Directly mapped blocks ----
+ *   [ mapping start ... | direct_header | payload ............ | page end ]
+ * The header sits just below the payload; its tag is the payload address
+ * mixed with a constant, so a stray pointer is unlikely to pass for one. */
+typedef struct direct_header {
+    uintptr_t map_base;
+    size_t map_bytes;
+    size_t align_bytes;
+    uintptr_t tag;
+} direct_header;
+
+#define DIRECT_TAG ((uintptr_t)0x6268646972656374u) /* "bhdirect" */
+_Static_assert(sizeof(direct_header) % _Alignof(max_align_t) == 0, "payloads stay aligned");
+
+static inline direct_header *direct_header_of(const void *payload) {
+    return (direct_header *)(uintptr_t)((uintptr_t)payload - sizeof(direct_header));
+}
+
+static inline bool direct_is_valid(const void *payload) {
+    return ((uintptr_t)payload & (MALLOC_ALIGN_BYTES - 1u)) == 0 &&
+           direct_header_of(payload)->tag == (DIRECT_TAG ^ (uintptr_t)payload);
+}
+
+/* A fresh mapping for size_bytes at align_bytes (0: malloc's): zeroed. */
+static void *direct_alloc(size_t size_bytes, size_t align_bytes) {
+    size_t page = shim.page_bytes ? shim.page_bytes : 4096u;
+    size_t extra = align_bytes > sizeof(direct_header) ? align_bytes : sizeof(direct_header);
+    size_t map_bytes;
+    uintptr_t base, payload;
+    void *m;
+    direct_header *h;
+    if (size_bytes > SIZE_MAX - extra - page)
+        return NULL;
+    map_bytes = (size_bytes + extra + page - 1u) & ~(page - 1u);
+    m = mmap(NULL, map_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED)
+        return NULL;
+    base = (uintptr_t)m;
+    if (align_bytes < MALLOC_ALIGN_BYTES)
+        align_bytes = MALLOC_ALIGN_BYTES;
+    payload = (base + sizeof(direct_header) + align_bytes - 1u) & ~(uintptr_t)(align_bytes - 1u);
+    h = direct_header_of((void *)payload);
+    h->map_base = base;
+    h->map_bytes = map_bytes;
+    h->align_bytes = align_bytes;
+    h->tag = DIRECT_TAG ^ payload;
+    return (void *)payload;
+}
+
+static inline size_t direct_usable_bytes(const void *payload) {
+    const direct_header *h = direct_header_of(payload);
+    return (size_t)(h->map_base + h->map_bytes - (uintptr_t)payload);
+}
+
+static void direct_free(void *payload) {
+    direct_header *h = direct_header_of(payload);
+    if (SHIM_UNLIKELY(!direct_is_valid(payload))) {
+        shim_write_message("invalid pointer (not from this malloc), ignored:", payload);
+        return;
+    }
+    h->tag = 0;
+    (void)munmap((void *)h->map_base, h->map_bytes);
+}
+
+/* ---- Arena choice ---- */
+
+/* The arena that owns heap block p, or NULL when p is not in the
+ * reservation (a mapped block, NULL, or foreign). */
+static inline arena *arena_owning(const void *p) {
+    uintptr_t offset = (uintptr_t)p - shim.base;
+    if (SHIM_LIKELY(offset < shim.reserved_bytes))
+        return &arenas[offset >> shim.slice_log2];
+    return NULL;
+}
+
+static __attribute__((noinline)) arena *thread_arena_assign(void) {
+    unsigned i;
+    shim_ensure_init();
+    i = atomic_fetch_add_explicit(&shim.next_arena, 1u, memory_order_relaxed) % shim.arena_count;
+    tls_arena_plus1 = i + 1u;
+    return &arenas[i];
+}
+
+/* The thread found its arena locked: move to the first one whose lock is
+ * free, if any (a hint; the core still takes the lock). */
+static __attribute__((noinline)) arena *thread_arena_move(unsigned from) {
+    unsigned k;
+    for (k = 1; k < shim.arena_count; k++) {
+        unsigned i = (from + k) % shim.arena_count;
+        if (!shim_lock_busy(&arenas[i].lock)) {
+            tls_arena_plus1 = i + 1u;
+            return &arenas[i];
+        }
+    }
+    return &arenas[from];
+}
+
+static inline arena *thread_arena(void) {
+    unsigned i = tls_arena_plus1;
+    arena *a;
+    if (SHIM_UNLIKELY(i == 0))
+        return thread_arena_assign();
+    a = &arenas[i - 1u];
+    if (SHIM_UNLIKELY(shim_lock_busy(&a->lock)))
+        return thread_arena_move(i - 1u);
+    return a;
+}
+
+/* ---- The operations, untraced ---- */
+
+static void *heap_alloc_once(arena *a, size_t size_bytes, size_t align_bytes) {
+    bh_heap *heap = arena_heap(a);
+    if (!heap)
+        return NULL;
+    return align_bytes > MALLOC_ALIGN_BYTES ? bh_alloc_aligned(heap, align_bytes, size_bytes)
+                                            : bh_alloc(heap, size_bytes);
+}
+
+/* The arena has no block that fits: grow it (or make its heap) and retry;
+ * if the arena cannot grow, map the block on its own. */
+static __attribute__((noinline)) void *arena_alloc_slow(arena *a, size_t size_bytes, size_t align_bytes) {
+    void *p;
+    shim_lock_enter(&shim.init_lock);
+    /* Another thread may have grown the arena since the attempt failed. */
+    p = heap_alloc_once(a, size_bytes, align_bytes);
+    if (!p && size_bytes <= SIZE_MAX / 2 && arena_grow_locked(a, size_bytes + align_bytes))
+        p = heap_alloc_once(a, size_bytes, align_bytes);
+    shim_lock_exit(&shim.init_lock);
+    if (!p)
+        p = direct_alloc(size_bytes, align_bytes);
+    return p;
+}
+
+static inline void *shim_malloc(size_t size_bytes) {
+    arena *a = thread_arena();
+    void *p;
+    if (SHIM_UNLIKELY(size_bytes >= shim.mmap_threshold))
+        p = direct_alloc(size_bytes, 0);
+    else if (SHIM_UNLIKELY((p = bh_alloc(arena_heap(a), size_bytes)) == NULL))
+        p = arena_alloc_slow(a, size_bytes, 0);
+    if (SHIM_UNLIKELY(!p))
+        errno = ENOMEM;
+    return p;
+}
+
+/* align_bytes: a power of two. */
+static void *shim_aligned(size_t align_bytes, size_t size_bytes) {
+    arena *a;
+    void *p;
+    if (align_bytes <= MALLOC_ALIGN_BYTES)
+        return shim_malloc(size_bytes);
+    a = thread_arena();
+    if (size_bytes >= shim.mmap_threshold || align_bytes >= shim.mmap_threshold)
+        p = direct_alloc(size_bytes, align_bytes);
+    else if ((p = heap_alloc_once(a, size_bytes, align_bytes)) == NULL)
+        p = arena_alloc_slow(a, size_bytes, align_bytes);
+    if (!p)
+        errno = ENOMEM;
+    return p;
+}
+
+static inline void shim_free(void *p) {
+    arena *owner = arena_owning(p);
+    if (SHIM_LIKELY(owner != NULL))
+        bh_free(arena_heap(owner), p);
+    else if (p)
+        direct_free(p);
+}
+
+static void *shim_calloc(size_t count, size_t size_bytes) {
+    size_t total;
+    void *p;
+    if (__builtin_mul_overflow(count, size_bytes, &total)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    p = shim_malloc(total);
+    /* Mapped blocks are fresh mappings: already zero. */
+    if (p && arena_owning(p))
+        memset(p, 0, total);
+    return p;
+}
+
+static size_t shim_usable_size(void *p) {
+    arena *owner = arena_owning(p);
+    if (owner)
+        return bh_usable_size(arena_heap(owner), p);
+    if (!p)
+        return 0;
+    if (!direct_is_valid(p)) {
+        shim_write_message("invalid pointer (not from this malloc), ignored:", p);
+        return 0;
+    }
+    return direct_usable_bytes(p);
+}
+
+static void *direct_realloc(void *p, size_t size_bytes) {
+    direct_header *h = direct_header_of(p);
+    size_t usable, offset;
+    void *q;
+    if (!direct_is_valid(p)) {
+        shim_write_message("invalid pointer (not from this malloc), ignored:", p);
+        errno = EINVAL;
+        return NULL;
+    }
+    usable = direct_usable_bytes(p);
+    offset = (size_t)((uintptr_t)p - h->map_base);
+    if (size_bytes >= shim.mmap_threshold && h->align_bytes <= shim.page_bytes &&
+        size_bytes <= SIZE_MAX - offset - shim.page_bytes) {
+        /* The kernel moves the pages: no copy, and the payload keeps its
+         * offset in the page, so its alignment. */
+        size_t map_bytes = (offset + size_bytes + shim.page_bytes - 1u) & ~(shim.page_bytes - 1u);
+        void *m = mremap((void *)h->map_base, h->map_bytes, map_bytes, MREMAP_MAYMOVE);
+        uintptr_t payload;
+        if (m == MAP_FAILED) {
+            errno = ENOMEM;
+            return NULL;
+        }
+        payload = (uintptr_t)m + offset;
+        h = direct_header_of((void *)payload);
+        h->map_base = (uintptr_t)m;
+        h->map_bytes = map_bytes;
+        h->tag = DIRECT_TAG ^ payload;
+        return (void *)payload;
+    }
+    q = size_bytes >= shim.mmap_threshold ? direct_alloc(size_bytes, h->align_bytes) : shim_malloc(size_bytes);
+    if (!q) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    memcpy(q, p, usable < size_bytes ? usable : size_bytes);
+    direct_free(p);
+    return q;
+}
+
+/* realloc's contract, size_bytes > 0. */
+static void *shim_realloc(void *p, size_t size_bytes) {
+    arena *owner = arena_owning(p);
+    bh_heap *heap;
+    unsigned errors_before;
+    size_t usable;
+    void *q;
+    if (!owner)
+        return direct_realloc(p, size_bytes);
+    heap = arena_heap(owner);
+    if (size_bytes < shim.mmap_threshold) {
+        errors_before = owner->error_count;
+        q = bh_realloc(heap, p, size_bytes);
+        if (SHIM_LIKELY(q != NULL))
+            return q;
+        /* A bad pointer: reported by the core, nothing to move. */
+        if (owner->error_count != errors_before) {
+            errno = EINVAL;
+            return NULL;
+        }
+    }
+    /* The owning arena has no room, or the block becomes a mapping: move it
+     * (the old block stays valid if that fails). */
+    usable = bh_usable_size(heap, p);
+    q = size_bytes >= shim.mmap_threshold ? direct_alloc(size_bytes, 0) : shim_malloc(size_bytes);
+    if (!q) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    memcpy(q, p, usable < size_bytes ? usable : size_bytes);
+    bh_free(heap, p);
+    return q;
+}
+
+static inline bool is_power_of_two(size_t x) { return x != 0 && (x & (x - 1u)) == 0; }
+
+static unsigned log2_of(size_t power_of_two) { return (unsigned)__builtin_ctzll((unsigned long long)power_of_two); }
+
+/* ---- Slow entries: start-up and tracing ---- */
+
+static __attribute__((noinline)) void *malloc_slow(size_t size_bytes) {
+    void *p;
+    shim_ensure_init();
+    if (!trace_enabled)
+        return shim_malloc(size_bytes);
+    trace_lock();
+    p = shim_malloc(size_bytes);
+    trace_record_locked(BH_TRACE_MALLOC, 0, size_bytes, NULL, p);
+    trace_unlock();
+    return p;
+}
+
+static __attribute__((noinline)) void free_slow(void *p) {
+    shim_ensure_init();
+    if (!trace_enabled) {
+        shim_free(p);
+        return;
+    }
+    trace_lock();
+    shim_free(p);
+    trace_record_locked(BH_TRACE_FREE, 0, 0, p, NULL);
+    trace_unlock();
+}
+
+static __attribute__((noinline)) void *calloc_slow(size_t count, size_t size_bytes) {
+    size_t total;
+    void *p;
+    shim_ensure_init();
+    if (!trace_enabled || __builtin_mul_overflow(count, size_bytes, &total))
+        return shim_calloc(count, size_bytes);
+    trace_lock();
+    p = shim_calloc(count, size_bytes);
+    trace_record_locked(BH_TRACE_CALLOC, 0, total, NULL, p);
+    trace_unlock();
+    return p;
+}
+
+static __attribute__((noinline)) void *realloc_slow(void *p, size_t size_bytes) {
+    void *q;
+    shim_ensure_init();
+    if (trace_enabled)
+        trace_lock();
+    if (!p) {
+        q = shim_malloc(size_bytes);
+    } else if (size_bytes == 0) {
+        shim_free(p);
+        q = NULL;
+    } else {
+        q = shim_realloc(p, size_bytes);
+    }
+    if (trace_enabled) {
+        trace_record_locked(BH_TRACE_REALLOC, 0, size_bytes, p, q);
+        trace_unlock();
+    }
+    return q;
+}
+
+/* Every aligned entry ends here with a checked power-of-two alignment. */
+static void *aligned_entry(size_t align_bytes, size_t size_bytes) {
+    void *p;
+    if (SHIM_LIKELY(!shim.slow_calls))
+        return shim_aligned(align_bytes, size_bytes);
+    shim_ensure_init();
+    if (!trace_enabled)
+        return shim_aligned(align_bytes, size_bytes);
+    trace_lock();
+    p = shim_aligned(align_bytes, size_bytes);
+    trace_record_locked(BH_TRACE_ALIGNED, log2_of(align_bytes), size_bytes, NULL, p);
+    trace_unlock();
+    return p;
+}
+
+/* ---- The exported entry points ---- */
+
+SHIM_EXPORT void *malloc(size_t size_bytes) {
+    if (SHIM_UNLIKELY(shim.slow_calls))
+        return malloc_slow(size_bytes);
+    return shim_malloc(size_bytes);
+}
+
+SHIM_EXPORT void free(void *p) {
+    if (SHIM_UNLIKELY(shim.slow_calls)) {
+        if (p)
+            free_slow(p);
+        return;
+    }
+    shim_free(p);
+}
+
+SHIM_EXPORT void *calloc(size_t count, size_t size_bytes) {
+    if (SHIM_UNLIKELY(shim.slow_calls))
+        return calloc_slow(count, size_bytes);
+    return shim_calloc(count, size_bytes);
+}
+
+/* glibc's contract: realloc(NULL, n) is malloc(n); realloc(p, 0) frees p and
+ * returns NULL; on failure NULL with errno ENOMEM and p untouched. */
+SHIM_EXPORT void *realloc(void *p, size_t size_bytes) {
+    if (SHIM_UNLIKELY(shim.slow_calls))
+        return realloc_slow(p, size_bytes);
+    if (!p)
+        return shim_malloc(size_bytes);
+    if (size_bytes == 0) {
+        shim_free(p);
+        return NULL;
+    }
+    return shim_realloc(p, size_bytes);
+}
+
+SHIM_EXPORT void *reallocarray(void *p, size_t count, size_t size_bytes) {
+    size_t total;
+    if (__builtin_mul_overflow(count, size_bytes, &total)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return realloc(p, total);
+}
+
+/* EINVAL unless alignment is a power of two multiple of sizeof(void *);
+ * *memptr is only written on success. */
+SHIM_EXPORT int posix_memalign(void **memptr, size_t align_bytes, size_t size_bytes) {
+    int saved_errno = errno;
+    void *p;
+    if (!is_power_of_two(align_bytes) || align_bytes % sizeof(void *) != 0)
+        return EINVAL;
+    p = aligned_entry(align_bytes, size_bytes);
+    if (!p) {
+        errno = saved_errno;
+        return ENOMEM;
+    }
+    *memptr = p;
+    return 0;
+}
+
+/* C17 (and glibc since 2.38): the alignment must be a power of two. */
+SHIM_EXPORT void *aligned_alloc(size_t align_bytes, size_t size_bytes) {
+    if (!is_power_of_two(align_bytes)) {
+        errno = EINVAL;
+        return NULL;
+    }
+    return aligned_entry(align_bytes, size_bytes);
+}
+
+/* glibc's memalign rounds an alignment that is not a power of two up to one,
+ * and refuses only what cannot be rounded. */
+SHIM_EXPORT void *memalign(size_t align_bytes, size_t size_bytes) {
+    if (align_bytes > SIZE_MAX / 2 + 1) {
+        errno = EINVAL;
+        return NULL;
+    }
+    if (align_bytes < MALLOC_ALIGN_BYTES)
+        align_bytes = MALLOC_ALIGN_BYTES;
+    if (!is_power_of_two(align_bytes))
+        align_bytes = (size_t)1 << (64 - __builtin_clzll((unsigned long long)align_bytes));
+    return aligned_entry(align_bytes, size_bytes);
+}
+
+static size_t page_size(void) {
+    shim_ensure_init();
+    return shim.page_bytes;
+}
+
+SHIM_EXPORT void *valloc(size_t size_bytes) { return aligned_entry(page_size(), size_bytes); }
+
+/* The size rounded up to whole pages, page-aligned. */
+SHIM_EXPORT void *pvalloc(size_t size_bytes) {
+    size_t page = page_size();
+    size_t rounded;
+    if (__builtin_add_overflow(size_bytes, page - 1u, &rounded)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return aligned_entry(page, rounded & ~(page - 1u));
+}
+
+SHIM_EXPORT size_t malloc_usable_size(void *p) {
+    shim_ensure_init();
+    return shim_usable_size(p);
+}
+
+/* ---- Introspection (bareheap_malloc.h) ---- */
+
+SHIM_EXPORT int bh_hosted_arena_of(const void *p) {
+    arena *owner;
+    shim_ensure_init();
+    owner = arena_owning(p);
+    if (owner)
+        return (int)(owner - arenas);
+    if (p && direct_is_valid(p))
+        return BH_HOSTED_DIRECT;
+    return BH_HOSTED_FOREIGN;
+}
+
+SHIM_EXPORT int bh_hosted_arena_count(void) {
+    shim_ensure_init();
+    return (int)shim.arena_count;
+}
+
+SHIM_EXPORT size_t bh_hosted_mmap_threshold(void) {
+    shim_ensure_init();
+    return shim.mmap_threshold;
+}
+
+SHIM_EXPORT bool bh_hosted_arena_stats(int index, bh_stats *stats) {
+    shim_ensure_init();
+    if (index < 0 || (unsigned)index >= shim.arena_count)
+        return false;
+    return bh_get_stats(arena_heap(&arenas[index]), stats);
+}
+
+/* ---- fork() and process lifetime ---- */
+
+/* Lock order: trace lock, init_lock, arena locks by index. A traced call
+ * takes them in that order too, so the prepare handler cannot deadlock. */
+static void fork_prepare(void) {
+    unsigned i;
+    if (trace_enabled)
+        trace_fork_prepare();
+    shim_lock_enter(&shim.init_lock);
+    for (i = 0; i < shim.arena_count; i++)
+        shim_lock_enter(&arenas[i].lock);
+}
+
+static void fork_parent(void) {
+    unsigned i = shim.arena_count;
+    while (i-- > 0)
+        shim_lock_exit(&arenas[i].lock);
+    shim_lock_exit(&shim.init_lock);
+    if (trace_enabled)
+        trace_fork_parent();
+}
+
+static void fork_child(void) {
+    unsigned i;
+    for (i = 0; i < shim.arena_count; i++)
+        shim_lock_reset(&arenas[i].lock);
+    shim_lock_reset(&shim.init_lock);
+    if (trace_enabled)
+        trace_fork_child();
+    shim.slow_calls = 0;
+}
+
+__attribute__((constructor)) static void shim_constructor(void) {
+    shim_ensure_init();
+    /* After start-up: registering may allocate, which is now safe. */
+    (void)pthread_atfork(fork_prepare, fork_parent, fork_child);
+}
+
+__attribute__((destructor)) static void shim_destructor(void) {
+    if (trace_enabled)
+        trace_flush();
+}

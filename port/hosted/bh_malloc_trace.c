@@ -1,0 +1,175 @@
+/*
+ * The call recorder behind BAREHEAP_TRACE=file: one record per malloc-family
+ * call, in the format of bh_trace_format.h, for tools/replay/ to size a
+ * firmware heap from a real program's behaviour.
+ *
+ * Order: every traced call runs under one lock (trace_lock()), so the file
+ * order is the order in which calls took effect: a free always comes after
+ * the call that returned its pointer, even across threads. This serialises a
+ * traced program's allocations; tracing is for measuring, not for speed.
+ *
+ * Cost: records go to a static 1 MiB buffer and reach the file in whole
+ * buffers through write(2), so tracing costs about a 32-byte copy per call.
+ * Nothing here allocates (the recorder is inside malloc) and nothing uses
+ * stdio.
+ *
+ * Lifetime: the buffer is written out when full, before fork() (so a child
+ * starts with an empty buffer and the parent's records are not written
+ * twice), and at exit from a destructor. Calls made after that destructor
+ * (other libraries' exit code) are written one by one. A fork child stops
+ * recording: the file belongs to the process that opened it.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bh_malloc_internal.h"
+#include "bh_trace_format.h"
+
+#if !defined(__BYTE_ORDER__) || (__BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__)
+#error "the trace format is little-endian; a big-endian recorder would have to swap"
+#endif
+
+_Static_assert(sizeof(bh_trace_file_header) == 32, "the header is 32 bytes in the file");
+_Static_assert(sizeof(bh_trace_record) == 32, "a record is 32 bytes in the file");
+
+#define TRACE_BUFFER_BYTES ((size_t)1 << 20)
+
+SHIM_HIDDEN int trace_enabled;
+
+static shim_lock trace_mutex;
+static int trace_fd = -1;
+static size_t trace_used_bytes;
+static int trace_unbuffered; /* after the exit-time flush */
+static unsigned trace_thread_count;
+static unsigned char trace_buffer[TRACE_BUFFER_BYTES] __attribute__((aligned(64)));
+
+/* 1 + the thread's index in the trace; 0 until its first traced call. */
+static __thread unsigned tls_trace_thread_plus1 __attribute__((tls_model("initial-exec")));
+
+void shim_write_message(const char *text, const void *address) {
+    char line[160];
+    size_t n = 0, i;
+    static const char prefix[] = "bareheap: ";
+    static const char hex_digits[] = "0123456789abcdef";
+    int saved_errno = errno;
+    for (i = 0; prefix[i] && n < sizeof line - 40; i++)
+        line[n++] = prefix[i];
+    for (i = 0; text[i] && n < sizeof line - 40; i++)
+        line[n++] = text[i];
+    if (address) {
+        uintptr_t a = (uintptr_t)address;
+        int shift;
+        line[n++] = ' ';
+        line[n++] = '0';
+        line[n++] = 'x';
+        for (shift = (int)(sizeof a * 8) - 4; shift >= 0; shift -= 4)
+            line[n++] = hex_digits[(a >> shift) & 15u];
+    }
+    line[n++] = '\n';
+    /* Best effort: stderr may be closed. */
+    if (write(2, line, n) < 0)
+        errno = saved_errno;
+    errno = saved_errno;
+}
+
+/* Writes all n bytes or gives up on the trace (a full disk must not stop
+ * the program). */
+static void trace_write_all(const unsigned char *data, size_t n) {
+    while (n > 0 && trace_fd >= 0) {
+        ssize_t written = write(trace_fd, data, n);
+        if (written < 0) {
+            if (errno == EINTR)
+                continue;
+            shim_write_message("trace: write failed, tracing stopped", NULL);
+            close(trace_fd);
+            trace_fd = -1;
+            trace_enabled = 0;
+            return;
+        }
+        data += written;
+        n -= (size_t)written;
+    }
+}
+
+static void trace_flush_locked(void) {
+    int saved_errno = errno;
+    if (trace_used_bytes > 0)
+        trace_write_all(trace_buffer, trace_used_bytes);
+    trace_used_bytes = 0;
+    errno = saved_errno;
+}
+
+bool trace_start(const char *path) {
+    bh_trace_file_header header;
+    memset(&header, 0, sizeof header);
+    trace_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (trace_fd < 0) {
+        shim_write_message("trace: cannot create the BAREHEAP_TRACE file, not tracing", NULL);
+        return false;
+    }
+    memcpy(header.magic, BH_TRACE_MAGIC, sizeof header.magic);
+    header.version = BH_TRACE_VERSION;
+    header.pointer_bytes = (uint16_t)sizeof(void *);
+    header.align_bytes = (uint16_t)_Alignof(max_align_t);
+    header.pid = (uint64_t)getpid();
+    trace_write_all((const unsigned char *)&header, sizeof header);
+    trace_enabled = trace_fd >= 0;
+    return trace_enabled != 0;
+}
+
+void trace_lock(void) { shim_lock_enter(&trace_mutex); }
+void trace_unlock(void) { shim_lock_exit(&trace_mutex); }
+
+void trace_record_locked(unsigned op, unsigned align_log2, size_t size_bytes, const void *arg,
+                         const void *result) {
+    bh_trace_record record;
+    unsigned thread = tls_trace_thread_plus1;
+    if (!trace_enabled)
+        return;
+    if (SHIM_UNLIKELY(thread == 0)) {
+        /* Indices are 16 bits in the file; later threads share the last. */
+        if (trace_thread_count < 0xFFFFu)
+            trace_thread_count++;
+        thread = trace_thread_count;
+        tls_trace_thread_plus1 = thread;
+    }
+    record.op = (uint8_t)op;
+    record.align_log2 = (uint8_t)align_log2;
+    record.thread = (uint16_t)(thread - 1u);
+    record.reserved = 0;
+    record.size_bytes = (uint64_t)size_bytes;
+    record.arg = (uint64_t)(uintptr_t)arg;
+    record.result = (uint64_t)(uintptr_t)result;
+    if (trace_used_bytes + sizeof record > TRACE_BUFFER_BYTES)
+        trace_flush_locked();
+    memcpy(trace_buffer + trace_used_bytes, &record, sizeof record);
+    trace_used_bytes += sizeof record;
+    if (SHIM_UNLIKELY(trace_unbuffered))
+        trace_flush_locked();
+}
+
+void trace_fork_prepare(void) {
+    trace_lock();
+    trace_flush_locked();
+}
+
+void trace_fork_parent(void) { trace_unlock(); }
+
+void trace_fork_child(void) {
+    shim_lock_reset(&trace_mutex);
+    trace_used_bytes = 0;
+    trace_enabled = 0;
+    if (trace_fd >= 0)
+        close(trace_fd);
+    trace_fd = -1;
+}
+
+void trace_flush(void) {
+    trace_lock();
+    trace_flush_locked();
+    trace_unbuffered = 1;
+    trace_unlock();
+}
