@@ -142,8 +142,10 @@ static inline block **list_head(bh_heap *heap, size_class c) {
     return &heap->heads[c.fl * SL_COUNT + c.sl];
 }
 
-BH_HOT_INLINE void list_insert(bh_heap *heap, block *b) {
-    size_class c = heap_class_of(heap, block_size(b));
+/* Files free block b of size bytes (passed: the header was just written,
+ * and reading it back costs a load on every path). */
+BH_HOT_INLINE void list_insert(bh_heap *heap, block *b, size_t size) {
+    size_class c = heap_class_of(heap, size);
     block **head = list_head(heap, c);
     block *first = *head;
     b->next_free = first;
@@ -184,7 +186,7 @@ BH_HOT_INLINE void block_file_free(bh_heap *heap, block *b, size_t size, size_t 
     TOOL_ACCESS(b, size);
     b->header = size | FLAG_FREE | prev_flag;
     *block_footer(b) = size;
-    list_insert(heap, b);
+    list_insert(heap, b, size);
     TOOL_NOACCESS((char *)b + 3u * WORD_BYTES, size - 4u * WORD_BYTES);
 }
 
