@@ -17,6 +17,11 @@ if(NOT CMAKE_ASM_COMPILER)
   set(CMAKE_ASM_COMPILER ${_bh_prefix}gcc)
 endif()
 set(CMAKE_C_FLAGS_INIT "${_bh_cpu_flags} -ffreestanding -ffunction-sections -fdata-sections")
+# C++ only for the firmware that proves C++ on newlib (examples/newlib/).
+if(NOT CMAKE_CXX_COMPILER)
+  set(CMAKE_CXX_COMPILER ${_bh_prefix}g++)
+endif()
+set(CMAKE_CXX_FLAGS_INIT "${_bh_cpu_flags} -ffunction-sections -fdata-sections")
 set(CMAKE_ASM_FLAGS_INIT "${_bh_cpu_flags}")
 # Firmware runs from RAM on the virt boards: one RWX segment is expected.
 set(CMAKE_EXE_LINKER_FLAGS_INIT "-Wl,--no-warn-rwx-segments")

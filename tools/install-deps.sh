@@ -29,12 +29,13 @@ declare -a PACKAGES=(
   "libcmocka-dev"
   "gcc-multilib"
   "libnewlib-arm-none-eabi"
+  "libstdc++-arm-none-eabi-newlib"
   "libcmocka-dev:i386"
   "libclang-rt-14-dev"
 )
 
 DEPS_NAME=install-deps
-DEPS_NEEDED="cmake ninja gcc clang pkg-config cmocka (64- and 32-bit), gcc -m32 multilib, qemu-user, arm-none-eabi-gcc with newlib, riscv64-unknown-elf-gcc, qemu-system-arm/-misc/-x86, valgrind, clang-tidy, cppcheck, lcov, libFuzzer (libclang-rt-14-dev)."
+DEPS_NEEDED="cmake ninja gcc clang pkg-config cmocka (64- and 32-bit), gcc -m32 multilib, qemu-user, arm-none-eabi-gcc with newlib and libstdc++, riscv64-unknown-elf-gcc, qemu-system-arm/-misc/-x86, valgrind, clang-tidy, cppcheck, lcov, libFuzzer (libclang-rt-14-dev)."
 # shellcheck source=tools/deps-lib.sh
 . "$(dirname "$0")/deps-lib.sh"
 deps_ensure

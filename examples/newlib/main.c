@@ -24,52 +24,6 @@ extern unsigned char __heap_start[], __heap_end[];
 
 static int g_failures;
 
-/* The console, for newlib's stdout: its stdio ends in _write(). */
-int _write(int fd, const char *buf, int n);
-int _write(int fd, const char *buf, int n)
-{
-    (void)fd;
-    board_write(buf, (size_t)n);
-    return n;
-}
-
-/* The rest of the system calls newlib's stdio reaches: a console, no files. */
-struct stat;
-int _close(int fd);
-int _fstat(int fd, struct stat *st);
-int _isatty(int fd);
-int _lseek(int fd, int offset, int whence);
-int _read(int fd, char *buf, int n);
-int _close(int fd)
-{
-    (void)fd;
-    return -1;
-}
-int _fstat(int fd, struct stat *st)
-{
-    (void)fd;
-    (void)st;
-    return -1;
-}
-int _isatty(int fd)
-{
-    return fd <= 2;
-}
-int _lseek(int fd, int offset, int whence)
-{
-    (void)fd;
-    (void)offset;
-    (void)whence;
-    return -1;
-}
-int _read(int fd, char *buf, int n)
-{
-    (void)fd;
-    (void)buf;
-    (void)n;
-    return 0;
-}
-
 static void check(int ok, const char *what)
 {
     if (!ok) {

@@ -3,7 +3,8 @@
  * Cortex-M3; mps2-an386: Cortex-M4F). QEMU loads SP and PC from the vector
  * table at address 0, so Reset_Handler is the first code to run.
  *
- * Reset_Handler copies .data, clears .bss, and on ARMv7-M makes every
+ * Reset_Handler copies .data, clears .bss, runs the static constructors
+ * (.init_array: C++ firmware, and libstdc++'s own), and on ARMv7-M makes every
  * unaligned access fault (CCR.UNALIGN_TRP: ARMv6-M always faults) and puts
  * an MPU no-access region under the stack so an overflow faults instead of
  * corrupting memory. It enables the FPU when code is built for it.
@@ -19,6 +20,8 @@ extern uint32_t __stack_top[];
 extern uint32_t __stack_guard[];     /* MPU no-access region, 1 KiB aligned */
 extern uint32_t __data_load[], __data_start[], __data_end[];
 extern uint32_t __bss_start[], __bss_end[];
+typedef void (*init_fn)(void);
+extern init_fn __init_array_start[], __init_array_end[];
 
 void Reset_Handler(void) __attribute__((noreturn));
 void Fault_Handler(void) __attribute__((naked, noreturn));
@@ -70,6 +73,10 @@ void Reset_Handler(void)
     REG32(SCB_CPACR) |= 0xFu << 20; /* CP10, CP11: full access */
     barrier();
 #endif
+    /* After the traps and the FPU are set up: a constructor may use either. */
+    for (init_fn *fn = __init_array_start; fn < __init_array_end; fn++) {
+        (*fn)();
+    }
 
     board_exit(main(board_argc, board_argv));
 }
