@@ -41,7 +41,7 @@ TARGET_BOARDS ?= cortex-m0 cortex-m3 cortex-m4f rv32imac rv64imac armbe-a15 x86-
 TARGET_ARGS   ?=
 
 .PHONY: all deps demo test test-gcc test-clang test-m32 test-variants build-arm clean \
-	test-valgrind lint coverage fuzz \
+	test-valgrind test-hosted lint coverage fuzz \
 	test-targets $(addprefix test-target-,$(TARGET_BOARDS)) demo-cortex-m
 
 all: test
@@ -72,6 +72,7 @@ test: deps
 	$(MAKE) --no-print-directory build-arm
 	$(MAKE) --no-print-directory test-targets
 	$(MAKE) --no-print-directory test-valgrind
+	$(MAKE) --no-print-directory test-hosted
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory coverage
 	@echo "make test: gcc, clang, m32 (qemu-i386), config variants, arm-none-eabi and the QEMU boards all passed"
@@ -149,6 +150,17 @@ test-valgrind:
 		-DBAREHEAP_CONFIG_DEFINES=BAREHEAP_SL_LOG2=4
 	$(CMAKE) --build $(BUILD)/valgrind
 	cd $(BUILD)/valgrind && $(CTEST) $(CTEST_ARGS)
+
+# (i) the drop-in malloc for Linux (port/hosted/): its API against the static
+#     library; python3, sqlite3, gcc and a two-thread stress under LD_PRELOAD,
+#     compared byte for byte with the same runs under glibc; a BAREHEAP_TRACE
+#     file checked record by record (tests/hosted/)
+test-hosted:
+	$(CMAKE) -S . -B $(BUILD)/hosted $(call gen,$(BUILD)/hosted) -DCMAKE_C_COMPILER=gcc \
+		$(OPT_FLAGS) -DBAREHEAP_WERROR=ON -DBAREHEAP_BUILD_TESTS=OFF -DBAREHEAP_BUILD_EXAMPLES=OFF \
+		-DBAREHEAP_BUILD_TOOLS=OFF -DBAREHEAP_BUILD_HOSTED=ON -DBAREHEAP_HOSTED_TESTS=ON
+	$(CMAKE) --build $(BUILD)/hosted
+	cd $(BUILD)/hosted && $(CTEST) $(CTEST_ARGS)
 
 # (g) clang-tidy and cppcheck on src/, zero findings (tools/lint.sh)
 lint:

@@ -23,6 +23,8 @@ declare -a COMMANDS=(
   "clang-tidy:clang-tidy"
   "cppcheck:cppcheck"
   "lcov:lcov"
+  "python3:python3"
+  "sqlite3:sqlite3"
 )
 # Debian packages checked with dpkg-query (libraries, multilib, i386 cmocka).
 declare -a PACKAGES=(
@@ -35,7 +37,7 @@ declare -a PACKAGES=(
 )
 
 DEPS_NAME=install-deps
-DEPS_NEEDED="cmake ninja gcc clang pkg-config cmocka (64- and 32-bit), gcc -m32 multilib, qemu-user, arm-none-eabi-gcc with newlib and libstdc++, riscv64-unknown-elf-gcc, qemu-system-arm/-misc/-x86, valgrind, clang-tidy, cppcheck, lcov, libFuzzer (libclang-rt-14-dev)."
+DEPS_NEEDED="cmake ninja gcc clang pkg-config cmocka (64- and 32-bit), gcc -m32 multilib, qemu-user, arm-none-eabi-gcc with newlib and libstdc++, riscv64-unknown-elf-gcc, qemu-system-arm/-misc/-x86, valgrind, clang-tidy, cppcheck, lcov, libFuzzer (libclang-rt-14-dev), python3 and sqlite3 (programs run under the malloc shim)."
 # shellcheck source=tools/deps-lib.sh
 . "$(dirname "$0")/deps-lib.sh"
 deps_ensure

@@ -1,0 +1,481 @@
+/*
+ * The hosted malloc shim's contract, linked against libbareheap-malloc.a so
+ * that this program's malloc (and libc's own calls to it) is the shim:
+ * every entry point, alignment, errno on failure, overflow checks, usable
+ * sizes, mapped blocks across the threshold, cross-thread frees returning to
+ * the owning arena, bad frees reported and survived, and fork from a
+ * threaded program.
+ *
+ * Plain checks that count failures (no assert(): it vanishes under NDEBUG).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <malloc.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bareheap_malloc.h"
+
+static int failures;
+
+#define CHECK(cond)                                                              \
+    do {                                                                         \
+        if (!(cond)) {                                                           \
+            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+            failures++;                                                          \
+        }                                                                        \
+    } while (0)
+
+/* Opaque to the optimiser: sizes the compiler cannot see through, so calls
+ * with absurd sizes are not folded away. */
+static volatile size_t opaque_zero;
+static size_t opaque(size_t x) { return x + opaque_zero; }
+
+static int is_aligned(const void *p, size_t align) { return ((uintptr_t)p & (align - 1u)) == 0; }
+
+static void fill(unsigned char *p, size_t n, unsigned seed) {
+    size_t i;
+    for (i = 0; i < n; i++)
+        p[i] = (unsigned char)(seed + i * 131u);
+}
+
+static int holds(const unsigned char *p, size_t n, unsigned seed) {
+    size_t i;
+    for (i = 0; i < n; i++) {
+        if (p[i] != (unsigned char)(seed + i * 131u))
+            return 0;
+    }
+    return 1;
+}
+
+static void test_linked_in(void) {
+    void *p = malloc(opaque(24));
+    CHECK(p != NULL);
+    CHECK(bh_hosted_arena_of(p) >= 0);
+    CHECK(bh_hosted_arena_count() >= 1);
+    free(p);
+    /* libc's own allocations come here too. */
+    {
+        char *s = strdup("interposed");
+        CHECK(s != NULL && bh_hosted_arena_of(s) >= 0);
+        free(s);
+    }
+}
+
+static void test_malloc_alignment_and_usable_size(void) {
+    size_t n;
+    for (n = 0; n <= 70000; n = n < 64 ? n + 1 : n * 5 / 4) {
+        unsigned char *p = malloc(opaque(n));
+        CHECK(p != NULL);
+        if (!p)
+            continue;
+        CHECK(is_aligned(p, 16));
+        CHECK(malloc_usable_size(p) >= n);
+        fill(p, malloc_usable_size(p), (unsigned)n);
+        CHECK(holds(p, malloc_usable_size(p), (unsigned)n));
+        free(p);
+    }
+    CHECK(malloc_usable_size(NULL) == 0);
+    free(NULL); /* a no-op */
+}
+
+static void test_malloc_zero_is_unique(void) {
+    void *a = malloc(opaque(0)), *b = malloc(opaque(0));
+    CHECK(a != NULL && b != NULL && a != b);
+    free(a);
+    free(b);
+}
+
+static void test_calloc(void) {
+    size_t n;
+    for (n = 1; n < 100000; n = n * 3 + 1) {
+        unsigned char *p = malloc(opaque(n));
+        size_t i;
+        int zero = 1;
+        /* Dirty a block, free it, and calloc the same size: zero again. */
+        memset(p, 0xAB, n);
+        free(p);
+        p = calloc(opaque(n), 1);
+        CHECK(p != NULL);
+        for (i = 0; p && i < n; i++)
+            zero &= p[i] == 0;
+        CHECK(zero);
+        free(p);
+    }
+    errno = 0;
+    CHECK(calloc(opaque(SIZE_MAX / 2 + 1), 2) == NULL);
+    CHECK(errno == ENOMEM);
+    errno = 0;
+    CHECK(calloc(opaque((size_t)1 << 33), (size_t)1 << 33) == NULL);
+    CHECK(errno == ENOMEM);
+    {
+        void *p = calloc(opaque(0), 1000);
+        CHECK(p != NULL);
+        free(p);
+    }
+}
+
+static void test_enomem(void) {
+    errno = 0;
+    CHECK(malloc(opaque(SIZE_MAX)) == NULL);
+    CHECK(errno == ENOMEM);
+    errno = 0;
+    CHECK(malloc(opaque(SIZE_MAX / 2)) == NULL);
+    CHECK(errno == ENOMEM);
+    errno = 0;
+    CHECK(memalign(64, opaque(SIZE_MAX - 10)) == NULL);
+    CHECK(errno == ENOMEM);
+    errno = 0;
+    CHECK(valloc(opaque(SIZE_MAX - 100)) == NULL);
+    CHECK(errno == ENOMEM);
+    errno = 0;
+    CHECK(pvalloc(opaque(SIZE_MAX - 100)) == NULL);
+    CHECK(errno == ENOMEM);
+}
+
+static void test_realloc(void) {
+    unsigned char *p = realloc(NULL, opaque(100)), *q;
+    size_t n;
+    bh_stats before, after;
+    int arena;
+    CHECK(p != NULL);
+    fill(p, 100, 7);
+    /* Grow through every path: in place, moved, up to a mapping and back. */
+    for (n = 101; n < 3000000; n = n * 2 + 5) {
+        q = realloc(p, opaque(n));
+        CHECK(q != NULL);
+        if (!q)
+            return;
+        p = q;
+        CHECK(is_aligned(p, 16));
+        CHECK(holds(p, 100, 7));
+        CHECK(malloc_usable_size(p) >= n);
+    }
+    q = realloc(p, opaque(50));
+    CHECK(q != NULL && holds(q, 50, 7));
+    p = q;
+    /* A failed realloc leaves the block and its contents alone. */
+    errno = 0;
+    CHECK(realloc(p, opaque(SIZE_MAX - 64)) == NULL);
+    CHECK(errno == ENOMEM);
+    CHECK(holds(p, 50, 7));
+    /* realloc(p, 0) frees p and returns NULL, as glibc does. */
+    arena = bh_hosted_arena_of(p);
+    CHECK(arena >= 0);
+    CHECK(bh_hosted_arena_stats(arena, &before));
+    CHECK(realloc(p, opaque(0)) == NULL);
+    CHECK(bh_hosted_arena_stats(arena, &after));
+    CHECK(after.live_blocks + 1 == before.live_blocks);
+}
+
+static void test_reallocarray(void) {
+    unsigned char *p = reallocarray(NULL, opaque(10), 10), *q;
+    CHECK(p != NULL);
+    fill(p, 100, 3);
+    errno = 0;
+    CHECK(reallocarray(p, opaque(SIZE_MAX / 2), 3) == NULL);
+    CHECK(errno == ENOMEM);
+    CHECK(holds(p, 100, 3));
+    q = reallocarray(p, opaque(100), 100);
+    CHECK(q != NULL && holds(q, 100, 3));
+    free(q);
+}
+
+static void test_aligned_calls(void) {
+    size_t align;
+    long page = sysconf(_SC_PAGESIZE);
+    for (align = sizeof(void *); align <= ((size_t)1 << 20); align *= 2) {
+        size_t sizes[] = {0, 1, 24, 100, 4096, 100000};
+        size_t i;
+        for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+            void *p = (void *)1, *q, *r;
+            size_t n = sizes[i];
+            CHECK(posix_memalign(&p, align, opaque(n)) == 0);
+            CHECK(p != NULL && is_aligned(p, align) && is_aligned(p, 16));
+            CHECK(malloc_usable_size(p) >= n);
+            q = aligned_alloc(align, opaque(n));
+            CHECK(q != NULL && is_aligned(q, align));
+            r = memalign(align, opaque(n));
+            CHECK(r != NULL && is_aligned(r, align));
+            if (p && n)
+                memset(p, 1, n);
+            if (q && n)
+                memset(q, 2, n);
+            if (r && n)
+                memset(r, 3, n);
+            free(p);
+            free(q);
+            free(r);
+        }
+    }
+    {
+        void *p = (void *)1;
+        /* Not a power of two, or not a multiple of sizeof(void *): EINVAL,
+         * *memptr untouched. */
+        CHECK(posix_memalign(&p, 0, 16) == EINVAL);
+        CHECK(posix_memalign(&p, 24, 16) == EINVAL);
+        CHECK(posix_memalign(&p, 4, 16) == EINVAL);
+        CHECK(posix_memalign(&p, 2, 16) == EINVAL);
+        CHECK(p == (void *)1);
+        CHECK(posix_memalign(&p, 64, opaque(SIZE_MAX - 100)) == ENOMEM);
+        CHECK(p == (void *)1);
+    }
+    errno = 0;
+    CHECK(aligned_alloc(48, 100) == NULL);
+    CHECK(errno == EINVAL);
+    errno = 0;
+    CHECK(aligned_alloc(0, 100) == NULL);
+    CHECK(errno == EINVAL);
+    {
+        /* memalign rounds an odd alignment up, as glibc's does. */
+        void *p = memalign(48, 100);
+        CHECK(p != NULL && is_aligned(p, 64));
+        free(p);
+    }
+    {
+        void *p = valloc(opaque(10));
+        void *q = pvalloc(opaque(10));
+        void *r = pvalloc(opaque(0));
+        CHECK(p != NULL && is_aligned(p, (size_t)page));
+        CHECK(q != NULL && is_aligned(q, (size_t)page) && malloc_usable_size(q) >= (size_t)page);
+        CHECK(r != NULL && is_aligned(r, (size_t)page));
+        free(p);
+        free(q);
+        free(r);
+    }
+}
+
+/* Blocks from the aligned calls keep working with realloc and usable_size. */
+static void test_aligned_realloc(void) {
+    unsigned char *p = memalign(4096, opaque(300)), *q;
+    CHECK(p != NULL);
+    fill(p, 300, 9);
+    q = realloc(p, opaque(70000));
+    CHECK(q != NULL && holds(q, 300, 9) && is_aligned(q, 16));
+    free(q);
+}
+
+static void test_huge_blocks(void) {
+    size_t threshold = bh_hosted_mmap_threshold();
+    unsigned char *p, *q;
+    size_t i;
+    int zero = 1;
+    CHECK(threshold >= 4096);
+    p = malloc(opaque(threshold));
+    CHECK(p != NULL);
+    if (!p)
+        return;
+    CHECK(bh_hosted_arena_of(p) == BH_HOSTED_DIRECT);
+    CHECK(is_aligned(p, 16));
+    CHECK(malloc_usable_size(p) >= threshold);
+    fill(p, threshold, 11);
+    /* mapped -> larger mapping (mremap) */
+    q = realloc(p, opaque(threshold * 2 + 12345));
+    CHECK(q != NULL && bh_hosted_arena_of(q) == BH_HOSTED_DIRECT);
+    CHECK(q && holds(q, threshold, 11));
+    p = q;
+    /* mapped -> heap block */
+    q = realloc(p, opaque(1000));
+    CHECK(q != NULL && bh_hosted_arena_of(q) >= 0);
+    CHECK(q && holds(q, 1000, 11));
+    p = q;
+    /* heap block -> mapping */
+    q = realloc(p, opaque(threshold + 1));
+    CHECK(q != NULL && bh_hosted_arena_of(q) == BH_HOSTED_DIRECT);
+    CHECK(q && holds(q, 1000, 11));
+    free(q);
+    /* calloc of a mapping: zero */
+    p = calloc(opaque(threshold), 1);
+    CHECK(p != NULL && bh_hosted_arena_of(p) == BH_HOSTED_DIRECT);
+    for (i = 0; p && i < threshold; i += 4096)
+        zero &= p[i] == 0;
+    CHECK(zero);
+    free(p);
+    /* aligned mapping */
+    p = memalign((size_t)1 << 21, opaque(threshold));
+    CHECK(p != NULL && is_aligned(p, (size_t)1 << 21));
+    CHECK(bh_hosted_arena_of(p) == BH_HOSTED_DIRECT);
+    if (p)
+        memset(p, 5, threshold);
+    q = realloc(p, opaque(threshold * 3));
+    CHECK(q != NULL);
+    free(q);
+}
+
+/* ---- Threads ---- */
+
+#define HANDOFF_BLOCKS 2000
+
+struct handoff {
+    void *blocks[HANDOFF_BLOCKS];
+    int arena;
+};
+
+static void *handoff_producer(void *arg) {
+    struct handoff *h = arg;
+    int i;
+    for (i = 0; i < HANDOFF_BLOCKS; i++) {
+        h->blocks[i] = malloc(opaque((size_t)(16 + i % 500)));
+        if (h->blocks[i])
+            fill(h->blocks[i], (size_t)(16 + i % 500), (unsigned)i);
+    }
+    h->arena = bh_hosted_arena_of(h->blocks[0]);
+    return NULL;
+}
+
+static void test_cross_thread_free(void) {
+    struct handoff *h = calloc(1, sizeof *h);
+    pthread_t t;
+    bh_stats before, after, mine_before, mine_after;
+    int mine, i, all_in_arena = 1, intact = 1;
+    void *probe = malloc(opaque(32));
+    CHECK(h != NULL && probe != NULL);
+    if (!h)
+        return;
+    mine = bh_hosted_arena_of(probe);
+    CHECK(pthread_create(&t, NULL, handoff_producer, h) == 0);
+    CHECK(pthread_join(t, NULL) == 0);
+    /* A new thread got another arena (round-robin). */
+    CHECK(h->arena >= 0 && h->arena != mine);
+    for (i = 0; i < HANDOFF_BLOCKS; i++) {
+        all_in_arena &= bh_hosted_arena_of(h->blocks[i]) == h->arena;
+        intact &= h->blocks[i] != NULL && holds(h->blocks[i], (size_t)(16 + i % 500), (unsigned)i);
+    }
+    CHECK(all_in_arena);
+    CHECK(intact);
+    CHECK(bh_hosted_arena_stats(h->arena, &before));
+    CHECK(bh_hosted_arena_stats(mine, &mine_before));
+    for (i = 0; i < HANDOFF_BLOCKS; i++)
+        free(h->blocks[i]);
+    CHECK(bh_hosted_arena_stats(h->arena, &after));
+    CHECK(bh_hosted_arena_stats(mine, &mine_after));
+    /* Every free went back to the producer's arena, none to this thread's. */
+    CHECK(before.live_blocks - after.live_blocks == HANDOFF_BLOCKS);
+    CHECK(after.free_count - before.free_count == HANDOFF_BLOCKS);
+    CHECK(mine_after.free_count == mine_before.free_count);
+    CHECK(after.error_count == before.error_count);
+    free(probe);
+    free(h);
+}
+
+static volatile int churn_stop;
+
+static void *churn(void *arg) {
+    unsigned seed = (unsigned)(uintptr_t)arg;
+    void *slots[64] = {0};
+    while (!churn_stop) {
+        unsigned k;
+        seed = seed * 1103515245u + 12345u;
+        k = (seed >> 16) % 64u;
+        free(slots[k]);
+        slots[k] = malloc((size_t)((seed >> 8) % 2000u));
+    }
+    for (unsigned k = 0; k < 64; k++)
+        free(slots[k]);
+    return NULL;
+}
+
+/* fork() while other threads allocate: the child's heaps must be consistent
+ * and usable (no lock left held by a thread that does not exist there). */
+static void test_fork_from_threads(void) {
+    pthread_t t[2];
+    int round, ok_children = 0;
+    CHECK(pthread_create(&t[0], NULL, churn, (void *)1) == 0);
+    CHECK(pthread_create(&t[1], NULL, churn, (void *)2) == 0);
+    for (round = 0; round < 30; round++) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            /* Child: allocate in every arena's way, from a new thread too. */
+            int i, good = 1;
+            pthread_t c;
+            void *blocks[500];
+            for (i = 0; i < 500; i++) {
+                blocks[i] = malloc((size_t)(i * 37 % 5000));
+                good &= blocks[i] != NULL;
+                if (blocks[i])
+                    memset(blocks[i], i & 0xFF, (size_t)(i * 37 % 5000));
+            }
+            for (i = 0; i < 500; i++)
+                free(blocks[i]);
+            churn_stop = 0;
+            if (pthread_create(&c, NULL, churn, (void *)3) != 0)
+                good = 0;
+            usleep(1000);
+            churn_stop = 1;
+            pthread_join(c, NULL);
+            _exit(good ? 0 : 3);
+        }
+        CHECK(pid > 0);
+        if (pid > 0) {
+            int status = 0;
+            CHECK(waitpid(pid, &status, 0) == pid);
+            if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+                ok_children++;
+        }
+    }
+    churn_stop = 1;
+    pthread_join(t[0], NULL);
+    pthread_join(t[1], NULL);
+    CHECK(ok_children == 30);
+}
+
+/* A bad free is reported on stderr and ignored; the program goes on. */
+static void test_bad_free_reported(void) {
+    char path[] = "/tmp/bh_hosted_stderrXXXXXX";
+    int fd = mkstemp(path), saved = dup(2);
+    char text[512] = {0};
+    char *p = malloc(opaque(64));
+    char stack_object[32];
+    ssize_t n;
+    int arena = bh_hosted_arena_of(p);
+    bh_stats before, after;
+    CHECK(fd >= 0 && saved >= 0 && p != NULL);
+    CHECK(bh_hosted_arena_stats(arena, &before));
+    fflush(stderr);
+    dup2(fd, 2);
+    free(p + 16);  /* interior */
+    free(p);
+    free(p);       /* double free */
+    (void)realloc(p, 100);
+    free(stack_object); /* foreign: not the shim's */
+    dup2(saved, 2);
+    close(saved);
+    CHECK(bh_hosted_arena_stats(arena, &after));
+    CHECK(after.error_count - before.error_count == 3);
+    CHECK(after.free_count - before.free_count == 1);
+    n = pread(fd, text, sizeof text - 1, 0);
+    CHECK(n > 0);
+    CHECK(strstr(text, "bareheap: invalid pointer") != NULL);
+    CHECK(strstr(text, "bareheap: double free") != NULL);
+    CHECK(strstr(text, "not from this malloc") != NULL);
+    close(fd);
+    unlink(path);
+}
+
+int main(void) {
+    test_linked_in();
+    test_malloc_alignment_and_usable_size();
+    test_malloc_zero_is_unique();
+    test_calloc();
+    test_enomem();
+    test_realloc();
+    test_reallocarray();
+    test_aligned_calls();
+    test_aligned_realloc();
+    test_huge_blocks();
+    test_cross_thread_free();
+    test_fork_from_threads();
+    test_bad_free_reported();
+    if (failures) {
+        fprintf(stderr, "test_hosted_api: %d checks failed\n", failures);
+        return 1;
+    }
+    printf("test_hosted_api: all checks passed\n");
+    return 0;
+}
