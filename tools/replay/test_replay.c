@@ -1,0 +1,658 @@
+/*
+ * Tests of bareheap-replay, run by ctest:
+ *
+ *   test_replay CASE TOOL WORKDIR [SEED_DEMO]
+ *
+ * Each case writes synthetic traces whose answers are known by construction,
+ * runs the tool on them (directly, or through qemu-i386 when the kernel
+ * cannot run a 32-bit program) and checks its key=value summary and exit
+ * status. Cases:
+ *   known      peak live bytes, op counts, first failure at a heap too small
+ *              for one request, frees of unknown addresses, threads
+ *   errors     a file cut short, bad magic, bad version, too short, missing
+ *   min_heap   --min-heap N: the trace runs at N and fails at N - grain
+ *   layout     --layout 32 needs less heap than 64 for many small blocks
+ *   svg        well-formed XML, one block rectangle per block at the peak,
+ *              merging keeps a map of many blocks small
+ *   walk_dump  the seed demo's bh_walk dump turned into the same picture
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "bh_trace_format.h"
+
+static const char *tool_path;
+static const char *work_dir;
+static int failures;
+static int checks;
+
+#define CHECK(cond, ...) check_that((cond), #cond, __FILE__, __LINE__, __VA_ARGS__)
+
+static void check_that(int ok, const char *expr, const char *file, int line, const char *format, ...)
+{
+    va_list ap;
+    checks++;
+    if (ok) {
+        return;
+    }
+    failures++;
+    fprintf(stderr, "%s:%d: FAILED %s: ", file, line, expr);
+    va_start(ap, format);
+    vfprintf(stderr, format, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+/* ---- Writing traces ------------------------------------------------------------ */
+
+typedef struct trace_writer {
+    FILE *f;
+    size_t ops;
+} trace_writer;
+
+static void le_put(FILE *f, uint64_t v, unsigned bytes)
+{
+    unsigned i;
+    for (i = 0; i < bytes; i++) {
+        fputc((int)((v >> (8u * i)) & 0xFFu), f);
+    }
+}
+
+static void path_make(char *buf, size_t buf_bytes, const char *name)
+{
+    snprintf(buf, buf_bytes, "%s/%s", work_dir, name);
+}
+
+static void trace_begin(trace_writer *w, const char *path, const char *magic, uint32_t version)
+{
+    w->f = fopen(path, "wb");
+    w->ops = 0;
+    if (w->f == NULL) {
+        fprintf(stderr, "cannot write %s: %s\n", path, strerror(errno));
+        exit(2);
+    }
+    fwrite(magic, 1, 8, w->f);
+    le_put(w->f, version, 4);
+    le_put(w->f, 8, 2);
+    le_put(w->f, 16, 2);
+    le_put(w->f, 4242, 8);
+    le_put(w->f, 0, 8);
+}
+
+static void trace_put(trace_writer *w, unsigned op, unsigned align_log2, unsigned thread, uint64_t size,
+                      uint64_t arg, uint64_t result)
+{
+    le_put(w->f, op, 1);
+    le_put(w->f, align_log2, 1);
+    le_put(w->f, thread, 2);
+    le_put(w->f, 0, 4);
+    le_put(w->f, size, 8);
+    le_put(w->f, arg, 8);
+    le_put(w->f, result, 8);
+    w->ops++;
+}
+
+static void trace_end(trace_writer *w)
+{
+    if (fclose(w->f) != 0) {
+        fprintf(stderr, "cannot write a trace\n");
+        exit(2);
+    }
+}
+
+/* ---- Running the tool --------------------------------------------------------------- */
+
+typedef struct run_output {
+    int status;      /* exit status, or -1 */
+    char text[65536];
+    char err[8192];
+} run_output;
+
+static void file_slurp(const char *path, char *buf, size_t buf_bytes)
+{
+    FILE *f = fopen(path, "r");
+    size_t n = 0;
+    buf[0] = '\0';
+    if (f != NULL) {
+        n = fread(buf, 1, buf_bytes - 1u, f);
+        buf[n] = '\0';
+        fclose(f);
+    }
+}
+
+/* Runs program with args (NULL-terminated, args[0] the program); stdout and
+ * stderr are kept in out. A 32-bit program this kernel cannot run
+ * (ENOEXEC) is run through qemu-i386. */
+static void program_run(run_output *out, char **args)
+{
+    char out_path[1024], err_path[1024];
+    pid_t pid;
+    int status;
+
+    path_make(out_path, sizeof out_path, "stdout.txt");
+    path_make(err_path, sizeof err_path, "stderr.txt");
+    fflush(NULL);
+    pid = fork();
+    if (pid == 0) {
+        char *emulated[64];
+        int i, fd_out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int fd_err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd_out < 0 || fd_err < 0) {
+            _exit(126);
+        }
+        dup2(fd_out, 1);
+        dup2(fd_err, 2);
+        execv(args[0], args);
+        if (errno == ENOEXEC) {
+            emulated[0] = "qemu-i386";
+            emulated[1] = "-L";
+            emulated[2] = "/";
+            for (i = 0; args[i] != NULL && i < 60; i++) {
+                emulated[3 + i] = args[i];
+            }
+            emulated[3 + i] = NULL;
+            execvp("qemu-i386", emulated);
+        }
+        _exit(127);
+    }
+    out->status = -1;
+    if (pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status)) {
+        out->status = WEXITSTATUS(status);
+    }
+    file_slurp(out_path, out->text, sizeof out->text);
+    file_slurp(err_path, out->err, sizeof out->err);
+}
+
+/* The tool on trace with up to 6 more arguments, --kv --quiet added. */
+static void tool_run(run_output *out, const char *trace, const char *a1, const char *a2, const char *a3,
+                     const char *a4)
+{
+    char *args[16];
+    int n = 0;
+    args[n++] = (char *)(uintptr_t)tool_path;
+    if (trace != NULL) {
+        args[n++] = (char *)(uintptr_t)trace;
+    }
+    args[n++] = "--kv";
+    args[n++] = "--quiet";
+    if (a1 != NULL) args[n++] = (char *)(uintptr_t)a1;
+    if (a2 != NULL) args[n++] = (char *)(uintptr_t)a2;
+    if (a3 != NULL) args[n++] = (char *)(uintptr_t)a3;
+    if (a4 != NULL) args[n++] = (char *)(uintptr_t)a4;
+    args[n] = NULL;
+    program_run(out, args);
+}
+
+/* The value of key in a key=value summary; fails the test if it is missing. */
+static unsigned long long kv_get(const run_output *out, const char *key)
+{
+    size_t key_len = strlen(key);
+    const char *p = out->text;
+    while (p != NULL && *p != '\0') {
+        if (strncmp(p, key, key_len) == 0 && p[key_len] == '=') {
+            return strtoull(p + key_len + 1u, NULL, 10);
+        }
+        p = strchr(p, '\n');
+        if (p != NULL) {
+            p++;
+        }
+    }
+    CHECK(0, "key %s missing from the output:\n%s\n%s", key, out->text, out->err);
+    return 0;
+}
+
+/* ---- Cases ------------------------------------------------------------------------- */
+
+/* Ten blocks of 1000..1009 bytes from two threads, every even one freed, the
+ * second grown to 5000 by realloc, then 100000 bytes: the peak of live
+ * bytes is 1001 + 1003 + 1005 + 1007 + 1009 - 1001 + 5000 + 100000 = 109024
+ * at that call (op 16), which a 64 KiB heap cannot serve; then a free of an
+ * address never returned, a call that failed when recorded, a calloc, an
+ * aligned allocation and frees: 1003 + 1005 + 1007 + 1009 + 100 bytes in five
+ * blocks stay live. */
+static void known_trace_write(const char *path, int cut_bytes)
+{
+    trace_writer w;
+    uint64_t i;
+    trace_begin(&w, path, BH_TRACE_MAGIC, BH_TRACE_VERSION);
+    for (i = 0; i < 10u; i++) {                                                 /* ops 0..9 */
+        trace_put(&w, BH_TRACE_MALLOC, 0, (unsigned)(i % 2u), 1000u + i, 0, 0x10000u * (i + 1u));
+    }
+    for (i = 0; i < 10u; i += 2u) {                                             /* ops 10..14 */
+        trace_put(&w, BH_TRACE_FREE, 0, 0, 0, 0x10000u * (i + 1u), 0);
+    }
+    trace_put(&w, BH_TRACE_REALLOC, 0, 1, 5000u, 0x20000u, 0x200000u);          /* op 15 */
+    trace_put(&w, BH_TRACE_MALLOC, 0, 0, 100000u, 0, 0x300000u);                /* op 16 */
+    trace_put(&w, BH_TRACE_FREE, 0, 0, 0, 0xdead0000u, 0);                       /* op 17: unknown */
+    trace_put(&w, BH_TRACE_MALLOC, 0, 0, 77u, 0, 0);                            /* op 18: failed when recorded */
+    trace_put(&w, BH_TRACE_FREE, 0, 0, 0, 0x300000u, 0);                        /* op 19 */
+    trace_put(&w, BH_TRACE_CALLOC, 0, 0, 300u, 0, 0x400000u);                   /* op 20 */
+    trace_put(&w, BH_TRACE_ALIGNED, 8, 1, 100u, 0, 0x500000u);                  /* op 21: 256-aligned */
+    trace_put(&w, BH_TRACE_FREE, 0, 0, 0, 0x200000u, 0);                        /* op 22 */
+    trace_put(&w, BH_TRACE_REALLOC, 0, 0, 0, 0x400000u, 0);                     /* op 23: realloc(p, 0) */
+    trace_end(&w);
+    if (cut_bytes > 0) {
+        struct stat st;
+        if (stat(path, &st) == 0) {
+            CHECK(truncate(path, st.st_size - cut_bytes) == 0, "truncate %s", path);
+        }
+    }
+}
+
+static void case_known(void)
+{
+    char path[1024];
+    run_output *out = malloc(sizeof *out);
+    path_make(path, sizeof path, "known.bht");
+    known_trace_write(path, 0);
+
+    tool_run(out, path, "--heap", "1M", NULL, NULL);
+    CHECK(out->status == 0, "1 MiB heap: exit %d, %s", out->status, out->err);
+    CHECK(kv_get(out, "ops") == 24u, "ops");
+    CHECK(kv_get(out, "threads") == 2u, "threads");
+    CHECK(kv_get(out, "peak_live_bytes") == 109024u, "peak live %llu", kv_get(out, "peak_live_bytes"));
+    CHECK(kv_get(out, "peak_live_op") == 16u, "peak live op");
+    CHECK(kv_get(out, "peak_live_blocks") == 10u, "peak live blocks %llu", kv_get(out, "peak_live_blocks"));
+    CHECK(kv_get(out, "unknown_frees") == 1u, "unknown frees");
+    CHECK(kv_get(out, "skipped_failed_in_trace") == 1u, "skipped");
+    CHECK(kv_get(out, "failures") == 0u && kv_get(out, "failed") == 0u, "no failure");
+    CHECK(kv_get(out, "heap_bytes") == 1048576u, "heap bytes");
+    /* every request, one header word each, the realloc'ed block moved or not */
+    CHECK(kv_get(out, "peak_used_bytes") >= 109024u + 6u * kv_get(out, "word_bytes"), "peak used %llu",
+          kv_get(out, "peak_used_bytes"));
+    CHECK(kv_get(out, "peak_footprint_bytes") >= kv_get(out, "control_bytes") + kv_get(out, "peak_used_bytes"),
+          "footprint %llu", kv_get(out, "peak_footprint_bytes"));
+    CHECK(kv_get(out, "end_live_blocks") == 5u, "end live blocks %llu", kv_get(out, "end_live_blocks"));
+    CHECK(kv_get(out, "end_live_bytes") == 1003u + 1005u + 1007u + 1009u + 100u,
+          "end live bytes %llu", kv_get(out, "end_live_bytes"));
+
+    tool_run(out, path, "--heap", "64K", NULL, NULL);
+    CHECK(out->status == 1, "64 KiB heap: exit %d (1: a failure)", out->status);
+    CHECK(kv_get(out, "failed") == 1u && kv_get(out, "failures") == 1u, "one failure");
+    CHECK(kv_get(out, "first_failure_op") == 16u, "first failure op %llu", kv_get(out, "first_failure_op"));
+    CHECK(kv_get(out, "first_failure_size") == 100000u, "first failure size");
+    CHECK(kv_get(out, "first_failure_free_bytes") > 50000u, "free bytes at the failure %llu",
+          kv_get(out, "first_failure_free_bytes"));
+    CHECK(kv_get(out, "first_failure_largest_free_bytes") <= kv_get(out, "first_failure_free_bytes"),
+          "largest <= free");
+    CHECK(kv_get(out, "peak_live_bytes") == 109024u, "peak live bytes do not depend on the heap");
+
+    tool_run(out, path, "--heap", "64", NULL, NULL);
+    CHECK(out->status == 1 && kv_get(out, "init_failed") == 1u, "a 64-byte heap cannot be made");
+    free(out);
+}
+
+static void case_errors(void)
+{
+    char path[1024];
+    run_output *out = malloc(sizeof *out);
+    trace_writer w;
+
+    /* Cut short: 7 bytes off the last record, which is then ignored. */
+    path_make(path, sizeof path, "cut.bht");
+    known_trace_write(path, 7);
+    tool_run(out, path, "--heap", "1M", NULL, NULL);
+    CHECK(out->status == 0, "cut short: exit %d %s", out->status, out->err);
+    CHECK(kv_get(out, "ops") == 23u, "23 whole records");
+    CHECK(kv_get(out, "trailing_bytes") == 25u, "25 bytes of the last record");
+    CHECK(kv_get(out, "peak_live_bytes") == 109024u, "same peak");
+
+    path_make(path, sizeof path, "magic.bht");
+    trace_begin(&w, path, "BHTRACE9", BH_TRACE_VERSION);
+    trace_put(&w, BH_TRACE_MALLOC, 0, 0, 10, 0, 0x1000);
+    trace_end(&w);
+    tool_run(out, path, NULL, NULL, NULL, NULL);
+    CHECK(out->status == 4, "bad magic: exit %d", out->status);
+    CHECK(strstr(out->err, "not a bareheap trace") != NULL, "message: %s", out->err);
+
+    path_make(path, sizeof path, "version.bht");
+    trace_begin(&w, path, BH_TRACE_MAGIC, BH_TRACE_VERSION + 1u);
+    trace_end(&w);
+    tool_run(out, path, NULL, NULL, NULL, NULL);
+    CHECK(out->status == 4, "bad version: exit %d", out->status);
+    CHECK(strstr(out->err, "version 2") != NULL, "message: %s", out->err);
+
+    path_make(path, sizeof path, "short.bht");
+    {
+        FILE *f = fopen(path, "wb");
+        if (f != NULL) {
+            fwrite(BH_TRACE_MAGIC, 1, 8, f);
+            fclose(f);
+        }
+    }
+    tool_run(out, path, NULL, NULL, NULL, NULL);
+    CHECK(out->status == 3, "shorter than a header: exit %d", out->status);
+
+    path_make(path, sizeof path, "missing.bht");
+    tool_run(out, path, NULL, NULL, NULL, NULL);
+    CHECK(out->status == 3, "missing file: exit %d", out->status);
+
+    /* A header and no record: an empty replay, not an error. */
+    path_make(path, sizeof path, "empty.bht");
+    trace_begin(&w, path, BH_TRACE_MAGIC, BH_TRACE_VERSION);
+    trace_end(&w);
+    tool_run(out, path, "--heap", "4K", NULL, NULL);
+    CHECK(out->status == 0 && kv_get(out, "ops") == 0u, "empty trace: exit %d", out->status);
+
+    /* Only frees of addresses never returned: counted, nothing crashes. */
+    path_make(path, sizeof path, "unknown.bht");
+    trace_begin(&w, path, BH_TRACE_MAGIC, BH_TRACE_VERSION);
+    trace_put(&w, BH_TRACE_FREE, 0, 0, 0, 0x1234560, 0);
+    trace_put(&w, BH_TRACE_REALLOC, 0, 0, 64, 0x7777770, 0x8888880);
+    trace_put(&w, BH_TRACE_FREE, 0, 0, 0, 0x8888880, 0);
+    trace_put(&w, 99, 0, 0, 0, 0, 0);
+    trace_end(&w);
+    tool_run(out, path, "--heap", "4K", NULL, NULL);
+    CHECK(out->status == 0, "unknown frees: exit %d %s", out->status, out->err);
+    CHECK(kv_get(out, "unknown_frees") == 2u, "two unknown addresses");
+    CHECK(kv_get(out, "bad_records") == 1u, "one unknown operation code");
+    CHECK(kv_get(out, "end_live_blocks") == 0u, "the realloc result was freed");
+
+    tool_run(out, NULL, "--heap", "12Q", NULL, NULL);
+    CHECK(out->status == 2, "bad size: exit %d", out->status);
+    free(out);
+}
+
+/* Many small blocks with holes: 3000 blocks of 8..120 bytes, every third
+ * freed, then 300 larger ones that must go above the holes. */
+static void small_blocks_trace_write(const char *path, unsigned count)
+{
+    trace_writer w;
+    unsigned i;
+    trace_begin(&w, path, BH_TRACE_MAGIC, BH_TRACE_VERSION);
+    for (i = 0; i < count; i++) {
+        trace_put(&w, BH_TRACE_MALLOC, 0, 0, 8u + (i * 7u) % 113u, 0, 0x100000u + 0x100u * (uint64_t)i);
+    }
+    for (i = 0; i < count; i += 3u) {
+        trace_put(&w, BH_TRACE_FREE, 0, 0, 0, 0x100000u + 0x100u * (uint64_t)i, 0);
+    }
+    for (i = 0; i < count / 10u; i++) {
+        trace_put(&w, BH_TRACE_MALLOC, 0, 0, 200u + i, 0, 0x10000000u + 0x1000u * (uint64_t)i);
+    }
+    trace_end(&w);
+}
+
+static void case_min_heap(void)
+{
+    char path[1024], size_text[32];
+    run_output *out = malloc(sizeof *out);
+    unsigned long long n, grain;
+    path_make(path, sizeof path, "small.bht");
+    small_blocks_trace_write(path, 3000u);
+
+    tool_run(out, path, "--min-heap", NULL, NULL, NULL);
+    CHECK(out->status == 0, "--min-heap: exit %d %s", out->status, out->err);
+    n = kv_get(out, "min_heap_bytes");
+    grain = kv_get(out, "align_bytes");
+    CHECK(kv_get(out, "min_heap_found") == 1u, "found");
+    CHECK(n % grain == 0u, "%llu is whole grains of %llu", n, grain);
+    CHECK(kv_get(out, "min_heap_below_bytes") == n - grain, "below");
+    CHECK(kv_get(out, "min_heap_below_fails") == 1u, "the size below fails");
+    CHECK(kv_get(out, "heap_bytes") == n && kv_get(out, "failed") == 0u, "the report is of the run at N");
+    CHECK(n >= kv_get(out, "peak_used_bytes") + kv_get(out, "control_bytes"), "N holds the peak and control");
+
+    /* Confirmed by separate runs. */
+    snprintf(size_text, sizeof size_text, "%llu", n);
+    tool_run(out, path, "--heap", size_text, NULL, NULL);
+    CHECK(out->status == 0 && kv_get(out, "failed") == 0u, "runs at N = %llu", n);
+    snprintf(size_text, sizeof size_text, "%llu", n - grain);
+    tool_run(out, path, "--heap", size_text, NULL, NULL);
+    CHECK(out->status == 1 && kv_get(out, "failed") == 1u, "fails at N - grain = %llu", n - grain);
+    fprintf(stderr, "min heap %llu bytes (grain %llu)\n", n, grain);
+    free(out);
+}
+
+static void case_layout(void)
+{
+    char path[1024];
+    run_output *out = malloc(sizeof *out);
+    unsigned long long n64, n32, used64, used32;
+    path_make(path, sizeof path, "small.bht");
+    small_blocks_trace_write(path, 3000u);
+
+    tool_run(out, path, "--min-heap", "--layout", "64", NULL);
+    CHECK(out->status == 0, "layout 64: exit %d %s", out->status, out->err);
+    CHECK(kv_get(out, "word_bytes") == 8u, "64-bit words");
+    n64 = kv_get(out, "min_heap_bytes");
+    used64 = kv_get(out, "peak_used_bytes");
+
+    tool_run(out, path, "--min-heap", "--layout", "32", NULL);
+    CHECK(out->status == 0, "layout 32: exit %d %s", out->status, out->err);
+    CHECK(kv_get(out, "word_bytes") == 4u && kv_get(out, "align_bytes") == 8u, "32-bit words, 8-byte alignment");
+    n32 = kv_get(out, "min_heap_bytes");
+    used32 = kv_get(out, "peak_used_bytes");
+    CHECK(n32 < n64, "32-bit layout needs less: %llu vs %llu", n32, n64);
+    CHECK(used32 < used64, "smaller blocks: %llu vs %llu", used32, used64);
+    CHECK(kv_get(out, "peak_live_bytes") > 0u, "live");
+    fprintf(stderr, "min heap: 64-bit %llu, 32-bit %llu bytes\n", n64, n32);
+    free(out);
+}
+
+/* Counts occurrences of needle in the file. */
+static size_t file_count(const char *path, const char *needle, size_t *file_bytes)
+{
+    FILE *f = fopen(path, "r");
+    size_t count = 0, n, len = strlen(needle);
+    char *buf;
+    if (f == NULL) {
+        return 0;
+    }
+    buf = malloc(64u << 20);
+    n = buf == NULL ? 0 : fread(buf, 1, (64u << 20) - 1u, f);
+    fclose(f);
+    if (buf == NULL) {
+        return 0;
+    }
+    buf[n] = '\0';
+    *file_bytes = n;
+    {
+        const char *p = buf;
+        while ((p = strstr(p, needle)) != NULL) {
+            count++;
+            p += len;
+        }
+    }
+    free(buf);
+    return count;
+}
+
+/* Well-formed XML: python3's parser when there is a python3, and in any case
+ * a check that every element opened is closed in order. */
+static void xml_check(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char stack[32][32];
+    int depth = 0, c, ok = 1, elements = 0;
+    run_output *out;
+    char *args[6];
+    char script[1200];
+
+    CHECK(f != NULL, "%s exists", path);
+    if (f == NULL) {
+        return;
+    }
+    while ((c = fgetc(f)) != EOF && ok) {
+        char name[32];
+        size_t n = 0;
+        int closing = 0, last = 0;
+        if (c != '<') {
+            continue;
+        }
+        c = fgetc(f);
+        if (c == '?' || c == '!') {
+            while ((c = fgetc(f)) != EOF && c != '>') {
+            }
+            continue;
+        }
+        if (c == '/') {
+            closing = 1;
+            c = fgetc(f);
+        }
+        while (c != EOF && c != ' ' && c != '>' && c != '/' && c != '\n' && n < sizeof name - 1u) {
+            name[n++] = (char)c;
+            c = fgetc(f);
+        }
+        name[n] = '\0';
+        while (c != EOF && c != '>') {
+            if (c == '"') { /* attribute values may hold anything but a quote */
+                while ((c = fgetc(f)) != EOF && c != '"') {
+                    ok = ok && c != '<';
+                }
+            }
+            last = c;
+            c = fgetc(f);
+        }
+        elements++;
+        if (closing) {
+            ok = depth > 0 && strcmp(stack[depth - 1], name) == 0;
+            depth--;
+        } else if (last != '/') {
+            if (depth == 32) {
+                ok = 0;
+            } else {
+                strcpy(stack[depth++], name);
+            }
+        }
+    }
+    fclose(f);
+    CHECK(ok && depth == 0 && elements > 3, "%s: elements nest and close (depth %d)", path, depth);
+
+    out = malloc(sizeof *out);
+    snprintf(script, sizeof script,
+             "import sys, xml.dom.minidom as m; d = m.parse(sys.argv[1]); "
+             "assert d.documentElement.tagName == 'svg'; print('xml ok')");
+    args[0] = "/usr/bin/env";
+    args[1] = "python3";
+    args[2] = "-c";
+    args[3] = script;
+    args[4] = (char *)(uintptr_t)path;
+    args[5] = NULL;
+    program_run(out, args);
+    if (out->status == 127 || strstr(out->err, "No such file") != NULL) {
+        fprintf(stderr, "no python3: the XML parser check is skipped\n");
+    } else {
+        CHECK(out->status == 0 && strstr(out->text, "xml ok") != NULL, "python3 parses %s: %s", path, out->err);
+    }
+    free(out);
+}
+
+static void case_svg(void)
+{
+    char path[1024], svg[1024];
+    run_output *out = malloc(sizeof *out);
+    trace_writer w;
+    unsigned i;
+    size_t rects, bytes = 0;
+
+    /* 50 blocks, never freed: the peak is the last call, the map 50 used
+     * blocks and the free rest. */
+    path_make(path, sizeof path, "fifty.bht");
+    trace_begin(&w, path, BH_TRACE_MAGIC, BH_TRACE_VERSION);
+    for (i = 0; i < 50u; i++) {
+        trace_put(&w, BH_TRACE_MALLOC, 0, 0, 40u + 100u * i, 0, 0x1000000u + 0x10000u * (uint64_t)i);
+    }
+    trace_end(&w);
+    path_make(svg, sizeof svg, "fifty.svg");
+    tool_run(out, path, "--heap", "1M", "--svg", svg);
+    CHECK(out->status == 0, "svg: exit %d %s", out->status, out->err);
+    CHECK(kv_get(out, "svg_block_rects") == 51u, "51 rects reported: %llu", kv_get(out, "svg_block_rects"));
+    rects = file_count(svg, "<rect class=\"b\"", &bytes);
+    CHECK(rects == 51u, "51 block rects in the file: %zu", rects);
+    CHECK(file_count(svg, "<polyline", &bytes) == 5u, "five lines in the charts");
+    xml_check(svg);
+
+    /* 20000 small blocks: merged into far fewer rectangles, a small file. */
+    path_make(path, sizeof path, "many.bht");
+    small_blocks_trace_write(path, 20000u);
+    path_make(svg, sizeof svg, "many.svg");
+    tool_run(out, path, "--svg", svg, NULL, NULL);
+    CHECK(out->status == 0, "many: exit %d %s", out->status, out->err);
+    rects = file_count(svg, "<rect class=\"", &bytes);
+    CHECK(rects < 8000u, "merged: %zu rects", rects);
+    CHECK(file_count(svg, "<rect class=\"m\"", &bytes) > 0u, "merged runs drawn");
+    CHECK(bytes < 2000000u, "small file: %zu bytes", bytes);
+    xml_check(svg);
+    free(out);
+}
+
+static void case_walk_dump(const char *seed_demo)
+{
+    char log[1024], svg[1024];
+    run_output *out = malloc(sizeof *out);
+    char *args[2];
+    size_t blocks, bytes = 0, rects;
+    FILE *f;
+
+    args[0] = (char *)(uintptr_t)seed_demo;
+    args[1] = NULL;
+    program_run(out, args);
+    CHECK(out->status == 0, "seed_demo: exit %d", out->status);
+    path_make(log, sizeof log, "seed_demo.log");
+    f = fopen(log, "w");
+    if (f != NULL) {
+        fputs(out->text, f);
+        fclose(f);
+    }
+    blocks = file_count(log, "bh-walk block ", &bytes);
+    CHECK(blocks >= 3u, "the demo prints a dump: %zu blocks", blocks);
+
+    path_make(svg, sizeof svg, "seed_demo.svg");
+    tool_run(out, NULL, "--walk-dump", log, "--svg", svg);
+    CHECK(out->status == 0, "walk dump: exit %d %s", out->status, out->err);
+    CHECK(kv_get(out, "blocks") == blocks, "every block read");
+    rects = file_count(svg, "<rect class=\"b\"", &bytes);
+    CHECK(rects == blocks, "one rect per block: %zu of %zu", rects, blocks);
+    xml_check(svg);
+
+    /* A dump cut short is refused. */
+    f = fopen(log, "w");
+    if (f != NULL) {
+        fputs("bh-walk begin word=8 align=16 heap=4096 control=1000\nbh-walk block 0x1000 64 used 0\n", f);
+        fclose(f);
+    }
+    tool_run(out, NULL, "--walk-dump", log, "--svg", svg);
+    CHECK(out->status == 4, "cut dump: exit %d", out->status);
+    free(out);
+}
+
+int main(int argc, char **argv)
+{
+    const char *which;
+    if (argc < 4) {
+        fprintf(stderr, "usage: test_replay CASE TOOL WORKDIR [SEED_DEMO]\n");
+        return 2;
+    }
+    which = argv[1];
+    tool_path = argv[2];
+    work_dir = argv[3];
+    mkdir(work_dir, 0755);
+    if (strcmp(which, "known") == 0) {
+        case_known();
+    } else if (strcmp(which, "errors") == 0) {
+        case_errors();
+    } else if (strcmp(which, "min_heap") == 0) {
+        case_min_heap();
+    } else if (strcmp(which, "layout") == 0) {
+        case_layout();
+    } else if (strcmp(which, "svg") == 0) {
+        case_svg();
+    } else if (strcmp(which, "walk_dump") == 0 && argc > 4) {
+        case_walk_dump(argv[4]);
+    } else {
+        fprintf(stderr, "test_replay: unknown case %s\n", which);
+        return 2;
+    }
+    printf("test_replay %s: %d checks, %d failed\n", which, checks, failures);
+    return failures == 0 ? 0 : 1;
+}
