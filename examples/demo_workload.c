@@ -2,8 +2,10 @@
  * The workload of the bare-metal examples, after heap_init(): the usage
  * example of the README, then what firmware does with a heap (message
  * buffers queued and released out of order, a log that grows by realloc, a
- * DMA buffer aligned to 1 KiB), then the statistics and a map of the heap
- * (bh_walk). Prints through the board console (port/baremetal/board.h).
+ * DMA buffer aligned to 1 KiB), then the statistics, a map of the heap
+ * (bh_walk) and a dump of its blocks that tools/replay draws
+ * (examples/walk_dump.h). Prints through the board console
+ * (port/baremetal/board.h).
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -12,6 +14,7 @@
 #include "allocator.h"
 #include "board.h"
 #include "demo_workload.h"
+#include "walk_dump.h"
 
 static void put(const char *s)
 {
@@ -140,6 +143,8 @@ int demo_run(void)
     }
 
     print_stats("while running");
+    /* The same map, block by block, for bareheap-replay --walk-dump LOG --svg MAP.svg */
+    (void)walk_dump_print(heap_default(), board_write);
 
     heap_free(dma);
     heap_free(log);

@@ -1,12 +1,14 @@
 /*
  * The default-heap usage example, run on the host: a firmware-style heap in a
  * static array, the calls a firmware makes, and a summary of what the heap
- * did (counters from bh_get_stats() and a map from bh_walk()).
+ * did (counters from bh_get_stats(), a map from bh_walk(), and the same walk
+ * as a dump that tools/replay turns into a picture).
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "allocator.h"
+#include "walk_dump.h"
 
 /* A heap as a firmware has one: a fixed array the linker places. */
 static union {
@@ -48,6 +50,8 @@ static void print_map(void) {
     printf("heap map (512 B per cell, # used, . free):\n  %s\n", m.cells);
 }
 
+static void stdout_write(const char *text, size_t n) { fwrite(text, 1, n, stdout); }
+
 int main(void) {
     char *message, *table, *grown;
     void *dma;
@@ -78,6 +82,8 @@ int main(void) {
         numbers[i] = (int)(i * i);
     print_stats("after 4 allocations");
     print_map();
+    /* Block by block: bareheap-replay --walk-dump LOG --svg MAP.svg draws it. */
+    (void)walk_dump_print(heap_default(), stdout_write);
 
     grown = heap_realloc(message, 200);
     if (!grown)

@@ -559,7 +559,12 @@ static double ratio(size_t a, size_t b) { return b == 0u ? 0.0 : (double)a / (do
 static bool map_clip(const heap_map *in, uint64_t limit_bytes, heap_map *out)
 {
     size_t i;
+    unsigned r;
     memset(out, 0, sizeof *out);
+    for (r = 0; r < in->region_count && r < 64u && in->region_start[r] < limit_bytes; r++) {
+        out->region_start[r] = in->region_start[r];
+    }
+    out->region_count = r == 0u ? 1u : r;
     for (i = 0; i < in->count; i++) {
         const map_block *b = &in->blocks[i];
         uint64_t size = b->size_bytes;
@@ -573,7 +578,6 @@ static bool map_clip(const heap_map *in, uint64_t limit_bytes, heap_map *out)
             return false;
         }
     }
-    out->region_count = 1;
     return true;
 }
 
@@ -844,6 +848,7 @@ static int report_walk_dump(const options *o)
     svg_input in;
     long rects = 0;
     size_t i, used = 0, free_bytes = 0, used_blocks = 0;
+    uint64_t used_end = 0;
 
     if (!walk_dump_read(o->walk_dump_path, &map, &info, why, sizeof why)) {
         fprintf(stderr, "%s: %s\n", program_name, why);
@@ -853,22 +858,34 @@ static int report_walk_dump(const options *o)
         if (map.blocks[i].used) {
             used += (size_t)map.blocks[i].size_bytes;
             used_blocks++;
+            used_end = map.blocks[i].offset_bytes + map.blocks[i].size_bytes;
         } else {
             free_bytes += (size_t)map.blocks[i].size_bytes;
         }
     }
     if (o->svg_path != NULL) {
+        heap_map clipped;
+        uint64_t limit = used_end + used_end / 8u + 64u;
+        bool clip = limit < map.span_bytes;
+        memset(&clipped, 0, sizeof clipped);
+        /* A firmware heap is often all of the RAM left: draw up to the
+         * highest used block and a little of the free rest. */
+        if (clip && !map_clip(&map, limit, &clipped)) {
+            heap_map_free(&map);
+            return EXIT_TOOL;
+        }
         snprintf(subtitle, sizeof subtitle,
                  "bh_walk dump: %zu blocks in %u region%s, %zu B used, %zu B free (%u-byte words, %u-byte "
-                 "alignment)", map.count, map.region_count, map.region_count == 1u ? "" : "s", used, free_bytes,
-                 info.word_bytes, info.align_bytes);
+                 "alignment)%s", map.count, map.region_count, map.region_count == 1u ? "" : "s", used, free_bytes,
+                 info.word_bytes, info.align_bytes, clip ? "; drawn up to the highest used block + 1/8" : "");
         memset(&in, 0, sizeof in);
         in.title = o->walk_dump_path;
         in.subtitle = subtitle;
-        in.map = &map;
+        in.map = clip ? &clipped : &map;
         in.failure_op = SIZE_MAX;
         in.merge_threshold_blocks = MERGE_THRESHOLD_BLOCKS;
         rects = svg_write(o->svg_path, &in);
+        heap_map_free(&clipped);
         if (rects < 0) {
             fprintf(stderr, "%s: cannot write %s: %s\n", program_name, o->svg_path, strerror(errno));
             heap_map_free(&map);
