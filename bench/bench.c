@@ -20,6 +20,7 @@
  *   frag  region min max seeds [p_alloc_percent]
  *                         bareheap only: grow a random live set until the first
  *                         failure, per seed; live requested bytes / region
+ *                         (frag.c, which the Cortex-M firmware runs too)
  *   info                  sizes: alignment, header, minimum block, control
  *
  * Output: one line per figure, "R key=value key=value ...", for the report
@@ -32,6 +33,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "rng.h"
 
 #if defined(__x86_64__) /* the 32-bit build runs fragmentation only */
 #include <x86intrin.h>
@@ -57,6 +60,7 @@
 #ifdef BENCH_BAREHEAP
 #include "bareheap.h"
 #include "bareheap_config.h" /* the option values, for the report */
+#include "frag.h"
 #include <sys/mman.h>
 
 #define ADAPTER_NAME "bareheap"
@@ -99,34 +103,12 @@ NOINLINE void *bench_aligned(size_t align, size_t n) {
 }
 #endif
 
-/* ---- Random numbers: splitmix64, fixed seeds --------------------------- */
+/* ---- Random numbers: splitmix64, fixed seeds (rng.h) -------------------- */
 
 static uint64_t rng_state;
 static void rng_seed(uint64_t s) { rng_state = s; }
-static uint64_t rng_next(void) {
-    uint64_t z = (rng_state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-static uint32_t rng_below(uint32_t n) { return (uint32_t)(rng_next() % n); }
-
-/* Log-uniform in [lo, hi] by octave: a uniform octave, then a uniform size in
- * it. Integer only, so 32- and 64-bit builds draw the same sizes. */
-static uint32_t size_log_uniform(uint32_t lo, uint32_t hi) {
-    unsigned lo_log = 0, hi_log = 0, k;
-    uint32_t s;
-    while ((2u << lo_log) <= lo)
-        lo_log++;
-    while ((2u << hi_log) <= hi)
-        hi_log++;
-    for (;;) {
-        k = lo_log + rng_below(hi_log - lo_log + 1u);
-        s = (1u << k) + rng_below(1u << k);
-        if (s >= lo && s <= hi)
-            return s;
-    }
-}
+static uint32_t rng_below(uint32_t n) { return bench_rng_below(&rng_state, n); }
+static uint32_t size_log_uniform(uint32_t lo, uint32_t hi) { return bench_size_log_uniform(&rng_state, lo, hi); }
 
 /* ---- Workloads: pre-generated op sequences ------------------------------ */
 
@@ -652,106 +634,9 @@ static int mode_pathcount(void) {
     return 0;
 }
 
-/* ---- Fragmentation (bareheap) ------------------------------------------- */
+/* ---- Fragmentation (bareheap): frag.c, shared with the firmware ---------- */
 
-#define FRAG_MAX_REGION ((size_t)1 << 20)
-#define FRAG_MAX_LIVE 65536
-static unsigned char frag_region[FRAG_MAX_REGION + 64];
-static void *frag_ptr[FRAG_MAX_LIVE];
-static uint32_t frag_req[FRAG_MAX_LIVE];
-
-struct fit_search {
-    size_t request;
-    size_t fitting;      /* free blocks with usable >= request */
-    size_t largest_usable;
-};
-
-static bool frag_walk(void *ctx, const bh_block_info *b) {
-    struct fit_search *f = ctx;
-    if (!b->used) {
-        if (b->usable_bytes >= f->request)
-            f->fitting++;
-        if (b->usable_bytes > f->largest_usable)
-            f->largest_usable = b->usable_bytes;
-    }
-    return true;
-}
-
-static int mode_frag(size_t region, uint32_t lo, uint32_t hi, int seeds, uint32_t p_alloc_pct) {
-    int s;
-    double sum_ratio = 0, min_ratio = 1, max_ratio = 0, sum_used = 0;
-    int false_failures = 0;
-    if (region > FRAG_MAX_REGION) {
-        fprintf(stderr, "region too large\n");
-        return 2;
-    }
-    for (s = 0; s < seeds; s++) {
-        size_t live = 0, live_bytes = 0;
-        unsigned long ops = 0;
-        bh_heap *h = bh_init(frag_region, region);
-        bh_stats st;
-        struct fit_search f;
-        double ratio;
-        if (!h) {
-            fprintf(stderr, "bh_init failed\n");
-            return 2;
-        }
-        rng_seed(0xF4A6000000ull + (uint64_t)s);
-        for (;;) {
-            ops++;
-            if (live == 0 || rng_below(100) < p_alloc_pct) {
-                uint32_t n = size_log_uniform(lo, hi);
-                void *p = bh_alloc(h, n);
-                if (!p) {
-                    f.request = n;
-                    f.fitting = 0;
-                    f.largest_usable = 0;
-                    bh_walk(h, frag_walk, &f);
-                    bh_get_stats(h, &st);
-                    ratio = (double)live_bytes / (double)region;
-                    printf("R mode=frag alloc=%s region=%zu lo=%u hi=%u seed=%d ops=%lu live_blocks=%zu "
-                           "live_req=%zu ratio=%.4f used_ratio=%.4f request=%u free_bytes=%zu free_blocks=%zu "
-                           "largest_usable=%zu fitting_free=%zu control=%zu overhead_per_block=%.2f\n",
-                           ADAPTER_NAME, region, lo, hi, s, ops, live, live_bytes, ratio,
-                           (double)st.used_bytes / (double)region, n, st.free_bytes, st.free_blocks,
-                           f.largest_usable, f.fitting, st.control_bytes,
-                           live ? (double)(st.used_bytes - live_bytes) / (double)live : 0.0);
-                    sum_ratio += ratio;
-                    sum_used += (double)st.used_bytes / (double)region;
-                    if (ratio < min_ratio)
-                        min_ratio = ratio;
-                    if (ratio > max_ratio)
-                        max_ratio = ratio;
-                    if (f.fitting)
-                        false_failures++;
-                    break;
-                }
-                if (live >= FRAG_MAX_LIVE) {
-                    fprintf(stderr, "live set overflow\n");
-                    return 2;
-                }
-                frag_ptr[live] = p;
-                frag_req[live] = n;
-                live++;
-                live_bytes += n;
-            } else {
-                size_t k = rng_below((uint32_t)live);
-                bh_free(h, frag_ptr[k]);
-                live_bytes -= frag_req[k];
-                live--;
-                frag_ptr[k] = frag_ptr[live];
-                frag_req[k] = frag_req[live];
-            }
-        }
-    }
-    printf("R mode=fragsum alloc=%s bits=%u align=%zu sl_log2=%d probe=%d region=%zu lo=%u hi=%u seeds=%d "
-           "p_alloc=%u mean_ratio=%.4f min_ratio=%.4f max_ratio=%.4f mean_used_ratio=%.4f false_failures=%d "
-           "control=%zu\n",
-           ADAPTER_NAME, (unsigned)(sizeof(void *) * 8), bh_alignment(), BAREHEAP_SL_LOG2,
-           BAREHEAP_PROBE_LIMIT, region, lo, hi, seeds, p_alloc_pct, sum_ratio / seeds, min_ratio, max_ratio,
-           sum_used / seeds, false_failures, bh_control_size(region));
-    return 0;
-}
+void frag_print(const char *line) { fputs(line, stdout); }
 
 static int mode_info(void) {
     static const size_t sizes[] = {16u << 10, 64u << 10, 256u << 10, 1u << 20};
@@ -778,9 +663,9 @@ int main(int argc, char **argv) {
             fprintf(stderr, "usage: %s frag region lo hi seeds [p_alloc_percent]\n", argv[0]);
             return 2;
         }
-        return mode_frag((size_t)strtoul(argv[2], NULL, 0), (uint32_t)strtoul(argv[3], NULL, 0),
-                         (uint32_t)strtoul(argv[4], NULL, 0), atoi(argv[5]),
-                         argc > 6 ? (uint32_t)strtoul(argv[6], NULL, 0) : 55u);
+        return frag_run((size_t)strtoul(argv[2], NULL, 0), (uint32_t)strtoul(argv[3], NULL, 0),
+                        (uint32_t)strtoul(argv[4], NULL, 0), (unsigned)strtoul(argv[5], NULL, 0),
+                        argc > 6 ? (uint32_t)strtoul(argv[6], NULL, 0) : FRAG_P_ALLOC_DEFAULT, NULL);
     }
     if (!strcmp(mode, "info"))
         return mode_info();

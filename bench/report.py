@@ -44,9 +44,89 @@ def machine():
         ("kernel", sh("uname -sr")),
         ("compiler", sh("gcc --version | head -1") + ", `-O2 -g`"),
         ("valgrind", sh("valgrind --version")),
-        ("qemu", sh("qemu-i386 --version | head -1")),
+        ("qemu", sh("qemu-i386 --version | head -1") + "; " + sh("qemu-system-arm --version | head -1")),
+        ("firmware compiler", sh("arm-none-eabi-gcc --version | head -1") + ", `-O2 -g` "
+         "(`cmake/toolchain-cortex-m4f.cmake`)"),
         ("allocators", ", ".join(pkgs)),
     ]
+
+
+def fragsum(R, build, region):
+    s = find(R, mode="fragsum", build=build.name, region=region)
+    return s[0] if s else None
+
+
+def frag_rows(ctx):
+    """(label, build) of the fragmentation tables: the Cortex-M4 firmware, the
+    32-bit host builds under qemu-i386 and the 64-bit host build."""
+    return [(ctx["m4"].label, ctx["m4"]),
+            ("32-bit x86, 8-byte alignment (qemu-i386, the Cortex-M model)", ctx["m32a8"][(DEFAULT_SL, DEFAULT_PROBE)]),
+            ("32-bit x86, 16-byte alignment (qemu-i386)", ctx["m32"]),
+            ("64-bit x86, 16-byte alignment", ctx["main_builds"]["bareheap"])]
+
+
+def frag_headline(ctx):
+    """The summary table of memory used at the first failure, as markdown lines."""
+    R, md = ctx["R"], []
+    w = md.append
+    w("Memory used at the first failure (live requested bytes / region bytes, the control structure "
+      "counted as used), mean over %d seeds, and false failures (the request failed while a free block "
+      "with enough usable bytes existed):" % ctx["seeds"])
+    w("")
+    w("| build | 1 MiB heap, 16 B..8 KiB | 64 KiB heap, 8..512 B | false failures |")
+    w("|---|---|---|---|")
+    for label, b in frag_rows(ctx):
+        a1, a2 = fragsum(R, b, FRAG_RUNS[0][0]), fragsum(R, b, FRAG_RUNS[1][0])
+        if a1 and a2:
+            w("| %s | %.3f | %.3f | %d of %d |" % (label, a1["mean_ratio"], a2["mean_ratio"],
+                                                   a1["false_failures"] + a2["false_failures"], 2 * ctx["seeds"]))
+    for name, f1, f2 in FIELD_FRAG:
+        w("| %s * (Cortex-M4) | %.2f | %.2f | |" % (name, f1, f2))
+    w("| target (issue 4, 32-bit) | >= %.2f | >= %.2f | 0 |" % (TARGETS["frag_1m"], TARGETS["frag_64k"]))
+    return md
+
+
+def frag_detail(ctx):
+    """The per-build fragmentation table, as markdown lines."""
+    R, md = ctx["R"], []
+    w = md.append
+
+    def overhead(build, region):
+        v = [r["overhead_per_block"] for r in find(R, mode="frag", build=build.name, region=region)]
+        return statistics.mean(v) if v else None
+
+    w("Per seed: from an empty heap, each step allocates (probability 55%%) a log-uniform size (uniform octave, "
+      "then uniform within it) or frees a random live block, until the first allocation fails. At that "
+      "failure: live requested bytes / region bytes (the whole region given to `bh_init`, so the control "
+      "structure, headers and rounding all count as lost), and a `bh_walk` over the heap looks for a free "
+      "block whose usable size covers the request (a false failure). %d seeds per row." % ctx["seeds"])
+    w("")
+    w("One source runs it everywhere (`bench/frag.c`): linked into the host driver for the x86 rows, and "
+      "built by CMake with `cmake/toolchain-cortex-m4f.cmake` into firmware (`bench/frag_firmware.c`, "
+      "`bench/firmware.cmake`) that runs on QEMU's `mps2-an386` (Cortex-M4F) with the board support of "
+      "`port/baremetal/`, its heap region in the board's 16 MiB PSRAM at 0x21000000, its figures printed "
+      "through semihosting in the same lines as the host's.")
+    w("")
+    w("| build | heap | sizes | mean | min | max | blocks used / region | false failures | control | "
+      "mean header+rounding per block |")
+    w("|---|---|---|---|---|---|---|---|---|---|")
+    for label, b in frag_rows(ctx):
+        for region, lo, hi in FRAG_RUNS:
+            s = fragsum(R, b, region)
+            if s:
+                w("| %s | %s | %d..%d B | %.3f | %.3f | %.3f | %.3f | %d | %d B | %.1f B |" % (
+                    label, kib(region), lo, hi, s["mean_ratio"], s["min_ratio"], s["max_ratio"],
+                    s["mean_used_ratio"], s["false_failures"], s["control"], overhead(b, region)))
+    return md
+
+
+def frag_markdown(ctx):
+    """The fragmentation tables alone (run_bench.py --only frag)."""
+    md = ["# bareheap fragmentation (`bench/run_bench.py --only frag`, %s%s)" % (
+        datetime.date.today().isoformat(), ", --quick" if ctx["quick"] else ""), "",
+        "bareheap source: %s." % ctx["source"], ""]
+    md += frag_headline(ctx) + [""] + frag_detail(ctx)
+    return "\n".join(md) + "\n"
 
 
 def gnuplot(script, name, plotdir):
@@ -81,15 +161,6 @@ def write(ctx, out):
     def ratio(a, wl):
         g = ns.get(("glibc", wl))
         return ns[(a, wl)] / g if g and ns.get((a, wl)) else None
-
-    # ---- fragmentation summaries
-    def fragsum(build, region):
-        s = find(R, mode="fragsum", build=build.name, region=region)
-        return s[0] if s else None
-
-    def overhead(build, region):
-        v = [r["overhead_per_block"] for r in find(R, mode="frag", build=build.name, region=region)]
-        return statistics.mean(v) if v else None
 
     m32_def = m32a8[(DEFAULT_SL, DEFAULT_PROBE)]
     w("# bareheap benchmarks")
@@ -134,22 +205,7 @@ def write(ctx, out):
     w("| target (issue 4) | <= %d | <= %d | <= %d | <= %d | <= 1.00 | |" %
       (TARGETS["small"] + TARGETS["mixed"]))
     w("")
-    w("Memory used at the first failure (live requested bytes / region bytes, the control structure "
-      "counted as used), mean over %d seeds, and false failures (the request failed while a free block "
-      "with enough usable bytes existed):" % ctx["seeds"])
-    w("")
-    w("| build | 1 MiB heap, 16 B..8 KiB | 64 KiB heap, 8..512 B | false failures |")
-    w("|---|---|---|---|")
-    rows = [("32-bit, 8-byte alignment (Cortex-M model)", m32_def), ("32-bit x86, 16-byte alignment (i386)", m32),
-            ("64-bit x86, 16-byte alignment", bh)]
-    for label, b in rows:
-        a1, a2 = fragsum(b, FRAG_RUNS[0][0]), fragsum(b, FRAG_RUNS[1][0])
-        if a1 and a2:
-            w("| %s | %.3f | %.3f | %d of %d |" % (label, a1["mean_ratio"], a2["mean_ratio"],
-                                                   a1["false_failures"] + a2["false_failures"], 2 * ctx["seeds"]))
-    for name, f1, f2 in FIELD_FRAG:
-        w("| %s * (Cortex-M4) | %.2f | %.2f | |" % (name, f1, f2))
-    w("| target (issue 4, 32-bit) | >= %.2f | >= %.2f | 0 |" % (TARGETS["frag_1m"], TARGETS["frag_64k"]))
+    md.extend(frag_headline(ctx))
     w("")
     w("![instructions per call](instructions.png)")
     w("")
@@ -270,22 +326,7 @@ def write(ctx, out):
     # ---- fragmentation detail
     w("## Fragmentation")
     w("")
-    w("Per seed: from an empty heap, each step allocates (probability 55%%) a log-uniform size (uniform octave, "
-      "then uniform within it) or frees a random live block, until the first allocation fails. At that "
-      "failure: live requested bytes / region bytes (the whole region given to `bh_init`, so the control "
-      "structure, headers and rounding all count as lost), and a `bh_walk` over the heap looks for a free "
-      "block whose usable size covers the request (a false failure). %d seeds per row." % ctx["seeds"])
-    w("")
-    w("| build | heap | sizes | mean | min | max | blocks used / region | false failures | control | "
-      "mean header+rounding per block |")
-    w("|---|---|---|---|---|---|---|---|---|---|")
-    for label, b in rows:
-        for region, lo, hi in FRAG_RUNS:
-            s = fragsum(b, region)
-            if s:
-                w("| %s | %s | %d..%d B | %.3f | %.3f | %.3f | %.3f | %d | %d B | %.1f B |" % (
-                    label, kib(region), lo, hi, s["mean_ratio"], s["min_ratio"], s["max_ratio"],
-                    s["mean_used_ratio"], s["false_failures"], s["control"], overhead(b, region)))
+    md.extend(frag_detail(ctx))
     w("")
     w("![memory used at first failure per seed](fragmentation.png)")
     w("")
@@ -329,7 +370,7 @@ def write(ctx, out):
     for s in SL_VALUES:
         for p in PROBE_VALUES:
             b32, b64 = m32a8[(s, p)], x64[(s, p)]
-            f1, f2 = fragsum(b32, FRAG_RUNS[0][0]), fragsum(b32, FRAG_RUNS[1][0])
+            f1, f2 = fragsum(R, b32, FRAG_RUNS[0][0]), fragsum(R, b32, FRAG_RUNS[1][0])
             if not (f1 and f2):
                 continue
             ff = f1["false_failures"] + f2["false_failures"]
@@ -417,7 +458,7 @@ plot '%s' using 2:xtic(1) title 'alloc p50', '' using 3 title 'alloc p99', '' us
 """ % (png("latency.png"), d), "latency", plotdir)
 
     series = []
-    for label, b in rows:
+    for label, b in frag_rows(ctx):
         for region, _lo, _hi in FRAG_RUNS:
             pts = sorted((r["seed"], r["ratio"]) for r in find(R, mode="frag", build=b.name, region=region))
             f = dat("frag_%s_%d.dat" % (b.name, region), ["%d %.4f" % p for p in pts])

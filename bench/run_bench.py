@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Builds and runs the bareheap benchmarks, writes docs/bench/results.md and plots.
 
-    python3 bench/run_bench.py            (what `make bench` runs)
-    python3 bench/run_bench.py --quick    fewer repetitions, for a smoke test
+    python3 bench/run_bench.py              (what `make bench` runs)
+    python3 bench/run_bench.py --quick      fewer repetitions, for a smoke test
+    python3 bench/run_bench.py --only frag  the fragmentation runs alone: prints
+                                            their tables, leaves docs/ alone
 
 Every figure comes from bench/bench.c, built once per allocator and, for
 bareheap, once per configuration:
@@ -10,7 +12,10 @@ bareheap, once per configuration:
     pair of the trade-off table) and of the driver linked against glibc,
     jemalloc, mimalloc and tcmalloc;
   - 32-bit builds (gcc -m32, run under qemu-i386) for fragmentation: the x86
-    default alignment (16) and 8-byte alignment, the Cortex-M model.
+    default alignment (16) and 8-byte alignment, the Cortex-M model;
+  - the same fragmentation runs as Cortex-M4 firmware (bench/frag.c, the
+    driver's own source for them, with bench/frag_firmware.c), built by CMake
+    with cmake/toolchain-cortex-m4f.cmake and run on QEMU's mps2-an386.
 Instructions per call come from callgrind (deterministic); times from the
 clock and the cycle counter are printed, never judged.
 """
@@ -45,6 +50,9 @@ FRAG_RUNS = [  # (region bytes, smallest, largest request)
     (64 << 10, 8, 512),
 ]
 FRAG_SEEDS = 20
+FRAG_P_ALLOC = 55  # percent of steps that allocate (frag.h's default)
+# Copied to the snapshot for the firmware tree (bench/firmware.cmake).
+FIRMWARE_SOURCES = ("firmware.cmake", "frag.c", "frag.h", "frag_firmware.c", "rng.h")
 
 # The field, from ../shared/ANCHORS.md (same workload shapes, gcc 12 -O2, x86-64).
 FIELD_INSTR = [
@@ -120,11 +128,25 @@ def snapshot_sources(rev):
         archive = subprocess.run(["git", "archive", rev, "src", "include"], cwd=ROOT, check=True,
                                  stdout=subprocess.PIPE).stdout
         subprocess.run(["tar", "-x", "-C", SNAP], input=archive, check=True)
+        snapshot_build_system()
         return "commit %s" % commit
     for d in ("src", "include"):
         shutil.copytree(os.path.join(ROOT, d), os.path.join(SNAP, d))
+    snapshot_build_system()
     dirty = run(["git", "status", "--porcelain", "--", "src", "include"], cwd=ROOT).strip()
     return "commit %s%s" % (head, " with uncommitted changes to src/ or include/" if dirty else "")
+
+
+def snapshot_build_system():
+    """Adds to SNAP what a CMake firmware tree needs besides src/ and include/,
+    from the working tree: the build files, the board support, the string
+    functions and the benchmark's firmware sources (no tests or examples)."""
+    for d in ("cmake", os.path.join("port", "baremetal"), os.path.join("port", "libc")):
+        shutil.copytree(os.path.join(ROOT, d), os.path.join(SNAP, d))
+    os.makedirs(os.path.join(SNAP, "bench"))
+    shutil.copy(os.path.join(ROOT, "CMakeLists.txt"), SNAP)
+    for f in FIRMWARE_SOURCES:
+        shutil.copy(os.path.join(ROOT, "bench", f), os.path.join(SNAP, "bench"))
 
 
 def compile_build(b):
@@ -132,6 +154,11 @@ def compile_build(b):
     arch = ["-m32"] if b.m32 else []
     objs = []
     if b.alloc == "bareheap":
+        obj = os.path.join(BUILD, "%s_frag.o" % b.name)
+        run(["gcc"] + arch + CFLAGS + DRIVER_FLAGS + b.defines +
+            ["-I" + os.path.join(SNAP, "include"), "-I" + os.path.join(SNAP, "src"), "-c", "bench/frag.c",
+             "-o", obj], cwd=ROOT)
+        objs.append(obj)
         for src in ("src/bareheap.c", "src/bareheap_check.c"):
             obj = os.path.join(BUILD, "%s_%s.o" % (b.name, os.path.basename(src)[:-2]))
             run(["gcc"] + arch + CFLAGS + b.defines + ["-Iinclude", "-Isrc", "-c", src, "-o", obj], cwd=SNAP)
@@ -143,6 +170,48 @@ def compile_build(b):
     run(["gcc"] + arch + CFLAGS + DRIVER_FLAGS + b.defines + drv + ["-c", "bench/bench.c", "-o", obj], cwd=ROOT)
     run(["gcc"] + arch + [obj] + objs + b.libs + ["-o", b.path], cwd=ROOT)
     return b.name
+
+
+class Firmware:
+    """The fragmentation runs as firmware (bench/firmware.cmake, target
+    bench_frag) for a QEMU board, built from the snapshot by CMake with the
+    board's toolchain file. Its records carry build=<name>."""
+
+    def __init__(self, name, toolchain, qemu, label):
+        self.name, self.toolchain, self.qemu, self.label = name, toolchain, qemu, label
+        self.tree = os.path.join(BUILD, "firmware-" + name)
+        self.path = os.path.join(self.tree, "bench_frag.elf")
+
+    def build(self, runs, seeds):
+        groups = []
+        for region, lo, hi in runs:
+            groups += [region, lo, hi, seeds, FRAG_P_ALLOC]
+        gen = ["-G", "Ninja"] if shutil.which("ninja") and not os.path.exists(
+            os.path.join(self.tree, "CMakeCache.txt")) else []
+        run(["cmake", "-S", SNAP, "-B", self.tree] + gen +
+            ["-DCMAKE_TOOLCHAIN_FILE=" + os.path.join(SNAP, "cmake", self.toolchain),
+             "-DCMAKE_BUILD_TYPE=RelWithDebInfo", "-DCMAKE_C_FLAGS_RELWITHDEBINFO=" + " ".join(CFLAGS[:2]),
+             "-DBAREHEAP_BUILD_TESTS=OFF", "-DBAREHEAP_BUILD_EXAMPLES=OFF", "-DBAREHEAP_INSTALL=OFF",
+             "-DBAREHEAP_BENCH_FRAG_RUNS=" + ";".join(str(g) for g in groups)], cwd=ROOT)
+        run(["cmake", "--build", self.tree, "--target", "bench_frag"], cwd=ROOT)
+
+    def frag(self):
+        """Runs the firmware: its records, each with build=<name>. Semihosting
+        output may come on QEMU's stdout or stderr: both are read."""
+        p = subprocess.run(self.qemu + [self.path], text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        recs = records(p.stdout.replace("\r", ""))
+        if p.returncode != 0 or not any(r.get("mode") == "fragsum" for r in recs):
+            log("firmware %s exited with %d:\n%s" % (self.name, p.returncode, p.stdout[-2000:]))
+        for r in recs:
+            r["build"] = self.name
+        return recs
+
+
+def cortex_m4_firmware():
+    return Firmware("cortex_m4_mps2_an386", "toolchain-cortex-m4f.cmake",
+                    ["qemu-system-arm", "-machine", "mps2-an386", "-cpu", "cortex-m4", "-nographic", "-monitor",
+                     "none", "-semihosting-config", "enable=on,target=native", "-kernel"],
+                    "Cortex-M4 firmware (QEMU mps2-an386)")
 
 
 # ---- Output parsing -----------------------------------------------------------
@@ -291,10 +360,33 @@ def breakdown(lines):
 # ---- The run -----------------------------------------------------------------------
 
 
+def frag_all(R, builds, firmware, seeds):
+    """The fragmentation runs of every host build (in parallel) and of the
+    firmware, appended to R."""
+    log("fragmentation: %d seeds per heap, 64-bit and 32-bit (qemu-i386), Cortex-M4 firmware (QEMU %s)" %
+        (seeds, firmware.qemu[2]))
+    jobs = [(b, region, lo, hi) for b in builds for region, lo, hi in FRAG_RUNS]
+
+    def frag(job):
+        b, region, lo, hi = job
+        recs = records(run(b.cmd("frag", region, lo, hi, seeds)))
+        for r in recs:
+            r["build"] = b.name
+        return recs
+
+    with concurrent.futures.ThreadPoolExecutor(JOBS) as ex:
+        for recs in ex.map(frag, jobs):
+            R.extend(recs)
+    R.extend(firmware.frag())
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="fewer repetitions (smoke test)")
     ap.add_argument("--rev", help="benchmark src/ and include/ of this git revision, not the working tree")
+    ap.add_argument("--only", choices=["frag"],
+                    help="frag: only the fragmentation runs (64-bit, qemu-i386, Cortex-M4 firmware); prints their "
+                         "tables and writes %s, not docs/" % os.path.relpath(os.path.join(BUILD, "frag.md"), ROOT))
     opt = ap.parse_args()
     rounds, reps, lat_reps = (1, 1, 2) if opt.quick else (3, 3, 5)
     seeds = 5 if opt.quick else FRAG_SEEDS
@@ -313,13 +405,33 @@ def main():
     main_builds = {"bareheap": main_bh}
     main_builds.update(hosted)
     all_builds = list(hosted.values()) + list(x64.values()) + list(m32a8.values()) + [m32]
+    frag_builds = list(x64.values()) + list(m32a8.values()) + [m32]
+    if opt.only == "frag":
+        frag_builds = [main_bh, m32a8[(DEFAULT_SL, DEFAULT_PROBE)], m32]
+        all_builds = frag_builds
+    m4 = cortex_m4_firmware()
 
     source = snapshot_sources(opt.rev)
     log("building %d binaries in %s from %s" % (len(all_builds), os.path.relpath(BUILD, ROOT), source))
     with concurrent.futures.ThreadPoolExecutor(JOBS) as ex:
         list(ex.map(compile_build, all_builds))
+    log("building the Cortex-M4 firmware in %s" % os.path.relpath(m4.tree, ROOT))
+    m4.build(FRAG_RUNS, seeds)
 
     R = []  # every record
+    ctx = dict(source=source, R=R, main_builds=main_builds, x64=x64, m32a8=m32a8, m32=m32, m4=m4, seeds=seeds,
+               quick=opt.quick)
+    import report  # bench/report.py
+
+    if opt.only == "frag":
+        frag_all(R, frag_builds, m4, seeds)
+        md = report.frag_markdown(ctx)
+        with open(os.path.join(BUILD, "frag.md"), "w") as f:
+            f.write(md)
+        print(md, end="")
+        log("done in %.0f s: %s (docs/ unchanged)" % ((datetime.datetime.now() - t_start).total_seconds(),
+                                                     os.path.relpath(os.path.join(BUILD, "frag.md"), ROOT)))
+        return
 
     # Sizes
     for b in list(x64.values()) + list(m32a8.values()) + [m32]:
@@ -343,22 +455,7 @@ def main():
             R.append(r)
 
     # Fragmentation
-    log("fragmentation: %d seeds per heap, 64-bit and 32-bit (qemu-i386)" % seeds)
-    frag_jobs = []
-    for b in list(x64.values()) + list(m32a8.values()) + [m32]:
-        for region, lo, hi in FRAG_RUNS:
-            frag_jobs.append((b, region, lo, hi))
-
-    def frag(job):
-        b, region, lo, hi = job
-        recs = records(run(b.cmd("frag", region, lo, hi, seeds)))
-        for r in recs:
-            r["build"] = b.name
-        return recs
-
-    with concurrent.futures.ThreadPoolExecutor(JOBS) as ex:
-        for recs in ex.map(frag, frag_jobs):
-            R.extend(recs)
+    frag_all(R, frag_builds, m4, seeds)
 
     # Instructions (callgrind)
     log("instructions: callgrind on %d allocators and %d configurations" % (len(ALLOCATORS), len(x64) - 1))
@@ -391,16 +488,13 @@ def main():
     hot_lines = sorted(((k, v) for k, v in cg[(main_bh.name, "count")]["small"][1].items() if "/src/" in k[0]),
                        key=lambda kv: -kv[1])[:15]
 
-    ctx = dict(source=source, hot_lines=hot_lines, R=R, instr=instr, breakdowns=breakdowns, main_builds=main_builds, x64=x64, m32a8=m32a8, m32=m32,
-               seeds=seeds, rounds=rounds, reps=reps, lat_reps=lat_reps, quick=opt.quick,
+    ctx.update(hot_lines=hot_lines, instr=instr, breakdowns=breakdowns, rounds=rounds, reps=reps, lat_reps=lat_reps,
                elapsed=(datetime.datetime.now() - t_start).total_seconds())
     with open(os.path.join(OUT, "raw.txt"), "w") as f:
         f.write("# every figure bench/bench.c printed in the last `make bench`; "
                 "build= names the binary (build/bench/bench_<build>)\n")
         for r in R:
             f.write(" ".join("%s=%s" % kv for kv in r.items()) + "\n")
-    import report  # bench/report.py
-
     report.write(ctx, OUT)
     log("done in %.0f s: %s" % ((datetime.datetime.now() - t_start).total_seconds(),
                                 os.path.relpath(os.path.join(OUT, "results.md"), ROOT)))

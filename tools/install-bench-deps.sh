@@ -11,6 +11,9 @@ declare -a COMMANDS=(
   "valgrind:valgrind"
   "gnuplot:gnuplot-nox"
   "qemu-i386:qemu-user"
+  "cmake:cmake"
+  "arm-none-eabi-gcc:gcc-arm-none-eabi"
+  "qemu-system-arm:qemu-system-arm"
   "git:git"
 )
 # Debian packages checked with dpkg-query: the hosted allocators compared
@@ -23,7 +26,7 @@ declare -a PACKAGES=(
 )
 
 DEPS_NAME=install-bench-deps
-DEPS_NEEDED="gcc with -m32 multilib, python3, valgrind, gnuplot, qemu-i386, jemalloc, mimalloc and tcmalloc (minimal) shared libraries."
+DEPS_NEEDED="gcc with -m32 multilib, python3, valgrind, gnuplot, qemu-i386, cmake, arm-none-eabi-gcc and qemu-system-arm (the Cortex-M4 firmware), jemalloc, mimalloc and tcmalloc (minimal) shared libraries."
 # shellcheck source=tools/deps-lib.sh
 . "$(dirname "$0")/deps-lib.sh"
 deps_ensure

@@ -62,3 +62,17 @@ foreach(_bh_test IN LISTS _bh_target_tests)
     FAIL_REGULAR_EXPRESSION "FAULT:|\\[  FAILED  \\]"
     TIMEOUT 240)
 endforeach()
+
+# The benchmarks' fragmentation run (bench/frag.c, bench/firmware.cmake) on
+# the Cortex-M4F, reduced to a few seconds: 256 KiB heap with 16 B..8 KiB and
+# 64 KiB heap with 8..512 B, 2 seeds each. Every seed must run until an
+# allocation fails, and no failure may be false (a free block large enough
+# for the request existed): "4 passed" is all four seeds. No figure is judged.
+if(BAREHEAP_BOARD STREQUAL "mps2-an386" AND COMMAND bareheap_frag_firmware)
+  bareheap_frag_firmware(frag_check 262144 16 8192 2 55 65536 8 512 2 55)
+  add_test(NAME frag_check COMMAND frag_check)
+  set_tests_properties(frag_check PROPERTIES
+    PASS_REGULAR_EXPRESSION "(^|\n)4 passed, 0 failed\r?\n"
+    FAIL_REGULAR_EXPRESSION "FAULT:|frag: "
+    TIMEOUT 60)
+endif()
