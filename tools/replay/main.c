@@ -716,7 +716,7 @@ static int report_trace(const options *o, const trace_file *trace)
         printf("  peak footprint  %zu B (%s) from the start of the heap memory to the highest end of a used "
                "block, control structure included\n", r.peak_end_offset, size_human(r.peak_end_offset, b, sizeof b));
         printf("  fragmentation   utilisation (live bytes held / used and free below the high-water mark): %.1f%% at the "
-               "end, lowest %.1f%% at op %zu\n", 100.0 * end_util, 100.0 * worst_util, worst_util_op);
+               "end, lowest %.1f%% at op %zu (while a tenth of the most ever held was live)\n", 100.0 * end_util, 100.0 * worst_util, worst_util_op);
         printf("                  free space not in the largest free block: %.1f%% at the end, highest %.1f%% "
                "at op %zu (%zu samples)\n", 100.0 * end_frag, 100.0 * worst_frag, worst_frag_op, r.sample_count);
         if (r.init_failed) {

@@ -57,17 +57,17 @@ static unsigned size_class(uint64_t size_bytes)
     return c;
 }
 
-/* Blue for small classes through green and yellow to red for large ones. */
+/* The size classes of the used blocks of the map being drawn: colours are
+ * spread over them, blue for the smallest to red for the largest. */
+static unsigned palette_lo_class, palette_hi_class;
+
 static void class_colour(unsigned cls, char *buf, size_t buf_bytes)
 {
-    int hue = 235 - ((int)cls - 5) * 26;
-    if (hue < 0) {
-        hue = 0;
-    }
-    if (hue > 230) {
-        hue = 230;
-    }
-    snprintf(buf, buf_bytes, "hsl(%d,70%%,%d%%)", hue, 48 + (int)(cls % 2u) * 8);
+    unsigned range = palette_hi_class > palette_lo_class ? palette_hi_class - palette_lo_class : 1u;
+    unsigned at = cls < palette_lo_class ? 0u : (cls > palette_hi_class ? range : cls - palette_lo_class);
+    int hue = 240 - (int)(240u * at / range);
+    /* neighbouring classes differ in lightness too, for grey-scale prints */
+    snprintf(buf, buf_bytes, "hsl(%d,70%%,%d%%)", hue, 46 + (int)(cls % 2u) * 10);
 }
 
 static void bytes_label(uint64_t bytes, char *buf, size_t buf_bytes)
@@ -226,6 +226,15 @@ static long map_write(FILE *f, const heap_map *map, double top, size_t merge_thr
     char label[48];
     uint64_t pixel_bytes;
 
+    palette_lo_class = 64u;
+    palette_hi_class = 0u;
+    for (i = 0; i < map->count; i++) {
+        if (map->blocks[i].used) {
+            cls = size_class(map->blocks[i].size_bytes);
+            palette_lo_class = cls < palette_lo_class ? cls : palette_lo_class;
+            palette_hi_class = cls > palette_hi_class ? cls : palette_hi_class;
+        }
+    }
     layout_make(&l, map, top + 34.0);
     bytes_label(l.row_bytes, label, sizeof label);
     fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" class=\"h\">Heap map</text>\n", MAP_LEFT, top + 14.0);
@@ -329,7 +338,7 @@ static void chart_write(FILE *f, const svg_input *in, double top, const char *he
                         size_t line_count, bool percent, double *bottom)
 {
     double max = percent ? 100.0 : 0.0, x0 = MAP_LEFT, y0 = top + 24.0, h = CHART_HEIGHT;
-    double ops = in->op_count == 0u ? 1.0 : (double)in->op_count;
+    double ops = in->op_count == 0u ? 1.0 : (double)in->op_count, legend_x = MAP_LEFT;
     size_t i, k;
     int t;
     char label[48];
@@ -376,8 +385,9 @@ static void chart_write(FILE *f, const svg_input *in, double top, const char *he
         }
         fputs("\"/>\n", f);
         fprintf(f, "<rect x=\"%.0f\" y=\"%.0f\" width=\"12\" height=\"3\" fill=\"%s\"/>"
-                   "<text x=\"%.0f\" y=\"%.0f\" class=\"s\">%s</text>\n", x0 + 260.0 * (double)k, y0 + h + 26.0,
-                lines[k].colour, x0 + 260.0 * (double)k + 16.0, y0 + h + 31.0, lines[k].name);
+                   "<text x=\"%.0f\" y=\"%.0f\" class=\"s\">%s</text>\n", legend_x, y0 + h + 26.0,
+                lines[k].colour, legend_x + 16.0, y0 + h + 31.0, lines[k].name);
+        legend_x += 40.0 + 6.0 * (double)strlen(lines[k].name);
     }
     fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" class=\"s\" text-anchor=\"end\">operation</text>\n", x0 + MAP_WIDTH,
             y0 + h + 44.0);

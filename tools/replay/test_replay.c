@@ -15,6 +15,8 @@
  *   svg        well-formed XML, one block rectangle per block at the peak,
  *              merging keeps a map of many blocks small
  *   walk_dump  the seed demo's bh_walk dump turned into the same picture
+ *   shim       python3 traced under the hosted shim (BAREHEAP_TRACE), then
+ *              --min-heap on that trace, confirmed at N and N - grain
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -134,7 +136,12 @@ static void file_slurp(const char *path, char *buf, size_t buf_bytes)
 /* Runs program with args (NULL-terminated, args[0] the program); stdout and
  * stderr are kept in out. A 32-bit program this kernel cannot run
  * (ENOEXEC) is run through qemu-i386. */
-static void program_run(run_output *out, char **args)
+static void program_run_env(run_output *out, char **args, char **env_assignments);
+
+static void program_run(run_output *out, char **args) { program_run_env(out, args, NULL); }
+
+/* As program_run(), with NAME=value assignments added to the environment. */
+static void program_run_env(run_output *out, char **args, char **env_assignments)
 {
     char out_path[1024], err_path[1024];
     pid_t pid;
@@ -153,6 +160,13 @@ static void program_run(run_output *out, char **args)
         }
         dup2(fd_out, 1);
         dup2(fd_err, 2);
+        for (i = 0; env_assignments != NULL && env_assignments[i] != NULL; i++) {
+            char *eq = strchr(env_assignments[i], '=');
+            if (eq != NULL) {
+                *eq = '\0';
+                setenv(env_assignments[i], eq + 1, 1);
+            }
+        }
         execv(args[0], args);
         if (errno == ENOEXEC) {
             emulated[0] = "qemu-i386";
@@ -626,6 +640,57 @@ static void case_walk_dump(const char *seed_demo)
     free(out);
 }
 
+/* End to end: python3 under the hosted shim with BAREHEAP_TRACE, then
+ * --min-heap on its trace, confirmed as in case_min_heap(). */
+static void case_shim(const char *shim)
+{
+    char trace[1024], preload[1200], trace_env[1100], size_text[32];
+    char *args[4], *env[3];
+    run_output *out = malloc(sizeof *out);
+    unsigned long long n, grain;
+
+    path_make(trace, sizeof trace, "python3.bht");
+    snprintf(preload, sizeof preload, "LD_PRELOAD=%s", shim);
+    snprintf(trace_env, sizeof trace_env, "BAREHEAP_TRACE=%s", trace);
+    env[0] = preload;
+    env[1] = trace_env;
+    env[2] = NULL;
+    args[0] = "/usr/bin/env";
+    args[1] = "python3";
+    args[2] = "-c";
+    args[3] = NULL;
+    {
+        char *py[5];
+        py[0] = args[0];
+        py[1] = args[1];
+        py[2] = args[2];
+        py[3] = "import json\n"
+                "d = {str(i): [i, str(i) * 20, {'k': i}] for i in range(20000)}\n"
+                "s = json.dumps(d)\n"
+                "print(len(s), len(json.loads(s)))\n";
+        py[4] = NULL;
+        program_run_env(out, py, env);
+    }
+    CHECK(out->status == 0 && strstr(out->text, " 20000") != NULL, "python3 under the shim: exit %d %s %s",
+          out->status, out->text, out->err);
+
+    tool_run(out, trace, "--min-heap", NULL, NULL, NULL);
+    CHECK(out->status == 0, "--min-heap on the python3 trace: exit %d %s", out->status, out->err);
+    CHECK(kv_get(out, "ops") > 1000u, "a real trace: %llu calls", kv_get(out, "ops"));
+    CHECK(kv_get(out, "unknown_frees") == 0u, "every free matched: %llu unknown", kv_get(out, "unknown_frees"));
+    n = kv_get(out, "min_heap_bytes");
+    grain = kv_get(out, "align_bytes");
+    CHECK(n > kv_get(out, "peak_live_bytes"), "the heap holds the peak");
+    snprintf(size_text, sizeof size_text, "%llu", n);
+    tool_run(out, trace, "--heap", size_text, NULL, NULL);
+    CHECK(out->status == 0 && kv_get(out, "failed") == 0u, "runs at N = %llu", n);
+    snprintf(size_text, sizeof size_text, "%llu", n - grain);
+    tool_run(out, trace, "--heap", size_text, NULL, NULL);
+    CHECK(out->status == 1 && kv_get(out, "failed") == 1u, "fails at N - grain = %llu", n - grain);
+    fprintf(stderr, "python3 trace: min heap %llu bytes\n", n);
+    free(out);
+}
+
 int main(int argc, char **argv)
 {
     const char *which;
@@ -647,6 +712,8 @@ int main(int argc, char **argv)
         case_layout();
     } else if (strcmp(which, "svg") == 0) {
         case_svg();
+    } else if (strcmp(which, "shim") == 0 && argc > 4) {
+        case_shim(argv[4]);
     } else if (strcmp(which, "walk_dump") == 0 && argc > 4) {
         case_walk_dump(argv[4]);
     } else {
