@@ -44,7 +44,8 @@ def machine():
         ("kernel", sh("uname -sr")),
         ("compiler", sh("gcc --version | head -1") + ", `-O2 -g`"),
         ("valgrind", sh("valgrind --version")),
-        ("qemu", sh("qemu-i386 --version | head -1") + "; " + sh("qemu-system-arm --version | head -1")),
+        ("qemu", sh("qemu-i386 --version | head -1") + "; qemu-system-arm: " +
+         sh("qemu-system-arm --version | head -1")),
         ("firmware compiler", sh("arm-none-eabi-gcc --version | head -1") + ", `-O2 -g` "
          "(`cmake/toolchain-cortex-m4f.cmake`)"),
         ("allocators", ", ".join(pkgs)),
@@ -107,10 +108,28 @@ def frag_detail(ctx):
       "`port/baremetal/`, its heap region in the board's 16 MiB PSRAM at 0x21000000, its figures printed "
       "through semihosting in the same lines as the host's.")
     w("")
+    # The firmware against its model: the same block layout (32-bit words,
+    # 8-byte alignment) should give the same heap, seed for seed.
+    rows = frag_rows(ctx)
+    keys = ("region", "seed", "ops", "live_blocks", "live_req", "request", "free_bytes", "free_blocks",
+            "largest_usable", "fitting_free", "control")
+
+    def per_seed(b):
+        return sorted(tuple(r.get(k) for k in keys) for r in find(R, mode="frag", build=b.name))
+
+    fw, model = per_seed(rows[0][1]), per_seed(rows[1][1])
+    if fw and model:
+        same = sum(1 for a, b in zip(fw, model) if a == b)
+        w("The firmware's heap at each first failure (operations, live blocks and bytes, free blocks, the "
+          "failed request) is the same as the 8-byte qemu-i386 build's in %d of %d runs%s." % (
+              same, max(len(fw), len(model)),
+              ": that build was a faithful model, and the plot's lines for the two coincide"
+              if same == len(fw) == len(model) else ""))
+        w("")
     w("| build | heap | sizes | mean | min | max | blocks used / region | false failures | control | "
       "mean header+rounding per block |")
     w("|---|---|---|---|---|---|---|---|---|---|")
-    for label, b in frag_rows(ctx):
+    for label, b in rows:
         for region, lo, hi in FRAG_RUNS:
             s = fragsum(R, b, region)
             if s:
