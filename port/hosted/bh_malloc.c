@@ -8,8 +8,11 @@
  * slice (bh_init_ex() with the slice size as the largest region, so the size
  * classes cover every later region) and grows upward with bh_add_region():
  * each new region is made read-write with mprotect() and is as large as the
- * arena already is (4 MiB at first, doubling, at most 1 GiB per step), so an
- * arena needs O(log size) regions and a growth costs one system call. Memory
+ * arena already is (32 MiB at first, doubling, at most 1 GiB per step), so an
+ * arena needs O(log size) regions and a growth costs one system call. Pages
+ * are only backed once touched, so a large first region costs address space,
+ * not memory, and spares the region boundaries that blocks cannot merge
+ * across. Memory
  * is never given back while the process lives: shrinking on every free of
  * the top block costs more than it saves on allocation-heavy programs.
  *
@@ -23,11 +26,14 @@
  *
  * Threads. Every arena has its own lock, given to the core through
  * bh_set_lock(), so a call on one arena never waits for another. A thread is
- * given an arena round-robin on its first call; when it finds its arena's
- * lock held it moves to one that is free. A block freed or resized by
- * another thread goes back to the arena that owns it, found from its address
- * as above. The lock is a spinlock (bh_malloc_internal.h): uncontended it
- * costs one atomic exchange.
+ * given the arena with the fewest live threads on its first call (a thread
+ * exit destructor keeps the counts). A block freed or resized by another
+ * thread goes back to the arena that owns it, found from its address as
+ * above; such frees are batched, 32 under one lock acquisition. The lock is
+ * a spinlock (bh_malloc_internal.h): uncontended it costs one atomic
+ * exchange. Small blocks (up to 512-byte blocks) freed by the thread that
+ * owns their arena go to a per-thread cache and serve its next requests of
+ * that size without any lock (see "Thread cache" below).
  *
  * Start-up: nothing called from inside malloc allocates. The environment is
  * read from /proc/self/environ with open/read (or from environ when /proc is
@@ -76,7 +82,7 @@ _Static_assert(BAREHEAP_ALIGN_BYTES == _Alignof(max_align_t),
  * reservation fails (RLIMIT_AS, small address spaces). */
 #define SLICE_LOG2_MAX 36u
 #define SLICE_LOG2_MIN 30u
-#define REGION_MIN_BYTES (4 * MIB)
+#define REGION_MIN_BYTES (32 * MIB)
 #define REGION_MAX_BYTES (1 * GIB)
 /* Regions are whole 2 MiB steps, so a huge page can back them. */
 #define REGION_ROUND_BYTES (2 * MIB)
@@ -97,7 +103,8 @@ typedef struct arena {
     bh_heap *_Atomic heap;
     uintptr_t slice_lo;
     uintptr_t committed_hi;
-    unsigned error_count; /* problems the core reported (written under lock) */
+    atomic_uint error_count; /* problems reported (by the core, or by a thread cache) */
+    atomic_uint threads;     /* live threads assigned to this arena */
 } __attribute__((aligned(64))) arena;
 
 /* Process-wide state, written once at start-up (under init_lock) before
@@ -113,7 +120,12 @@ static struct {
     unsigned arena_count;
     size_t page_bytes;
     size_t mmap_threshold;
-    atomic_uint next_arena; /* round-robin assignment */
+    pthread_key_t exit_key; /* its destructor runs at every thread's exit */
+    atomic_int exit_key_ready;
+    int cache_wanted;       /* BAREHEAP_THREAD_CACHE (default 1) */
+    atomic_int cache_enabled; /* wanted, and the core's block layout is the expected one */
+    atomic_int layout_checked;
+    uintptr_t cache_key;    /* marks blocks in a thread cache (double-free check) */
 } shim = {.slow_calls = 1, .mmap_threshold = MMAP_THRESHOLD_DEFAULT};
 
 static arena arenas[ARENAS_MAX];
@@ -121,6 +133,55 @@ static arena arenas[ARENAS_MAX];
 /* 1 + this thread's arena index; 0 until its first call. initial-exec: a
  * general-dynamic TLS access may call malloc on its first use. */
 static __thread unsigned tls_arena_plus1 __attribute__((tls_model("initial-exec")));
+
+/* ---- Thread cache ----
+ * A malloc-heavy thread frees and allocates the same few small sizes over
+ * and over; going through the arena's lock and the TLSF lists for each costs
+ * several times what the block is worth. So each thread keeps up to
+ * CACHE_DEPTH freed blocks per block size, for block sizes up to
+ * CACHE_BLOCK_MAX_BYTES, of its own arena, in singly linked lists through
+ * the payloads, and serves malloc from them without a lock. A cached block
+ * stays allocated as far as the core is concerned (its header is untouched),
+ * so it needs nothing from the core but the documented header word: the
+ * block size with FREE (1), PREV_FREE (2) and ALIGNED (4) flags, one word
+ * below the payload; that layout is checked once at start-up against
+ * bh_usable_size() and the cache is switched off if it differs.
+ *
+ * Frees of another arena's blocks are batched (remote[]) and given back
+ * REMOTE_BATCH at a time under one acquisition of each owner's lock, so a
+ * producer/consumer pair does not fight over a lock once per block.
+ *
+ * At thread exit (a pthread key destructor) the cache and the batch go back
+ * to their arenas. Invariant: every block in head[b] is a used block of
+ * size CACHE_BIN_BYTES(b) of this thread's arena (at the time it was
+ * cached), with word 0 the next link and word 1 shim.cache_key. */
+#define CACHE_BINS 31u
+#define CACHE_DEPTH 16u
+#define CACHE_MIN_BLOCK_BYTES ((size_t)32)
+#define CACHE_BLOCK_MAX_BYTES (CACHE_MIN_BLOCK_BYTES + 16u * (CACHE_BINS - 1u))
+/* A block of b bytes holds b - one header word. */
+#define CACHE_REQUEST_MAX_BYTES (CACHE_BLOCK_MAX_BYTES - sizeof(size_t))
+#define REMOTE_BATCH 32u
+#define HEADER_FREE ((size_t)1)
+#define HEADER_PREV_FREE ((size_t)2)
+#define HEADER_ALIGNED ((size_t)4)
+#define HEADER_FLAGS ((size_t)15)
+
+enum cache_state { CACHE_OFF = 0, CACHE_ON = 1, CACHE_EXITED = 2 };
+
+typedef struct thread_cache {
+    void *head[CACHE_BINS];
+    unsigned char count[CACHE_BINS];
+    unsigned char state;      /* enum cache_state: ON once the exit destructor is registered */
+    unsigned remote_count;
+    void *remote[REMOTE_BATCH];
+} thread_cache;
+
+static __thread thread_cache tls_cache __attribute__((tls_model("initial-exec")));
+
+/* The arena lock this thread already holds while it frees a batch: the
+ * core's lock hooks then do nothing, so one acquisition serves the batch. */
+static __thread shim_lock *tls_held_lock __attribute__((tls_model("initial-exec")));
 
 /* ---- Environment, without allocating ---- */
 
@@ -237,6 +298,9 @@ static void shim_init_locked(void) {
     if (!env_find("BAREHEAP_ARENAS") && arenas_wanted < ARENAS_MIN)
         arenas_wanted = ARENAS_MIN;
     shim.mmap_threshold = env_size("BAREHEAP_MMAP_THRESHOLD", MMAP_THRESHOLD_DEFAULT);
+    shim.cache_wanted = env_size("BAREHEAP_THREAD_CACHE", 1) != 0;
+    /* Not secret, only unlikely as program data. */
+    shim.cache_key = ((uintptr_t)&shim ^ ((uintptr_t)getpid() << 32) ^ (uintptr_t)0x9E3779B97F4A7C15u) | 1u;
     if (shim.mmap_threshold < shim.page_bytes)
         shim.mmap_threshold = shim.page_bytes;
     /* Without a reservation every request is mapped on its own: slow, but
@@ -281,18 +345,42 @@ static inline void shim_ensure_init(void) {
 
 /* ---- Arenas ---- */
 
-static void arena_lock_hook(void *context) { shim_lock_enter((shim_lock *)context); }
-static void arena_unlock_hook(void *context) { shim_lock_exit((shim_lock *)context); }
+static void arena_lock_hook(void *context) {
+    if (tls_held_lock != context)
+        shim_lock_enter((shim_lock *)context);
+}
+static void arena_unlock_hook(void *context) {
+    if (tls_held_lock != context)
+        shim_lock_exit((shim_lock *)context);
+}
 
 /* The core found a bad pointer or a damaged block: say so, and the call
  * leaves the heap alone (runs with the arena lock held). */
 static void arena_report(void *context, bh_error kind, const void *address) {
-    ((arena *)context)->error_count++;
+    atomic_fetch_add_explicit(&((arena *)context)->error_count, 1u, memory_order_relaxed);
     shim_write_message(bh_error_name(kind), address);
 }
 
 static inline bh_heap *arena_heap(arena *a) {
     return atomic_load_explicit(&a->heap, memory_order_acquire);
+}
+
+/* Whether the core's used-block header is what the thread cache reads:
+ * size | flags one word below the payload, capacity = size - one word, the
+ * FREE flag set by a free. Checked on a fresh heap (no lock set yet). */
+static bool layout_is_expected(bh_heap *heap) {
+    void *p = bh_alloc(heap, 40);
+    size_t header, size;
+    bool ok;
+    if (!p)
+        return false;
+    header = ((const size_t *)p)[-1];
+    size = header & ~HEADER_FLAGS;
+    ok = (header & (HEADER_FREE | HEADER_ALIGNED)) == 0 && size == 48 &&
+         bh_usable_size(heap, p) == size - sizeof(size_t) &&
+         (((const size_t *)(const void *)((const char *)p - sizeof(size_t) + size))[0] & HEADER_PREV_FREE) == 0;
+    bh_free(heap, p);
+    return ok && (((const size_t *)p)[-1] & HEADER_FREE) != 0;
 }
 
 /* Adds a region that can hold a request of need_bytes (alignment included)
@@ -319,6 +407,11 @@ static bool arena_grow_locked(arena *a, size_t need_bytes) {
         if (!heap)
             return false;
         bh_set_error_handler(heap, arena_report, a);
+        if (!atomic_load_explicit(&shim.layout_checked, memory_order_relaxed)) {
+            atomic_store_explicit(&shim.cache_enabled, shim.cache_wanted && layout_is_expected(heap),
+                                  memory_order_relaxed);
+            atomic_store_explicit(&shim.layout_checked, 1, memory_order_relaxed);
+        }
         bh_set_lock(heap, arena_lock_hook, arena_unlock_hook, &a->lock);
         atomic_store_explicit(&a->heap, heap, memory_order_release);
     } else if (!bh_add_region(heap, (void *)a->committed_hi, region)) {
@@ -406,37 +499,175 @@ static inline arena *arena_owning(const void *p) {
     return NULL;
 }
 
+/* A new thread takes the arena with the fewest live threads (the lowest
+ * index on a tie), so threads spread over the arenas and a thread started
+ * after another exited reuses its arena's memory. */
 static __attribute__((noinline)) arena *thread_arena_assign(void) {
-    unsigned i;
+    unsigned i, best = 0, best_threads = UINT32_MAX;
     shim_ensure_init();
-    i = atomic_fetch_add_explicit(&shim.next_arena, 1u, memory_order_relaxed) % shim.arena_count;
-    tls_arena_plus1 = i + 1u;
-    return &arenas[i];
-}
-
-/* The thread found its arena locked: move to the first one whose lock is
- * free, if any (a hint; the core still takes the lock). */
-static __attribute__((noinline)) arena *thread_arena_move(unsigned from) {
-    unsigned k;
-    for (k = 1; k < shim.arena_count; k++) {
-        unsigned i = (from + k) % shim.arena_count;
-        if (!shim_lock_busy(&arenas[i].lock)) {
-            tls_arena_plus1 = i + 1u;
-            return &arenas[i];
+    for (i = 0; i < shim.arena_count; i++) {
+        unsigned n = atomic_load_explicit(&arenas[i].threads, memory_order_relaxed);
+        if (n < best_threads) {
+            best = i;
+            best_threads = n;
         }
     }
-    return &arenas[from];
+    atomic_fetch_add_explicit(&arenas[best].threads, 1u, memory_order_relaxed);
+    /* Set before anything below can allocate (pthread_setspecific may). */
+    tls_arena_plus1 = best + 1u;
+    return &arenas[best];
 }
 
 static inline arena *thread_arena(void) {
     unsigned i = tls_arena_plus1;
-    arena *a;
     if (SHIM_UNLIKELY(i == 0))
         return thread_arena_assign();
-    a = &arenas[i - 1u];
-    if (SHIM_UNLIKELY(shim_lock_busy(&a->lock)))
-        return thread_arena_move(i - 1u);
-    return a;
+    return &arenas[i - 1u];
+}
+
+/* The exit destructor makes caching safe: without it a thread's cached
+ * blocks would be lost when it exits. Registered on a thread's first free
+ * into its cache (the key exists once the constructor has run). */
+static __attribute__((noinline)) bool cache_activate(void) {
+    if (tls_cache.state != CACHE_OFF || !atomic_load_explicit(&shim.exit_key_ready, memory_order_acquire) ||
+        !atomic_load_explicit(&shim.cache_enabled, memory_order_relaxed))
+        return false;
+    /* Mark first: pthread_setspecific may allocate, and free, on its own. */
+    tls_cache.state = CACHE_EXITED;
+    if (pthread_setspecific(shim.exit_key, &tls_cache) != 0)
+        return false;
+    tls_cache.state = CACHE_ON;
+    return true;
+}
+
+static inline unsigned cache_bin_for_request(size_t size_bytes) {
+    return size_bytes <= CACHE_MIN_BLOCK_BYTES - sizeof(size_t)
+               ? 0u
+               : (unsigned)((size_bytes + sizeof(size_t) - CACHE_MIN_BLOCK_BYTES + 15u) >> 4);
+}
+
+static inline void *cache_pop(size_t size_bytes) {
+    unsigned bin = cache_bin_for_request(size_bytes);
+    void **p = tls_cache.head[bin];
+    if (!p)
+        return NULL;
+    tls_cache.head[bin] = p[0];
+    tls_cache.count[bin]--;
+    p[1] = NULL; /* no longer marked as cached */
+    return p;
+}
+
+static bool cache_holds(unsigned bin, const void *p) {
+    void **q;
+    for (q = tls_cache.head[bin]; q; q = q[0]) {
+        if (q == p)
+            return true;
+    }
+    return false;
+}
+
+/* Keeps block p of this thread's arena a in the cache if it fits. The header
+ * is checked as far as can be done without the lock (aligned payload, plausible
+ * size, not free, not aligned-allocated, the next block agreeing that this
+ * one is used); whatever fails goes to bh_free(), which validates fully. */
+static inline bool cache_push(arena *a, void *p) {
+    size_t header = ((const size_t *)p)[-1];
+    size_t size = header & ~HEADER_FLAGS;
+    unsigned bin;
+    if ((header & (HEADER_FREE | HEADER_ALIGNED | 8u)) != 0 || ((uintptr_t)p & 15u) != 0 ||
+        size - CACHE_MIN_BLOCK_BYTES > CACHE_BLOCK_MAX_BYTES - CACHE_MIN_BLOCK_BYTES)
+        return false;
+    bin = (unsigned)((size - CACHE_MIN_BLOCK_BYTES) >> 4);
+    /* Before the depth test: a second free of a cached block must not reach
+     * the core, which would free it under the cache's feet. */
+    if (SHIM_UNLIKELY(((uintptr_t *)p)[1] == shim.cache_key) && cache_holds(bin, p)) {
+        atomic_fetch_add_explicit(&a->error_count, 1u, memory_order_relaxed);
+        shim_write_message(bh_error_name(BH_ERROR_DOUBLE_FREE), p);
+        return true;
+    }
+    if (tls_cache.count[bin] >= CACHE_DEPTH)
+        return false;
+    if (SHIM_UNLIKELY(tls_cache.state != CACHE_ON) && !cache_activate())
+        return false;
+    if ((uintptr_t)p - sizeof(size_t) + size > a->committed_hi ||
+        (((const size_t *)(const void *)((const char *)p - sizeof(size_t) + size))[0] & HEADER_PREV_FREE) != 0)
+        return false;
+    ((void **)p)[0] = tls_cache.head[bin];
+    ((uintptr_t *)p)[1] = shim.cache_key;
+    tls_cache.head[bin] = p;
+    tls_cache.count[bin]++;
+    return true;
+}
+
+/* Whether p, given to realloc or malloc_usable_size, was freed into this
+ * thread's cache (the core still counts it as used): reported as the core
+ * would report a freed block. */
+static inline bool cache_has_freed(arena *a, const void *p) {
+    size_t size;
+    if (SHIM_LIKELY(((const uintptr_t *)p)[1] != shim.cache_key))
+        return false;
+    size = ((const size_t *)p)[-1] & ~HEADER_FLAGS;
+    if (size - CACHE_MIN_BLOCK_BYTES > CACHE_BLOCK_MAX_BYTES - CACHE_MIN_BLOCK_BYTES ||
+        !cache_holds((unsigned)((size - CACHE_MIN_BLOCK_BYTES) >> 4), p))
+        return false;
+    atomic_fetch_add_explicit(&a->error_count, 1u, memory_order_relaxed);
+    shim_write_message(bh_error_name(BH_ERROR_DOUBLE_FREE), p);
+    return true;
+}
+
+/* Frees the batched blocks of other arenas, holding each owner's lock once
+ * for a run of its blocks. */
+static __attribute__((noinline)) void remote_flush(void) {
+    arena *held = NULL;
+    unsigned i, n = tls_cache.remote_count;
+    tls_cache.remote_count = 0;
+    for (i = 0; i < n; i++) {
+        void *p = tls_cache.remote[i];
+        arena *owner = arena_owning(p);
+        if (owner != held) {
+            if (held) {
+                tls_held_lock = NULL;
+                shim_lock_exit(&held->lock);
+            }
+            shim_lock_enter(&owner->lock);
+            tls_held_lock = &owner->lock;
+            held = owner;
+        }
+        bh_free(arena_heap(owner), p);
+    }
+    if (held) {
+        tls_held_lock = NULL;
+        shim_lock_exit(&held->lock);
+    }
+}
+
+static void cache_flush(void) {
+    unsigned bin;
+    for (bin = 0; bin < CACHE_BINS; bin++) {
+        void **p = tls_cache.head[bin];
+        tls_cache.head[bin] = NULL;
+        tls_cache.count[bin] = 0;
+        while (p) {
+            void **next = p[0];
+            arena *owner = arena_owning(p);
+            p[1] = NULL;
+            bh_free(arena_heap(owner), p);
+            p = next;
+        }
+    }
+    remote_flush();
+}
+
+/* At a thread's exit: its cached and batched blocks go back, and its arena
+ * counts one thread less. Later calls from other destructors of the same
+ * thread still work, uncached. */
+static void thread_exit(void *unused) {
+    unsigned i = tls_arena_plus1;
+    (void)unused;
+    tls_cache.state = CACHE_EXITED;
+    cache_flush();
+    if (i != 0)
+        atomic_fetch_sub_explicit(&arenas[i - 1u].threads, 1u, memory_order_relaxed);
 }
 
 /* ---- The operations, untraced ---- */
@@ -465,8 +696,11 @@ static __attribute__((noinline)) void *arena_alloc_slow(arena *a, size_t size_by
 }
 
 static inline void *shim_malloc(size_t size_bytes) {
-    arena *a = thread_arena();
+    arena *a;
     void *p;
+    if (SHIM_LIKELY(size_bytes <= CACHE_REQUEST_MAX_BYTES) && (p = cache_pop(size_bytes)) != NULL)
+        return p;
+    a = thread_arena();
     if (SHIM_UNLIKELY(size_bytes >= shim.mmap_threshold))
         p = direct_alloc(size_bytes, 0);
     else if (SHIM_UNLIKELY((p = bh_alloc(arena_heap(a), size_bytes)) == NULL))
@@ -494,10 +728,21 @@ static void *shim_aligned(size_t align_bytes, size_t size_bytes) {
 
 static inline void shim_free(void *p) {
     arena *owner = arena_owning(p);
-    if (SHIM_LIKELY(owner != NULL))
+    if (SHIM_LIKELY(owner != NULL)) {
+        unsigned mine = tls_arena_plus1;
+        if (SHIM_LIKELY((unsigned)(owner - arenas) + 1u == mine)) {
+            if (cache_push(owner, p))
+                return;
+        } else if (mine != 0 && tls_cache.state == CACHE_ON) {
+            tls_cache.remote[tls_cache.remote_count++] = p;
+            if (tls_cache.remote_count == REMOTE_BATCH)
+                remote_flush();
+            return;
+        }
         bh_free(arena_heap(owner), p);
-    else if (p)
+    } else if (p) {
         direct_free(p);
+    }
 }
 
 static void *shim_calloc(size_t count, size_t size_bytes) {
@@ -517,7 +762,7 @@ static void *shim_calloc(size_t count, size_t size_bytes) {
 static size_t shim_usable_size(void *p) {
     arena *owner = arena_owning(p);
     if (owner)
-        return bh_usable_size(arena_heap(owner), p);
+        return cache_has_freed(owner, p) ? 0 : bh_usable_size(arena_heap(owner), p);
     if (!p)
         return 0;
     if (!direct_is_valid(p)) {
@@ -575,14 +820,18 @@ static void *shim_realloc(void *p, size_t size_bytes) {
     void *q;
     if (!owner)
         return direct_realloc(p, size_bytes);
+    if (SHIM_UNLIKELY(cache_has_freed(owner, p))) {
+        errno = EINVAL;
+        return NULL;
+    }
     heap = arena_heap(owner);
     if (size_bytes < shim.mmap_threshold) {
-        errors_before = owner->error_count;
+        errors_before = atomic_load_explicit(&owner->error_count, memory_order_relaxed);
         q = bh_realloc(heap, p, size_bytes);
         if (SHIM_LIKELY(q != NULL))
             return q;
         /* A bad pointer: reported by the core, nothing to move. */
-        if (owner->error_count != errors_before) {
+        if (atomic_load_explicit(&owner->error_count, memory_order_relaxed) != errors_before) {
             errno = EINVAL;
             return NULL;
         }
@@ -843,6 +1092,7 @@ static void fork_child(void) {
     for (i = 0; i < shim.arena_count; i++)
         shim_lock_reset(&arenas[i].lock);
     shim_lock_reset(&shim.init_lock);
+    tls_held_lock = NULL;
     if (trace_enabled)
         trace_fork_child();
     shim.slow_calls = 0;
@@ -852,6 +1102,8 @@ __attribute__((constructor)) static void shim_constructor(void) {
     shim_ensure_init();
     /* After start-up: registering may allocate, which is now safe. */
     (void)pthread_atfork(fork_prepare, fork_parent, fork_child);
+    if (pthread_key_create(&shim.exit_key, thread_exit) == 0)
+        atomic_store_explicit(&shim.exit_key_ready, 1, memory_order_release);
 }
 
 __attribute__((destructor)) static void shim_destructor(void) {
