@@ -215,3 +215,19 @@ BENCH_ARGS ?=
 bench:
 	@bash tools/install-bench-deps.sh
 	python3 bench/run_bench.py $(BENCH_ARGS)
+
+# The hosted malloc shim (port/hosted/) against glibc, jemalloc, mimalloc and
+# tcmalloc on programs of the shapes of mimalloc-bench's (bench/malloc/), 1
+# and 2 threads: median time and peak RSS, ratios to glibc, geometric means.
+# Writes docs/bench/malloc.md; a few minutes; not part of make test.
+#   make bench-malloc BENCH_MALLOC_ARGS='--runs 1 --programs cfrac,larson'
+BENCH_MALLOC_ARGS ?=
+.PHONY: bench-malloc
+bench-malloc:
+	@bash tools/install-bench-deps.sh
+	$(CMAKE) -S . -B $(BUILD)/bench-malloc $(call gen,$(BUILD)/bench-malloc) -DCMAKE_C_COMPILER=gcc \
+		$(OPT_FLAGS) -DBAREHEAP_BUILD_TESTS=OFF -DBAREHEAP_BUILD_EXAMPLES=OFF \
+		-DBAREHEAP_BUILD_TOOLS=OFF -DBAREHEAP_BUILD_HOSTED=ON
+	$(CMAKE) --build $(BUILD)/bench-malloc --target bareheap_malloc_shared
+	python3 bench/malloc/run.py --shim $(BUILD)/bench-malloc/port/hosted/libbareheap-malloc.so \
+		--build $(BUILD)/bench-malloc $(BENCH_MALLOC_ARGS)

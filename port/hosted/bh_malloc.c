@@ -31,7 +31,7 @@
  * thread goes back to the arena that owns it, found from its address as
  * above; such frees are batched, 32 under one lock acquisition. The lock is
  * a spinlock (bh_malloc_internal.h): uncontended it costs one atomic
- * exchange. Small blocks (up to 512-byte blocks) freed by the thread that
+ * exchange. Small blocks (blocks up to 1 KiB) freed by the thread that
  * owns their arena go to a per-thread cache and serve its next requests of
  * that size without any lock (see "Thread cache" below).
  *
@@ -137,8 +137,8 @@ static __thread unsigned tls_arena_plus1 __attribute__((tls_model("initial-exec"
 /* ---- Thread cache ----
  * A malloc-heavy thread frees and allocates the same few small sizes over
  * and over; going through the arena's lock and the TLSF lists for each costs
- * several times what the block is worth. So each thread keeps up to
- * CACHE_DEPTH freed blocks per block size, for block sizes up to
+ * several times what the block is worth. So each thread keeps a few
+ * freed blocks per block size (CACHE_DEPTH_*), for block sizes up to
  * CACHE_BLOCK_MAX_BYTES, of its own arena, in singly linked lists through
  * the payloads, and serves malloc from them without a lock. A cached block
  * stays allocated as far as the core is concerned (its header is untouched),
@@ -155,8 +155,12 @@ static __thread unsigned tls_arena_plus1 __attribute__((tls_model("initial-exec"
  * to their arenas. Invariant: every block in head[b] is a used block of
  * size CACHE_BIN_BYTES(b) of this thread's arena (at the time it was
  * cached), with word 0 the next link and word 1 shim.cache_key. */
-#define CACHE_BINS 31u
-#define CACHE_DEPTH 16u
+#define CACHE_BINS 63u
+/* Blocks kept per size: 16 up to 256 bytes, 8 above, so a thread holds at
+ * most about 280 KiB in its cache (glibc's tcache: 7 per size up to 1 KiB). */
+#define CACHE_DEPTH_SMALL 16u
+#define CACHE_DEPTH_LARGE 8u
+#define CACHE_SMALL_BINS 15u
 #define CACHE_MIN_BLOCK_BYTES ((size_t)32)
 #define CACHE_BLOCK_MAX_BYTES (CACHE_MIN_BLOCK_BYTES + 16u * (CACHE_BINS - 1u))
 /* A block of b bytes holds b - one header word. */
@@ -585,7 +589,7 @@ static inline bool cache_push(arena *a, void *p) {
         shim_write_message(bh_error_name(BH_ERROR_DOUBLE_FREE), p);
         return true;
     }
-    if (tls_cache.count[bin] >= CACHE_DEPTH)
+    if (tls_cache.count[bin] >= (bin < CACHE_SMALL_BINS ? CACHE_DEPTH_SMALL : CACHE_DEPTH_LARGE))
         return false;
     if (SHIM_UNLIKELY(tls_cache.state != CACHE_ON) && !cache_activate())
         return false;
