@@ -309,7 +309,6 @@ BH_HOT_INLINE void block_use(bh_heap *heap, block *b, size_t size_bytes, size_t 
         heap->free_bytes -= size;
         heap->free_blocks--;
     }
-    heap->live_blocks++;
     heap->alloc_count++;
     stats_note_growth(heap);
 }
@@ -346,7 +345,6 @@ BH_HOT_INLINE void block_release(bh_heap *heap, block *b) {
         block_file_free(heap, b, size, prev_flag);
     else
         block_make_free(heap, b, size, prev_flag);
-    heap->live_blocks--;
     heap->free_count++;
 }
 
@@ -533,7 +531,6 @@ bh_heap *bh_init_ex(void *mem, size_t size_bytes, size_t max_region_bytes) {
     heap->total_bytes = 0;
     heap->free_bytes = 0;
     heap->peak_used_bytes = 0;
-    heap->live_blocks = 0;
     heap->free_blocks = 0;
     heap->alloc_count = 0;
     heap->free_count = 0;
@@ -870,11 +867,11 @@ bool bh_get_stats(bh_heap *heap, bh_stats *stats) {
     if (heap->min_free_bytes < stats->min_free_bytes)
         stats->min_free_bytes = heap->min_free_bytes;
     stats->largest_free_bytes = largest;
-    stats->live_blocks = heap->live_blocks;
+    stats->live_blocks = heap->alloc_count - heap->free_count;
     stats->free_blocks = heap->free_blocks;
     stats->region_count = heap->region_count;
-    stats->alloc_count = heap->alloc_count;
-    stats->free_count = heap->free_count;
+    stats->alloc_count = (uint32_t)heap->alloc_count;
+    stats->free_count = (uint32_t)heap->free_count;
     stats->failed_count = heap->failed_count;
     stats->error_count = heap->error_count;
     lock_exit(heap);

@@ -153,7 +153,7 @@ size_t bh_internal_check(bh_heap *heap) {
         problems += region_check(heap, &heap->regions[i], &t);
     problems += lists_check(heap, t.free_blocks);
     if (t.total_bytes != heap->total_bytes || t.free_bytes != heap->free_bytes ||
-        t.free_blocks != heap->free_blocks || t.used_blocks != heap->live_blocks)
+        t.free_blocks != heap->free_blocks || t.used_blocks != heap->alloc_count - heap->free_count)
         problems += check_problem(heap, heap);
     return problems;
 }

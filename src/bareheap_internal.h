@@ -99,6 +99,7 @@ typedef struct region {
  *   class map to it)
  *   free_bytes == sum of free block sizes, free_blocks == their count
  *   used_bytes(total_bytes - free_bytes) == sum of used block sizes
+ *   alloc_count - free_count == number of used blocks (wrapping arithmetic)
  * The lowest free_bytes is kept per "epoch" between two added regions, when
  * total_bytes is constant, so that the peak of used bytes in the epoch is
  * total_bytes - epoch_min_free_bytes and the hot path keeps one figure, not
@@ -116,10 +117,9 @@ struct bh_heap {
     size_t epoch_min_free_bytes; /* lowest free_bytes since the last region was added */
     size_t peak_used_bytes;      /* highest used bytes before this epoch */
     size_t min_free_bytes;       /* lowest free_bytes before this epoch */
-    size_t live_blocks;
     size_t free_blocks;
-    uint32_t alloc_count;
-    uint32_t free_count;
+    size_t alloc_count;     /* live blocks == alloc_count - free_count (mod 2^N) */
+    size_t free_count;
     uint32_t failed_count;
     uint32_t error_count;
     bh_error_fn error_fn;
