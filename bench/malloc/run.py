@@ -81,7 +81,10 @@ def main():
     args = ap.parse_args()
 
     exe = build_mbench(args.build)
-    allocators = [("glibc", None), ("bareheap", os.path.abspath(args.shim))]
+    shim = os.path.abspath(args.shim)
+    # The shim twice: as it ships, and without its thread cache (every call
+    # through the core's arenas), which trades time for peak RSS.
+    allocators = [("glibc", None), ("bareheap", shim), ("bareheap-nocache", shim)]
     for name, lib in OTHERS:
         path = find_library(lib)
         if path:
@@ -99,8 +102,14 @@ def main():
                 # Interleaved, so that a change in the machine's load hits
                 # every allocator alike.
                 for name, lib in allocators:
-                    elapsed, rss, out, _, status = run_once_wait4(
-                        exe, program, threads, dict(os.environ, **({"LD_PRELOAD": lib} if lib else {})))
+                    env = dict(os.environ)
+                    env.pop("LD_PRELOAD", None)
+                    env.pop("BAREHEAP_THREAD_CACHE", None)
+                    if lib:
+                        env["LD_PRELOAD"] = lib
+                    if name == "bareheap-nocache":
+                        env["BAREHEAP_THREAD_CACHE"] = "0"
+                    elapsed, rss, out, _, status = run_once_wait4(exe, program, threads, env)
                     if status != 0:
                         print("run.py: %s %s %d exited with status %d" % (name, program, threads, status))
                     samples[name].append((elapsed, rss))

@@ -161,6 +161,11 @@ static __thread unsigned tls_arena_plus1 __attribute__((tls_model("initial-exec"
 #define CACHE_DEPTH_SMALL 16u
 #define CACHE_DEPTH_LARGE 8u
 #define CACHE_SMALL_BINS 15u
+/* Cached blocks stay allocated in the core, so they keep their neighbours
+ * from merging: a byte cap bounds how much of the heap a cache can pin. */
+#ifndef CACHE_MAX_BYTES
+#define CACHE_MAX_BYTES ((size_t)64 * 1024)
+#endif
 #define CACHE_MIN_BLOCK_BYTES ((size_t)32)
 #define CACHE_BLOCK_MAX_BYTES (CACHE_MIN_BLOCK_BYTES + 16u * (CACHE_BINS - 1u))
 /* A block of b bytes holds b - one header word. */
@@ -177,6 +182,8 @@ typedef struct thread_cache {
     void *head[CACHE_BINS];
     unsigned char count[CACHE_BINS];
     unsigned char state;      /* enum cache_state: ON once the exit destructor is registered */
+    unsigned char exit_registered; /* 0 not yet, 1 the exit destructor will run, 2 it cannot */
+    size_t cached_bytes;      /* sum of the cached blocks' sizes, at most CACHE_MAX_BYTES */
     unsigned remote_count;
     void *remote[REMOTE_BATCH];
 } thread_cache;
@@ -503,6 +510,8 @@ static inline arena *arena_owning(const void *p) {
     return NULL;
 }
 
+static void thread_register_exit(void);
+
 /* A new thread takes the arena with the fewest live threads (the lowest
  * index on a tie), so threads spread over the arenas and a thread started
  * after another exited reuses its arena's memory. */
@@ -519,6 +528,7 @@ static __attribute__((noinline)) arena *thread_arena_assign(void) {
     atomic_fetch_add_explicit(&arenas[best].threads, 1u, memory_order_relaxed);
     /* Set before anything below can allocate (pthread_setspecific may). */
     tls_arena_plus1 = best + 1u;
+    thread_register_exit();
     return &arenas[best];
 }
 
@@ -529,17 +539,31 @@ static inline arena *thread_arena(void) {
     return &arenas[i - 1u];
 }
 
+/* Makes thread_exit() run when this thread exits: it gives back the
+ * thread's cached blocks and its place in its arena's thread count. Tried
+ * once per thread, from its first call, or for a thread that allocated
+ * before the constructor made the key, from the constructor. */
+static void thread_register_exit(void) {
+    if (tls_cache.exit_registered != 0 || !atomic_load_explicit(&shim.exit_key_ready, memory_order_acquire))
+        return;
+    /* Marked first: pthread_setspecific may allocate, and come back here. */
+    tls_cache.exit_registered = 2;
+    if (pthread_setspecific(shim.exit_key, &tls_cache) == 0)
+        tls_cache.exit_registered = 1;
+}
+
 /* The exit destructor makes caching safe: without it a thread's cached
- * blocks would be lost when it exits. Registered on a thread's first free
- * into its cache (the key exists once the constructor has run). */
+ * blocks would be lost when it exits. */
 static __attribute__((noinline)) bool cache_activate(void) {
-    if (tls_cache.state != CACHE_OFF || !atomic_load_explicit(&shim.exit_key_ready, memory_order_acquire) ||
-        !atomic_load_explicit(&shim.cache_enabled, memory_order_relaxed))
+    if (tls_cache.state != CACHE_OFF)
         return false;
-    /* Mark first: pthread_setspecific may allocate, and free, on its own. */
-    tls_cache.state = CACHE_EXITED;
-    if (pthread_setspecific(shim.exit_key, &tls_cache) != 0)
+    thread_register_exit();
+    if (tls_cache.exit_registered == 0)
+        return false; /* before the constructor: try again later */
+    if (tls_cache.exit_registered != 1 || !atomic_load_explicit(&shim.cache_enabled, memory_order_relaxed)) {
+        tls_cache.state = CACHE_EXITED; /* never for this thread */
         return false;
+    }
     tls_cache.state = CACHE_ON;
     return true;
 }
@@ -557,6 +581,7 @@ static inline void *cache_pop(size_t size_bytes) {
         return NULL;
     tls_cache.head[bin] = p[0];
     tls_cache.count[bin]--;
+    tls_cache.cached_bytes -= CACHE_MIN_BLOCK_BYTES + ((size_t)bin << 4);
     p[1] = NULL; /* no longer marked as cached */
     return p;
 }
@@ -589,7 +614,8 @@ static inline bool cache_push(arena *a, void *p) {
         shim_write_message(bh_error_name(BH_ERROR_DOUBLE_FREE), p);
         return true;
     }
-    if (tls_cache.count[bin] >= (bin < CACHE_SMALL_BINS ? CACHE_DEPTH_SMALL : CACHE_DEPTH_LARGE))
+    if (tls_cache.count[bin] >= (bin < CACHE_SMALL_BINS ? CACHE_DEPTH_SMALL : CACHE_DEPTH_LARGE) ||
+        tls_cache.cached_bytes + size > CACHE_MAX_BYTES)
         return false;
     if (SHIM_UNLIKELY(tls_cache.state != CACHE_ON) && !cache_activate())
         return false;
@@ -600,6 +626,7 @@ static inline bool cache_push(arena *a, void *p) {
     ((uintptr_t *)p)[1] = shim.cache_key;
     tls_cache.head[bin] = p;
     tls_cache.count[bin]++;
+    tls_cache.cached_bytes += size;
     return true;
 }
 
@@ -651,6 +678,7 @@ static void cache_flush(void) {
         void **p = tls_cache.head[bin];
         tls_cache.head[bin] = NULL;
         tls_cache.count[bin] = 0;
+        tls_cache.cached_bytes = 0;
         while (p) {
             void **next = p[0];
             arena *owner = arena_owning(p);
@@ -662,8 +690,8 @@ static void cache_flush(void) {
     remote_flush();
 }
 
-/* At a thread's exit: its cached and batched blocks go back, and its arena
- * counts one thread less. Later calls from other destructors of the same
+/* At a thread's exit (registered threads only): its cached and batched
+ * blocks go back, and its arena counts one thread less. Later calls from other destructors of the same
  * thread still work, uncached. */
 static void thread_exit(void *unused) {
     unsigned i = tls_arena_plus1;
@@ -1106,8 +1134,12 @@ __attribute__((constructor)) static void shim_constructor(void) {
     shim_ensure_init();
     /* After start-up: registering may allocate, which is now safe. */
     (void)pthread_atfork(fork_prepare, fork_parent, fork_child);
-    if (pthread_key_create(&shim.exit_key, thread_exit) == 0)
+    if (pthread_key_create(&shim.exit_key, thread_exit) == 0) {
         atomic_store_explicit(&shim.exit_key_ready, 1, memory_order_release);
+        /* This thread may have allocated before the key existed. */
+        if (tls_arena_plus1 != 0)
+            thread_register_exit();
+    }
 }
 
 __attribute__((destructor)) static void shim_destructor(void) {

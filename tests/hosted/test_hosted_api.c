@@ -394,6 +394,29 @@ static void test_cross_thread_free(void) {
     free(h);
 }
 
+static void *report_arena(void *arg) {
+    void *p = malloc(opaque(100));
+    *(int *)arg = bh_hosted_arena_of(p);
+    free(p);
+    return NULL;
+}
+
+/* A thread's exit gives its place in its arena back: the next thread takes
+ * the same arena (and its memory) rather than a fresh one. */
+static void test_exited_thread_arena_reused(void) {
+    int first = -5, second = -5, mine;
+    pthread_t t;
+    void *probe = malloc(opaque(16));
+    mine = bh_hosted_arena_of(probe);
+    CHECK(pthread_create(&t, NULL, report_arena, &first) == 0);
+    CHECK(pthread_join(t, NULL) == 0);
+    CHECK(pthread_create(&t, NULL, report_arena, &second) == 0);
+    CHECK(pthread_join(t, NULL) == 0);
+    CHECK(first >= 0 && first != mine);
+    CHECK(second == first);
+    free(probe);
+}
+
 static volatile int churn_stop;
 
 static void *churn(void *arg) {
@@ -526,6 +549,7 @@ int main(void) {
     test_aligned_realloc();
     test_huge_blocks();
     test_cross_thread_free();
+    test_exited_thread_arena_reused();
     test_fork_from_threads();
     test_bad_free_reported();
     if (failures) {
