@@ -120,8 +120,22 @@ bool trace_start(const char *path) {
     return trace_enabled != 0;
 }
 
-void trace_lock(void) { shim_lock_enter(&trace_mutex); }
-void trace_unlock(void) { shim_lock_exit(&trace_mutex); }
+/* How deep this thread is in traced calls. A traced call can reach another
+ * (pthread_setspecific, called on a thread's first allocation, may itself
+ * allocate): the inner one then runs under the lock the thread already
+ * holds, and its record, written first, still precedes every use of its
+ * result. */
+static __thread unsigned tls_trace_depth __attribute__((tls_model("initial-exec")));
+
+void trace_lock(void) {
+    if (tls_trace_depth++ == 0)
+        shim_lock_enter(&trace_mutex);
+}
+
+void trace_unlock(void) {
+    if (--tls_trace_depth == 0)
+        shim_lock_exit(&trace_mutex);
+}
 
 void trace_record_locked(unsigned op, unsigned align_log2, size_t size_bytes, const void *arg,
                          const void *result) {
@@ -160,6 +174,7 @@ void trace_fork_parent(void) { trace_unlock(); }
 
 void trace_fork_child(void) {
     shim_lock_reset(&trace_mutex);
+    tls_trace_depth = 0;
     trace_used_bytes = 0;
     trace_enabled = 0;
     if (trace_fd >= 0)
