@@ -228,14 +228,14 @@ static void test_aligned_calls(void) {
         CHECK(p == (void *)1);
     }
     errno = 0;
-    CHECK(aligned_alloc(48, 100) == NULL);
+    CHECK(aligned_alloc(opaque(48), 100) == NULL);
     CHECK(errno == EINVAL);
     errno = 0;
-    CHECK(aligned_alloc(0, 100) == NULL);
+    CHECK(aligned_alloc(opaque(0), 100) == NULL);
     CHECK(errno == EINVAL);
     {
         /* memalign rounds an odd alignment up, as glibc's does. */
-        void *p = memalign(48, 100);
+        void *p = memalign(opaque(48), 100);
         CHECK(p != NULL && is_aligned(p, 64));
         free(p);
     }
