@@ -60,13 +60,19 @@
 #endif
 
 /* 1: use the compiler's count-leading/trailing-zeros builtins; 0: a portable
- * table-based fallback, for cores without a CLZ instruction where libgcc's
- * __clzsi2 is slower than a small table. */
+ * table-based fallback, for cores without a CLZ instruction, where the
+ * builtins become calls of libgcc's __clzsi2/__ctzsi2 (ARMv6-M, RISC-V
+ * without Zbb): on RV32IMAC the fallback takes the worst alloc from 236 to 198
+ * instructions (make wcet). The default follows the target's CLZ. */
 #ifndef BAREHEAP_USE_BUILTINS
-#if defined(__GNUC__) || defined(__clang__)
-#define BAREHEAP_USE_BUILTINS 1
-#else
+#if !(defined(__GNUC__) || defined(__clang__))
 #define BAREHEAP_USE_BUILTINS 0
+#elif defined(__riscv) && !defined(__riscv_zbb)
+#define BAREHEAP_USE_BUILTINS 0
+#elif defined(__arm__) && !defined(__ARM_FEATURE_CLZ)
+#define BAREHEAP_USE_BUILTINS 0
+#else
+#define BAREHEAP_USE_BUILTINS 1
 #endif
 #endif
 
