@@ -40,6 +40,7 @@ enum {
 #endif
 
 #define DEFAULT_HEAP_BYTES ((size_t)256 * 1024 * 1024)
+#define MIN_HEAP_START_BYTES ((size_t)64 * 1024)
 #define CHART_SAMPLES 400u
 #define MERGE_THRESHOLD_BLOCKS 3000u
 
@@ -68,7 +69,8 @@ static void usage_print(FILE *out)
         "  --min-heap       find the smallest heap (to the alignment grain) on which the\n"
         "                   trace runs without a failure: bisection, then the size one\n"
         "                   grain below is confirmed to fail and larger sizes are tried,\n"
-        "                   since success need not be monotone in the heap size.\n"
+        "                   since success need not be monotone in the heap size\n"
+        "                   (--heap is not used then).\n"
         "  --max-heap SIZE  largest heap --min-heap tries (default 16G, 2G on 32-bit)\n"
         "  --layout 32|64   block layout: 32 runs bareheap-replay-32 (4-byte words,\n"
         "                   8-byte alignment as on Cortex-M), found next to this program\n"
@@ -602,16 +604,11 @@ static int report_trace(const options *o, const trace_file *trace)
     c.progress_label = "replay";
 
     if (o->min_heap) {
-        /* A first run on a generous heap: the peak used bytes and the control
-         * structure for them are where the search starts. */
-        c.heap_bytes = o->heap_bytes;
-        c.stop_at_failure = true;
-        if (!replay_run(trace, &c, &r)) {
-            fprintf(stderr, "%s: out of memory\n", program_name);
-            return EXIT_TOOL;
-        }
-        status = min_heap_search(trace, o, r.peak_used_bytes + bh_control_size(r.peak_used_bytes) + 4u * grain, &m);
-        replay_result_free(&r);
+        /* The search starts small and gallops up: probes stop at their first
+         * failure, so small heaps are cheap to try, while one replay on a
+         * generous heap costs time in proportion to its size at
+         * BAREHEAP_DEBUG >= 2 (free memory is poisoned and checked). */
+        status = min_heap_search(trace, o, MIN_HEAP_START_BYTES, &m);
         if (status < 0) {
             fprintf(stderr, "%s: out of memory\n", program_name);
             return EXIT_TOOL;

@@ -6,10 +6,11 @@
  *                 power-of-two size class, free blocks grey; a legend and the
  *                 offset of every row. Every block is one <rect class="b">
  *                 (its pieces on following rows are class "bc"); with more
- *                 blocks than merge_threshold_blocks, neighbours narrower than
- *                 a pixel are drawn as one <rect class="m"> per run, shaded by
- *                 the share of used bytes, so a map of a million blocks stays
- *                 a file a browser opens.
+ *                 blocks than merge_threshold_blocks, runs of neighbours each
+ *                 smaller than span / merge_threshold_blocks bytes (and than
+ *                 a pixel) are drawn as one <rect class="m"> per run of about
+ *                 that size, shaded by the share of used bytes, so a map of a
+ *                 million blocks stays a file a browser opens.
  *   fragmentation two line charts over the operations: bytes (live, used with
  *                 headers, span up to the high-water mark) and shares
  *                 (utilisation, free space outside the largest free block).
@@ -256,11 +257,16 @@ static long map_write(FILE *f, const heap_map *map, double top, size_t merge_thr
     }
     fputs("<g class=\"map\">\n", f);
     memset(&run, 0, sizeof run);
+    /* A merged run covers about span / threshold bytes, so a map never has
+     * many more rectangles than the threshold; at least a pixel. */
     pixel_bytes = l.row_bytes / (uint64_t)MAP_WIDTH + 1u;
+    if (merge && map->span_bytes / merge_threshold > pixel_bytes) {
+        pixel_bytes = map->span_bytes / merge_threshold;
+    }
     for (i = 0; i < map->count; i++) {
         const map_block *b = &map->blocks[i];
         bool tiny = merge && b->size_bytes < pixel_bytes;
-        if (run.blocks != 0u && (!tiny || run.end != b->offset_bytes || run.end - run.offset >= 2u * pixel_bytes ||
+        if (run.blocks != 0u && (!tiny || run.end != b->offset_bytes || run.end - run.offset >= pixel_bytes ||
                                  region_of(&l, run.offset) != region_of(&l, b->offset_bytes))) {
             rects += run_flush(f, &l, &run, tooltips, &mask, &free_seen, &merged_seen);
         }
@@ -308,7 +314,7 @@ static long map_write(FILE *f, const heap_map *map, double top, size_t merge_thr
     }
     if (merged_seen) {
         fprintf(f, "<rect x=\"%.0f\" y=\"%.1f\" width=\"12\" height=\"12\" fill=\"hsl(280,25%%,60%%)\"/>"
-                   "<text x=\"%.0f\" y=\"%.1f\" class=\"s\">blocks under a pixel wide, merged (darker: more of it used)</text>\n", x, y, x + 16.0,
+                   "<text x=\"%.0f\" y=\"%.1f\" class=\"s\">small blocks, merged (darker: more of it used)</text>\n", x, y, x + 16.0,
                 y + 10.0);
     }
     *bottom = y + 24.0;
