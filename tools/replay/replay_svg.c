@@ -9,7 +9,8 @@
  *                 blocks than merge_threshold_blocks, runs of neighbours each
  *                 smaller than span / merge_threshold_blocks bytes (and than
  *                 a pixel) are drawn as one <rect class="m"> per run of about
- *                 that size, shaded by the share of used bytes, so a map of a
+ *                 that size, in the colour of the class holding most of its
+ *                 used bytes and paler as more of it is free, so a map of a
  *                 million blocks stays a file a browser opens.
  *   fragmentation two line charts over the operations: bytes (live, used with
  *                 headers, span up to the high-water mark) and shares
@@ -170,6 +171,7 @@ typedef struct merge_run {
     size_t blocks;
     uint64_t first_size;
     bool first_used;
+    uint64_t class_used_bytes[40]; /* used bytes per size class: the run's colour */
 } merge_run;
 
 static long block_draw(FILE *f, const map_layout *l, uint64_t offset, uint64_t size, bool used, bool tooltips,
@@ -199,10 +201,26 @@ static long run_flush(FILE *f, const map_layout *l, merge_run *run, bool tooltip
     if (run->blocks == 1u) {
         n = block_draw(f, l, run->offset, run->first_size, run->first_used, tooltips, mask, free_seen);
     } else if (run->blocks > 1u) {
-        char fill[40], tip[160];
-        /* darker for runs that are mostly used */
-        int light = 88 - (int)(50.0 * (double)run->used_bytes / (double)(run->end - run->offset));
-        snprintf(fill, sizeof fill, "hsl(280,25%%,%d%%)", light);
+        char fill[64], tip[160];
+        unsigned cls, top = 0;
+        double used_share = (double)run->used_bytes / (double)(run->end - run->offset);
+        /* The colour of the size class with the most used bytes in the run,
+         * paler as more of the run is free. */
+        for (cls = 1; cls < 40u; cls++) {
+            top = run->class_used_bytes[cls] > run->class_used_bytes[top] ? cls : top;
+        }
+        if (run->used_bytes == 0u) {
+            snprintf(fill, sizeof fill, "#e4e4e4");
+            *free_seen = true;
+        } else {
+            unsigned range = palette_hi_class > palette_lo_class ? palette_hi_class - palette_lo_class : 1u;
+            unsigned at = top < palette_lo_class ? 0u : (top > palette_hi_class ? range : top - palette_lo_class);
+            snprintf(fill, sizeof fill, "hsl(%d,%d%%,%d%%)", 240 - (int)(240u * at / range),
+                     15 + (int)(55.0 * used_share), 88 - (int)(40.0 * used_share));
+            if (top < 32u) {
+                *mask |= 1u << top;
+            }
+        }
         snprintf(tip, sizeof tip, "%zu blocks merged, %llu B, %llu B used", run->blocks,
                  (unsigned long long)(run->end - run->offset), (unsigned long long)run->used_bytes);
         rect_pieces(f, l, run->offset, run->end - run->offset, "m", fill, tip);
@@ -278,6 +296,10 @@ static long map_write(FILE *f, const heap_map *map, double top, size_t merge_thr
             }
             run.end = b->offset_bytes + b->size_bytes;
             run.used_bytes += b->used ? b->size_bytes : 0u;
+            if (b->used) {
+                cls = size_class(b->size_bytes);
+                run.class_used_bytes[cls < 40u ? cls : 39u] += b->size_bytes;
+            }
             run.blocks++;
         } else {
             rects += block_draw(f, &l, b->offset_bytes, b->size_bytes, b->used, tooltips, &mask, &free_seen);
@@ -313,9 +335,11 @@ static long map_write(FILE *f, const heap_map *map, double top, size_t merge_thr
         x += 80.0;
     }
     if (merged_seen) {
-        fprintf(f, "<rect x=\"%.0f\" y=\"%.1f\" width=\"12\" height=\"12\" fill=\"hsl(280,25%%,60%%)\"/>"
-                   "<text x=\"%.0f\" y=\"%.1f\" class=\"s\">small blocks, merged (darker: more of it used)</text>\n", x, y, x + 16.0,
-                y + 10.0);
+        fprintf(f, "<rect x=\"%.0f\" y=\"%.1f\" width=\"6\" height=\"12\" fill=\"hsl(200,70%%,48%%)\"/>"
+                   "<rect x=\"%.0f\" y=\"%.1f\" width=\"6\" height=\"12\" fill=\"hsl(200,30%%,78%%)\"/>"
+                   "<text x=\"%.0f\" y=\"%.1f\" class=\"s\">runs of small blocks, merged: the colour of the size "
+                   "holding most of their used bytes, paler as more of the run is free</text>\n",
+                x, y, x + 6.0, y, x + 16.0, y + 10.0);
     }
     *bottom = y + 24.0;
     return rects;
