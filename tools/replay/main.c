@@ -511,10 +511,10 @@ static int min_heap_search(const trace_file *trace, const options *o, size_t sta
         m->below_failed = ran == 0;
     }
 
-    /* Larger sizes: the next eight grains, then 1/256 .. 1/2 more. */
+    /* Larger sizes: the next eight grains, then N/256, N/128 .. N/2 more. */
     m->all_larger_run_bytes = hi;
     for (i = 0; i < 16u; i++) {
-        size_t size = i < 8u ? hi + (i + 1u) * grain : hi + round_up(hi >> (15u - i), grain);
+        size_t size = i < 8u ? hi + (i + 1u) * grain : hi + round_up(hi >> (16u - i), grain);
         if (size > o->max_heap_bytes || size <= hi) {
             continue;
         }
