@@ -837,6 +837,53 @@ static int report_trace(const options *o, const trace_file *trace)
     return status;
 }
 
+/* Each region of a walk dump drawn up to its highest used block and an
+ * eighth more (a region without a used block: its first 256 bytes), the
+ * regions one after the other. */
+static bool map_clip_regions(const heap_map *in, heap_map *out, bool *clipped)
+{
+    uint64_t base = 0;
+    unsigned r, count = in->region_count == 0u ? 1u : (in->region_count > 64u ? 64u : in->region_count);
+    size_t i;
+    memset(out, 0, sizeof *out);
+    *clipped = false;
+    for (r = 0; r < count; r++) {
+        uint64_t start = in->region_count == 0u ? 0u : in->region_start[r];
+        uint64_t end = r + 1u < count ? in->region_start[r + 1u] : in->span_bytes;
+        uint64_t used_end = start, limit;
+        for (i = 0; i < in->count; i++) {
+            const map_block *b = &in->blocks[i];
+            if (b->used && b->offset_bytes >= start && b->offset_bytes < end) {
+                used_end = b->offset_bytes + b->size_bytes;
+            }
+        }
+        limit = used_end == start ? start + 256u : used_end + (used_end - start) / 8u + 64u;
+        if (limit >= end) {
+            limit = end;
+        } else {
+            *clipped = true;
+        }
+        out->region_start[r] = base;
+        for (i = 0; i < in->count; i++) {
+            const map_block *b = &in->blocks[i];
+            uint64_t size = b->size_bytes;
+            if (b->offset_bytes < start || b->offset_bytes >= limit) {
+                continue;
+            }
+            if (b->offset_bytes + size > limit) {
+                size = limit - b->offset_bytes;
+            }
+            if (!heap_map_add(out, base + (b->offset_bytes - start), size, b->used, b->region)) {
+                return false;
+            }
+        }
+        base += limit - start;
+        out->span_bytes = base;
+    }
+    out->region_count = count;
+    return true;
+}
+
 static int report_walk_dump(const options *o)
 {
     heap_map map;
@@ -845,7 +892,6 @@ static int report_walk_dump(const options *o)
     svg_input in;
     long rects = 0;
     size_t i, used = 0, free_bytes = 0, used_blocks = 0;
-    uint64_t used_end = 0;
 
     if (!walk_dump_read(o->walk_dump_path, &map, &info, why, sizeof why)) {
         fprintf(stderr, "%s: %s\n", program_name, why);
@@ -855,30 +901,29 @@ static int report_walk_dump(const options *o)
         if (map.blocks[i].used) {
             used += (size_t)map.blocks[i].size_bytes;
             used_blocks++;
-            used_end = map.blocks[i].offset_bytes + map.blocks[i].size_bytes;
         } else {
             free_bytes += (size_t)map.blocks[i].size_bytes;
         }
     }
     if (o->svg_path != NULL) {
         heap_map clipped;
-        uint64_t limit = used_end + used_end / 8u + 64u;
-        bool clip = limit < map.span_bytes;
-        memset(&clipped, 0, sizeof clipped);
-        /* A firmware heap is often all of the RAM left: draw up to the
-         * highest used block and a little of the free rest. */
-        if (clip && !map_clip(&map, limit, &clipped)) {
+        bool clip;
+        /* A firmware heap is often all of the RAM left: draw each region up
+         * to its highest used block and a little of the free rest. */
+        if (!map_clip_regions(&map, &clipped, &clip)) {
+            heap_map_free(&clipped);
             heap_map_free(&map);
             return EXIT_TOOL;
         }
         snprintf(subtitle, sizeof subtitle,
                  "bh_walk dump: %zu blocks in %u region%s, %zu B used, %zu B free (%u-byte words, %u-byte "
                  "alignment)%s", map.count, map.region_count, map.region_count == 1u ? "" : "s", used, free_bytes,
-                 info.word_bytes, info.align_bytes, clip ? "; drawn up to the highest used block + 1/8" : "");
+                 info.word_bytes, info.align_bytes,
+                 clip ? "; each region drawn up to its highest used block + 1/8" : "");
         memset(&in, 0, sizeof in);
         in.title = o->walk_dump_path;
         in.subtitle = subtitle;
-        in.map = clip ? &clipped : &map;
+        in.map = &clipped;
         in.failure_op = SIZE_MAX;
         in.merge_threshold_blocks = MERGE_THRESHOLD_BLOCKS;
         rects = svg_write(o->svg_path, &in);

@@ -660,6 +660,27 @@ static void case_walk_dump(const char *seed_demo)
     CHECK(rects == blocks, "one rect per block: %zu of %zu", rects, blocks);
     xml_check(svg);
 
+    /* Two regions, the second mostly free: five blocks, five rectangles,
+     * each region on rows of its own. */
+    f = fopen(log, "w");
+    if (f != NULL) {
+        fputs("[boot] bh-walk begin word=4 align=8 heap=300000 control=760\n"
+              "[boot] bh-walk block 0x20000300 64 used 0\n"
+              "[boot] bh-walk block 0x20000340 128 free 0\n"
+              "[boot] bh-walk block 0x200003c0 4096 used 0\n"
+              "[boot] bh-walk block 0x30000000 32 used 1\n"
+              "[boot] bh-walk block 0x30000020 262112 free 1\n"
+              "[boot] bh-walk end blocks=5\n", f);
+        fclose(f);
+    }
+    tool_run(out, NULL, "--walk-dump", log, "--svg", svg);
+    CHECK(out->status == 0, "two regions: exit %d %s", out->status, out->err);
+    CHECK(kv_get(out, "regions") == 2u && kv_get(out, "blocks") == 5u, "two regions, five blocks");
+    CHECK(kv_get(out, "used_bytes") == 64u + 4096u + 32u, "used bytes");
+    CHECK(file_count(svg, "<rect class=\"b\"", &bytes) == 5u, "five block rects");
+    CHECK(file_count(svg, "region 1:", &bytes) == 1u, "the second region is labelled");
+    xml_check(svg);
+
     /* A dump cut short is refused. */
     f = fopen(log, "w");
     if (f != NULL) {
