@@ -355,8 +355,8 @@ static int layout32_exec(int argc, char **argv)
         fprintf(stderr, "%s: %s is a 32-bit program this kernel cannot run, and qemu-i386: %s\n", program_name,
                 path, strerror(errno));
     } else {
-        fprintf(stderr, "%s: cannot run the 32-bit build %s: %s (build it: the bareheap-replay-32 target; "
-                "or name it with BAREHEAP_REPLAY_32)\n", program_name, path, strerror(errno));
+        fprintf(stderr, "%s: cannot run the 32-bit build %s: %s (build the tree's target "
+                "bareheap_replay_32, or name the program with BAREHEAP_REPLAY_32)\n", program_name, path, strerror(errno));
     }
     free(args);
     return EXIT_TOOL;

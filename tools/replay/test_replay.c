@@ -389,6 +389,26 @@ static void case_errors(void)
 
     tool_run(out, NULL, "--heap", "12Q", NULL, NULL);
     CHECK(out->status == 2, "bad size: exit %d", out->status);
+
+    /* --layout 32 with no 32-bit build where it is looked for: exit 5, said why. */
+    {
+        char *args[8], *env[2];
+        char missing[] = "BAREHEAP_REPLAY_32=/nonexistent/bareheap-replay-32";
+        args[0] = (char *)(uintptr_t)tool_path;
+        args[1] = path;
+        args[2] = "--layout";
+        args[3] = "32";
+        args[4] = "--kv";
+        args[5] = NULL;
+        env[0] = missing;
+        env[1] = NULL;
+        tool_run(out, NULL, "--config", NULL, NULL, NULL);
+        if (kv_get(out, "layout_bits") == 64u || kv_get(out, "align_bytes") != 8u) {
+            program_run_env(out, args, env);
+            CHECK(out->status == 5 && strstr(out->err, "bareheap-replay-32") != NULL,
+                  "missing 32-bit build: exit %d, %s", out->status, out->err);
+        }
+    }
     free(out);
 }
 
