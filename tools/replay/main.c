@@ -91,8 +91,9 @@ static void usage_print(FILE *out)
         "\n"
         "exit status: 0 ran without a failure (--min-heap: a size was found); 1 an\n"
         "allocation failed (--min-heap: none up to --max-heap); 2 usage; 3 cannot read the\n"
-        "file or it is shorter than a trace header; 4 not a trace (bad magic) or an\n"
-        "unsupported version; 5 out of memory, cannot write output or run the 32-bit build.\n",
+        "file or it is shorter than a trace header; 4 not a trace (bad magic), an\n"
+        "unsupported version or a broken walk dump; 5 out of memory, cannot write output\n"
+        "or run the 32-bit build.\n",
         program_name, program_name, program_name);
 }
 
