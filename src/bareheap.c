@@ -503,7 +503,7 @@ size_t bh_control_size(size_t region_bytes) {
 bh_heap *bh_init_ex(void *mem, size_t size_bytes, size_t max_region_bytes) {
     uintptr_t base = (uintptr_t)mem, start, end;
     unsigned fl_count;
-    size_t control, i;
+    size_t control;
     bh_heap *heap;
     if (!mem || size_bytes == 0 || size_bytes > UINTPTR_MAX - base)
         return NULL;
@@ -522,29 +522,14 @@ bh_heap *bh_init_ex(void *mem, size_t size_bytes, size_t max_region_bytes) {
     /* The memory may have held an earlier heap that left parts poisoned. */
     TOOL_ACCESS(start, (size_t)(end - start));
     heap = (bh_heap *)(void *)start;
-    heap->fl_bitmap = 0;
+    /* Every counter, bitmap and list head starts at zero or NULL (all bits
+     * zero on every supported target, as .bss zeroing assumes too); one call
+     * instead of a store per field keeps init small. */
+    memset(heap, 0, control);
     heap->fl_count = fl_count;
     heap->sl_bitmap = (uint32_t *)(void *)&heap->heads[(size_t)fl_count * SL_COUNT];
-    heap->region_count = 0;
     heap->control_bytes = control;
     heap->heap_bytes = size_bytes;
-    heap->total_bytes = 0;
-    heap->free_bytes = 0;
-    heap->peak_used_bytes = 0;
-    heap->free_blocks = 0;
-    heap->alloc_count = 0;
-    heap->free_count = 0;
-    heap->failed_count = 0;
-    heap->error_count = 0;
-    heap->error_fn = NULL;
-    heap->error_context = NULL;
-    heap->lock_fn = NULL;
-    heap->unlock_fn = NULL;
-    heap->lock_context = NULL;
-    for (i = 0; i < (size_t)fl_count * SL_COUNT; i++)
-        heap->heads[i] = NULL;
-    for (i = 0; i < fl_count; i++)
-        heap->sl_bitmap[i] = 0;
     if (!region_format(heap, start + control, end))
         return NULL;
     heap->min_free_bytes = heap->free_bytes;
