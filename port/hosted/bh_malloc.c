@@ -65,6 +65,12 @@
 
 #define SHIM_EXPORT __attribute__((visibility("default")))
 
+/* The address-space reservation (a slice of up to 64 GiB per arena) and the
+ * trace format's 64-bit fields assume a 64-bit process. */
+#if UINTPTR_MAX <= 0xFFFFFFFFu
+#error "the hosted shim needs a 64-bit process"
+#endif
+
 /* glibc's guarantee on x86-64: alignof(max_align_t). The core's grain must be
  * the same, or malloc's blocks would be less aligned than glibc's. */
 #define MALLOC_ALIGN_BYTES ((size_t)_Alignof(max_align_t))
