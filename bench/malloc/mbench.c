@@ -389,7 +389,7 @@ static void *run_malloc_large(void *arg) {
     enum { SLOTS = 20 };
     unsigned char *slot[SLOTS] = {0};
     size_t len[SLOTS] = {0};
-    for (int i = 0; i < 1500; i++) {
+    for (int i = 0; i < 600; i++) {
         size_t s = rng_below(&r, SLOTS);
         if (slot[s])
             t->checksum += peek(slot[s], len[s]);

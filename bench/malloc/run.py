@@ -146,7 +146,7 @@ def write_report(args, allocators, threads_list, programs, results):
         datetime.date.today().isoformat(), commit, cpu, os.cpu_count() or 0, platform.platform()))
     w("Programs of the shapes of mimalloc-bench's (bench/malloc/mbench.c says what each does); "
       "every thread does the whole work, so 2 threads is twice the work with contention. "
-      "Median of %d runs, run interleaved; peak RSS is the process's maxrss. "
+      "Median of %d runs, run interleaved; peak RSS is the program's own VmHWM. "
       "Ratios are to glibc (below 1 is better). The machine was shared, so single figures "
       "carry noise of the order of 10-20%%." % args.runs)
     w("")
@@ -189,6 +189,20 @@ def write_report(args, allocators, threads_list, programs, results):
             w("| %s | %s |" % (program, " | ".join(cells)))
         w("| **geometric mean** | " + " | ".join(
             "1.00" if n == "glibc" else "**%.2f**" % geomean(ratios_m[n]) for n in names) + " |")
+    w("")
+    w("## bareheap against the targets")
+    w("")
+    for threads in threads_list:
+        t_ratios = {p: results[(p, threads, "bareheap")][0] / results[(p, threads, "glibc")][0] for p in programs}
+        m_ratios = {p: results[(p, threads, "bareheap")][1] / results[(p, threads, "glibc")][1] for p in programs}
+        g_t, g_m = geomean(t_ratios.values()), geomean(m_ratios.values())
+        over_t = ["%s %.2f" % (p, r) for p, r in t_ratios.items() if r > 1.5]
+        over_m = ["%s %.2f" % (p, r) for p, r in m_ratios.items() if r > 1.0]
+        w("- %d thread%s: time geometric mean %.2f (%s); worst %.2f, %s; peak RSS geometric mean %.2f (%s)%s." % (
+            threads, "" if threads == 1 else "s", g_t, "met" if g_t <= 1.0 else "NOT met",
+            max(t_ratios.values()), "none above 1.5x (met)" if not over_t else "above 1.5x: " + ", ".join(over_t) + " (NOT met)",
+            g_m, "met" if g_m <= 1.0 else "NOT met",
+            "" if not over_m else "; above glibc: " + ", ".join(over_m)))
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     with open(args.out, "w") as f:
         f.write("\n".join(lines) + "\n")
