@@ -4,7 +4,7 @@
 # byte. A missing program fails the test: it is not skipped.
 #
 #   run_programs.sh SHIM.so WORKDIR TEST [STRESS_BINARY]
-#   TEST: json | sqlite | gcc | stress | trace
+#   TEST: json | sqlite | gcc | stress | trace | exports
 set -euo pipefail
 
 SO=$1
@@ -106,6 +106,16 @@ SQL
     # The traced program's own output is not disturbed.
     "$PY" "$HERE/traced_program.py" >untraced.out
     cmp traced.out untraced.out
+    ;;
+  exports)
+    # Exactly the malloc family and the bh_hosted_* calls leave the .so: a
+    # missing entry point would send its blocks to glibc, an extra symbol
+    # could clash with the program's.
+    need nm
+    nm -D --defined-only "$SO" | awk '{print $3}' | sort >exported.txt
+    sort "$HERE/../../port/hosted/bh_malloc_exports.txt" >expected.txt
+    diff expected.txt exported.txt
+    echo "run_programs: exports: $(wc -l <exported.txt) symbols, as listed"
     ;;
   *)
     echo "run_programs: unknown test $TEST" >&2
