@@ -513,8 +513,15 @@ static void test_bad_free_reported(void) {
     CHECK(bh_hosted_arena_stats(arena, &after));
     /* The core counts what it found (interior, double free, realloc of a
      * freed block); the cache's finds are only reported. */
-    CHECK(after.error_count - before.error_count == (cache_on ? 3u : 5u));
-    CHECK(after.free_count - before.free_count == (cache_on ? 1u : 2u));
+    /* The small block went to the cache (which reports its misuse itself)
+     * unless a free neighbour sent it to the core: 3 errors and 1 free in the
+     * core, or 5 and 2. Without the cache, always the latter. */
+    if (cache_on && after.error_count - before.error_count == 3u) {
+        CHECK(after.free_count - before.free_count == 1u);
+    } else {
+        CHECK(after.error_count - before.error_count == 5u);
+        CHECK(after.free_count - before.free_count == 2u);
+    }
     n = pread(fd, text, sizeof text - 1, 0);
     CHECK(n > 0);
     CHECK(strstr(text, "bareheap: invalid pointer") != NULL);
