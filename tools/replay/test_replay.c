@@ -15,8 +15,9 @@
  *   svg        well-formed XML, one block rectangle per block at the peak,
  *              merging keeps a map of many blocks (a walk dump) small
  *   walk_dump  the seed demo's bh_walk dump turned into the same picture
- *   shim       python3 traced under the hosted shim (BAREHEAP_TRACE), then
- *              --min-heap on that trace, confirmed at N and N - grain
+ *   shim       python3 with two threads traced under the hosted shim
+ *              (BAREHEAP_TRACE): every free matched, then --min-heap on the
+ *              trace, confirmed at N and N - grain
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -736,9 +737,17 @@ static void case_shim(const char *shim)
         py[0] = args[0];
         py[1] = args[1];
         py[2] = args[2];
-        py[3] = "import json\n"
+        /* two threads: their calls interleave in the trace, and a block
+         * may be freed by another thread than the one that allocated it */
+        py[3] = "import json, threading\n"
+                "def work(n):\n"
+                "    d = {str(i): [i, str(i) * 20, {'k': i}] for i in range(n)}\n"
+                "    json.loads(json.dumps(d))\n"
+                "t = threading.Thread(target=work, args=(5000,))\n"
+                "t.start()\n"
                 "d = {str(i): [i, str(i) * 20, {'k': i}] for i in range(20000)}\n"
                 "s = json.dumps(d)\n"
+                "t.join()\n"
                 "print(len(s), len(json.loads(s)))\n";
         py[4] = NULL;
         program_run_env(out, py, env);
@@ -762,6 +771,8 @@ static void case_shim(const char *shim)
     CHECK(out->status == 0, "--min-heap on the python3 trace: exit %d %s", out->status, out->err);
     CHECK(kv_get(out, "ops") > 1000u, "a real trace: %llu calls", kv_get(out, "ops"));
     CHECK(kv_get(out, "unknown_frees") == 0u, "every free matched: %llu unknown", kv_get(out, "unknown_frees"));
+    CHECK(kv_get(out, "threads") >= 2u, "calls of both threads: %llu", kv_get(out, "threads"));
+    CHECK(kv_get(out, "reused_addresses") == 0u, "no address handed out twice while live");
     n = kv_get(out, "min_heap_bytes");
     grain = kv_get(out, "align_bytes");
     CHECK(n > kv_get(out, "peak_live_bytes"), "the heap holds the peak");
