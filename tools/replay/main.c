@@ -387,6 +387,7 @@ typedef struct min_heap_report {
     size_t larger_failed_first_bytes; /* smallest larger size that failed */
     size_t larger_failed_last_bytes;  /* largest larger size that failed */
     size_t all_larger_run_bytes;      /* from here on every tested size ran */
+    size_t first_found_bytes;         /* 0, or what bisection found before a size below a power of two ran */
 } min_heap_report;
 
 typedef struct probe_context {
@@ -421,6 +422,49 @@ static int probe_runs(probe_context *p, size_t heap_bytes, size_t *failure_op)
     return ran ? 1 : 0;
 }
 
+/* From hi, which runs, down by 1, 2, 4 ... grains until a size fails: *lo
+ * (0 when every size down to one grain runs: bh_init() refuses 0). */
+static int search_gallop_down(probe_context *p, size_t grain, size_t *lo, size_t *hi)
+{
+    size_t step;
+    int ran;
+    *lo = 0;
+    for (step = grain; step < *hi; step *= 2u) {
+        p->hi = *hi;
+        ran = probe_runs(p, *hi - step, NULL);
+        if (ran < 0) {
+            return -1;
+        }
+        if (!ran) {
+            *lo = *hi - step;
+            break;
+        }
+        *hi -= step;
+    }
+    return 0;
+}
+
+/* Narrows lo (fails) and hi (runs) to one grain apart. */
+static int search_bisect(probe_context *p, size_t grain, size_t *lo, size_t *hi)
+{
+    while (*hi - *lo > grain) {
+        size_t mid = *lo + (*hi - *lo) / 2u / grain * grain;
+        int ran;
+        p->lo = *lo;
+        p->hi = *hi;
+        ran = probe_runs(p, mid, NULL);
+        if (ran < 0) {
+            return -1;
+        }
+        if (ran) {
+            *hi = mid;
+        } else {
+            *lo = mid;
+        }
+    }
+    return 0;
+}
+
 static int min_heap_search(const trace_file *trace, const options *o, size_t start_bytes, min_heap_report *m)
 {
     size_t grain = bh_alignment(), lo, hi, step;
@@ -447,18 +491,8 @@ static int min_heap_search(const trace_file *trace, const options *o, size_t sta
         return -1;
     }
     if (ran) {
-        lo = 0;
-        for (step = grain; step < hi; step *= 2u) {
-            p.hi = hi;
-            ran = probe_runs(&p, hi - step, NULL);
-            if (ran < 0) {
-                return -1;
-            }
-            if (!ran) {
-                lo = hi - step;
-                break;
-            }
-            hi -= step;
+        if (search_gallop_down(&p, grain, &lo, &hi) < 0) {
+            return -1;
         }
     } else {
         lo = hi;
@@ -484,18 +518,38 @@ static int min_heap_search(const trace_file *trace, const options *o, size_t sta
             hi = o->max_heap_bytes / grain * grain;
         }
     }
-    while (hi - lo > grain) {
-        size_t mid = lo + (hi - lo) / 2u / grain * grain;
-        p.lo = lo;
+    if (search_bisect(&p, grain, &lo, &hi) < 0) {
+        return -1;
+    }
+
+    /* The control structure grows by a row of free lists at every power of
+     * two of the heap size, so just below the power of two under N there is
+     * more room for blocks than at N - grain: the largest size below it may
+     * run where N - grain fails. Tried, and searched below when it runs. */
+    for (;;) {
+        size_t boundary = 1, below;
+        while (boundary <= hi / 2u) {
+            boundary *= 2u;
+        }
+        below = (boundary - 1u) / grain * grain;
+        if (below == 0u || below >= lo) {
+            break;
+        }
+        p.lo = 0;
         p.hi = hi;
-        ran = probe_runs(&p, mid, NULL);
+        ran = probe_runs(&p, below, NULL);
         if (ran < 0) {
             return -1;
         }
-        if (ran) {
-            hi = mid;
-        } else {
-            lo = mid;
+        if (!ran) {
+            break;
+        }
+        if (m->first_found_bytes == 0u) {
+            m->first_found_bytes = hi;
+        }
+        hi = below;
+        if (search_gallop_down(&p, grain, &lo, &hi) < 0 || search_bisect(&p, grain, &lo, &hi) < 0) {
+            return -1;
         }
     }
     m->found = true;
@@ -692,6 +746,10 @@ static int report_trace(const options *o, const trace_file *trace)
                 printf("  min heap        %zu bytes (%s), control structure included: the trace runs there and "
                        "%s at %zu bytes (%u runs)\n", m.bytes, size_human(m.bytes, a, sizeof a),
                        m.below_failed ? "fails" : "also runs (not monotone)", m.below_bytes, m.runs);
+                if (m.first_found_bytes != 0u) {
+                    printf("                  found below the power of two under %zu bytes, where bisection "
+                           "ended first: the control structure is smaller there\n", m.first_found_bytes);
+                }
                 if (m.larger_failed == 0u) {
                     printf("                  %u larger sizes tried (up to +50%%): all run\n", m.larger_tested);
                 } else {
@@ -749,6 +807,7 @@ static int report_trace(const options *o, const trace_file *trace)
             out_num("min_heap_larger_tested", m.larger_tested);
             out_num("min_heap_larger_failed", m.larger_failed);
             out_num("min_heap_all_larger_run_bytes", m.all_larger_run_bytes);
+            out_num("min_heap_first_found_bytes", m.first_found_bytes);
         }
         out_num("heap_bytes", r.heap_bytes);
         out_num("init_failed", r.init_failed);

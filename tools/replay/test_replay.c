@@ -11,6 +11,8 @@
  *              for one request, frees of unknown addresses, threads
  *   errors     a file cut short, bad magic, bad version, too short, missing
  *   min_heap   --min-heap N: the trace runs at N and fails at N - grain
+ *   non_monotone  a trace that runs under 64 KiB and fails on 64 KiB: found
+ *              and reported
  *   layout     --layout 32 needs less heap than 64 for many small blocks
  *   svg        well-formed XML, one block rectangle per block at the peak,
  *              merging keeps a map of many blocks (a walk dump) small
@@ -462,6 +464,62 @@ static void case_min_heap(void)
     free(out);
 }
 
+/* Not monotone by construction: the control structure grows at every power
+ * of two of the heap size, so one request as large as all the blocks of a
+ * heap one grain under 64 KiB runs there, and fails on 64 KiB and a few
+ * grains more. --min-heap must find the size under 64 KiB and report the
+ * larger sizes that fail. */
+static void case_non_monotone(void)
+{
+    char path[1024], empty[1024], text[32];
+    run_output *out = malloc(sizeof *out);
+    trace_writer w;
+    unsigned long long grain, overhead, total, control_below, control_at;
+    const unsigned long long boundary = 65536u;
+
+    tool_run(out, NULL, "--config", NULL, NULL, NULL);
+    grain = kv_get(out, "align_bytes");
+    overhead = kv_get(out, "block_overhead_bytes");
+    path_make(empty, sizeof empty, "empty.bht");
+    trace_begin(&w, empty, BH_TRACE_MAGIC, BH_TRACE_VERSION);
+    trace_end(&w);
+    snprintf(text, sizeof text, "%llu", boundary - grain);
+    tool_run(out, empty, "--heap", text, NULL, NULL);
+    total = kv_get(out, "total_bytes");
+    control_below = kv_get(out, "control_bytes");
+    snprintf(text, sizeof text, "%llu", boundary);
+    tool_run(out, empty, "--heap", text, NULL, NULL);
+    control_at = kv_get(out, "control_bytes");
+    CHECK(control_at >= control_below + 2u * grain, "the control structure grows at 64 KiB by more than a grain: "
+          "%llu -> %llu", control_below, control_at);
+
+    path_make(path, sizeof path, "one_block.bht");
+    trace_begin(&w, path, BH_TRACE_MAGIC, BH_TRACE_VERSION);
+    trace_put(&w, BH_TRACE_MALLOC, 0, 0, total - overhead, 0, 0x100000u);
+    trace_end(&w);
+
+    tool_run(out, path, "--min-heap", NULL, NULL, NULL);
+    CHECK(out->status == 0, "--min-heap: exit %d %s", out->status, out->err);
+    CHECK(kv_get(out, "min_heap_bytes") == boundary - grain, "the size under 64 KiB: %llu",
+          kv_get(out, "min_heap_bytes"));
+    CHECK(kv_get(out, "min_heap_below_fails") == 1u, "one grain less fails");
+    CHECK(kv_get(out, "min_heap_larger_failed") >= 1u, "larger sizes that fail are reported: %llu",
+          kv_get(out, "min_heap_larger_failed"));
+    CHECK(kv_get(out, "min_heap_all_larger_run_bytes") > boundary, "every size tried runs from %llu",
+          kv_get(out, "min_heap_all_larger_run_bytes"));
+
+    snprintf(text, sizeof text, "%llu", boundary - grain);
+    tool_run(out, path, "--heap", text, NULL, NULL);
+    CHECK(out->status == 0, "runs one grain under 64 KiB: exit %d", out->status);
+    snprintf(text, sizeof text, "%llu", boundary - 2u * grain);
+    tool_run(out, path, "--heap", text, NULL, NULL);
+    CHECK(out->status == 1, "fails two grains under 64 KiB: exit %d", out->status);
+    snprintf(text, sizeof text, "%llu", boundary);
+    tool_run(out, path, "--heap", text, NULL, NULL);
+    CHECK(out->status == 1, "fails on 64 KiB, the larger heap: exit %d", out->status);
+    free(out);
+}
+
 static void case_layout(void)
 {
     char path[1024];
@@ -803,6 +861,8 @@ int main(int argc, char **argv)
         case_errors();
     } else if (strcmp(which, "min_heap") == 0) {
         case_min_heap();
+    } else if (strcmp(which, "non_monotone") == 0) {
+        case_non_monotone();
     } else if (strcmp(which, "layout") == 0) {
         case_layout();
     } else if (strcmp(which, "svg") == 0) {
