@@ -29,7 +29,8 @@
  * given the arena with the fewest live threads on its first call (a thread
  * exit destructor keeps the counts). A block freed or resized by another
  * thread goes back to the arena that owns it, found from its address as
- * above; such frees are batched, 32 under one lock acquisition. The lock is
+ * above; such frees are batched, 32 at a time, and never wait for a lock
+ * that is taken (remote_flush()). The lock is
  * a spinlock (bh_malloc_internal.h): uncontended it costs one atomic
  * exchange. Small blocks (blocks up to 1 KiB) freed by the thread that
  * owns their arena go to a per-thread cache and serve its next requests of
@@ -111,6 +112,9 @@ typedef struct arena {
     uintptr_t committed_hi;
     atomic_uint error_count; /* problems reported (by the core, or by a thread cache) */
     atomic_uint threads;     /* live threads assigned to this arena */
+    void *_Atomic remote_head; /* blocks freed by other threads that found the lock
+                                  taken: a list through payload word 0, freed by
+                                  the next thread that holds the lock */
 } __attribute__((aligned(64))) arena;
 
 /* Process-wide state, written once at start-up (under init_lock) before
@@ -157,7 +161,8 @@ static __thread unsigned tls_arena_plus1 __attribute__((tls_model("initial-exec"
  * cache is switched off if it differs.
  *
  * Frees of another arena's blocks are batched (remote[]) and given back
- * REMOTE_BATCH at a time under one acquisition of each owner's lock, so a
+ * REMOTE_BATCH at a time, under one acquisition of the owner's lock if it is
+ * free, else onto the owner's lock-free remote list (remote_flush()), so a
  * producer/consumer pair does not fight over a lock once per block.
  *
  * At thread exit (a pthread key destructor) the cache and the batch go back
@@ -660,29 +665,67 @@ static inline bool cache_has_freed(arena *a, const void *p) {
     return true;
 }
 
-/* Frees the batched blocks of other arenas, holding each owner's lock once
- * for a run of its blocks. */
-static __attribute__((noinline)) void remote_flush(void) {
-    arena *held = NULL;
-    unsigned i, n = tls_cache.remote_count;
-    tls_cache.remote_count = 0;
-    for (i = 0; i < n; i++) {
-        void *p = tls_cache.remote[i];
-        arena *owner = arena_owning(p);
-        if (owner != held) {
-            if (held) {
-                tls_held_lock = NULL;
-                shim_lock_exit(&held->lock);
-            }
-            shim_lock_enter(&owner->lock);
-            tls_held_lock = &owner->lock;
-            held = owner;
-        }
-        bh_free(arena_heap(owner), p);
+/* Frees the blocks on a's remote list; the caller holds a's lock (and has
+ * set tls_held_lock to it). */
+static void arena_drain_remote_locked(arena *a) {
+    void **p = atomic_exchange_explicit(&a->remote_head, NULL, memory_order_acquire);
+    while (p) {
+        void **next = p[0];
+        bh_free(arena_heap(a), p);
+        p = next;
     }
-    if (held) {
-        tls_held_lock = NULL;
-        shim_lock_exit(&held->lock);
+}
+
+/* Takes a's lock for the whole of several core calls. */
+static inline void arena_hold(arena *a) {
+    shim_lock_enter(&a->lock);
+    tls_held_lock = &a->lock;
+}
+static inline void arena_release(arena *a) {
+    tls_held_lock = NULL;
+    shim_lock_exit(&a->lock);
+}
+
+/* The owner's thread finds blocks other threads could not free: it frees
+ * them (and its own lock is nearly always free). */
+static __attribute__((noinline)) void arena_drain_remote(arena *a) {
+    arena_hold(a);
+    arena_drain_remote_locked(a);
+    arena_release(a);
+}
+
+/* Frees the batched blocks of other arenas, a run of one owner's blocks at a
+ * time. If the owner's lock is free, under one acquisition (with whatever
+ * its remote list holds); if not, the run is pushed onto the owner's remote
+ * list with one atomic exchange, and this thread goes on without waiting: a
+ * producer/consumer pair then never spins on each other's lock. */
+static __attribute__((noinline)) void remote_flush(void) {
+    unsigned i = 0, n = tls_cache.remote_count;
+    tls_cache.remote_count = 0;
+    while (i < n) {
+        arena *owner = arena_owning(tls_cache.remote[i]);
+        unsigned j = i + 1;
+        while (j < n && arena_owning(tls_cache.remote[j]) == owner)
+            j++;
+        if (shim_lock_try(&owner->lock)) {
+            tls_held_lock = &owner->lock;
+            for (; i < j; i++)
+                bh_free(arena_heap(owner), tls_cache.remote[i]);
+            arena_drain_remote_locked(owner);
+            arena_release(owner);
+        } else {
+            void **first = tls_cache.remote[i], **last = first;
+            void *head;
+            for (i++; i < j; i++) {
+                last[0] = tls_cache.remote[i];
+                last = tls_cache.remote[i];
+            }
+            head = atomic_load_explicit(&owner->remote_head, memory_order_relaxed);
+            do {
+                last[0] = head;
+            } while (!atomic_compare_exchange_weak_explicit(&owner->remote_head, &head, (void *)first,
+                                                            memory_order_release, memory_order_relaxed));
+        }
     }
 }
 
@@ -712,8 +755,11 @@ static void thread_exit(void *unused) {
     (void)unused;
     tls_cache.state = CACHE_EXITED;
     cache_flush();
-    if (i != 0)
+    if (i != 0) {
+        if (atomic_load_explicit(&arenas[i - 1u].remote_head, memory_order_relaxed) != NULL)
+            arena_drain_remote(&arenas[i - 1u]);
         atomic_fetch_sub_explicit(&arenas[i - 1u].threads, 1u, memory_order_relaxed);
+    }
 }
 
 /* ---- The operations, untraced ---- */
@@ -747,6 +793,8 @@ static inline void *shim_malloc(size_t size_bytes) {
     if (SHIM_LIKELY(size_bytes <= CACHE_REQUEST_MAX_BYTES) && (p = cache_pop(size_bytes)) != NULL)
         return p;
     a = thread_arena();
+    if (SHIM_UNLIKELY(atomic_load_explicit(&a->remote_head, memory_order_relaxed) != NULL))
+        arena_drain_remote(a);
     if (SHIM_UNLIKELY(size_bytes >= shim.mmap_threshold))
         p = direct_alloc(size_bytes, 0);
     else if (SHIM_UNLIKELY((p = bh_alloc(arena_heap(a), size_bytes)) == NULL))
