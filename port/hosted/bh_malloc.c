@@ -136,6 +136,7 @@ static struct {
     atomic_int cache_enabled; /* wanted, and the core's block layout is the expected one */
     atomic_int layout_checked;
     uintptr_t cache_key;    /* marks blocks in a thread cache (double-free check) */
+    uintptr_t remote_key;   /* marks blocks in a batch or on a remote list */
 } shim = {.slow_calls = 1, .mmap_threshold = MMAP_THRESHOLD_DEFAULT};
 
 static arena arenas[ARENAS_MAX];
@@ -326,6 +327,7 @@ static void shim_init_locked(void) {
     shim.cache_wanted = env_size("BAREHEAP_THREAD_CACHE", 1) != 0;
     /* Not secret, only unlikely as program data. */
     shim.cache_key = ((uintptr_t)&shim ^ ((uintptr_t)getpid() << 32) ^ (uintptr_t)0x9E3779B97F4A7C15u) | 1u;
+    shim.remote_key = shim.cache_key ^ 2u;
     if (shim.mmap_threshold < shim.page_bytes)
         shim.mmap_threshold = shim.page_bytes;
     /* Without a reservation every request is mapped on its own: slow, but
@@ -614,10 +616,15 @@ static bool cache_holds(unsigned bin, const void *p) {
  * size, not free, not aligned-allocated, the next block agreeing that this
  * one is used); whatever fails goes to bh_free(), which validates fully. */
 static inline bool cache_push(arena *a, void *p) {
-    size_t header = ((const size_t *)p)[-1];
-    size_t size = header & ~HEADER_FLAGS, next_header;
+    size_t header, size, next_header;
     unsigned bin;
-    if ((header & (HEADER_FREE | HEADER_ALIGNED | 8u)) != 0 || ((uintptr_t)p & 15u) != 0 ||
+    /* Nothing is read at p before it is known to lie in memory the arena
+     * has mapped. */
+    if ((uintptr_t)p >= a->committed_hi || ((uintptr_t)p & 15u) != 0)
+        return false;
+    header = ((const size_t *)p)[-1];
+    size = header & ~HEADER_FLAGS;
+    if ((header & (HEADER_FREE | HEADER_ALIGNED | 8u)) != 0 ||
         size - CACHE_MIN_BLOCK_BYTES > CACHE_BLOCK_MAX_BYTES - CACHE_MIN_BLOCK_BYTES)
         return false;
     bin = (unsigned)((size - CACHE_MIN_BLOCK_BYTES) >> 4);
@@ -633,7 +640,7 @@ static inline bool cache_push(arena *a, void *p) {
         return false;
     if (SHIM_UNLIKELY(tls_cache.state != CACHE_ON) && !cache_activate())
         return false;
-    if ((uintptr_t)p - sizeof(size_t) + size > a->committed_hi)
+    if ((uintptr_t)p - sizeof(size_t) + size >= a->committed_hi)
         return false;
     next_header = ((const size_t *)(const void *)((const char *)p - sizeof(size_t) + size))[0];
     /* The next block must agree that this one is used. And a block with a
@@ -663,6 +670,26 @@ static inline bool cache_has_freed(arena *a, const void *p) {
     atomic_fetch_add_explicit(&a->error_count, 1u, memory_order_relaxed);
     shim_write_message(bh_error_name(BH_ERROR_DOUBLE_FREE), p);
     return true;
+}
+
+/* Whether p may join this thread's batch of frees for owner: it must look
+ * like a used block there (mapped, aligned, a plausible size, not free, the
+ * next block agreeing) because the batch links blocks through their
+ * payloads, and not carry the batch's mark already (a second free of a
+ * batched block: the core is left to judge it, and a list through the same
+ * block twice would loop). Whatever fails goes to bh_free(). */
+static inline bool remote_can_batch(const arena *owner, void *p) {
+    size_t header, size;
+    uintptr_t block = (uintptr_t)p - sizeof(size_t);
+    if ((uintptr_t)p >= owner->committed_hi || ((uintptr_t)p & 15u) != 0)
+        return false;
+    header = ((const size_t *)p)[-1];
+    size = header & ~HEADER_FLAGS;
+    if ((header & (HEADER_FREE | 8u)) != 0 || size < CACHE_MIN_BLOCK_BYTES ||
+        size >= owner->committed_hi - block ||
+        (((const size_t *)(const void *)(block + size))[0] & HEADER_PREV_FREE) != 0)
+        return false;
+    return ((const uintptr_t *)p)[1] != shim.remote_key;
 }
 
 /* Frees the blocks on a's remote list; the caller holds a's lock (and has
@@ -827,7 +854,8 @@ static inline void shim_free(void *p) {
         if (SHIM_LIKELY((unsigned)(owner - arenas) + 1u == mine)) {
             if (cache_push(owner, p))
                 return;
-        } else if (mine != 0 && tls_cache.state == CACHE_ON) {
+        } else if (mine != 0 && tls_cache.state == CACHE_ON && remote_can_batch(owner, p)) {
+            ((uintptr_t *)p)[1] = shim.remote_key;
             tls_cache.remote[tls_cache.remote_count++] = p;
             if (tls_cache.remote_count == REMOTE_BATCH)
                 remote_flush();

@@ -544,6 +544,36 @@ static void test_bad_free_reported(void) {
     free(small);
 }
 
+static void *free_twice(void *arg) {
+    free(arg);
+    free(arg); /* the second free of a block of another thread's arena */
+    return NULL; /* exit: the batched frees reach the core */
+}
+
+/* A block of this thread's arena freed twice by another thread: reported,
+ * and neither the batch nor the remote list loops on it. */
+static void test_cross_thread_double_free(void) {
+    char path[] = "/tmp/bh_hosted_stderrXXXXXX";
+    int fd = mkstemp(path), saved = dup(2);
+    char text[512] = {0};
+    pthread_t t;
+    void *p = malloc(opaque(3000)), *q;
+    CHECK(fd >= 0 && saved >= 0 && p != NULL);
+    fflush(stderr);
+    dup2(fd, 2);
+    CHECK(pthread_create(&t, NULL, free_twice, p) == 0);
+    CHECK(pthread_join(t, NULL) == 0);
+    dup2(saved, 2);
+    close(saved);
+    CHECK(pread(fd, text, sizeof text - 1, 0) > 0);
+    CHECK(strstr(text, "bareheap: double free") != NULL);
+    close(fd);
+    unlink(path);
+    q = malloc(opaque(3000));
+    CHECK(q != NULL);
+    free(q);
+}
+
 int main(void) {
     test_linked_in();
     test_malloc_alignment_and_usable_size();
@@ -559,6 +589,7 @@ int main(void) {
     test_exited_thread_arena_reused();
     test_fork_from_threads();
     test_bad_free_reported();
+    test_cross_thread_double_free();
     if (failures) {
         fprintf(stderr, "test_hosted_api: %d checks failed\n", failures);
         return 1;
