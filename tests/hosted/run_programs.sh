@@ -106,6 +106,16 @@ SQL
     # The traced program's own output is not disturbed.
     "$PY" "$HERE/traced_program.py" >untraced.out
     cmp traced.out untraced.out
+    # %p: a program that starts another (fork, then exec) leaves one whole
+    # trace per process; the fork child itself records nothing.
+    rm -f multi.*
+    BAREHEAP_TRACE=$PWD/multi.%p LD_PRELOAD=$SO "$PY" -c \
+      'import subprocess, sys; subprocess.run([sys.executable, "-c", "print(sum(range(10)))"], check=True)' >/dev/null
+    traces=(multi.*)
+    [ "${#traces[@]}" -eq 2 ] || { echo "run_programs: expected 2 traces, got: ${traces[*]}" >&2; exit 1; }
+    for t in "${traces[@]}"; do
+      "$PY" "$HERE/check_trace.py" "$t" 100
+    done
     ;;
   exports)
     # Exactly the malloc family and the bh_hosted_* calls leave the .so: a
