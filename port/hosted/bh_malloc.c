@@ -12,9 +12,9 @@
  * arena needs O(log size) regions and a growth costs one system call. Pages
  * are only backed once touched, so a large first region costs address space,
  * not memory, and spares the region boundaries that blocks cannot merge
- * across. Memory
- * is never given back while the process lives: shrinking on every free of
- * the top block costs more than it saves on allocation-heavy programs.
+ * across. Memory is never given back while the process lives: shrinking on
+ * every free of the top block costs more than it saves on allocation-heavy
+ * programs.
  *
  * Requests of at least the mmap threshold (32 MiB unless
  * BAREHEAP_MMAP_THRESHOLD says otherwise) get their own mapping, preceded by
@@ -30,22 +30,25 @@
  * exit destructor keeps the counts). A block freed or resized by another
  * thread goes back to the arena that owns it, found from its address as
  * above; such frees are batched, 32 at a time, and never wait for a lock
- * that is taken (remote_flush()). The lock is
- * a spinlock (bh_malloc_internal.h): uncontended it costs one atomic
- * exchange. Small blocks (blocks up to 1 KiB) freed by the thread that
- * owns their arena go to a per-thread cache and serve its next requests of
- * that size without any lock (see "Thread cache" below).
+ * that is taken (remote_flush()). The lock is a spinlock
+ * (bh_malloc_internal.h): uncontended it costs one atomic exchange. Blocks
+ * up to 1 KiB freed by the thread that owns their arena go to a per-thread
+ * cache and serve its next requests of that size without any lock (see
+ * "Thread cache" below).
  *
  * Start-up: nothing called from inside malloc allocates. The environment is
  * read from /proc/self/environ with open/read (or from environ when /proc is
- * missing), the CPU count from sched_getaffinity(), no stdio, no dlsym, no
- * thread-specific data with destructors. fork() handlers registered in a
+ * missing), the CPU count from sched_getaffinity(), no stdio, no dlsym; the
+ * one pthread key's destructor (thread exit) only frees. fork() handlers
+ * registered in a
  * constructor take every lock before the fork and release (parent) or reset
  * (child) them after it, so the child inherits consistent heaps.
  *
  * Misuse: the core runs at BAREHEAP_DEBUG=1 (bh_malloc_config.h), so a
  * foreign, interior or already freed pointer given to free, realloc or
- * malloc_usable_size is reported on stderr and ignored, not obeyed.
+ * malloc_usable_size is reported on stderr and ignored, not obeyed. The
+ * thread cache checks what it can without the lock (cache_push()); with
+ * BAREHEAP_THREAD_CACHE=0 every call gets the core's full validation.
  */
 #define _GNU_SOURCE
 #include <errno.h>
