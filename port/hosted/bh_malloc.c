@@ -40,9 +40,9 @@
  * read from /proc/self/environ with open/read (or from environ when /proc is
  * missing), the CPU count from sched_getaffinity(), no stdio, no dlsym; the
  * one pthread key's destructor (thread exit) only frees. fork() handlers
- * registered in a
- * constructor take every lock before the fork and release (parent) or reset
- * (child) them after it, so the child inherits consistent heaps.
+ * registered in a constructor take every lock before the fork and release
+ * (parent) or reset (child) them after it, so the child inherits consistent
+ * heaps.
  *
  * Misuse: the core runs at BAREHEAP_DEBUG=1 (bh_malloc_config.h), so a
  * foreign, interior or already freed pointer given to free, realloc or
