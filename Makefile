@@ -4,11 +4,14 @@
 #                Cortex-M example under QEMU (build/target-cortex-m3)
 #   make test    the full matrix: host gcc, host clang, i386 under qemu-user,
 #                a freestanding Cortex-M4 build of the core, and the unit
-#                tests as firmware on six QEMU boards (make test-targets)
+#                tests as firmware on six QEMU boards (make test-targets),
+#                and the Linux malloc shim under real programs (test-hosted)
 #   make size    code size of the core on Cortex-M0, M4 and RV32 (-Os) and
 #                the control structure per heap size (tools/size.sh)
 #   make wcet    exact worst-case instructions per call on Cortex-M3 and
 #                RV32 under QEMU (tools/wcet.sh)
+#   make bench-malloc  the malloc shim against glibc, jemalloc, mimalloc and
+#                tcmalloc (docs/bench/malloc.md; not part of make test)
 #   make clean   remove build/
 #
 # Every target first runs tools/install-deps.sh (installs missing packages as
@@ -75,7 +78,7 @@ test: deps
 	$(MAKE) --no-print-directory test-hosted
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory coverage
-	@echo "make test: gcc, clang, m32 (qemu-i386), config variants, arm-none-eabi and the QEMU boards all passed"
+	@echo "make test: gcc, clang, m32 (qemu-i386), config variants, arm-none-eabi, the QEMU boards and the Linux malloc shim all passed"
 
 # (a) host 64-bit, gcc, with AddressSanitizer and UBSan (the unsanitised gcc
 #     build is tested by test-variants and test-m32)
