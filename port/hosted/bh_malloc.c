@@ -88,10 +88,10 @@ _Static_assert(BAREHEAP_ALIGN_BYTES == _Alignof(max_align_t),
 #define ARENAS_MAX 64
 #define ARENAS_MIN 4
 #define ARENAS_PER_CPU 4
-/* Address space per arena: 64 GiB, halved down to 1 GiB while the
+/* Address space per arena: 64 GiB, halved down to 256 MiB while the
  * reservation fails (RLIMIT_AS, small address spaces). */
 #define SLICE_LOG2_MAX 36u
-#define SLICE_LOG2_MIN 30u
+#define SLICE_LOG2_MIN 28u
 #define REGION_MIN_BYTES (32 * MIB)
 #define REGION_MAX_BYTES (1 * GIB)
 /* Regions are whole 2 MiB steps, so a huge page can back them. */
@@ -313,7 +313,7 @@ static unsigned cpu_count(void) {
 static void shim_init_locked(void) {
     static char trace_path[4096];
     const char *trace_pattern;
-    unsigned arenas_wanted, slice_log2;
+    unsigned arenas_wanted, slice_log2, count;
     long page = sysconf(_SC_PAGESIZE);
     shim.page_bytes = page > 0 ? (size_t)page : 4096u;
     env_load();
@@ -333,24 +333,28 @@ static void shim_init_locked(void) {
     shim.remote_key = shim.cache_key ^ 2u;
     if (shim.mmap_threshold < shim.page_bytes)
         shim.mmap_threshold = shim.page_bytes;
-    /* Without a reservation every request is mapped on its own: slow, but
-     * the program runs. */
-    for (slice_log2 = SLICE_LOG2_MAX; slice_log2 >= SLICE_LOG2_MIN; slice_log2--) {
-        size_t bytes = (size_t)arenas_wanted << slice_log2;
-        void *base = mmap(NULL, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-        if (base != MAP_FAILED) {
-            unsigned i;
-            shim.base = (uintptr_t)base;
-            shim.reserved_bytes = bytes;
-            shim.slice_log2 = slice_log2;
-            for (i = 0; i < arenas_wanted; i++) {
-                arenas[i].slice_lo = shim.base + ((uintptr_t)i << slice_log2);
-                arenas[i].committed_hi = arenas[i].slice_lo;
+    /* Smaller slices, then fewer arenas, while the kernel refuses (an
+     * RLIMIT_AS, a small address space). Without any reservation every
+     * request is mapped on its own: slow, but the program runs. */
+    shim.arena_count = arenas_wanted;
+    for (count = arenas_wanted; count >= 1 && shim.reserved_bytes == 0; count /= 2) {
+        for (slice_log2 = SLICE_LOG2_MAX; slice_log2 >= SLICE_LOG2_MIN; slice_log2--) {
+            size_t bytes = (size_t)count << slice_log2;
+            void *base = mmap(NULL, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+            if (base != MAP_FAILED) {
+                unsigned i;
+                shim.base = (uintptr_t)base;
+                shim.reserved_bytes = bytes;
+                shim.slice_log2 = slice_log2;
+                shim.arena_count = count;
+                for (i = 0; i < count; i++) {
+                    arenas[i].slice_lo = shim.base + ((uintptr_t)i << slice_log2);
+                    arenas[i].committed_hi = arenas[i].slice_lo;
+                }
+                break;
             }
-            break;
         }
     }
-    shim.arena_count = arenas_wanted;
     trace_pattern = env_find("BAREHEAP_TRACE");
     if (trace_pattern && *trace_pattern) {
         trace_path_expand(trace_pattern, trace_path, sizeof trace_path);

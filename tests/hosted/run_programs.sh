@@ -4,7 +4,7 @@
 # byte. A missing program fails the test: it is not skipped.
 #
 #   run_programs.sh SHIM.so WORKDIR TEST [STRESS_BINARY]
-#   TEST: json | sqlite | gcc | stress | trace | exports
+#   TEST: json | sqlite | gcc | stress | trace | exports | rlimit
 set -euo pipefail
 
 SO=$1
@@ -116,6 +116,23 @@ SQL
     for t in "${traces[@]}"; do
       "$PY" "$HERE/check_trace.py" "$t" 100
     done
+    ;;
+  rlimit)
+    # Under an address-space limit the shim reserves less (smaller slices,
+    # fewer arenas) and still serves the program from its arenas.
+    PY=$(python_binary)
+    # 700 MB leave room for two 256 MiB slices at most, below the default
+    # of at least four arenas.
+    count='import ctypes; print(ctypes.CDLL(None).bh_hosted_arena_count())'
+    default=$(LD_PRELOAD=$SO "$PY" -c "$count")
+    arenas=$( (ulimit -v 700000; LD_PRELOAD=$SO "$PY" -c "$count") )
+    [ "$arenas" -ge 1 ] && [ "$arenas" -lt "$default" ] ||
+      { echo "run_programs: $arenas arenas under the limit, $default without" >&2; exit 1; }
+    (ulimit -v 700000; "$PY" "$HERE/workload_json.py" 60 >rlimit.glibc.out)
+    (ulimit -v 700000; LD_PRELOAD=$SO "$PY" "$HERE/workload_json.py" 60 >rlimit.shim.out 2>rlimit.shim.err)
+    cmp rlimit.glibc.out rlimit.shim.out
+    [ ! -s rlimit.shim.err ] || { cat rlimit.shim.err >&2; exit 1; }
+    echo "run_programs: rlimit: $arenas arenas (of $default) under a 700 MB address-space limit, output identical"
     ;;
   exports)
     # Exactly the malloc family and the bh_hosted_* calls leave the .so: a
