@@ -32,14 +32,16 @@ extern "C" {
 int bh_hosted_arena_of(const void *ptr);
 
 /* Arenas the process may use (fixed at start-up: BAREHEAP_ARENAS, else four
- * per CPU the process may run on, 4..64). */
+ * per CPU the process may run on, 4..64; fewer if the address space cannot
+ * hold them all). */
 int bh_hosted_arena_count(void);
 
 /* Requests of at least this many bytes get their own mapping. */
 size_t bh_hosted_mmap_threshold(void);
 
 /* The core's counters of one arena. False for an index out of range or an
- * arena no thread has used yet. */
+ * arena no thread has used yet. Blocks freed into a thread cache, or freed
+ * by another thread and not yet given back, still count as used there. */
 bool bh_hosted_arena_stats(int arena, bh_stats *stats);
 
 #ifdef __cplusplus
