@@ -104,9 +104,10 @@ test-m32:
 	cd $(BUILD)/m32 && $(CTEST) $(CTEST_ARGS)
 
 # (e) the same tests under other configurations, at the edges of each option's
-#     range, in C11: full checking with portable bit scans and the fewest
-#     classes; no checking with the most classes, a wide grain, few regions.
-VARIANT1 := BAREHEAP_DEBUG=3;BAREHEAP_SL_LOG2=2;BAREHEAP_USE_BUILTINS=0;BAREHEAP_PROBE_LIMIT=1
+#     range, in C11: full checking with portable bit scans, the fewest
+#     classes and the close fit; no checking with the most classes, a wide
+#     grain, few regions.
+VARIANT1 := BAREHEAP_DEBUG=3;BAREHEAP_SL_LOG2=2;BAREHEAP_USE_BUILTINS=0;BAREHEAP_PROBE_LIMIT=1;BAREHEAP_CLOSE_FIT=1
 VARIANT2 := BAREHEAP_DEBUG=0;BAREHEAP_SL_LOG2=5;BAREHEAP_ALIGN_BYTES=32;BAREHEAP_MAX_REGIONS=3;BAREHEAP_PROBE_LIMIT=64
 test-variants:
 	$(CMAKE) -S . -B $(BUILD)/variant1 $(call gen,$(BUILD)/variant1) -DCMAKE_C_COMPILER=gcc \

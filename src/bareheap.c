@@ -7,7 +7,8 @@
  *   - a request that is not exactly a class minimum takes the head of the first
  *     non-empty class above its own (any block there fits, O(1)), and only if
  *     there is none probes up to BAREHEAP_PROBE_LIMIT blocks of its own class,
- *     so the last block that fits is still found;
+ *     so the last block that fits is still found (BAREHEAP_CLOSE_FIT: the
+ *     first block of its own class first, if that one fits);
  *   - free blocks go to the head of their list, so freeing a block and asking
  *     for the same size again finds it on the first probe.
  *
@@ -217,17 +218,27 @@ BH_HOT_INLINE block *class_search_from(bh_heap *heap, unsigned fl, unsigned sl) 
 }
 
 /* A free block of at least size_bytes, still on its list, or NULL.
- * Blocks of a class above the request's are all large enough: take the first
- * such class's head. Failing that, the request's own class may hold blocks
- * large enough among smaller ones: probe its first BAREHEAP_PROBE_LIMIT. */
+ * With BAREHEAP_CLOSE_FIT, the first block of the request's own class, the
+ * closest fit found in O(1), if it is large enough. Then: blocks of a class
+ * above the request's are all large enough: take the first such class's
+ * head. Failing that, the request's own class may hold large enough blocks
+ * among smaller ones: probe up to BAREHEAP_PROBE_LIMIT of them in all. */
 BH_HOT_INLINE block *block_find(bh_heap *heap, size_t size_bytes) {
     size_class own = class_of(size_bytes);
     block *b;
-    unsigned probes;
+    unsigned probes = 0;
     if (BH_LIKELY(own.fl < heap->fl_count)) {
         unsigned fl = own.fl, sl = own.sl;
+#if BAREHEAP_CLOSE_FIT
+        block *head = NULL;
+#endif
         /* Not a class minimum: the own class may hold blocks too small. */
         if (fl != 0 && (size_bytes & ((((size_t)1 << (fl - 1u)) << GRAIN_LOG2) - 1u)) != 0) {
+#if BAREHEAP_CLOSE_FIT
+            head = heap->heads[fl * SL_COUNT + sl];
+            if (head && block_size(head) >= size_bytes)
+                return head;
+#endif
             if (++sl == SL_COUNT) {
                 sl = 0;
                 fl++;
@@ -236,12 +247,22 @@ BH_HOT_INLINE block *block_find(bh_heap *heap, size_t size_bytes) {
         b = class_search_from(heap, fl, sl);
         if (b || (fl == own.fl && sl == own.sl))
             return b;
+#if BAREHEAP_CLOSE_FIT
+        /* Only a request between two class minima gets here, and its class's
+         * first block was examined above. */
+        if (!head)
+            return NULL;
+        b = head->next_free;
+        probes = 1;
+#else
+        b = *list_head(heap, own);
+#endif
     } else {
         own.fl = heap->fl_count - 1u;
         own.sl = SL_COUNT - 1u;
+        b = *list_head(heap, own);
     }
-    b = *list_head(heap, own);
-    for (probes = 0; b && probes < BAREHEAP_PROBE_LIMIT; probes++, b = b->next_free) {
+    for (; b && probes < BAREHEAP_PROBE_LIMIT; probes++, b = b->next_free) {
         if (block_size(b) >= size_bytes)
             return b;
     }

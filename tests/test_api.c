@@ -2261,6 +2261,43 @@ static void test_stats_peak_realloc_in_place(void **state)
     assert_int_equal(s.min_free_bytes + s.peak_used_bytes, s.total_bytes);
 }
 
+/* A request between two class minima, with a fitting block in its own
+ * class and another in a class above: BAREHEAP_CLOSE_FIT takes the one of its
+ * own class (the closer fit), the default the head of the class above (no
+ * probe). Classes from 4 * SL_COUNT grains on are 4 grains wide. */
+static void test_fit_policy(void **state)
+{
+    bh_heap *heap = fresh_heap();
+    size_t grain = bh_alignment();
+    size_t class_min = ((size_t)4 << BAREHEAP_SL_LOG2) * grain;
+    size_t overhead = bh_block_overhead();
+    void *own, *above, *fence1, *fence2, *p;
+    (void)state;
+    /* Blocks of class_min + 2 grains (own class) and 4 * class_min (above). */
+    own = bh_alloc(heap, class_min + 2u * grain - overhead);
+    fence1 = bh_alloc(heap, 1);
+    above = bh_alloc(heap, 4u * class_min - overhead);
+    fence2 = bh_alloc(heap, 1);
+    assert_non_null(own);
+    assert_non_null(fence1);
+    assert_non_null(above);
+    assert_non_null(fence2);
+    bh_free(heap, own);
+    bh_free(heap, above);
+    /* A block of class_min + 1 grain: the own class, not its minimum. */
+    p = bh_alloc(heap, class_min + grain - overhead);
+#if BAREHEAP_CLOSE_FIT
+    assert_ptr_equal(p, own);
+#else
+    assert_ptr_equal(p, above);
+#endif
+    bh_free(heap, p);
+    bh_free(heap, fence1);
+    bh_free(heap, fence2);
+    assert_int_equal(bh_check(heap), 0);
+    assert_no_errors();
+}
+
 /* peak_used_bytes and min_free_bytes keep their history across an added
  * region: the peak of the first region's time stays the peak until the
  * larger heap passes it, and the lowest free figure stays the lowest. */
@@ -2608,6 +2645,7 @@ int main(void)
         cmocka_unit_test(test_check_detects_corruption),
         cmocka_unit_test(test_stats_counts),
         cmocka_unit_test(test_stats_peak_realloc_in_place),
+        cmocka_unit_test(test_fit_policy),
         cmocka_unit_test(test_stats_peak_across_regions),
         cmocka_unit_test(test_stats_counts_balance),
         cmocka_unit_test(test_stats_largest_free),

@@ -16,6 +16,12 @@
  * obeyed. */
 #define BAREHEAP_DEBUG 1
 
+/* A program on Linux is judged on its memory, not on a cycle budget per
+ * call: take the closest fit of the request's own class first. Measured with
+ * make bench-malloc, one thread: peak RSS of mstress 1.13 -> 1.04x glibc's,
+ * rptest 1.17 -> 1.01x. */
+#define BAREHEAP_CLOSE_FIT 1
+
 /* The shim has arenas, not the core's default heap. */
 #define BAREHEAP_DEFAULT_HEAP 0
 
