@@ -162,8 +162,16 @@ BH_HOT_INLINE void list_insert(bh_heap *heap, block *b, size_t size) {
 }
 
 /* Unlinks free block b. Its class is needed only when its list becomes empty,
- * and then it follows from the head's position: no size mapping here. */
+ * and then it follows from the head's position: no size mapping here.
+ * At BAREHEAP_DEBUG >= 2, which checks the back link, one out-of-line copy
+ * serves every caller: the check then exists once, not once per call site. */
+#if (BAREHEAP_DEBUG >= 2) && (defined(__GNUC__) || defined(__clang__))
+static __attribute__((noinline)) void list_remove(bh_heap *heap, block *b) {
+#elif (BAREHEAP_DEBUG >= 2)
+static void list_remove(bh_heap *heap, block *b) {
+#else
 BH_HOT_INLINE void list_remove(bh_heap *heap, block *b) {
+#endif
     block *next = b->next_free;
     block **link = b->prev_link;
     HEAP_ASSERT(heap, *link == b, b);
