@@ -174,8 +174,8 @@ static __thread unsigned tls_arena_plus1 __attribute__((tls_model("initial-exec"
  * size CACHE_BIN_BYTES(b) of this thread's arena (at the time it was
  * cached), with word 0 the next link and word 1 shim.cache_key. */
 #define CACHE_BINS 63u
-/* Blocks kept per size: 16 up to 256 bytes, 8 above, so a thread holds at
- * most about 280 KiB in its cache (glibc's tcache: 7 per size up to 1 KiB). */
+/* Blocks kept per size: 16 up to 256 bytes, 8 above (glibc's tcache: 7 per
+ * size up to 1 KiB); CACHE_MAX_BYTES caps the total. */
 #define CACHE_DEPTH_SMALL 16u
 #define CACHE_DEPTH_LARGE 8u
 #define CACHE_SMALL_BINS 15u
@@ -731,7 +731,7 @@ static __attribute__((noinline)) void arena_drain_remote(arena *a) {
 /* Frees the batched blocks of other arenas, a run of one owner's blocks at a
  * time. If the owner's lock is free, under one acquisition (with whatever
  * its remote list holds); if not, the run is pushed onto the owner's remote
- * list with one atomic exchange, and this thread goes on without waiting: a
+ * list with one compare-and-swap, and this thread goes on without waiting: a
  * producer/consumer pair then never spins on each other's lock. */
 static __attribute__((noinline)) void remote_flush(void) {
     unsigned i = 0, n = tls_cache.remote_count;

@@ -72,9 +72,9 @@ static inline void shim_lock_reset(shim_lock *lock) {
 
 /* ---- Call recorder (BAREHEAP_TRACE) ---- */
 
-/* Non-zero while calls are being recorded. Read without the lock on every
- * call: it only changes at start-up (before any thread exists) and in a
- * fork child. */
+/* Non-zero while calls are being recorded. Read without the lock by every
+ * slow entry: it is set at start-up (before any thread exists) and cleared
+ * in a fork child or, under the trace lock, when a write to the file fails. */
 SHIM_HIDDEN extern int trace_enabled;
 
 /* Opens path (created or truncated) and writes the file header; calls are
