@@ -978,6 +978,18 @@ static void *shim_realloc(void *p, size_t size_bytes) {
     return q;
 }
 
+/* glibc's contract: realloc(NULL, n) is malloc(n); realloc(p, 0) frees p and
+ * returns NULL; on failure NULL with errno ENOMEM and p untouched. */
+static inline void *shim_realloc_any(void *p, size_t size_bytes) {
+    if (!p)
+        return shim_malloc(size_bytes);
+    if (size_bytes == 0) {
+        shim_free(p);
+        return NULL;
+    }
+    return shim_realloc(p, size_bytes);
+}
+
 static inline bool is_power_of_two(size_t x) { return x != 0 && (x & (x - 1u)) == 0; }
 
 static unsigned log2_of(size_t power_of_two) { return (unsigned)__builtin_ctzll((unsigned long long)power_of_two); }
@@ -1024,20 +1036,12 @@ static __attribute__((noinline)) void *calloc_slow(size_t count, size_t size_byt
 static __attribute__((noinline)) void *realloc_slow(void *p, size_t size_bytes) {
     void *q;
     shim_ensure_init();
-    if (trace_enabled)
-        trace_lock();
-    if (!p) {
-        q = shim_malloc(size_bytes);
-    } else if (size_bytes == 0) {
-        shim_free(p);
-        q = NULL;
-    } else {
-        q = shim_realloc(p, size_bytes);
-    }
-    if (trace_enabled) {
-        trace_record_locked(BH_TRACE_REALLOC, 0, size_bytes, p, q);
-        trace_unlock();
-    }
+    if (!trace_enabled)
+        return shim_realloc_any(p, size_bytes);
+    trace_lock();
+    q = shim_realloc_any(p, size_bytes);
+    trace_record_locked(BH_TRACE_REALLOC, 0, size_bytes, p, q);
+    trace_unlock();
     return q;
 }
 
@@ -1079,18 +1083,10 @@ SHIM_EXPORT void *calloc(size_t count, size_t size_bytes) {
     return shim_calloc(count, size_bytes);
 }
 
-/* glibc's contract: realloc(NULL, n) is malloc(n); realloc(p, 0) frees p and
- * returns NULL; on failure NULL with errno ENOMEM and p untouched. */
 SHIM_EXPORT void *realloc(void *p, size_t size_bytes) {
     if (SHIM_UNLIKELY(shim.slow_calls))
         return realloc_slow(p, size_bytes);
-    if (!p)
-        return shim_malloc(size_bytes);
-    if (size_bytes == 0) {
-        shim_free(p);
-        return NULL;
-    }
-    return shim_realloc(p, size_bytes);
+    return shim_realloc_any(p, size_bytes);
 }
 
 SHIM_EXPORT void *reallocarray(void *p, size_t count, size_t size_bytes) {
