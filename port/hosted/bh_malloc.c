@@ -765,11 +765,11 @@ static __attribute__((noinline)) void remote_flush(void) {
 
 static void cache_flush(void) {
     unsigned bin;
+    tls_cache.cached_bytes = 0;
     for (bin = 0; bin < CACHE_BINS; bin++) {
         void **p = tls_cache.head[bin];
         tls_cache.head[bin] = NULL;
         tls_cache.count[bin] = 0;
-        tls_cache.cached_bytes = 0;
         while (p) {
             void **next = p[0];
             arena *owner = arena_owning(p);
