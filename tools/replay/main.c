@@ -611,31 +611,50 @@ static int min_heap_search(const trace_file *trace, const options *o, size_t sta
 
 static double ratio(size_t a, size_t b) { return b == 0u ? 0.0 : (double)a / (double)b; }
 
+/* Adds to out the blocks of in that start in [start, limit), cut at limit,
+ * moved from start to base. */
+static bool map_copy_range(const heap_map *in, uint64_t start, uint64_t limit, uint64_t base, heap_map *out)
+{
+    size_t i;
+    for (i = 0; i < in->count; i++) {
+        const map_block *b = &in->blocks[i];
+        uint64_t size = b->size_bytes;
+        if (b->offset_bytes < start || b->offset_bytes >= limit) {
+            continue;
+        }
+        if (b->offset_bytes + size > limit) {
+            size = limit - b->offset_bytes;
+        }
+        if (!heap_map_add(out, base + (b->offset_bytes - start), size, b->used, b->region)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 /* The heap map clipped at the high-water mark (plus a margin): the free tail
  * of a generous heap would otherwise squeeze every used block into a sliver. */
 static bool map_clip(const heap_map *in, uint64_t limit_bytes, heap_map *out)
 {
-    size_t i;
     unsigned r;
     memset(out, 0, sizeof *out);
     for (r = 0; r < in->region_count && r < 64u && in->region_start[r] < limit_bytes; r++) {
         out->region_start[r] = in->region_start[r];
     }
     out->region_count = r == 0u ? 1u : r;
-    for (i = 0; i < in->count; i++) {
-        const map_block *b = &in->blocks[i];
-        uint64_t size = b->size_bytes;
-        if (b->offset_bytes >= limit_bytes) {
-            break;
-        }
-        if (b->offset_bytes + size > limit_bytes) {
-            size = limit_bytes - b->offset_bytes;
-        }
-        if (!heap_map_add(out, b->offset_bytes, size, b->used, b->region)) {
-            return false;
-        }
+    return map_copy_range(in, 0, limit_bytes, 0, out);
+}
+
+/* Writes the picture (svg_write()), saying on stderr why when it cannot. */
+static long picture_write(const char *path, svg_input *in)
+{
+    long rects;
+    in->merge_threshold_blocks = MERGE_THRESHOLD_BLOCKS;
+    rects = svg_write(path, in);
+    if (rects < 0) {
+        fprintf(stderr, "%s: cannot write %s: %s\n", program_name, path, strerror(errno));
     }
-    return true;
+    return rects;
 }
 
 static int report_trace(const options *o, const trace_file *trace)
@@ -871,11 +890,9 @@ static int report_trace(const options *o, const trace_file *trace)
         in.sample_count = r.sample_count;
         in.op_count = trace->op_count;
         in.failure_op = r.failed ? r.first_failure.op_index : SIZE_MAX;
-        in.merge_threshold_blocks = MERGE_THRESHOLD_BLOCKS;
-        rects = svg_write(o->svg_path, &in);
+        rects = picture_write(o->svg_path, &in);
         heap_map_free(&clipped);
         if (rects < 0) {
-            fprintf(stderr, "%s: cannot write %s: %s\n", program_name, o->svg_path, strerror(errno));
             replay_result_free(&r);
             return EXIT_TOOL;
         }
@@ -924,18 +941,8 @@ static bool map_clip_regions(const heap_map *in, heap_map *out, bool *clipped)
             *clipped = true;
         }
         out->region_start[r] = base;
-        for (i = 0; i < in->count; i++) {
-            const map_block *b = &in->blocks[i];
-            uint64_t size = b->size_bytes;
-            if (b->offset_bytes < start || b->offset_bytes >= limit) {
-                continue;
-            }
-            if (b->offset_bytes + size > limit) {
-                size = limit - b->offset_bytes;
-            }
-            if (!heap_map_add(out, base + (b->offset_bytes - start), size, b->used, b->region)) {
-                return false;
-            }
+        if (!map_copy_range(in, start, limit, base, out)) {
+            return false;
         }
         base += limit - start;
         out->span_bytes = base;
@@ -985,11 +992,9 @@ static int report_walk_dump(const options *o)
         in.subtitle = subtitle;
         in.map = &clipped;
         in.failure_op = SIZE_MAX;
-        in.merge_threshold_blocks = MERGE_THRESHOLD_BLOCKS;
-        rects = svg_write(o->svg_path, &in);
+        rects = picture_write(o->svg_path, &in);
         heap_map_free(&clipped);
         if (rects < 0) {
-            fprintf(stderr, "%s: cannot write %s: %s\n", program_name, o->svg_path, strerror(errno));
             heap_map_free(&map);
             return EXIT_TOOL;
         }
