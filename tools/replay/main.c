@@ -121,14 +121,11 @@ void progress_note(bool force, const char *format, ...)
     }
     now = now_seconds();
     /* Nothing for runs shorter than a second; then a terminal line four times
-     * a second, a log line every five seconds. */
-    if (now - progress_start_s < 1.0 && !(force && progress_tty)) {
-        return;
-    }
-    if (!force && progress_last_s >= 0.0 && now - progress_last_s < (progress_tty ? 0.25 : 5.0)) {
-        return;
-    }
-    if (!progress_tty && force && progress_last_s >= 0.0 && now - progress_last_s < 5.0) {
+     * a second, a log line every five seconds. A forced note shows at once
+     * on a terminal only: a log gets no more lines for it. */
+    if (!(force && progress_tty) &&
+        (now - progress_start_s < 1.0 ||
+         (progress_last_s >= 0.0 && now - progress_last_s < (progress_tty ? 0.25 : 5.0)))) {
         return;
     }
     progress_last_s = now;

@@ -142,7 +142,8 @@ bool replay_run(const trace_file *trace, const replay_config *config, replay_res
 void replay_result_free(replay_result *result);
 
 /* Progress on stderr (main.c): one line overwritten in place on a terminal,
- * otherwise a line every few seconds at most. force: print now. */
+ * otherwise a line every few seconds at most. force: print now on a terminal
+ * (a log keeps its pace). */
 void progress_note(bool force, const char *format, ...)
 #if defined(__GNUC__) || defined(__clang__)
     __attribute__((format(printf, 2, 3)))
