@@ -7,11 +7,12 @@
  *                 offset of every row. Every block is one <rect class="b">
  *                 (its pieces on following rows are class "bc"); with more
  *                 blocks than merge_threshold_blocks, runs of neighbours each
- *                 smaller than span / merge_threshold_blocks bytes (and than
- *                 a pixel) are drawn as one <rect class="m"> per run of about
- *                 that size, in the colour of the class holding most of its
- *                 used bytes and paler as more of it is free, so a map of a
- *                 million blocks stays a file a browser opens.
+ *                 smaller than span / merge_threshold_blocks bytes (or than
+ *                 a pixel, if that is more) are drawn as one <rect class="m">
+ *                 per run of about that size, in the colour of the class
+ *                 holding most of its used bytes and paler as more of it is
+ *                 free, so a map of a million blocks stays a file a browser
+ *                 opens.
  *   fragmentation two line charts over the operations: bytes (live, used with
  *                 headers, span up to the high-water mark) and shares
  *                 (utilisation, free space outside the largest free block).
@@ -63,13 +64,17 @@ static unsigned size_class(uint64_t size_bytes)
  * spread over them, blue for the smallest to red for the largest. */
 static unsigned palette_lo_class, palette_hi_class;
 
-static void class_colour(unsigned cls, char *buf, size_t buf_bytes)
+static int class_hue(unsigned cls)
 {
     unsigned range = palette_hi_class > palette_lo_class ? palette_hi_class - palette_lo_class : 1u;
     unsigned at = cls < palette_lo_class ? 0u : (cls > palette_hi_class ? range : cls - palette_lo_class);
-    int hue = 240 - (int)(240u * at / range);
+    return 240 - (int)(240u * at / range);
+}
+
+static void class_colour(unsigned cls, char *buf, size_t buf_bytes)
+{
     /* neighbouring classes differ in lightness too, for grey-scale prints */
-    snprintf(buf, buf_bytes, "hsl(%d,70%%,%d%%)", hue, 46 + (int)(cls % 2u) * 10);
+    snprintf(buf, buf_bytes, "hsl(%d,70%%,%d%%)", class_hue(cls), 46 + (int)(cls % 2u) * 10);
 }
 
 static void bytes_label(uint64_t bytes, char *buf, size_t buf_bytes)
@@ -213,10 +218,8 @@ static long run_flush(FILE *f, const map_layout *l, merge_run *run, bool tooltip
             snprintf(fill, sizeof fill, "#e4e4e4");
             *free_seen = true;
         } else {
-            unsigned range = palette_hi_class > palette_lo_class ? palette_hi_class - palette_lo_class : 1u;
-            unsigned at = top < palette_lo_class ? 0u : (top > palette_hi_class ? range : top - palette_lo_class);
-            snprintf(fill, sizeof fill, "hsl(%d,%d%%,%d%%)", 240 - (int)(240u * at / range),
-                     15 + (int)(55.0 * used_share), 88 - (int)(40.0 * used_share));
+            snprintf(fill, sizeof fill, "hsl(%d,%d%%,%d%%)", class_hue(top), 15 + (int)(55.0 * used_share),
+                     88 - (int)(40.0 * used_share));
             if (top < 32u) {
                 *mask |= 1u << top;
             }
