@@ -113,7 +113,6 @@ typedef struct arena {
     bh_heap *_Atomic heap;
     uintptr_t slice_lo;
     uintptr_t committed_hi;
-    atomic_uint error_count; /* problems reported (by the core, or by a thread cache) */
     atomic_uint threads;     /* live threads assigned to this arena */
     void *_Atomic remote_head; /* blocks freed by other threads that found the lock
                                   taken: a list through payload word 0, freed by
@@ -388,10 +387,16 @@ static void arena_unlock_hook(void *context) {
         shim_lock_exit((shim_lock *)context);
 }
 
+/* Problems the core has reported to this thread: the error handler runs in
+ * the thread whose call found the problem, so a call can tell its own
+ * failure from another thread's. */
+static __thread unsigned tls_reported __attribute__((tls_model("initial-exec")));
+
 /* The core found a bad pointer or a damaged block: say so, and the call
  * leaves the heap alone (runs with the arena lock held). */
 static void arena_report(void *context, bh_error kind, const void *address) {
-    atomic_fetch_add_explicit(&((arena *)context)->error_count, 1u, memory_order_relaxed);
+    (void)context;
+    tls_reported++;
     shim_write_message(bh_error_name(kind), address);
 }
 
@@ -638,7 +643,6 @@ static inline bool cache_push(arena *a, void *p) {
     /* Before the depth test: a second free of a cached block must not reach
      * the core, which would free it under the cache's feet. */
     if (SHIM_UNLIKELY(((uintptr_t *)p)[1] == shim.cache_key) && cache_holds(bin, p)) {
-        atomic_fetch_add_explicit(&a->error_count, 1u, memory_order_relaxed);
         shim_write_message(bh_error_name(BH_ERROR_DOUBLE_FREE), p);
         return true;
     }
@@ -666,7 +670,7 @@ static inline bool cache_push(arena *a, void *p) {
 /* Whether p, given to realloc or malloc_usable_size, was freed into this
  * thread's cache (the core still counts it as used): reported as the core
  * would report a freed block. */
-static inline bool cache_has_freed(arena *a, const void *p) {
+static inline bool cache_has_freed(const void *p) {
     size_t size;
     if (SHIM_LIKELY(((const uintptr_t *)p)[1] != shim.cache_key))
         return false;
@@ -674,7 +678,6 @@ static inline bool cache_has_freed(arena *a, const void *p) {
     if (size - CACHE_MIN_BLOCK_BYTES > CACHE_BLOCK_MAX_BYTES - CACHE_MIN_BLOCK_BYTES ||
         !cache_holds((unsigned)((size - CACHE_MIN_BLOCK_BYTES) >> 4), p))
         return false;
-    atomic_fetch_add_explicit(&a->error_count, 1u, memory_order_relaxed);
     shim_write_message(bh_error_name(BH_ERROR_DOUBLE_FREE), p);
     return true;
 }
@@ -891,7 +894,7 @@ static void *shim_calloc(size_t count, size_t size_bytes) {
 static size_t shim_usable_size(void *p) {
     arena *owner = arena_owning(p);
     if (owner)
-        return cache_has_freed(owner, p) ? 0 : bh_usable_size(arena_heap(owner), p);
+        return cache_has_freed(p) ? 0 : bh_usable_size(arena_heap(owner), p);
     if (!p)
         return 0;
     if (!direct_is_valid(p)) {
@@ -944,23 +947,23 @@ static void *direct_realloc(void *p, size_t size_bytes) {
 static void *shim_realloc(void *p, size_t size_bytes) {
     arena *owner = arena_owning(p);
     bh_heap *heap;
-    unsigned errors_before;
+    unsigned reported_before;
     size_t usable;
     void *q;
     if (!owner)
         return direct_realloc(p, size_bytes);
-    if (SHIM_UNLIKELY(cache_has_freed(owner, p))) {
+    if (SHIM_UNLIKELY(cache_has_freed(p))) {
         errno = EINVAL;
         return NULL;
     }
     heap = arena_heap(owner);
     if (size_bytes < shim.mmap_threshold) {
-        errors_before = atomic_load_explicit(&owner->error_count, memory_order_relaxed);
+        reported_before = tls_reported;
         q = bh_realloc(heap, p, size_bytes);
         if (SHIM_LIKELY(q != NULL))
             return q;
         /* A bad pointer: reported by the core, nothing to move. */
-        if (atomic_load_explicit(&owner->error_count, memory_order_relaxed) != errors_before) {
+        if (tls_reported != reported_before) {
             errno = EINVAL;
             return NULL;
         }
