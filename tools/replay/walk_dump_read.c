@@ -74,17 +74,13 @@ bool walk_dump_read(const char *path, heap_map *map, walk_dump_info *info, char 
             used = strncmp(end, "used", 4) == 0;
             if (!used && strncmp(end, "free", 4) != 0) {
                 snprintf(why, why_bytes, "%s:%zu: a block is \"used\" or \"free\"", path, line_number);
-                fclose(f);
-                heap_map_free(map);
-                return false;
+                goto fail;
             }
             r = strtoull(end + 4, NULL, 10);
             if (map->count == 0u || r != region) {
                 if (map->count != 0u && (r < region || r >= 64u)) {
                     snprintf(why, why_bytes, "%s:%zu: regions out of order", path, line_number);
-                    fclose(f);
-                    heap_map_free(map);
-                    return false;
+                    goto fail;
                 }
                 region = (unsigned)r;
                 region_first = address;
@@ -94,16 +90,12 @@ bool walk_dump_read(const char *path, heap_map *map, walk_dump_info *info, char 
             } else if (address != next_address) {
                 snprintf(why, why_bytes, "%s:%zu: block at 0x%llx, expected 0x%llx (blocks tile a region)", path,
                          line_number, address, (unsigned long long)next_address);
-                fclose(f);
-                heap_map_free(map);
-                return false;
+                goto fail;
             }
             next_address = address + size;
             if (!heap_map_add(map, region_base + (address - region_first), size, used, region)) {
                 snprintf(why, why_bytes, "out of memory");
-                fclose(f);
-                heap_map_free(map);
-                return false;
+                goto fail;
             }
         } else if (strncmp(p, "end", 3) == 0 && begun) {
             ended = true;
@@ -122,4 +114,9 @@ bool walk_dump_read(const char *path, heap_map *map, walk_dump_info *info, char 
         return false;
     }
     return true;
+
+fail:
+    fclose(f);
+    heap_map_free(map);
+    return false;
 }
