@@ -290,6 +290,18 @@ static void state_live_remove(replay_state *s, const addr_slot *slot)
     s->live_blocks--;
 }
 
+/* A free of the block recorded at key (free, or realloc to 0 bytes). */
+static void state_free(replay_state *s, addr_map *m, uint64_t key)
+{
+    addr_slot slot;
+    if (!addr_map_take(m, key, &slot)) {
+        s->result->unknown_frees++;
+        return;
+    }
+    state_live_remove(s, &slot);
+    bh_free(s->heap, slot.block); /* NULL (the replay's allocation failed): nothing */
+}
+
 static bool state_sample(replay_state *s, size_t index)
 {
     replay_result *r = s->result;
@@ -361,12 +373,7 @@ static bool state_step(replay_state *s, addr_map *m, size_t index, const trace_o
         break;
     case BH_TRACE_FREE:
         r->frees++;
-        if (!addr_map_take(m, op->arg, &slot)) {
-            r->unknown_frees++;
-            return true;
-        }
-        state_live_remove(s, &slot);
-        bh_free(s->heap, slot.block); /* NULL (the replay's allocation failed): nothing */
+        state_free(s, m, op->arg);
         break;
     case BH_TRACE_REALLOC:
         if (op->arg == 0u) {
@@ -376,12 +383,7 @@ static bool state_step(replay_state *s, addr_map *m, size_t index, const trace_o
         }
         r->reallocs++;
         if (op->size_bytes == 0u) { /* realloc(p, 0): a free */
-            if (!addr_map_take(m, op->arg, &slot)) {
-                r->unknown_frees++;
-                return true;
-            }
-            state_live_remove(s, &slot);
-            bh_free(s->heap, slot.block);
+            state_free(s, m, op->arg);
             break;
         }
         if (op->result == 0u) { /* failed when recorded: the block stayed */
