@@ -191,7 +191,7 @@ static void program_run_env(run_output *out, char **args, char **env_assignments
     file_slurp(err_path, out->err, sizeof out->err);
 }
 
-/* The tool on trace with up to 6 more arguments, --kv --quiet added. */
+/* The tool on trace with up to 4 more arguments, --kv --quiet added. */
 static void tool_run(run_output *out, const char *trace, const char *a1, const char *a2, const char *a3,
                      const char *a4)
 {
@@ -242,6 +242,19 @@ static unsigned long long tool_debug_level(void)
 }
 
 static unsigned small_block_count(void) { return tool_debug_level() >= 3u ? 400u : 3000u; }
+
+/* A --min-heap answer n confirmed by separate replays of trace: it runs at n
+ * and fails one grain below. */
+static void min_heap_confirm(run_output *out, const char *trace, unsigned long long n, unsigned long long grain)
+{
+    char size_text[32];
+    snprintf(size_text, sizeof size_text, "%llu", n);
+    tool_run(out, trace, "--heap", size_text, NULL, NULL);
+    CHECK(out->status == 0 && kv_get(out, "failed") == 0u, "runs at N = %llu", n);
+    snprintf(size_text, sizeof size_text, "%llu", n - grain);
+    tool_run(out, trace, "--heap", size_text, NULL, NULL);
+    CHECK(out->status == 1 && kv_get(out, "failed") == 1u, "fails at N - grain = %llu", n - grain);
+}
 
 /* ---- Cases ------------------------------------------------------------------------- */
 
@@ -415,8 +428,8 @@ static void case_errors(void)
     free(out);
 }
 
-/* Many small blocks with holes: 3000 blocks of 8..120 bytes, every third
- * freed, then 300 larger ones that must go above the holes. */
+/* Many small blocks with holes: count blocks of 8..120 bytes, every third
+ * freed, then count / 10 larger ones that must go above the holes. */
 static void small_blocks_trace_write(const char *path, unsigned count)
 {
     trace_writer w;
@@ -436,7 +449,7 @@ static void small_blocks_trace_write(const char *path, unsigned count)
 
 static void case_min_heap(void)
 {
-    char path[1024], size_text[32];
+    char path[1024];
     run_output *out = malloc(sizeof *out);
     unsigned long long n, grain;
     path_make(path, sizeof path, "small.bht");
@@ -453,13 +466,7 @@ static void case_min_heap(void)
     CHECK(kv_get(out, "heap_bytes") == n && kv_get(out, "failed") == 0u, "the report is of the run at N");
     CHECK(n >= kv_get(out, "peak_used_bytes") + kv_get(out, "control_bytes"), "N holds the peak and control");
 
-    /* Confirmed by separate runs. */
-    snprintf(size_text, sizeof size_text, "%llu", n);
-    tool_run(out, path, "--heap", size_text, NULL, NULL);
-    CHECK(out->status == 0 && kv_get(out, "failed") == 0u, "runs at N = %llu", n);
-    snprintf(size_text, sizeof size_text, "%llu", n - grain);
-    tool_run(out, path, "--heap", size_text, NULL, NULL);
-    CHECK(out->status == 1 && kv_get(out, "failed") == 1u, "fails at N - grain = %llu", n - grain);
+    min_heap_confirm(out, path, n, grain);
     fprintf(stderr, "min heap %llu bytes (grain %llu)\n", n, grain);
     free(out);
 }
@@ -775,7 +782,7 @@ static void case_walk_dump(const char *seed_demo)
  * --min-heap on its trace, confirmed as in case_min_heap(). */
 static void case_shim(const char *shim)
 {
-    char trace[1024], preload[1200], trace_env[1100], size_text[32];
+    char trace[1024], preload[1200], trace_env[1100];
     char *args[4], *env[3];
     run_output *out = malloc(sizeof *out);
     unsigned long long n, grain;
@@ -834,12 +841,7 @@ static void case_shim(const char *shim)
     n = kv_get(out, "min_heap_bytes");
     grain = kv_get(out, "align_bytes");
     CHECK(n > kv_get(out, "peak_live_bytes"), "the heap holds the peak");
-    snprintf(size_text, sizeof size_text, "%llu", n);
-    tool_run(out, trace, "--heap", size_text, NULL, NULL);
-    CHECK(out->status == 0 && kv_get(out, "failed") == 0u, "runs at N = %llu", n);
-    snprintf(size_text, sizeof size_text, "%llu", n - grain);
-    tool_run(out, trace, "--heap", size_text, NULL, NULL);
-    CHECK(out->status == 1 && kv_get(out, "failed") == 1u, "fails at N - grain = %llu", n - grain);
+    min_heap_confirm(out, trace, n, grain);
     fprintf(stderr, "python3 trace: min heap %llu bytes\n", n);
     free(out);
 }
