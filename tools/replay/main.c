@@ -207,13 +207,20 @@ typedef enum out_format { OUT_TEXT, OUT_KV, OUT_JSON } out_format;
 static out_format out_mode = OUT_TEXT;
 static bool out_first = true;
 
+/* A JSON member's name, after the object's opening brace or a comma. */
+static void out_json_key(const char *key)
+{
+    printf("%s\n  \"%s\": ", out_first ? "{" : ",", key);
+    out_first = false;
+}
+
 static void out_num(const char *key, uint64_t value)
 {
     if (out_mode == OUT_KV) {
         printf("%s=%llu\n", key, (unsigned long long)value);
     } else if (out_mode == OUT_JSON) {
-        printf("%s\n  \"%s\": %llu", out_first ? "{" : ",", key, (unsigned long long)value);
-        out_first = false;
+        out_json_key(key);
+        printf("%llu", (unsigned long long)value);
     }
 }
 
@@ -222,8 +229,8 @@ static void out_real(const char *key, double value)
     if (out_mode == OUT_KV) {
         printf("%s=%.4f\n", key, value);
     } else if (out_mode == OUT_JSON) {
-        printf("%s\n  \"%s\": %.4f", out_first ? "{" : ",", key, value);
-        out_first = false;
+        out_json_key(key);
+        printf("%.4f", value);
     }
 }
 
@@ -233,7 +240,8 @@ static void out_str(const char *key, const char *value)
     if (out_mode == OUT_KV) {
         printf("%s=%s\n", key, value);
     } else if (out_mode == OUT_JSON) {
-        printf("%s\n  \"%s\": \"", out_first ? "{" : ",", key);
+        out_json_key(key);
+        putchar('"');
         for (c = value; *c != '\0'; c++) {
             if (*c == '"' || *c == '\\') {
                 printf("\\%c", *c);
@@ -244,7 +252,6 @@ static void out_str(const char *key, const char *value)
             }
         }
         putchar('"');
-        out_first = false;
     }
 }
 
@@ -254,10 +261,11 @@ static void out_samples(const replay_result *r)
     if (out_mode != OUT_JSON) {
         return;
     }
-    printf("%s\n  \"samples_fields\": [\"op\", \"live_bytes\", \"used_bytes\", \"free_bytes\", "
-           "\"largest_free_bytes\", \"free_blocks\", \"span_bytes\", \"held_bytes\"],\n  \"samples\": [",
-           out_first ? "{" : ",");
-    out_first = false;
+    out_json_key("samples_fields");
+    printf("[\"op\", \"live_bytes\", \"used_bytes\", \"free_bytes\", \"largest_free_bytes\", \"free_blocks\", "
+           "\"span_bytes\", \"held_bytes\"]");
+    out_json_key("samples");
+    putchar('[');
     for (i = 0; i < r->sample_count; i++) {
         const replay_sample *s = &r->samples[i];
         printf("%s\n    [%zu, %zu, %zu, %zu, %zu, %zu, %zu, %zu]", i == 0u ? "" : ",", s->op_index, s->live_bytes,
