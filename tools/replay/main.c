@@ -473,6 +473,7 @@ static int search_bisect(probe_context *p, size_t grain, size_t *lo, size_t *hi)
 static int min_heap_search(const trace_file *trace, const options *o, size_t start_bytes, min_heap_report *m)
 {
     size_t grain = bh_alignment(), lo, hi, step;
+    size_t max_grains_bytes = o->max_heap_bytes / grain * grain; /* the largest size tried */
     probe_context p;
     int ran;
     unsigned i;
@@ -489,7 +490,7 @@ static int min_heap_search(const trace_file *trace, const options *o, size_t sta
      * hi runs. Gallop from the estimate to bracket the answer. */
     hi = round_up(start_bytes < grain ? grain : start_bytes, grain);
     if (hi > o->max_heap_bytes) {
-        hi = o->max_heap_bytes / grain * grain;
+        hi = max_grains_bytes;
     }
     ran = probe_runs(&p, hi, NULL);
     if (ran < 0) {
@@ -516,11 +517,11 @@ static int min_heap_search(const trace_file *trace, const options *o, size_t sta
             p.lo = lo;
         }
         if (hi == 0u) {
-            ran = o->max_heap_bytes / grain * grain > lo ? probe_runs(&p, o->max_heap_bytes / grain * grain, NULL) : 0;
+            ran = max_grains_bytes > lo ? probe_runs(&p, max_grains_bytes, NULL) : 0;
             if (ran <= 0) {
                 return ran;
             }
-            hi = o->max_heap_bytes / grain * grain;
+            hi = max_grains_bytes;
         }
     }
     if (search_bisect(&p, grain, &lo, &hi) < 0) {
