@@ -442,6 +442,8 @@ def write(ctx, out):
 
     png = lambda n: os.path.join(out, n)
     common = "set terminal pngcairo size 900,480 font 'sans,10'\nset grid ytics\nset key top left\n"
+    # The three bar charts share their style.
+    histogram = "set style data histograms\nset style histogram clustered gap 1\nset style fill solid 0.8 border -1\n"
     rows_i = []
     for a in ALLOCATORS:
         rows_i.append('"%s" %s' % (a, " ".join(fmt(ins(a, wl, c)).replace(",", "") for wl in ("small", "mixed")
@@ -449,11 +451,8 @@ def write(ctx, out):
     for name, sa, sf, ma, mf in FIELD_INSTR[:3]:
         rows_i.append('"%s*" %d %d %d %d' % (name.split(" ")[0], sa, sf, ma, mf))
     d = dat("instructions.dat", rows_i)
-    gnuplot(common + """set output '%s'
+    gnuplot(common + histogram + """set output '%s'
 set title 'Instructions per call (callgrind, x86-64; * = ANCHORS.md figure)'
-set style data histograms
-set style histogram clustered gap 1
-set style fill solid 0.8 border -1
 set ylabel 'instructions'
 set xtics rotate by -20
 set yrange [0:*]
@@ -462,11 +461,8 @@ plot '%s' using 2:xtic(1) title 'small alloc', '' using 3 title 'small free', ''
 
     d = dat("time.dat", ['"%s" %s' % (a, " ".join("%.3f" % (ratio(a, wl) or 0) for wl in ("small", "mixed", "realloc")))
                          for a in ALLOCATORS])
-    gnuplot(common + """set output '%s'
+    gnuplot(common + histogram + """set output '%s'
 set title 'Time per op, ratio to glibc in the same run (lower is faster)'
-set style data histograms
-set style histogram clustered gap 1
-set style fill solid 0.8 border -1
 set yrange [0:*]
 plot '%s' using 2:xtic(1) title 'small', '' using 3 title 'mixed', '' using 4 title 'realloc', 1 notitle lc rgb 'black' dt 2
 """ % (png("time.png"), d), "time", plotdir)
@@ -480,11 +476,8 @@ plot '%s' using 2:xtic(1) title 'small', '' using 3 title 'mixed', '' using 4 ti
             vals += [max(r["p50_ns"], 1), max(r["p99_ns"], 1), max(r["p9999_ns"], 1)]
         lrows.append('"%s" %s' % (a, " ".join("%.1f" % v for v in vals)))
     d = dat("latency.dat", lrows)
-    gnuplot(common + """set output '%s'
+    gnuplot(common + histogram + """set output '%s'
 set title 'Latency per call, small workload (ns, minimum per call over repeated runs)'
-set style data histograms
-set style histogram clustered gap 1
-set style fill solid 0.8 border -1
 set logscale y
 set yrange [1:*]
 plot '%s' using 2:xtic(1) title 'alloc p50', '' using 3 title 'alloc p99', '' using 4 title 'alloc p99.99', '' using 5 title 'free p50', '' using 6 title 'free p99', '' using 7 title 'free p99.99'
