@@ -25,8 +25,9 @@
  *   mutex, a spinlock or an interrupt mask all serve. With an interrupt mask
  *   as the lock (port/locks/), every call is safe from interrupt handlers,
  *   and the time interrupts stay masked is the call's bounded time; calloc
- *   zeroes outside the lock. The error handler and the bh_walk() callback
- *   run with the lock held and must not call into the same heap.
+ *   zeroes outside the lock. The error handler and the bh_walk() and
+ *   bh_trim() callbacks run with the lock held and must not call into the
+ *   same heap.
  *
  * Undefined behaviour, common to every call: passing a bh_heap pointer not
  * returned by bh_init()/bh_init_ex(), using a heap after its memory has been
@@ -106,6 +107,9 @@ typedef void (*bh_lock_fn)(void *context);
 
 /* Return true to go on, false to stop the walk. */
 typedef bool (*bh_walk_fn)(void *context, const bh_block_info *block);
+
+/* Told of free bytes [lo, lo + size_bytes) it may discard (bh_trim()). */
+typedef void (*bh_trim_fn)(void *context, void *lo, size_t size_bytes);
 
 /* --- Instance API --------------------------------------------------------- */
 
@@ -195,6 +199,22 @@ bool bh_get_stats(bh_heap *heap, bh_stats *stats);
  * header is inconsistent. Returns the number of blocks visited. fn must not
  * call into the heap. O(number of blocks). */
 size_t bh_walk(bh_heap *heap, bh_walk_fn fn, void *context);
+
+/* Offers free memory back to whoever supplied the heap's memory. For every
+ * region whose last block is free, calls fn(context, lo, size_bytes) once
+ * with the bytes of that block that the heap does not read (all but its
+ * header, list links and footer), less the first keep_bytes of the block, if
+ * any remain. fn may let those bytes change in any way before it returns:
+ * give the pages back to the OS (madvise(MADV_DONTNEED)), power a RAM bank
+ * down and up. It runs with the heap's lock held, so no allocation hands
+ * them out meanwhile, and must not call into the heap; lo is not aligned to
+ * anything (round it to pages). Returns the bytes offered in total.
+ * NULL heap or fn: 0, nothing called. A last block whose footer and header
+ * disagree is reported (BH_ERROR_CORRUPTION) and not offered. At
+ * BAREHEAP_DEBUG >= 2 free memory holds a poison pattern that allocations
+ * check, so nothing is offered. Only the region's last block is looked at:
+ * free memory below a used block stays. O(BAREHEAP_MAX_REGIONS) plus fn. */
+size_t bh_trim(bh_heap *heap, size_t keep_bytes, bh_trim_fn fn, void *context);
 
 /* Sets the function told about misuse and corruption (NULL: none, problems
  * are only counted in bh_stats.error_count). */

@@ -1,6 +1,7 @@
 /*
  * The heap walker behind bh_check() and bh_walk(): O(number of blocks), for
  * tests, debugging and start-up self-checks, never for a real-time path.
+ * Also bh_trim(), which reads only the last block of each region.
  *
  * Both trust nothing they read: every block size is checked against its
  * region before the walk steps over it, and every free-list link is checked
@@ -202,4 +203,63 @@ size_t bh_walk(bh_heap *heap, bh_walk_fn fn, void *context) {
     visited = walk_locked(heap, fn, context);
     lock_exit(heap);
     return visited;
+}
+
+#if (BAREHEAP_DEBUG < 2)
+/* The bytes of region r's last block that bh_trim() may offer, or false
+ * when that block is in use or its footer and header disagree (reported:
+ * a damaged footer must not make live memory look free). */
+static bool region_free_tail(bh_heap *heap, const region *r, uintptr_t *lo, uintptr_t *hi) {
+    const block *sentinel = (const block *)(const void *)r->hi;
+    uintptr_t b;
+    size_t size;
+    if (!block_is_prev_free(sentinel))
+        return false;
+    size = *(const size_t *)(const void *)(r->hi - WORD_BYTES);
+    b = r->hi - size;
+    if (size > r->hi - r->lo || !block_plausible(r, b, size) ||
+        ((const block *)(const void *)b)->header != (size | FLAG_FREE)) {
+        (void)check_problem(heap, sentinel);
+        return false;
+    }
+    /* Header, both links and the footer stay: the lists and the merge
+     * with the block before still read them. */
+    *lo = b + 3u * WORD_BYTES;
+    *hi = r->hi - WORD_BYTES;
+    return true;
+}
+
+static size_t trim_locked(bh_heap *heap, size_t keep_bytes, bh_trim_fn fn, void *context) {
+    size_t offered = 0;
+    unsigned i;
+    for (i = 0; i < heap->region_count; i++) {
+        uintptr_t lo, hi, block_lo;
+        if (!region_free_tail(heap, &heap->regions[i], &lo, &hi))
+            continue;
+        block_lo = lo - 3u * WORD_BYTES;
+        if (keep_bytes >= hi - block_lo)
+            continue;
+        if (lo < block_lo + keep_bytes)
+            lo = block_lo + keep_bytes;
+        fn(context, (void *)lo, (size_t)(hi - lo));
+        offered += (size_t)(hi - lo);
+    }
+    return offered;
+}
+#endif
+
+size_t bh_trim(bh_heap *heap, size_t keep_bytes, bh_trim_fn fn, void *context) {
+    size_t offered = 0;
+    if (!heap || !fn)
+        return 0;
+#if (BAREHEAP_DEBUG < 2)
+    lock_enter(heap);
+    offered = trim_locked(heap, keep_bytes, fn, context);
+    lock_exit(heap);
+#else
+    /* Free interiors hold poison that the next allocation checks. */
+    (void)keep_bytes;
+    (void)context;
+#endif
+    return offered;
 }

@@ -2484,6 +2484,138 @@ static void test_walk(void **state)
     assert_no_errors();
 }
 
+/* ---- bh_trim(): free tails offered, nothing else ---- */
+
+typedef struct trim_log {
+    unsigned calls;
+    unsigned char *lo[4];
+    size_t bytes[4];
+} trim_log;
+
+/* Records the range and scribbles over it, as an OS that zeroes or drops
+ * the pages would: the heap must not need a byte of it. */
+static void trim_scribble(void *context, void *lo, size_t size_bytes)
+{
+    trim_log *log = (trim_log *)context;
+    if (log->calls < BT_ARRAY_LEN(log->lo)) {
+        log->lo[log->calls] = (unsigned char *)lo;
+        log->bytes[log->calls] = size_bytes;
+    }
+    log->calls++;
+    memset(lo, 0xA5, size_bytes);
+}
+
+static void trim_never(void *context, void *lo, size_t size_bytes)
+{
+    (void)context;
+    (void)lo;
+    (void)size_bytes;
+    fail_msg("bh_trim called back when it must not");
+}
+
+static void test_trim(void **state)
+{
+    bh_heap *heap = fresh_heap();
+    unsigned char *p[8], *last_free;
+    trim_log log;
+    size_t offered, i, n;
+    bh_stats s;
+    (void)state;
+
+    assert_int_equal(bh_trim(NULL, 0, trim_never, NULL), 0);
+    assert_int_equal(bh_trim(heap, 0, NULL, NULL), 0);
+
+    for (i = 0; i < BT_ARRAY_LEN(p); i++) {
+        p[i] = (unsigned char *)bh_alloc(heap, 1000u + i * 100u);
+        assert_non_null(p[i]);
+        bt_fill(p[i], 1000u + i * 100u, (uint32_t)i);
+    }
+    /* The last two merge with the free tail; the one before stays free
+     * below a used block and is not offered. */
+    bh_free(heap, p[3]);
+    bh_free(heap, p[7]);
+    bh_free(heap, p[6]);
+    last_free = p[6];
+    memset(&log, 0, sizeof(log));
+    offered = bh_trim(heap, 0, trim_scribble, &log);
+#if BAREHEAP_DEBUG >= 2
+    /* Free memory is poisoned: nothing may change under it. */
+    assert_int_equal(offered, 0);
+    assert_int_equal(log.calls, 0);
+    (void)last_free;
+    (void)s;
+    (void)n;
+#else
+    s = bt_stats(heap);
+    assert_int_equal(log.calls, 1);
+    assert_int_equal(offered, log.bytes[0]);
+    /* From just past the merged block's links to just before its footer:
+     * the block starts one word below p[6]'s payload. */
+    assert_ptr_equal(log.lo[0], last_free + 2u * sizeof(void *));
+    assert_true(offered > HEAP_BYTES / 2u && offered < s.free_bytes);
+    assert_int_equal(bh_check(heap), 0);
+
+    /* keep_bytes leaves the front of the block; too much leaves all. */
+    memset(&log, 0, sizeof(log));
+    n = bh_trim(heap, 4096, trim_scribble, &log);
+    assert_int_equal(log.calls, 1);
+    assert_ptr_equal(log.lo[0], last_free - sizeof(size_t) + 4096u);
+    assert_int_equal(n, offered - (4096u - 3u * sizeof(size_t)));
+    assert_int_equal(bh_trim(heap, HEAP_BYTES, trim_never, NULL), 0);
+
+    /* The scribbled memory serves allocations as before, and every live
+     * block kept its bytes. */
+    n = 0;
+    for (i = 0; i < 64u; i++) {
+        void *q = bh_alloc(heap, 512);
+        if (!q)
+            break;
+        memset(q, 0x3C, 512);
+        n++;
+    }
+    assert_true(n > 40u);
+    for (i = 0; i < 6u; i++)
+        if (i != 3u)
+            assert_true(bt_verify(p[i], 1000u + i * 100u, (uint32_t)i));
+    assert_int_equal(bh_check(heap), 0);
+
+    /* A used last block: nothing is offered, not even the free block
+     * further down. */
+    heap = fresh_heap();
+    p[0] = (unsigned char *)bh_alloc(heap, 1000);
+    assert_non_null(p[0]);
+    while (bt_stats(heap).largest_free_bytes > 0)
+        assert_non_null(bh_alloc(heap, bt_stats(heap).largest_free_bytes));
+    bh_free(heap, p[0]);
+    assert_int_equal(bh_trim(heap, 0, trim_never, NULL), 0);
+
+    /* A footer that disagrees with its header is reported and not trusted:
+     * believed, it would offer live blocks. */
+    heap = fresh_heap();
+    p[0] = (unsigned char *)bh_alloc(heap, 256);
+    assert_non_null(p[0]);
+    assert_int_equal(bt_walk(heap, &g_walk, 0), 2);
+    assert_false(g_walk.block[1].used);
+    {
+        unsigned char *tail = (unsigned char *)g_walk.block[1].ptr - sizeof(size_t);
+        unsigned char *sentinel = tail + g_walk.block[1].size_bytes;
+        size_t *footer = (size_t *)(void *)(sentinel - sizeof(size_t));
+        size_t saved = *footer;
+        *footer = saved + g_walk.block[0].size_bytes;
+        s = bt_stats(heap);
+        assert_int_equal(bh_trim(heap, 0, trim_never, NULL), 0);
+        assert_int_equal(bt_stats(heap).error_count, s.error_count + 1u);
+        assert_int_equal(g_errors.count, 1);
+        assert_int_equal(g_errors.kind[0], BH_ERROR_CORRUPTION);
+        assert_ptr_equal(g_errors.address[0], sentinel);
+        bt_errors_clear(&g_errors);
+        *footer = saved;
+        assert_int_equal(bh_check(heap), 0);
+    }
+#endif
+    assert_no_errors();
+}
+
 #if BAREHEAP_DEFAULT_HEAP
 /* ---- Default heap after heap_init() ---- */
 
@@ -2650,6 +2782,7 @@ int main(void)
         cmocka_unit_test(test_stats_counts_balance),
         cmocka_unit_test(test_stats_largest_free),
         cmocka_unit_test(test_walk),
+        cmocka_unit_test(test_trim),
 #if BAREHEAP_DEFAULT_HEAP
         cmocka_unit_test(test_default_heap),
 #endif
