@@ -12,9 +12,8 @@
  * arena needs O(log size) regions and a growth costs one system call. Pages
  * are only backed once touched, so a large first region costs address space,
  * not memory, and spares the region boundaries that blocks cannot merge
- * across. Memory is never given back while the process lives: shrinking on
- * every free of the top block costs more than it saves on allocation-heavy
- * programs.
+ * across. Free memory at the top of a region goes back to the kernel now and
+ * then (see "Giving memory back").
  *
  * Requests of at least the mmap threshold (32 MiB unless
  * BAREHEAP_MMAP_THRESHOLD says otherwise) get their own mapping, preceded by
@@ -37,8 +36,9 @@
  * "Thread cache" below).
  *
  * Start-up: nothing called from inside malloc allocates. The environment is
- * read from /proc/self/environ with open/read (or from environ when /proc is
- * missing), the CPU count from sched_getaffinity(), no stdio, no dlsym; the
+ * read from /proc/self/environ (or from environ when /proc is missing), the
+ * page size from /proc/self/auxv, the CPU count from sched_getaffinity(), all
+ * as direct system calls (bh_malloc_sys.h); no stdio, no dlsym; the
  * one pthread key's destructor (thread exit) only frees. fork() handlers
  * registered in a constructor take every lock before the fork and release
  * (parent) or reset (child) them after it, so the child inherits consistent
@@ -51,11 +51,11 @@
  * BAREHEAP_THREAD_CACHE=0 every call gets the core's full validation.
  */
 #define _GNU_SOURCE
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -102,6 +102,12 @@ _Static_assert(BAREHEAP_ALIGN_BYTES == _Alignof(max_align_t),
 /* glibc's largest dynamic mmap threshold on 64-bit: below it glibc serves
  * from its heap too, so peak memory compares like for like. */
 #define MMAP_THRESHOLD_DEFAULT (32 * MIB)
+/* Giving memory back: after this many bytes freed to an arena's core, its
+ * free top (past the first TRIM_KEEP_BYTES) goes back to the kernel if at
+ * least TRIM_MIN_BYTES of whole pages can go. */
+#define TRIM_THRESHOLD_DEFAULT (32 * MIB)
+#define TRIM_KEEP_BYTES (64 * KIB)
+#define TRIM_MIN_BYTES (64 * KIB)
 
 /* One arena: a bareheap instance, its lock and its share of the address
  * space. Aligned to a cache line so that two arenas' locks never share one.
@@ -117,6 +123,8 @@ typedef struct arena {
     void *_Atomic remote_head; /* blocks freed by other threads that found the lock
                                   taken: a list through payload word 0, freed by
                                   the next thread that holds the lock */
+    atomic_size_t freed_since_trim; /* bytes freed to the core since the last trim
+                                       (a hint: updates may be lost) */
 } __attribute__((aligned(64))) arena;
 
 /* Process-wide state, written once at start-up (under init_lock) before
@@ -132,6 +140,7 @@ static struct {
     unsigned arena_count;
     size_t page_bytes;
     size_t mmap_threshold;
+    size_t trim_threshold;  /* BAREHEAP_TRIM_THRESHOLD; SIZE_MAX: never trim */
     pthread_key_t exit_key; /* its destructor runs at every thread's exit */
     atomic_int exit_key_ready;
     int cache_wanted;       /* BAREHEAP_THREAD_CACHE (default 1) */
@@ -139,7 +148,7 @@ static struct {
     atomic_int layout_checked;
     uintptr_t cache_key;    /* marks blocks in a thread cache (double-free check) */
     uintptr_t remote_key;   /* marks blocks in a batch or on a remote list */
-} shim = {.slow_calls = 1, .mmap_threshold = MMAP_THRESHOLD_DEFAULT};
+} shim = {.slow_calls = 1, .mmap_threshold = MMAP_THRESHOLD_DEFAULT, .trim_threshold = SIZE_MAX};
 
 static arena arenas[ARENAS_MAX];
 
@@ -217,23 +226,50 @@ static __thread shim_lock *tls_held_lock __attribute__((tls_model("initial-exec"
 static char env_block[64 * 1024];
 static size_t env_block_bytes;
 
+/* Reads file path into buffer (at most bytes): the bytes read, or -1 when
+ * the file cannot be opened. */
+static long file_read_raw(const char *path, void *buffer, size_t bytes) {
+    long fd = sys_open(path, O_RDONLY | O_CLOEXEC, 0), total = 0;
+    if (fd < 0)
+        return -1;
+    while ((size_t)total < bytes) {
+        long n = sys_read((int)fd, (char *)buffer + total, bytes - (size_t)total);
+        if (n == -EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        total += n;
+    }
+    (void)sys_close((int)fd);
+    return total;
+}
+
+/* Bytes in s before its NUL, at most max_bytes: libc's would be one more
+ * code page to fault in (bh_malloc_sys.h). */
+static size_t text_length(const char *s, size_t max_bytes) {
+    size_t n = 0;
+    while (n < max_bytes && s[n])
+        n++;
+    return n;
+}
+
+static bool text_starts_with(const char *s, const char *prefix, size_t prefix_bytes) {
+    size_t i;
+    for (i = 0; i < prefix_bytes; i++)
+        if (s[i] != prefix[i])
+            return false;
+    return true;
+}
+
 static void env_load(void) {
-    int fd = open("/proc/self/environ", O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        for (;;) {
-            ssize_t n = read(fd, env_block + env_block_bytes, sizeof env_block - 1 - env_block_bytes);
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n <= 0)
-                break;
-            env_block_bytes += (size_t)n;
-        }
-        close(fd);
+    long n = file_read_raw("/proc/self/environ", env_block, sizeof env_block - 1);
+    if (n >= 0) {
+        env_block_bytes = (size_t)n;
     } else if (environ) {
         /* No /proc: copy what environ holds now. */
         char **e;
         for (e = environ; *e; e++) {
-            size_t len = strlen(*e) + 1;
+            size_t len = text_length(*e, SIZE_MAX) + 1;
             if (len > sizeof env_block - 1 - env_block_bytes)
                 break;
             memcpy(env_block + env_block_bytes, *e, len);
@@ -245,11 +281,11 @@ static void env_load(void) {
 
 /* The value of variable name at start-up, or NULL. */
 static const char *env_find(const char *name) {
-    size_t name_len = strlen(name), i = 0;
+    size_t name_len = text_length(name, SIZE_MAX), i = 0;
     while (i < env_block_bytes) {
         const char *entry = env_block + i;
-        size_t len = strnlen(entry, env_block_bytes - i);
-        if (len > name_len && memcmp(entry, name, name_len) == 0 && entry[name_len] == '=')
+        size_t len = text_length(entry, env_block_bytes - i);
+        if (len > name_len && entry[name_len] == '=' && text_starts_with(entry, name, name_len))
             return entry + name_len + 1;
         i += len + 1;
     }
@@ -283,7 +319,7 @@ static void trace_path_expand(const char *pattern, char *out, size_t out_bytes) 
         if (pattern[0] == '%' && pattern[1] == 'p') {
             char digits[24];
             size_t d = 0;
-            unsigned long pid = (unsigned long)getpid();
+            unsigned long pid = (unsigned long)sys_getpid();
             do {
                 digits[d++] = (char)('0' + (int)(pid % 10u));
                 pid /= 10u;
@@ -301,20 +337,33 @@ static void trace_path_expand(const char *pattern, char *out, size_t out_bytes) 
 /* ---- Start-up ---- */
 
 static unsigned cpu_count(void) {
-    cpu_set_t set;
-    int n;
-    if (sched_getaffinity(0, sizeof set, &set) != 0)
-        return 1;
-    n = CPU_COUNT(&set);
-    return n > 0 ? (unsigned)n : 1u;
+    unsigned long mask[1024 / (8 * sizeof(unsigned long))];
+    long bytes = sys_sched_getaffinity(mask, sizeof mask), i;
+    unsigned n = 0;
+    for (i = 0; i < bytes / (long)sizeof mask[0]; i++)
+        n += (unsigned)__builtin_popcountl(mask[i]);
+    return n > 0 ? n : 1u;
+}
+
+/* The page size from the auxiliary vector the kernel gave the process
+ * (AT_PAGESZ), 4096 when it cannot be read. */
+static size_t page_size_read(void) {
+    unsigned long auxv[2 * 64];
+    long n = file_read_raw("/proc/self/auxv", auxv, sizeof auxv), i;
+    for (i = 0; i + 1 < n / (long)sizeof auxv[0]; i += 2) {
+        if (auxv[i] == AT_PAGESZ && auxv[i + 1] != 0)
+            return (size_t)auxv[i + 1];
+        if (auxv[i] == AT_NULL)
+            break;
+    }
+    return 4096u;
 }
 
 static void shim_init_locked(void) {
     static char trace_path[4096];
     const char *trace_pattern;
     unsigned arenas_wanted, slice_log2, count;
-    long page = sysconf(_SC_PAGESIZE);
-    shim.page_bytes = page > 0 ? (size_t)page : 4096u;
+    shim.page_bytes = page_size_read();
     env_load();
     arenas_wanted = ARENAS_PER_CPU * cpu_count();
     arenas_wanted = (unsigned)env_size("BAREHEAP_ARENAS", arenas_wanted);
@@ -327,8 +376,11 @@ static void shim_init_locked(void) {
         arenas_wanted = ARENAS_MIN;
     shim.mmap_threshold = env_size("BAREHEAP_MMAP_THRESHOLD", MMAP_THRESHOLD_DEFAULT);
     shim.cache_wanted = env_size("BAREHEAP_THREAD_CACHE", 1) != 0;
+    shim.trim_threshold = env_size("BAREHEAP_TRIM_THRESHOLD", TRIM_THRESHOLD_DEFAULT);
+    if (shim.trim_threshold == 0)
+        shim.trim_threshold = SIZE_MAX;
     /* Not secret, only unlikely as program data. */
-    shim.cache_key = ((uintptr_t)&shim ^ ((uintptr_t)getpid() << 32) ^ (uintptr_t)0x9E3779B97F4A7C15u) | 1u;
+    shim.cache_key = ((uintptr_t)&shim ^ ((uintptr_t)sys_getpid() << 32) ^ (uintptr_t)0x9E3779B97F4A7C15u) | 1u;
     shim.remote_key = shim.cache_key ^ 2u;
     if (shim.mmap_threshold < shim.page_bytes)
         shim.mmap_threshold = shim.page_bytes;
@@ -339,8 +391,8 @@ static void shim_init_locked(void) {
     for (count = arenas_wanted; count >= 1 && shim.reserved_bytes == 0; count /= 2) {
         for (slice_log2 = SLICE_LOG2_MAX; slice_log2 >= SLICE_LOG2_MIN; slice_log2--) {
             size_t bytes = (size_t)count << slice_log2;
-            void *base = mmap(NULL, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-            if (base != MAP_FAILED) {
+            void *base = sys_mmap(NULL, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE);
+            if (!sys_failed((long)base)) {
                 unsigned i;
                 shim.base = (uintptr_t)base;
                 shim.reserved_bytes = bytes;
@@ -439,7 +491,7 @@ static bool arena_grow_locked(arena *a, size_t need_bytes) {
         region = need_bytes;
     if (region > (size_t)(slice_hi - a->committed_hi))
         return false;
-    if (mprotect((void *)a->committed_hi, region, PROT_READ | PROT_WRITE) != 0)
+    if (sys_mprotect((void *)a->committed_hi, region, PROT_READ | PROT_WRITE) != 0)
         return false;
     if (!heap) {
         heap = bh_init_ex((void *)a->committed_hi, region, (size_t)1 << shim.slice_log2);
@@ -456,7 +508,7 @@ static bool arena_grow_locked(arena *a, size_t need_bytes) {
     } else if (!bh_add_region(heap, (void *)a->committed_hi, region)) {
         /* BAREHEAP_MAX_REGIONS reached: the memory stays mapped but unused;
          * larger requests will be mapped on their own. */
-        (void)mprotect((void *)a->committed_hi, region, PROT_NONE);
+        (void)sys_mprotect((void *)a->committed_hi, region, PROT_NONE);
         return false;
     }
     a->committed_hi += region;
@@ -497,8 +549,8 @@ static void *direct_alloc(size_t size_bytes, size_t align_bytes) {
     if (size_bytes > SIZE_MAX - extra - page)
         return NULL;
     map_bytes = (size_bytes + extra + page - 1u) & ~(page - 1u);
-    m = mmap(NULL, map_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (m == MAP_FAILED)
+    m = sys_mmap(NULL, map_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
+    if (sys_failed((long)m))
         return NULL;
     base = (uintptr_t)m;
     if (align_bytes < MALLOC_ALIGN_BYTES)
@@ -524,7 +576,7 @@ static void direct_free(void *payload) {
         return;
     }
     h->tag = 0;
-    (void)munmap((void *)h->map_base, h->map_bytes);
+    (void)sys_munmap((void *)h->map_base, h->map_bytes);
 }
 
 /* ---- Arena choice ---- */
@@ -702,13 +754,64 @@ static inline bool remote_can_batch(const arena *owner, void *p) {
     return ((const uintptr_t *)p)[1] != shim.remote_key;
 }
 
+/* ---- Giving memory back ----
+ * An arena's pages stay resident once touched unless given back. After
+ * every trim_threshold bytes freed to an arena's core, the free last block
+ * of each of its regions (bh_trim(): the top of the heap, where a program
+ * that frees what it allocated ends up) is given back past its first
+ * TRIM_KEEP_BYTES with madvise(MADV_DONTNEED): the pages are read as zeros
+ * and backed again when touched. Rate-limited by bytes freed, so a program
+ * that allocates and frees the same top block in a loop makes one system
+ * call per trim_threshold bytes, not one per free. Free memory below a used
+ * block is not given back. */
+typedef struct trim_totals {
+    size_t min_bytes; /* smaller page runs are left alone */
+    size_t released_bytes;
+} trim_totals;
+
+/* bh_trim()'s callback, under the arena lock: no allocation can hand the
+ * range out before the kernel has dropped its pages. */
+static void trim_discard(void *context, void *lo, size_t size_bytes) {
+    trim_totals *t = (trim_totals *)context;
+    uintptr_t page_mask = (uintptr_t)shim.page_bytes - 1u;
+    uintptr_t first = ((uintptr_t)lo + page_mask) & ~page_mask;
+    uintptr_t end = ((uintptr_t)lo + size_bytes) & ~page_mask;
+    if (end > first && end - first >= t->min_bytes && sys_madvise((void *)first, end - first, MADV_DONTNEED) == 0)
+        t->released_bytes += end - first;
+}
+
+/* Gives a's free top back (bh_trim() takes the lock, or finds it held by
+ * this thread). Returns the bytes given back. */
+static size_t arena_trim(arena *a, size_t keep_bytes, size_t min_bytes) {
+    trim_totals t = {min_bytes, 0};
+    bh_heap *heap = arena_heap(a);
+    atomic_store_explicit(&a->freed_since_trim, 0, memory_order_relaxed);
+    if (heap)
+        (void)bh_trim(heap, keep_bytes, trim_discard, &t);
+    return t.released_bytes;
+}
+
+/* Frees heap block p of arena a and counts its bytes towards the next trim.
+ * The header is read only where it is mapped; its value is a hint, the core
+ * validates p. */
+static void arena_free(arena *a, void *p) {
+    size_t bytes = 0, freed;
+    if ((uintptr_t)p > a->slice_lo && (uintptr_t)p < a->committed_hi && ((uintptr_t)p & 15u) == 0)
+        bytes = ((const size_t *)p)[-1] & ~HEADER_FLAGS;
+    bh_free(arena_heap(a), p);
+    freed = atomic_load_explicit(&a->freed_since_trim, memory_order_relaxed) + bytes;
+    atomic_store_explicit(&a->freed_since_trim, freed, memory_order_relaxed);
+    if (SHIM_UNLIKELY(freed >= shim.trim_threshold))
+        (void)arena_trim(a, TRIM_KEEP_BYTES, TRIM_MIN_BYTES);
+}
+
 /* Frees the blocks on a's remote list; the caller holds a's lock (and has
  * set tls_held_lock to it). */
 static void arena_drain_remote_locked(arena *a) {
     void **p = atomic_exchange_explicit(&a->remote_head, NULL, memory_order_acquire);
     while (p) {
         void **next = p[0];
-        bh_free(arena_heap(a), p);
+        arena_free(a, p);
         p = next;
     }
 }
@@ -747,7 +850,7 @@ static __attribute__((noinline)) void remote_flush(void) {
         if (shim_lock_try(&owner->lock)) {
             tls_held_lock = &owner->lock;
             for (; i < j; i++)
-                bh_free(arena_heap(owner), tls_cache.remote[i]);
+                arena_free(owner, tls_cache.remote[i]);
             arena_drain_remote_locked(owner);
             arena_release(owner);
         } else {
@@ -777,7 +880,10 @@ static void cache_flush(void) {
             void **next = p[0];
             arena *owner = arena_owning(p);
             p[1] = NULL;
-            bh_free(arena_heap(owner), p);
+            /* Only blocks of the reservation are cached; the test keeps
+             * gcc -O3 from warning about a load through NULL. */
+            if (owner)
+                arena_free(owner, p);
             p = next;
         }
     }
@@ -795,7 +901,11 @@ static void thread_exit(void *unused) {
     if (i != 0) {
         if (atomic_load_explicit(&arenas[i - 1u].remote_head, memory_order_relaxed) != NULL)
             arena_drain_remote(&arenas[i - 1u]);
-        atomic_fetch_sub_explicit(&arenas[i - 1u].threads, 1u, memory_order_relaxed);
+        /* The last thread of the arena leaves: its memory is idle until
+         * another thread is given the arena. */
+        if (atomic_fetch_sub_explicit(&arenas[i - 1u].threads, 1u, memory_order_relaxed) == 1u &&
+            shim.trim_threshold != SIZE_MAX)
+            (void)arena_trim(&arenas[i - 1u], TRIM_KEEP_BYTES, shim.page_bytes);
     }
 }
 
@@ -871,7 +981,7 @@ static inline void shim_free(void *p) {
                 remote_flush();
             return;
         }
-        bh_free(arena_heap(owner), p);
+        arena_free(owner, p);
     } else if (p) {
         direct_free(p);
     }
@@ -920,9 +1030,9 @@ static void *direct_realloc(void *p, size_t size_bytes) {
         /* The kernel moves the pages: no copy, and the payload keeps its
          * offset in the page, so its alignment. */
         size_t map_bytes = (offset + size_bytes + shim.page_bytes - 1u) & ~(shim.page_bytes - 1u);
-        void *m = mremap((void *)h->map_base, h->map_bytes, map_bytes, MREMAP_MAYMOVE);
+        void *m = sys_mremap((void *)h->map_base, h->map_bytes, map_bytes, MREMAP_MAYMOVE);
         uintptr_t payload;
-        if (m == MAP_FAILED) {
+        if (sys_failed((long)m)) {
             errno = ENOMEM;
             return NULL;
         }
@@ -977,7 +1087,7 @@ static void *shim_realloc(void *p, size_t size_bytes) {
         return NULL;
     }
     memcpy(q, p, usable < size_bytes ? usable : size_bytes);
-    bh_free(heap, p);
+    arena_free(owner, p);
     return q;
 }
 
@@ -1161,6 +1271,19 @@ SHIM_EXPORT void *pvalloc(size_t size_bytes) {
 SHIM_EXPORT size_t malloc_usable_size(void *p) {
     shim_ensure_init();
     return shim_usable_size(p);
+}
+
+/* glibc's: gives free memory back to the kernel now, keeping pad_bytes at
+ * the start of each arena's free top. The calling thread's cached blocks go
+ * back to their arenas first. Returns 1 if any memory was given back. */
+SHIM_EXPORT int malloc_trim(size_t pad_bytes) {
+    size_t released = 0;
+    unsigned i;
+    shim_ensure_init();
+    cache_flush();
+    for (i = 0; i < shim.arena_count; i++)
+        released += arena_trim(&arenas[i], pad_bytes, 1);
+    return released != 0;
 }
 
 /* ---- Introspection (bareheap_malloc.h) ---- */

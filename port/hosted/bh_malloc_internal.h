@@ -6,11 +6,12 @@
 #ifndef BH_MALLOC_INTERNAL_H
 #define BH_MALLOC_INTERNAL_H
 
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "bh_malloc_sys.h"
 
 #define SHIM_LIKELY(x) __builtin_expect(!!(x), 1)
 #define SHIM_UNLIKELY(x) __builtin_expect(!!(x), 0)
@@ -52,7 +53,7 @@ static inline void shim_lock_enter(shim_lock *lock) {
                 return;
             cpu_relax();
         }
-        sched_yield();
+        (void)sys_sched_yield();
     }
 }
 
@@ -100,7 +101,7 @@ SHIM_HIDDEN void trace_fork_child(void);
 /* Writes out what is buffered (at exit). */
 SHIM_HIDDEN void trace_flush(void);
 
-/* Writes a message to stderr with write(2): nothing allocates. */
+/* Writes a message to stderr with write(2): nothing allocates, errno kept. */
 SHIM_HIDDEN void shim_write_message(const char *text, const void *address);
 
 #endif /* BH_MALLOC_INTERNAL_H */

@@ -23,7 +23,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "bh_malloc_internal.h"
 #include "bh_trace_format.h"
@@ -54,7 +53,6 @@ void shim_write_message(const char *text, const void *address) {
     size_t n = 0, i;
     static const char prefix[] = "bareheap: ";
     static const char hex_digits[] = "0123456789abcdef";
-    int saved_errno = errno;
     for (i = 0; prefix[i] && n < sizeof line - 40; i++)
         line[n++] = prefix[i];
     for (i = 0; text[i] && n < sizeof line - 40; i++)
@@ -70,21 +68,19 @@ void shim_write_message(const char *text, const void *address) {
     }
     line[n++] = '\n';
     /* Best effort: stderr may be closed. */
-    if (write(2, line, n) < 0)
-        errno = saved_errno;
-    errno = saved_errno;
+    (void)sys_write(2, line, n);
 }
 
 /* Writes all n bytes or gives up on the trace (a full disk must not stop
  * the program). */
 static void trace_write_all(const unsigned char *data, size_t n) {
     while (n > 0 && trace_fd >= 0) {
-        ssize_t written = write(trace_fd, data, n);
+        long written = sys_write(trace_fd, data, n);
         if (written < 0) {
-            if (errno == EINTR)
+            if (written == -EINTR)
                 continue;
             shim_write_message("trace: write failed, tracing stopped", NULL);
-            close(trace_fd);
+            (void)sys_close(trace_fd);
             trace_fd = -1;
             trace_enabled = 0;
             return;
@@ -95,26 +91,25 @@ static void trace_write_all(const unsigned char *data, size_t n) {
 }
 
 static void trace_flush_locked(void) {
-    int saved_errno = errno;
     if (trace_used_bytes > 0)
         trace_write_all(trace_buffer, trace_used_bytes);
     trace_used_bytes = 0;
-    errno = saved_errno;
 }
 
 bool trace_start(const char *path) {
     bh_trace_file_header header;
     memset(&header, 0, sizeof header);
-    trace_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (trace_fd < 0) {
+    long fd = sys_open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
         shim_write_message("trace: cannot create the BAREHEAP_TRACE file, not tracing", NULL);
         return false;
     }
+    trace_fd = (int)fd;
     memcpy(header.magic, BH_TRACE_MAGIC, sizeof header.magic);
     header.version = BH_TRACE_VERSION;
     header.pointer_bytes = (uint16_t)sizeof(void *);
     header.align_bytes = (uint16_t)_Alignof(max_align_t);
-    header.pid = (uint64_t)getpid();
+    header.pid = (uint64_t)sys_getpid();
     trace_write_all((const unsigned char *)&header, sizeof header);
     trace_enabled = trace_fd >= 0;
     return trace_enabled != 0;
@@ -178,7 +173,7 @@ void trace_fork_child(void) {
     trace_used_bytes = 0;
     trace_enabled = 0;
     if (trace_fd >= 0)
-        close(trace_fd);
+        (void)sys_close(trace_fd);
     trace_fd = -1;
 }
 

@@ -3,8 +3,9 @@
  * that this program's malloc (and libc's own calls to it) is the shim:
  * every entry point, alignment, errno on failure, overflow checks, usable
  * sizes, mapped blocks across the threshold, cross-thread frees returning to
- * the owning arena, bad frees reported and survived, and fork from a
- * threaded program.
+ * the owning arena, bad frees reported and survived, fork from a threaded
+ * program, and memory given back (malloc_trim, after many frees, at the
+ * exit of an arena's last thread).
  *
  * Plain checks that count failures (no assert(): it vanishes under NDEBUG).
  */
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -574,7 +576,124 @@ static void test_cross_thread_double_free(void) {
     free(q);
 }
 
+/* ---- Memory given back: malloc_trim, the freed-bytes trim, thread exit ---- */
+
+/* Resident pages among [p, p + n), by mincore(). */
+static size_t resident_pages(const void *p, size_t n) {
+    size_t page = (size_t)sysconf(_SC_PAGESIZE), count = 0, i;
+    uintptr_t lo = ((uintptr_t)p + page - 1u) & ~(uintptr_t)(page - 1u);
+    uintptr_t hi = ((uintptr_t)p + n) & ~(uintptr_t)(page - 1u);
+    static unsigned char vec[1u << 16];
+    if (hi <= lo || (hi - lo) / page > sizeof vec)
+        return 0;
+    if (mincore((void *)lo, hi - lo, vec) != 0)
+        return (size_t)-1;
+    for (i = 0; i < (hi - lo) / page; i++)
+        count += vec[i] & 1u;
+    return count;
+}
+
+#define TRIM_BIG_BYTES ((size_t)8 << 20)
+
+/* A freed block at the top of the heap goes back with malloc_trim(); a live
+ * block below it keeps its bytes; the memory serves again afterwards. */
+static void test_malloc_trim(void) {
+    unsigned char *keep = malloc(opaque(3000)), *big, *again;
+    size_t resident_before, resident_after;
+    CHECK(keep != NULL);
+    fill(keep, 3000, 7);
+    big = malloc(opaque(TRIM_BIG_BYTES));
+    CHECK(big != NULL);
+    memset(big, 0x5A, TRIM_BIG_BYTES);
+    resident_before = resident_pages(big + (1u << 20), TRIM_BIG_BYTES - (2u << 20));
+    free(big);
+    CHECK(malloc_trim(0) == 1);
+    resident_after = resident_pages(big + (1u << 20), TRIM_BIG_BYTES - (2u << 20));
+    CHECK(resident_before > 1000u);
+    CHECK(resident_after == 0);
+    CHECK(holds(keep, 3000, 7));
+    again = malloc(opaque(TRIM_BIG_BYTES));
+    CHECK(again != NULL);
+    fill(again, TRIM_BIG_BYTES, 9);
+    CHECK(holds(again, TRIM_BIG_BYTES, 9));
+    CHECK(holds(keep, 3000, 7));
+    free(again);
+    free(keep);
+}
+
+#define TRIM_BLOCKS 72
+#define TRIM_BLOCK_BYTES ((size_t)1 << 20)
+/* Each region's free top keeps its first 64 KiB; the blocks checked below
+ * span at most two regions' tops. Of 6,144 pages that were touched. */
+#define TRIM_KEPT_PAGES_MAX (2u * (64u << 10) / 4096u)
+
+/* Freeing 72 MiB (more than twice the default BAREHEAP_TRIM_THRESHOLD of
+ * 32 MiB) in top-down order: whatever the arena's count stood at, a trim
+ * ran after the first 32 frees, so the 24 highest blocks are given back
+ * without any call. The thread then exits. */
+static void *trim_by_bytes(void *arg) {
+    unsigned char **block = arg;
+    int i;
+    for (i = 0; i < TRIM_BLOCKS; i++) {
+        block[i] = malloc(opaque(TRIM_BLOCK_BYTES));
+        if (!block[i])
+            return NULL;
+        memset(block[i], 0x33, TRIM_BLOCK_BYTES);
+    }
+    for (i = TRIM_BLOCKS - 1; i >= 0; i--)
+        free(block[i]);
+    return block;
+}
+
+static void *trim_on_exit(void *arg) {
+    unsigned char **block = arg;
+    int i;
+    for (i = 0; i < 16; i++) {
+        block[i] = malloc(opaque(TRIM_BLOCK_BYTES));
+        if (!block[i])
+            return NULL;
+        memset(block[i], 0x44, TRIM_BLOCK_BYTES);
+    }
+    for (i = 0; i < 16; i++)
+        free(block[i]);
+    /* Few enough bytes freed that the count alone may not trim. */
+    return block;
+}
+
+static void test_trim_automatic(void) {
+    unsigned char *block[TRIM_BLOCKS];
+    void *result = NULL;
+    pthread_t t;
+    size_t resident = 0;
+    int i;
+    CHECK(pthread_create(&t, NULL, trim_by_bytes, block) == 0);
+    CHECK(pthread_join(t, &result) == 0);
+    CHECK(result == block);
+    if (result) {
+        for (i = TRIM_BLOCKS - 24; i < TRIM_BLOCKS; i++)
+            resident += resident_pages(block[i], TRIM_BLOCK_BYTES);
+        CHECK(resident <= TRIM_KEPT_PAGES_MAX);
+    }
+
+    /* The last thread of an arena leaves: its free top goes back (all but
+     * the first 64 KiB of it). Of 3,840 pages that were touched. */
+    result = NULL;
+    resident = 0;
+    CHECK(pthread_create(&t, NULL, trim_on_exit, block) == 0);
+    CHECK(pthread_join(t, &result) == 0);
+    CHECK(result == block);
+    if (result) {
+        for (i = 1; i < 16; i++)
+            resident += resident_pages(block[i], TRIM_BLOCK_BYTES);
+        CHECK(resident <= TRIM_KEPT_PAGES_MAX);
+    }
+}
+
 int main(void) {
+    /* First, while the arenas hold nothing of other tests: the blocks below
+     * are then at the top of their heaps, where memory can be given back. */
+    test_trim_automatic();
+    test_malloc_trim();
     test_linked_in();
     test_malloc_alignment_and_usable_size();
     test_malloc_zero_is_unique();
