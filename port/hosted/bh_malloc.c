@@ -102,12 +102,11 @@ _Static_assert(BAREHEAP_ALIGN_BYTES == _Alignof(max_align_t),
 /* glibc's largest dynamic mmap threshold on 64-bit: below it glibc serves
  * from its heap too, so peak memory compares like for like. */
 #define MMAP_THRESHOLD_DEFAULT (32 * MIB)
-/* Giving memory back: after this many bytes freed to an arena's core, its
- * free top (past the first TRIM_KEEP_BYTES) goes back to the kernel if at
- * least TRIM_MIN_BYTES of whole pages can go. */
-#define TRIM_THRESHOLD_DEFAULT (32 * MIB)
+/* Giving memory back (see there): after this many bytes freed to an arena,
+ * the part of its free top beyond as many bytes goes back to the kernel. At
+ * an arena's last thread exit, all but TRIM_KEEP_BYTES of it. */
+#define TRIM_THRESHOLD_DEFAULT (64 * MIB) /* glibc's largest trim threshold on 64-bit */
 #define TRIM_KEEP_BYTES (64 * KIB)
-#define TRIM_MIN_BYTES (64 * KIB)
 
 /* One arena: a bareheap instance, its lock and its share of the address
  * space. Aligned to a cache line so that two arenas' locks never share one.
@@ -755,40 +754,38 @@ static inline bool remote_can_batch(const arena *owner, void *p) {
 }
 
 /* ---- Giving memory back ----
- * An arena's pages stay resident once touched unless given back. After
- * every trim_threshold bytes freed to an arena's core, the free last block
- * of each of its regions (bh_trim(): the top of the heap, where a program
- * that frees what it allocated ends up) is given back past its first
- * TRIM_KEEP_BYTES with madvise(MADV_DONTNEED): the pages are read as zeros
- * and backed again when touched. Rate-limited by bytes freed, so a program
- * that allocates and frees the same top block in a loop makes one system
- * call per trim_threshold bytes, not one per free. Free memory below a used
- * block is not given back. */
-typedef struct trim_totals {
-    size_t min_bytes; /* smaller page runs are left alone */
-    size_t released_bytes;
-} trim_totals;
-
+ * An arena's pages stay resident once touched unless given back with
+ * madvise(MADV_DONTNEED) (read as zeros, backed again when touched). What
+ * can go is the free last block of each region (bh_trim(): the top of the
+ * heap, where a program that frees what it allocated ends up); free memory
+ * below a used block stays. After every trim_threshold bytes freed to an
+ * arena's core, the part of a free top beyond its first trim_threshold
+ * bytes goes: both limits, because a program whose top rises and falls by
+ * less than that would otherwise fault its pages back in after every trim
+ * (all but 64 KiB trimmed after every 32 MiB freed made malloc-large's 5-25
+ * MiB blocks 4-5x slower). When the
+ * last thread of an arena exits, all but TRIM_KEEP_BYTES go: the arena is
+ * idle until another thread is given it. */
 /* bh_trim()'s callback, under the arena lock: no allocation can hand the
  * range out before the kernel has dropped its pages. */
 static void trim_discard(void *context, void *lo, size_t size_bytes) {
-    trim_totals *t = (trim_totals *)context;
+    size_t *released_bytes = (size_t *)context;
     uintptr_t page_mask = (uintptr_t)shim.page_bytes - 1u;
     uintptr_t first = ((uintptr_t)lo + page_mask) & ~page_mask;
     uintptr_t end = ((uintptr_t)lo + size_bytes) & ~page_mask;
-    if (end > first && end - first >= t->min_bytes && sys_madvise((void *)first, end - first, MADV_DONTNEED) == 0)
-        t->released_bytes += end - first;
+    if (end > first && sys_madvise((void *)first, end - first, MADV_DONTNEED) == 0)
+        *released_bytes += end - first;
 }
 
 /* Gives a's free top back (bh_trim() takes the lock, or finds it held by
  * this thread). Returns the bytes given back. */
-static size_t arena_trim(arena *a, size_t keep_bytes, size_t min_bytes) {
-    trim_totals t = {min_bytes, 0};
+static size_t arena_trim(arena *a, size_t keep_bytes) {
+    size_t released_bytes = 0;
     bh_heap *heap = arena_heap(a);
     atomic_store_explicit(&a->freed_since_trim, 0, memory_order_relaxed);
     if (heap)
-        (void)bh_trim(heap, keep_bytes, trim_discard, &t);
-    return t.released_bytes;
+        (void)bh_trim(heap, keep_bytes, trim_discard, &released_bytes);
+    return released_bytes;
 }
 
 /* Frees heap block p of arena a and counts its bytes towards the next trim.
@@ -802,7 +799,7 @@ static void arena_free(arena *a, void *p) {
     freed = atomic_load_explicit(&a->freed_since_trim, memory_order_relaxed) + bytes;
     atomic_store_explicit(&a->freed_since_trim, freed, memory_order_relaxed);
     if (SHIM_UNLIKELY(freed >= shim.trim_threshold))
-        (void)arena_trim(a, TRIM_KEEP_BYTES, TRIM_MIN_BYTES);
+        (void)arena_trim(a, shim.trim_threshold);
 }
 
 /* Frees the blocks on a's remote list; the caller holds a's lock (and has
@@ -905,7 +902,7 @@ static void thread_exit(void *unused) {
          * another thread is given the arena. */
         if (atomic_fetch_sub_explicit(&arenas[i - 1u].threads, 1u, memory_order_relaxed) == 1u &&
             shim.trim_threshold != SIZE_MAX)
-            (void)arena_trim(&arenas[i - 1u], TRIM_KEEP_BYTES, shim.page_bytes);
+            (void)arena_trim(&arenas[i - 1u], TRIM_KEEP_BYTES);
     }
 }
 
@@ -1282,7 +1279,7 @@ SHIM_EXPORT int malloc_trim(size_t pad_bytes) {
     shim_ensure_init();
     cache_flush();
     for (i = 0; i < shim.arena_count; i++)
-        released += arena_trim(&arenas[i], pad_bytes, 1);
+        released += arena_trim(&arenas[i], pad_bytes);
     return released != 0;
 }
 

@@ -621,72 +621,86 @@ static void test_malloc_trim(void) {
     free(keep);
 }
 
-#define TRIM_BLOCKS 72
+/* The tests run with BAREHEAP_TRIM_THRESHOLD=4M (tests/hosted/CMakeLists.txt):
+ * after every 4 MiB freed to an arena, its free top beyond 4 MiB goes. */
+#define TRIM_THRESHOLD_MIB 4
+#define TRIM_BLOCKS 24
 #define TRIM_BLOCK_BYTES ((size_t)1 << 20)
-/* Each region's free top keeps its first 64 KiB; the blocks checked below
- * span at most two regions' tops. Of 6,144 pages that were touched. */
-#define TRIM_KEPT_PAGES_MAX (2u * (64u << 10) / 4096u)
+/* At an arena's last thread exit its free top keeps 64 KiB. */
+#define TRIM_KEPT_PAGES_MAX ((64u << 10) / 4096u)
 
-/* Freeing 72 MiB (more than twice the default BAREHEAP_TRIM_THRESHOLD of
- * 32 MiB) in top-down order: whatever the arena's count stood at, a trim
- * ran after the first 32 frees, so the 24 highest blocks are given back
- * without any call. The thread then exits. */
+typedef struct trim_run {
+    unsigned char *block[TRIM_BLOCKS];
+    size_t resident_before_exit;
+    int ok;
+} trim_run;
+
+/* 24 MiB freed top-down: a trim ran after at most every 4 frees, the last
+ * one with at least 20 blocks in the free top, so blocks 12-23 lie beyond
+ * its first 4 MiB and are given back without any call. Measured before the
+ * thread exits (its exit gives the rest back). */
 static void *trim_by_bytes(void *arg) {
-    unsigned char **block = arg;
+    trim_run *run = arg;
     int i;
     for (i = 0; i < TRIM_BLOCKS; i++) {
-        block[i] = malloc(opaque(TRIM_BLOCK_BYTES));
-        if (!block[i])
+        run->block[i] = malloc(opaque(TRIM_BLOCK_BYTES));
+        if (!run->block[i])
             return NULL;
-        memset(block[i], 0x33, TRIM_BLOCK_BYTES);
+        memset(run->block[i], 0x33, TRIM_BLOCK_BYTES);
     }
     for (i = TRIM_BLOCKS - 1; i >= 0; i--)
-        free(block[i]);
-    return block;
+        free(run->block[i]);
+    for (i = 12; i < TRIM_BLOCKS; i++)
+        run->resident_before_exit += resident_pages(run->block[i], TRIM_BLOCK_BYTES);
+    run->ok = 1;
+    return run;
 }
 
+/* 3 MiB freed, under the threshold: nothing goes back before the exit. */
 static void *trim_on_exit(void *arg) {
-    unsigned char **block = arg;
+    trim_run *run = arg;
     int i;
-    for (i = 0; i < 16; i++) {
-        block[i] = malloc(opaque(TRIM_BLOCK_BYTES));
-        if (!block[i])
+    for (i = 0; i < 3; i++) {
+        run->block[i] = malloc(opaque(TRIM_BLOCK_BYTES));
+        if (!run->block[i])
             return NULL;
-        memset(block[i], 0x44, TRIM_BLOCK_BYTES);
+        memset(run->block[i], 0x44, TRIM_BLOCK_BYTES);
     }
-    for (i = 0; i < 16; i++)
-        free(block[i]);
-    /* Few enough bytes freed that the count alone may not trim. */
-    return block;
+    for (i = 0; i < 3; i++)
+        free(run->block[i]);
+    for (i = 0; i < 3; i++)
+        run->resident_before_exit += resident_pages(run->block[i], TRIM_BLOCK_BYTES);
+    run->ok = 1;
+    return run;
 }
 
 static void test_trim_automatic(void) {
-    unsigned char *block[TRIM_BLOCKS];
-    void *result = NULL;
+    static trim_run run;
     pthread_t t;
     size_t resident = 0;
     int i;
-    CHECK(pthread_create(&t, NULL, trim_by_bytes, block) == 0);
-    CHECK(pthread_join(t, &result) == 0);
-    CHECK(result == block);
-    if (result) {
-        for (i = TRIM_BLOCKS - 24; i < TRIM_BLOCKS; i++)
-            resident += resident_pages(block[i], TRIM_BLOCK_BYTES);
-        CHECK(resident <= TRIM_KEPT_PAGES_MAX);
-    }
-
+    const char *threshold = getenv("BAREHEAP_TRIM_THRESHOLD");
+    CHECK(threshold != NULL && strcmp(threshold, "4M") == 0);
+    CHECK(pthread_create(&t, NULL, trim_by_bytes, &run) == 0);
+    CHECK(pthread_join(t, NULL) == 0);
+    CHECK(run.ok);
+    CHECK(run.resident_before_exit == 0);
     /* The last thread of an arena leaves: its free top goes back (all but
-     * the first 64 KiB of it). Of 3,840 pages that were touched. */
-    result = NULL;
+     * the first 64 KiB). Of 5,888 pages that were touched. */
+    for (i = 1; i < TRIM_BLOCKS; i++)
+        resident += resident_pages(run.block[i], TRIM_BLOCK_BYTES);
+    CHECK(resident <= TRIM_KEPT_PAGES_MAX);
+
+    memset(&run, 0, sizeof run);
     resident = 0;
-    CHECK(pthread_create(&t, NULL, trim_on_exit, block) == 0);
-    CHECK(pthread_join(t, &result) == 0);
-    CHECK(result == block);
-    if (result) {
-        for (i = 1; i < 16; i++)
-            resident += resident_pages(block[i], TRIM_BLOCK_BYTES);
-        CHECK(resident <= TRIM_KEPT_PAGES_MAX);
-    }
+    CHECK(pthread_create(&t, NULL, trim_on_exit, &run) == 0);
+    CHECK(pthread_join(t, NULL) == 0);
+    CHECK(run.ok);
+    /* Nearly all of the 768 pages before the exit, at most 64 KiB after. */
+    CHECK(run.resident_before_exit >= 3u * 256u - 8u);
+    for (i = 0; i < 3; i++)
+        resident += resident_pages(run.block[i], TRIM_BLOCK_BYTES);
+    CHECK(resident <= TRIM_KEPT_PAGES_MAX);
 }
 
 int main(void) {
