@@ -252,14 +252,14 @@ size_t bh_trim(bh_heap *heap, size_t keep_bytes, bh_trim_fn fn, void *context) {
     size_t offered = 0;
     if (!heap || !fn)
         return 0;
-#if (BAREHEAP_DEBUG < 2)
     lock_enter(heap);
+#if (BAREHEAP_DEBUG < 2)
     offered = trim_locked(heap, keep_bytes, fn, context);
-    lock_exit(heap);
 #else
     /* Free interiors hold poison that the next allocation checks. */
     (void)keep_bytes;
     (void)context;
 #endif
+    lock_exit(heap);
     return offered;
 }
