@@ -971,7 +971,10 @@ static inline void shim_free(void *p) {
         if (SHIM_LIKELY((unsigned)(owner - arenas) + 1u == mine)) {
             if (cache_push(owner, p))
                 return;
-        } else if (mine != 0 && tls_cache.state == CACHE_ON && remote_can_batch(owner, p)) {
+        } else if (remote_can_batch(owner, p) && (tls_cache.state == CACHE_ON || cache_activate())) {
+            /* A thread that only frees (a consumer that never allocates)
+             * batches too: activation registers the exit destructor that
+             * flushes its last batch. */
             ((uintptr_t *)p)[1] = shim.remote_key;
             tls_cache.remote[tls_cache.remote_count++] = p;
             if (tls_cache.remote_count == REMOTE_BATCH)
