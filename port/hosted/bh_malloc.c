@@ -117,7 +117,7 @@ typedef struct arena {
     shim_lock lock;
     bh_heap *_Atomic heap;
     uintptr_t slice_lo;
-    uintptr_t committed_hi;
+    _Atomic uintptr_t committed_hi; /* grows under init_lock; read without it */
     atomic_uint threads;     /* live threads assigned to this arena */
     void *_Atomic remote_head; /* blocks freed by other threads that found the lock
                                   taken: a list through payload word 0, freed by
@@ -399,7 +399,7 @@ static void shim_init_locked(void) {
                 shim.arena_count = count;
                 for (i = 0; i < count; i++) {
                     arenas[i].slice_lo = shim.base + ((uintptr_t)i << slice_log2);
-                    arenas[i].committed_hi = arenas[i].slice_lo;
+                    atomic_store_explicit(&arenas[i].committed_hi, arenas[i].slice_lo, memory_order_relaxed);
                 }
                 break;
             }
@@ -455,6 +455,12 @@ static inline bh_heap *arena_heap(arena *a) {
     return atomic_load_explicit(&a->heap, memory_order_acquire);
 }
 
+/* The end of what a has mapped read-write: reading below it cannot fault.
+ * Relaxed: a stale value is lower, and only sends a block the slow way. */
+static inline uintptr_t arena_mapped_end(const arena *a) {
+    return atomic_load_explicit(&a->committed_hi, memory_order_relaxed);
+}
+
 /* Whether the core's used-block header is what the thread cache reads:
  * size | flags one word below the payload, capacity = size - one word, the
  * FREE flag set by a free. Checked on a fresh heap (no lock set yet). */
@@ -477,7 +483,8 @@ static bool layout_is_expected(bh_heap *heap) {
  * to arena a, making its heap if it has none. Caller holds init_lock. */
 static bool arena_grow_locked(arena *a, size_t need_bytes) {
     uintptr_t slice_hi = a->slice_lo + ((uintptr_t)1 << shim.slice_log2);
-    size_t committed = (size_t)(a->committed_hi - a->slice_lo);
+    uintptr_t hi = atomic_load_explicit(&a->committed_hi, memory_order_relaxed);
+    size_t committed = (size_t)(hi - a->slice_lo);
     size_t region = committed < REGION_MIN_BYTES ? REGION_MIN_BYTES : committed;
     bh_heap *heap = arena_heap(a);
     if (shim.reserved_bytes == 0 || need_bytes > ((size_t)1 << shim.slice_log2))
@@ -488,12 +495,12 @@ static bool arena_grow_locked(arena *a, size_t need_bytes) {
     need_bytes = (need_bytes + REGION_SLACK_BYTES + REGION_ROUND_BYTES - 1u) & ~(REGION_ROUND_BYTES - 1u);
     if (region < need_bytes)
         region = need_bytes;
-    if (region > (size_t)(slice_hi - a->committed_hi))
+    if (region > (size_t)(slice_hi - hi))
         return false;
-    if (sys_mprotect((void *)a->committed_hi, region, PROT_READ | PROT_WRITE) != 0)
+    if (sys_mprotect((void *)hi, region, PROT_READ | PROT_WRITE) != 0)
         return false;
     if (!heap) {
-        heap = bh_init_ex((void *)a->committed_hi, region, (size_t)1 << shim.slice_log2);
+        heap = bh_init_ex((void *)hi, region, (size_t)1 << shim.slice_log2);
         if (!heap)
             return false;
         bh_set_error_handler(heap, arena_report, a);
@@ -504,13 +511,13 @@ static bool arena_grow_locked(arena *a, size_t need_bytes) {
         }
         bh_set_lock(heap, arena_lock_hook, arena_unlock_hook, &a->lock);
         atomic_store_explicit(&a->heap, heap, memory_order_release);
-    } else if (!bh_add_region(heap, (void *)a->committed_hi, region)) {
+    } else if (!bh_add_region(heap, (void *)hi, region)) {
         /* BAREHEAP_MAX_REGIONS reached: the memory stays mapped but unused;
          * larger requests will be mapped on their own. */
-        (void)sys_mprotect((void *)a->committed_hi, region, PROT_NONE);
+        (void)sys_mprotect((void *)hi, region, PROT_NONE);
         return false;
     }
-    a->committed_hi += region;
+    atomic_store_explicit(&a->committed_hi, hi + region, memory_order_release);
     return true;
 }
 
@@ -683,7 +690,7 @@ static inline bool cache_push(arena *a, void *p) {
     unsigned bin;
     /* Nothing is read at p before it is known to lie in memory the arena
      * has mapped. */
-    if ((uintptr_t)p >= a->committed_hi || ((uintptr_t)p & 15u) != 0)
+    if ((uintptr_t)p >= arena_mapped_end(a) || ((uintptr_t)p & 15u) != 0)
         return false;
     header = ((const size_t *)p)[-1];
     size = header & ~HEADER_FLAGS;
@@ -702,7 +709,7 @@ static inline bool cache_push(arena *a, void *p) {
         return false;
     if (SHIM_UNLIKELY(tls_cache.state != CACHE_ON) && !cache_activate())
         return false;
-    if ((uintptr_t)p - sizeof(size_t) + size >= a->committed_hi)
+    if ((uintptr_t)p - sizeof(size_t) + size >= arena_mapped_end(a))
         return false;
     next_header = ((const size_t *)(const void *)((const char *)p - sizeof(size_t) + size))[0];
     /* The next block must agree that this one is used. And a block with a
@@ -742,12 +749,12 @@ static inline bool cache_has_freed(const void *p) {
 static inline bool remote_can_batch(const arena *owner, void *p) {
     size_t header, size;
     uintptr_t block = (uintptr_t)p - sizeof(size_t);
-    if ((uintptr_t)p >= owner->committed_hi || ((uintptr_t)p & 15u) != 0)
+    if ((uintptr_t)p >= arena_mapped_end(owner) || ((uintptr_t)p & 15u) != 0)
         return false;
     header = ((const size_t *)p)[-1];
     size = header & ~HEADER_FLAGS;
     if ((header & (HEADER_FREE | 8u)) != 0 || size < CACHE_MIN_BLOCK_BYTES ||
-        size >= owner->committed_hi - block ||
+        size >= arena_mapped_end(owner) - block ||
         (((const size_t *)(const void *)(block + size))[0] & HEADER_PREV_FREE) != 0)
         return false;
     return ((const uintptr_t *)p)[1] != shim.remote_key;
@@ -793,7 +800,7 @@ static size_t arena_trim(arena *a, size_t keep_bytes) {
  * validates p. */
 static void arena_free(arena *a, void *p) {
     size_t bytes = 0, freed;
-    if ((uintptr_t)p > a->slice_lo && (uintptr_t)p < a->committed_hi && ((uintptr_t)p & 15u) == 0)
+    if ((uintptr_t)p > a->slice_lo && (uintptr_t)p < arena_mapped_end(a) && ((uintptr_t)p & 15u) == 0)
         bytes = ((const size_t *)p)[-1] & ~HEADER_FLAGS;
     bh_free(arena_heap(a), p);
     freed = atomic_load_explicit(&a->freed_since_trim, memory_order_relaxed) + bytes;
