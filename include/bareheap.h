@@ -209,8 +209,11 @@ size_t bh_walk(bh_heap *heap, bh_walk_fn fn, void *context);
  * down and up. It runs with the heap's lock held, so no allocation hands
  * them out meanwhile, and must not call into the heap; lo is not aligned to
  * anything (round it to pages). Returns the bytes offered in total.
- * NULL heap or fn: 0, nothing called. A last block whose footer and header
- * disagree is reported (BH_ERROR_CORRUPTION) and not offered. At
+ * NULL heap or fn: 0, nothing called. A region whose sentinel, last
+ * block's footer and header disagree is reported (BH_ERROR_CORRUPTION) and
+ * nothing of it offered. A later free of a pointer into discarded memory
+ * is still refused, reported as an invalid pointer (its old header may be
+ * gone) rather than a double free. At
  * BAREHEAP_DEBUG >= 2 free memory holds a poison pattern that allocations
  * check, so nothing is offered. Only the region's last block is looked at:
  * free memory below a used block stays. O(BAREHEAP_MAX_REGIONS) plus fn. */

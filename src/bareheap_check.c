@@ -207,14 +207,18 @@ size_t bh_walk(bh_heap *heap, bh_walk_fn fn, void *context) {
 
 #if (BAREHEAP_DEBUG < 2)
 /* The bytes of region r's last block that bh_trim() may offer, or false
- * when that block is in use or its footer and header disagree (reported:
- * a damaged footer must not make live memory look free). */
+ * when that block is in use or the sentinel, footer and header disagree
+ * (reported: a damaged footer must not make live memory look free; a write
+ * past the last used block lands on the sentinel first). */
 static bool region_free_tail(bh_heap *heap, const region *r, uintptr_t *lo, uintptr_t *hi) {
     const block *sentinel = (const block *)(const void *)r->hi;
     uintptr_t b;
     size_t size;
-    if (!block_is_prev_free(sentinel))
+    if (sentinel->header != FLAG_PREV_FREE) {
+        if (sentinel->header != 0)
+            (void)check_problem(heap, sentinel);
         return false;
+    }
     size = *(const size_t *)(const void *)(r->hi - WORD_BYTES);
     b = r->hi - size;
     if (size > r->hi - r->lo || !block_plausible(r, b, size) ||
@@ -241,6 +245,8 @@ static size_t trim_locked(bh_heap *heap, size_t keep_bytes, bh_trim_fn fn, void 
             continue;
         if (lo < block_lo + keep_bytes)
             lo = block_lo + keep_bytes;
+        if (lo >= hi)
+            continue; /* a minimum block: nothing past its links */
         fn(context, (void *)lo, (size_t)(hi - lo));
         offered += (size_t)(hi - lo);
     }

@@ -2588,6 +2588,38 @@ static void test_trim(void **state)
         assert_non_null(bh_alloc(heap, bt_stats(heap).largest_free_bytes));
     bh_free(heap, p[0]);
     assert_int_equal(bh_trim(heap, 0, trim_never, NULL), 0);
+    assert_no_errors();
+    /* A write past the last used block reaches the sentinel first: reported,
+     * nothing offered. */
+    n = bt_walk(heap, &g_walk, 0);
+    assert_true(n >= 2u && n == g_walk.count);
+    {
+        const bh_block_info *last = &g_walk.block[g_walk.count - 1u];
+        size_t *sentinel = (size_t *)(void *)((unsigned char *)last->ptr - sizeof(size_t) + last->size_bytes);
+        assert_true(last->used);
+        assert_int_equal(*sentinel, 0);
+        *sentinel = (size_t)0x41414141u;
+        assert_int_equal(bh_trim(heap, 0, trim_never, NULL), 0);
+        assert_int_equal(g_errors.count, 1);
+        assert_int_equal(g_errors.kind[0], BH_ERROR_CORRUPTION);
+        assert_ptr_equal(g_errors.address[0], sentinel);
+        bt_errors_clear(&g_errors);
+        *sentinel = 0;
+        assert_int_equal(bh_check(heap), 0);
+    }
+
+    /* A free last block of the minimum size has nothing past its links:
+     * no call with 0 bytes. */
+    heap = fresh_heap();
+    {
+        size_t whole = bt_stats(heap).free_bytes;
+        p[0] = (unsigned char *)bh_alloc(heap, whole - bh_min_block_size() - bh_block_overhead());
+        assert_non_null(p[0]);
+        assert_int_equal(bt_walk(heap, &g_walk, 0), 2);
+        assert_false(g_walk.block[1].used);
+        assert_int_equal(g_walk.block[1].size_bytes, bh_min_block_size());
+        assert_int_equal(bh_trim(heap, 0, trim_never, NULL), 0);
+    }
 
     /* A footer that disagrees with its header is reported and not trusted:
      * believed, it would offer live blocks. */
