@@ -58,6 +58,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -345,7 +346,10 @@ static unsigned cpu_count(void) {
 }
 
 /* The page size from the auxiliary vector the kernel gave the process
- * (AT_PAGESZ), 4096 when it cannot be read. */
+ * (AT_PAGESZ): read from /proc without touching libc, or through libc's
+ * getauxval() when /proc is missing. It must be right: a trim rounds to it,
+ * and too small a page would let the kernel round a discarded range up over
+ * a footer or the next region (AArch64 runs 16 and 64 KiB pages). */
 static size_t page_size_read(void) {
     unsigned long auxv[2 * 64];
     long n = file_read_raw("/proc/self/auxv", auxv, sizeof auxv), i;
@@ -355,7 +359,8 @@ static size_t page_size_read(void) {
         if (auxv[i] == AT_NULL)
             break;
     }
-    return 4096u;
+    /* Never 0 on Linux; if it were, the largest page size in use is safe. */
+    return getauxval(AT_PAGESZ) ? (size_t)getauxval(AT_PAGESZ) : 64u * KIB;
 }
 
 static void shim_init_locked(void) {
@@ -774,7 +779,9 @@ static inline bool remote_can_batch(const arena *owner, void *p) {
  * last thread of an arena exits, all but TRIM_KEEP_BYTES go: the arena is
  * idle until another thread is given it. */
 /* bh_trim()'s callback, under the arena lock: no allocation can hand the
- * range out before the kernel has dropped its pages. */
+ * range out before the kernel has dropped its pages. Other threads' calls
+ * on the arena wait meanwhile, as long as the kernel takes to unmap the
+ * range (roughly proportional to the resident pages in it). */
 static void trim_discard(void *context, void *lo, size_t size_bytes) {
     size_t *released_bytes = (size_t *)context;
     uintptr_t page_mask = (uintptr_t)shim.page_bytes - 1u;
@@ -981,7 +988,9 @@ static inline void shim_free(void *p) {
         } else if (remote_can_batch(owner, p) && (tls_cache.state == CACHE_ON || cache_activate())) {
             /* A thread that only frees (a consumer that never allocates)
              * batches too: activation registers the exit destructor that
-             * flushes its last batch. */
+             * flushes its last batch. (Registered from another key's
+             * destructor in the last round at exit, it would not run: up to
+             * REMOTE_BATCH - 1 blocks would stay allocated.) */
             ((uintptr_t *)p)[1] = shim.remote_key;
             tls_cache.remote[tls_cache.remote_count++] = p;
             if (tls_cache.remote_count == REMOTE_BATCH)
