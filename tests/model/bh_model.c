@@ -639,8 +639,71 @@ static bool expect_all_free(bhm_model *m) {
     return stats_check(m);
 }
 
+/* ---- bh_trim: what it offers is scribbled over ---- */
+
+typedef struct trim_log {
+    unsigned calls;
+    uintptr_t lo[BAREHEAP_MAX_REGIONS];
+    size_t bytes[BAREHEAP_MAX_REGIONS];
+} trim_log;
+
+/* As an OS that zeroes or drops the pages would, but with a pattern the
+ * heap could not mistake for anything. */
+static void trim_scribble(void *context, void *lo, size_t size_bytes) {
+    trim_log *log = (trim_log *)context;
+    unsigned char *p = (unsigned char *)lo;
+    size_t i;
+    if (log->calls < BAREHEAP_MAX_REGIONS) {
+        log->lo[log->calls] = (uintptr_t)lo;
+        log->bytes[log->calls] = size_bytes;
+    }
+    log->calls++;
+    for (i = 0; i < size_bytes; i++)
+        p[i] = 0xA5u;
+}
+
+/* At most one range per region, each inside one region and outside every
+ * live block (header included); no counter moves; every live block keeps
+ * its contents; nothing at all at BAREHEAP_DEBUG >= 2. */
+static bool op_trim(bhm_model *m) {
+    size_t keep_bytes = (size_t)byte_next(m) * 64u, offered, total = 0;
+    trim_log log;
+    bh_stats before, after;
+    unsigned i, k;
+    log.calls = 0;
+    if (!stats_get(m, &before))
+        return false;
+    offered = bh_trim(m->heap, keep_bytes, trim_scribble, &log);
+#if BAREHEAP_DEBUG >= 2
+    REQUIRE(m, offered == 0 && log.calls == 0, "trim offered poisoned memory", offered, log.calls);
+#endif
+    REQUIRE(m, log.calls <= m->region_count, "trim offered more ranges than regions", log.calls, m->region_count);
+    for (k = 0; k < log.calls; k++) {
+        uintptr_t lo = log.lo[k], hi = lo + log.bytes[k];
+        bool inside = false;
+        total += log.bytes[k];
+        REQUIRE(m, log.bytes[k] > 0, "trim offered 0 bytes", lo, 0);
+        for (i = 0; i < m->region_count; i++)
+            inside |= lo >= m->region[i].base && hi <= m->region[i].end;
+        REQUIRE(m, inside, "trim offered memory outside the regions", lo, hi);
+        for (i = 0; i < m->opt.slots; i++) {
+            const bhm_slot *o = &m->slot[i];
+            uintptr_t b_lo = (uintptr_t)o->p - sizeof(size_t), b_hi = (uintptr_t)o->p + o->usable;
+            REQUIRE(m, !o->p || hi <= b_lo || lo >= b_hi, "trim offered a live block", lo, (uintptr_t)o->p);
+        }
+    }
+    REQUIRE(m, offered == total, "trim's total is not the sum of what it offered", offered, total);
+    for (i = 0; i < m->opt.slots; i++) {
+        if (m->slot[i].p && !slot_verify_at(m, &m->slot[i], m->slot[i].p, m->slot[i].size))
+            return false;
+    }
+    if (!stats_get(m, &after))
+        return false;
+    return stats_same(m, &before, &after, 0, 0);
+}
+
 static bool op_edge(bhm_model *m) {
-    unsigned sub = byte_next(m) % 4u;
+    unsigned sub = byte_next(m) % 5u;
     bhm_slot *s = slot_pick(m);
     bh_stats before, after;
     void *p;
@@ -670,6 +733,8 @@ static bool op_edge(bhm_model *m) {
         return stats_same(m, &before, &after, s->p ? 4u : 3u, 0);
     case 2:
         return free_all(m) && expect_all_free(m);
+    case 3:
+        return op_trim(m);
     default: /* usable sizes are stable */
     {
         unsigned i;

@@ -21,7 +21,10 @@
  *     allocation, free and failure counts, used + free == total), and
  *     bh_check() finds nothing every check_every steps;
  *   - freeing everything gives back the initial free space, one free block
- *     per region.
+ *     per region;
+ *   - bh_trim() offers only memory outside every live block, at most one
+ *     range per region, and the heap works on after that memory has been
+ *     scribbled over.
  *
  * Plain C99, no stdio, no malloc: usable from a libFuzzer entry point, from a
  * seeded stress driver and on a bare-metal target. A failed property is
