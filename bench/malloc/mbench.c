@@ -70,6 +70,36 @@ static inline void touch(unsigned char *p, size_t n, unsigned v) {
 
 static inline unsigned peek(const unsigned char *p, size_t n) { return p && n ? (unsigned)p[0] + p[n - 1] : 0; }
 
+/* Slots of blocks and their lengths, the shape most programs share. */
+typedef struct slots {
+    unsigned char **p;
+    size_t *len;
+    size_t count;
+} slots;
+
+static slots slots_make(size_t count) {
+    slots set = {calloc(count, sizeof(unsigned char *)), calloc(count, sizeof(size_t)), count};
+    return set;
+}
+
+/* The block in slot i is read back (peek) and freed; a new one of n bytes
+ * takes its place and is touched with v. */
+static void slot_replace(slots *set, size_t i, size_t n, unsigned v, uint64_t *checksum) {
+    if (set->p[i])
+        *checksum += peek(set->p[i], set->len[i]);
+    free(set->p[i]);
+    set->len[i] = n;
+    set->p[i] = malloc(n);
+    touch(set->p[i], n, v);
+}
+
+static void slots_free(slots *set) {
+    for (size_t i = 0; i < set->count; i++)
+        free(set->p[i]);
+    free(set->p);
+    free(set->len);
+}
+
 typedef struct task {
     int index;
     uint64_t checksum;
@@ -117,38 +147,29 @@ static void *run_cfrac(void *arg) {
 static void *run_espresso(void *arg) {
     task *t = arg;
     rng r = {0xE5B2E550ull + (uint64_t)t->index};
-    enum { SLOTS = 20000 };
-    unsigned char **slot = calloc(SLOTS, sizeof *slot);
-    size_t *len = calloc(SLOTS, sizeof *len);
+    slots set = slots_make(20000);
     for (long i = 0; i < 3000000; i++) {
-        size_t s = rng_below(&r, SLOTS);
+        size_t s = rng_below(&r, set.count);
         uint64_t op = rng_next(&r) % 16;
-        if (op < 3 && slot[s]) {
+        if (op < 3 && set.p[s]) {
             /* grow a set by half again */
-            size_t n = len[s] + len[s] / 2 + 8;
-            unsigned char *q = realloc(slot[s], n);
+            size_t n = set.len[s] + set.len[s] / 2 + 8;
+            unsigned char *q = realloc(set.p[s], n);
             if (q) {
-                slot[s] = q;
-                len[s] = n;
+                set.p[s] = q;
+                set.len[s] = n;
                 touch(q, n, (unsigned)i);
             }
             if (n > 16384) {
-                free(slot[s]);
-                slot[s] = NULL;
+                free(set.p[s]);
+                set.p[s] = NULL;
             }
             continue;
         }
-        if (slot[s])
-            t->checksum += peek(slot[s], len[s]);
-        free(slot[s]);
-        len[s] = op < 14 ? 8 + rng_below(&r, 256) : 256 + rng_below(&r, op == 15 ? 16384 : 2048);
-        slot[s] = malloc(len[s]);
-        touch(slot[s], len[s], (unsigned)i);
+        slot_replace(&set, s, op < 14 ? 8 + rng_below(&r, 256) : 256 + rng_below(&r, op == 15 ? 16384 : 2048),
+                     (unsigned)i, &t->checksum);
     }
-    for (int s = 0; s < SLOTS; s++)
-        free(slot[s]);
-    free(slot);
-    free(len);
+    slots_free(&set);
     return NULL;
 }
 
@@ -175,23 +196,14 @@ static void *run_glibc_simple(void *arg) {
 static void *run_alloc_test(void *arg) {
     task *t = arg;
     rng r = {0xA110Cull + (uint64_t)t->index};
-    enum { SLOTS = 10000 };
-    unsigned char **slot = calloc(SLOTS, sizeof *slot);
-    size_t *len = calloc(SLOTS, sizeof *len);
+    slots set = slots_make(10000);
     for (long i = 0; i < 5000000; i++) {
-        size_t s = rng_below(&r, SLOTS);
+        size_t s = rng_below(&r, set.count);
         uint64_t pct = rng_next(&r) % 100;
-        if (slot[s])
-            t->checksum += peek(slot[s], len[s]);
-        free(slot[s]);
-        len[s] = pct < 90 ? 16 + rng_below(&r, 496) : pct < 99 ? 512 + rng_below(&r, 7680) : 8192 + rng_below(&r, 122880);
-        slot[s] = malloc(len[s]);
-        touch(slot[s], len[s], (unsigned)i);
+        size_t n = pct < 90 ? 16 + rng_below(&r, 496) : pct < 99 ? 512 + rng_below(&r, 7680) : 8192 + rng_below(&r, 122880);
+        slot_replace(&set, s, n, (unsigned)i, &t->checksum);
     }
-    for (int s = 0; s < SLOTS; s++)
-        free(slot[s]);
-    free(slot);
-    free(len);
+    slots_free(&set);
     return NULL;
 }
 
@@ -383,29 +395,20 @@ static void *run_rptest(void *arg) {
     task *t = arg;
     rp_shared *x = t->shared;
     rng r = {0x4B7E57ull + (uint64_t)t->index};
-    unsigned char **set = calloc(RP_SET, sizeof *set);
-    size_t *len = calloc(RP_SET, sizeof *len);
+    slots set = slots_make(RP_SET);
     for (long i = 0; i < 4000000; i++) {
         size_t s = rng_below(&r, RP_SET);
-        if (set[s]) {
-            t->checksum += peek(set[s], len[s]);
-            if (rng_below(&r, 10) == 0) {
-                /* Swap it into the exchange: whatever was there (maybe
-                 * another thread's) is freed here. */
-                void *other = __atomic_exchange_n(&x->exchange[rng_below(&r, RP_EXCHANGE)], set[s], __ATOMIC_ACQ_REL);
-                free(other);
-            } else {
-                free(set[s]);
-            }
+        if (set.p[s] && rng_below(&r, 10) == 0) {
+            /* Swap it into the exchange: whatever was there (maybe another
+             * thread's) takes the slot, with length 0 so that slot_replace()
+             * frees it without reading it. */
+            t->checksum += peek(set.p[s], set.len[s]);
+            set.p[s] = __atomic_exchange_n(&x->exchange[rng_below(&r, RP_EXCHANGE)], set.p[s], __ATOMIC_ACQ_REL);
+            set.len[s] = 0;
         }
-        len[s] = size_log_scale(&r, 16, 16384);
-        set[s] = malloc(len[s]);
-        touch(set[s], len[s], (unsigned)i);
+        slot_replace(&set, s, size_log_scale(&r, 16, 16384), (unsigned)i, &t->checksum);
     }
-    for (int s = 0; s < RP_SET; s++)
-        free(set[s]);
-    free(set);
-    free(len);
+    slots_free(&set);
     return NULL;
 }
 
@@ -432,20 +435,12 @@ static void *run_glibc_thread(void *arg) {
 static void *run_malloc_large(void *arg) {
     task *t = arg;
     rng r = {0x1A29Eull + (uint64_t)t->index};
-    enum { SLOTS = 20 };
-    unsigned char *slot[SLOTS] = {0};
-    size_t len[SLOTS] = {0};
+    slots set = slots_make(20);
     for (int i = 0; i < 600; i++) {
-        size_t s = rng_below(&r, SLOTS);
-        if (slot[s])
-            t->checksum += peek(slot[s], len[s]);
-        free(slot[s]);
-        len[s] = ((size_t)5 << 20) + rng_below(&r, (size_t)20 << 20);
-        slot[s] = malloc(len[s]);
-        touch(slot[s], len[s], (unsigned)i);
+        size_t s = rng_below(&r, set.count);
+        slot_replace(&set, s, ((size_t)5 << 20) + rng_below(&r, (size_t)20 << 20), (unsigned)i, &t->checksum);
     }
-    for (int s = 0; s < SLOTS; s++)
-        free(slot[s]);
+    slots_free(&set);
     return NULL;
 }
 
