@@ -206,49 +206,43 @@ size_t bh_walk(bh_heap *heap, bh_walk_fn fn, void *context) {
 }
 
 #if (BAREHEAP_DEBUG < 2)
-/* The bytes of region r's last block that bh_trim() may offer, or false
- * when that block is in use or the sentinel, footer and header disagree
- * (reported: a damaged footer must not make live memory look free; a write
- * past the last used block lands on the sentinel first). */
-static bool region_free_tail(bh_heap *heap, const region *r, uintptr_t *lo, uintptr_t *hi) {
+/* The address of region r's last block if it is free, else 0; also 0 when
+ * the sentinel, footer and header disagree (reported: a damaged footer must
+ * not make live memory look free; a write past the last used block lands
+ * on the sentinel first). */
+static uintptr_t region_free_tail(bh_heap *heap, const region *r) {
     const block *sentinel = (const block *)(const void *)r->hi;
     uintptr_t b;
     size_t size;
     if (sentinel->header != FLAG_PREV_FREE) {
         if (sentinel->header != 0)
             (void)check_problem(heap, sentinel);
-        return false;
+        return 0;
     }
     size = *(const size_t *)(const void *)(r->hi - WORD_BYTES);
     b = r->hi - size;
     if (size > r->hi - r->lo || !block_plausible(r, b, size) ||
         ((const block *)(const void *)b)->header != (size | FLAG_FREE)) {
         (void)check_problem(heap, sentinel);
-        return false;
+        return 0;
     }
-    /* Header, both links and the footer stay: the lists and the merge
-     * with the block before still read them. */
-    *lo = b + 3u * WORD_BYTES;
-    *hi = r->hi - WORD_BYTES;
-    return true;
+    return b;
 }
 
 static size_t trim_locked(bh_heap *heap, size_t keep_bytes, bh_trim_fn fn, void *context) {
+    /* Header, both links and the footer stay: the lists and the merge with
+     * the block before still read them. */
+    size_t skip_bytes = keep_bytes > 3u * WORD_BYTES ? keep_bytes : 3u * WORD_BYTES;
     size_t offered = 0;
     unsigned i;
     for (i = 0; i < heap->region_count; i++) {
-        uintptr_t lo, hi, block_lo;
-        if (!region_free_tail(heap, &heap->regions[i], &lo, &hi))
+        uintptr_t b = region_free_tail(heap, &heap->regions[i]);
+        uintptr_t hi = heap->regions[i].hi - WORD_BYTES;
+        /* A minimum block has nothing past its links. */
+        if (!b || skip_bytes >= hi - b)
             continue;
-        block_lo = lo - 3u * WORD_BYTES;
-        if (keep_bytes >= hi - block_lo)
-            continue;
-        if (lo < block_lo + keep_bytes)
-            lo = block_lo + keep_bytes;
-        if (lo >= hi)
-            continue; /* a minimum block: nothing past its links */
-        fn(context, (void *)lo, (size_t)(hi - lo));
-        offered += (size_t)(hi - lo);
+        fn(context, (void *)(b + skip_bytes), (size_t)(hi - b) - skip_bytes);
+        offered += (size_t)(hi - b) - skip_bytes;
     }
     return offered;
 }
