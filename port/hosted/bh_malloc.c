@@ -360,7 +360,8 @@ static size_t page_size_read(void) {
             break;
     }
     /* Never 0 on Linux; if it were, the largest page size in use is safe. */
-    return getauxval(AT_PAGESZ) ? (size_t)getauxval(AT_PAGESZ) : 64u * KIB;
+    n = (long)getauxval(AT_PAGESZ);
+    return n > 0 ? (size_t)n : 64u * KIB;
 }
 
 static void shim_init_locked(void) {
@@ -592,12 +593,17 @@ static void direct_free(void *payload) {
 
 /* ---- Arena choice ---- */
 
+/* The arena of p, known to lie in the reservation (a cached or batched
+ * block). */
+static inline arena *arena_of_reserved(const void *p) {
+    return &arenas[((uintptr_t)p - shim.base) >> shim.slice_log2];
+}
+
 /* The arena that owns heap block p, or NULL when p is not in the
  * reservation (a mapped block, NULL, or foreign). */
 static inline arena *arena_owning(const void *p) {
-    uintptr_t offset = (uintptr_t)p - shim.base;
-    if (SHIM_LIKELY(offset < shim.reserved_bytes))
-        return &arenas[offset >> shim.slice_log2];
+    if (SHIM_LIKELY((uintptr_t)p - shim.base < shim.reserved_bytes))
+        return arena_of_reserved(p);
     return NULL;
 }
 
@@ -693,9 +699,10 @@ static bool cache_holds(unsigned bin, const void *p) {
 static inline bool cache_push(arena *a, void *p) {
     size_t header, size, next_header;
     unsigned bin;
+    uintptr_t mapped_end = arena_mapped_end(a);
     /* Nothing is read at p before it is known to lie in memory the arena
      * has mapped. */
-    if ((uintptr_t)p >= arena_mapped_end(a) || ((uintptr_t)p & 15u) != 0)
+    if ((uintptr_t)p >= mapped_end || ((uintptr_t)p & 15u) != 0)
         return false;
     header = ((const size_t *)p)[-1];
     size = header & ~HEADER_FLAGS;
@@ -714,7 +721,7 @@ static inline bool cache_push(arena *a, void *p) {
         return false;
     if (SHIM_UNLIKELY(tls_cache.state != CACHE_ON) && !cache_activate())
         return false;
-    if ((uintptr_t)p - sizeof(size_t) + size >= arena_mapped_end(a))
+    if ((uintptr_t)p - sizeof(size_t) + size >= mapped_end)
         return false;
     next_header = ((const size_t *)(const void *)((const char *)p - sizeof(size_t) + size))[0];
     /* The next block must agree that this one is used. And a block with a
@@ -753,13 +760,13 @@ static inline bool cache_has_freed(const void *p) {
  * block twice would loop). Whatever fails goes to bh_free(). */
 static inline bool remote_can_batch(const arena *owner, void *p) {
     size_t header, size;
-    uintptr_t block = (uintptr_t)p - sizeof(size_t);
-    if ((uintptr_t)p >= arena_mapped_end(owner) || ((uintptr_t)p & 15u) != 0)
+    uintptr_t block = (uintptr_t)p - sizeof(size_t), mapped_end = arena_mapped_end(owner);
+    if ((uintptr_t)p >= mapped_end || ((uintptr_t)p & 15u) != 0)
         return false;
     header = ((const size_t *)p)[-1];
     size = header & ~HEADER_FLAGS;
     if ((header & (HEADER_FREE | 8u)) != 0 || size < CACHE_MIN_BLOCK_BYTES ||
-        size >= arena_mapped_end(owner) - block ||
+        size >= mapped_end - block ||
         (((const size_t *)(const void *)(block + size))[0] & HEADER_PREV_FREE) != 0)
         return false;
     return ((const uintptr_t *)p)[1] != shim.remote_key;
@@ -775,9 +782,9 @@ static inline bool remote_can_batch(const arena *owner, void *p) {
  * bytes goes: both limits, because a program whose top rises and falls by
  * less than that would otherwise fault its pages back in after every trim
  * (all but 64 KiB trimmed after every 32 MiB freed made malloc-large's 5-25
- * MiB blocks 4-5x slower). When the
- * last thread of an arena exits, all but TRIM_KEEP_BYTES go: the arena is
- * idle until another thread is given it. */
+ * MiB blocks 4-5x slower). When the last thread of an arena exits, all but
+ * TRIM_KEEP_BYTES go: the arena is idle until another thread is given it. */
+
 /* bh_trim()'s callback, under the arena lock: no allocation can hand the
  * range out before the kernel has dropped its pages. Other threads' calls
  * on the arena wait meanwhile, as long as the kernel takes to unmap the
@@ -854,9 +861,9 @@ static __attribute__((noinline)) void remote_flush(void) {
     unsigned i = 0, n = tls_cache.remote_count;
     tls_cache.remote_count = 0;
     while (i < n) {
-        arena *owner = arena_owning(tls_cache.remote[i]);
+        arena *owner = arena_of_reserved(tls_cache.remote[i]);
         unsigned j = i + 1;
-        while (j < n && arena_owning(tls_cache.remote[j]) == owner)
+        while (j < n && arena_of_reserved(tls_cache.remote[j]) == owner)
             j++;
         if (shim_lock_try(&owner->lock)) {
             tls_held_lock = &owner->lock;
@@ -889,12 +896,8 @@ static void cache_flush(void) {
         tls_cache.count[bin] = 0;
         while (p) {
             void **next = p[0];
-            arena *owner = arena_owning(p);
             p[1] = NULL;
-            /* Only blocks of the reservation are cached; the test keeps
-             * gcc -O3 from warning about a load through NULL. */
-            if (owner)
-                arena_free(owner, p);
+            arena_free(arena_of_reserved(p), p);
             p = next;
         }
     }
