@@ -178,13 +178,19 @@ BH_HOT_INLINE void list_remove(bh_heap *heap, block *b) {
     *link = next;
     if (next) {
         next->prev_link = link;
-    } else if ((uintptr_t)link - (uintptr_t)heap->heads < (uintptr_t)heap->sl_bitmap - (uintptr_t)heap->heads) {
-        /* link is a head (the heads end where sl_bitmap begins): the list is empty now. */
-        size_t index = (size_t)(link - heap->heads);
-        unsigned fl = (unsigned)(index >> BAREHEAP_SL_LOG2);
-        heap->sl_bitmap[fl] &= ~((uint32_t)1 << (index & (SL_COUNT - 1u)));
-        if (!heap->sl_bitmap[fl])
-            heap->fl_bitmap &= ~((size_t)1 << fl);
+    } else {
+        /* Byte offset of link from the first head: below the heads' extent
+         * (they end where sl_bitmap begins) only if link is a head. Unsigned,
+         * so one compare; shifts of the offset give the class. */
+        uintptr_t offset = (uintptr_t)link - (uintptr_t)heap->heads;
+        if (offset < (uintptr_t)heap->sl_bitmap - (uintptr_t)heap->heads) {
+            /* The list is empty now. */
+            unsigned fl = (unsigned)(offset / (sizeof(block *) * SL_COUNT));
+            unsigned sl = (unsigned)(offset / sizeof(block *)) & (SL_COUNT - 1u);
+            heap->sl_bitmap[fl] &= ~((uint32_t)1 << sl);
+            if (!heap->sl_bitmap[fl])
+                heap->fl_bitmap &= ~((size_t)1 << fl);
+        }
     }
 }
 
@@ -225,6 +231,30 @@ BH_HOT_INLINE block *class_search_from(bh_heap *heap, unsigned fl, unsigned sl) 
     return heap->heads[fl * SL_COUNT + bits_ctz32(sl_bits)];
 }
 
+/* Whether free block b holds size_bytes (a multiple of G). A free block's
+ * header is its size plus FLAG_FREE alone (its neighbours are used, and
+ * FLAG_ALIGNED belongs to used blocks), so the header compares as the size
+ * does: one load and one compare per probe, no mask. */
+static inline bool block_fits(const block *b, size_t size_bytes) { return b->header >= size_bytes; }
+
+/* The first of b and the n - 1 blocks after it on its list that holds
+ * size_bytes, or NULL. Unrolled where speed is asked for: a probe then costs
+ * a test for the list's end, a load, a compare and a load of the next link,
+ * with no loop counter (the worst allocation is the one that probes most).
+ * Limits above 16 probes unroll by 16. */
+BH_HOT_INLINE block *list_probe(block *b, size_t size_bytes, unsigned n) {
+    unsigned i;
+#if (defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 8)) && !defined(__OPTIMIZE_SIZE__)
+#pragma GCC unroll 16
+#endif
+    for (i = 0; i < n; i++) {
+        if (!b || block_fits(b, size_bytes))
+            return b;
+        b = b->next_free;
+    }
+    return NULL;
+}
+
 /* A free block of at least size_bytes, still on its list, or NULL.
  * With BAREHEAP_CLOSE_FIT, the first block of the request's own class, the
  * closest fit found in O(1), if it is large enough. Then: blocks of a class
@@ -234,7 +264,6 @@ BH_HOT_INLINE block *class_search_from(bh_heap *heap, unsigned fl, unsigned sl) 
 BH_HOT_INLINE block *block_find(bh_heap *heap, size_t size_bytes) {
     size_class own = class_of(size_bytes);
     block *b;
-    unsigned probes = 0;
     if (BH_LIKELY(own.fl < heap->fl_count)) {
         unsigned fl = own.fl, sl = own.sl;
 #if BAREHEAP_CLOSE_FIT
@@ -244,7 +273,7 @@ BH_HOT_INLINE block *block_find(bh_heap *heap, size_t size_bytes) {
         if (fl != 0 && (size_bytes & ((((size_t)1 << (fl - 1u)) << GRAIN_LOG2) - 1u)) != 0) {
 #if BAREHEAP_CLOSE_FIT
             head = heap->heads[fl * SL_COUNT + sl];
-            if (head && block_size(head) >= size_bytes)
+            if (head && block_fits(head, size_bytes))
                 return head;
 #endif
             if (++sl == SL_COUNT) {
@@ -258,23 +287,21 @@ BH_HOT_INLINE block *block_find(bh_heap *heap, size_t size_bytes) {
 #if BAREHEAP_CLOSE_FIT
         /* Only a request between two class minima gets here, and its class's
          * first block was examined above. */
-        if (!head)
-            return NULL;
-        b = head->next_free;
-        probes = 1;
+        b = head;
 #else
         b = *list_head(heap, own);
+        if (b && block_fits(b, size_bytes))
+            return b;
 #endif
     } else {
         own.fl = heap->fl_count - 1u;
         own.sl = SL_COUNT - 1u;
         b = *list_head(heap, own);
-    }
-    for (; b && probes < BAREHEAP_PROBE_LIMIT; probes++, b = b->next_free) {
-        if (block_size(b) >= size_bytes)
+        if (b && block_fits(b, size_bytes))
             return b;
     }
-    return NULL;
+    /* The head was the first probe. */
+    return b ? list_probe(b->next_free, size_bytes, BAREHEAP_PROBE_LIMIT - 1u) : NULL;
 }
 
 /* ---- Using blocks ---- */
@@ -362,10 +389,13 @@ BH_HOT_INLINE void block_release(bh_heap *heap, block *b) {
     if (next_free)
         size += block_absorb_next(heap, next);
     if (prev_flag) {
-        block *prev = block_before(b, block_prev_size(b));
+        /* The footer gives prev's size, and a free block's own PREV_FREE is
+         * clear (free neighbours always merge): prev's header is not read. */
+        size_t prev_size = block_prev_size(b);
+        block *prev = block_before(b, prev_size);
         list_remove(heap, prev);
-        size += block_size(prev);
-        prev_flag = prev->header & FLAG_PREV_FREE;
+        size += prev_size;
+        prev_flag = 0;
         /* b's header goes too: a later free of b then sees POISON_WORD. */
         POISON_FILL((char *)b - WORD_BYTES, block_payload(b));
         b = prev;
