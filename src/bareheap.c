@@ -269,8 +269,14 @@ BH_HOT_INLINE block *block_find(bh_heap *heap, size_t size_bytes) {
 #if BAREHEAP_CLOSE_FIT
         block *head = NULL;
 #endif
-        /* Not a class minimum: the own class may hold blocks too small. */
-        if (fl != 0 && (size_bytes & ((((size_t)1 << (fl - 1u)) << GRAIN_LOG2) - 1u)) != 0) {
+        if (fl == 0) {
+            /* One size per class: its head, if any, is an exact fit, found
+             * again with one load after a free of the same size. */
+            b = heap->heads[sl];
+            if (b)
+                return b;
+        } else if ((size_bytes & ((((size_t)1 << (fl - 1u)) << GRAIN_LOG2) - 1u)) != 0) {
+            /* Not a class minimum: the own class may hold blocks too small. */
 #if BAREHEAP_CLOSE_FIT
             head = heap->heads[fl * SL_COUNT + sl];
             if (head && block_fits(head, size_bytes))
