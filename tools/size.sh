@@ -45,7 +45,7 @@ subsets=(
   "init/alloc/free|heap_init heap_alloc heap_free"
   "init/alloc/free/realloc|heap_init heap_alloc heap_free heap_realloc"
   "full API (bareheap.c)|@core"
-  "full API + bh_check/bh_walk|@all"
+  "full API + bh_check/bh_walk/bh_trim|@all"
   "init/alloc/free/realloc, BAREHEAP_DEBUG=0|nodebug:heap_init heap_alloc heap_free heap_realloc"
 )
 
@@ -54,7 +54,7 @@ core_funcs="bh_init bh_init_ex bh_alloc bh_calloc bh_alloc_aligned bh_free bh_re
  bh_block_overhead bh_min_block_size bh_control_size bh_error_name
  heap_init heap_alloc heap_free heap_realloc heap_calloc heap_alloc_aligned
  heap_usable_size heap_add_region heap_get_stats heap_default"
-check_funcs="bh_check bh_walk heap_check"
+check_funcs="bh_check bh_walk bh_trim heap_check"
 
 cflags_common="-std=c99 -Os -ffreestanding -ffunction-sections -fdata-sections
  -I$root_src/include -I$root_src/src"
