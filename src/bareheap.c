@@ -263,8 +263,10 @@ BH_HOT_INLINE block *list_probe(block *b, size_t size_bytes, unsigned n) {
  * among smaller ones: probe up to BAREHEAP_PROBE_LIMIT of them in all. */
 BH_HOT_INLINE block *block_find(bh_heap *heap, size_t size_bytes) {
     size_class own = class_of(size_bytes);
+    unsigned fl_count = heap->fl_count;
     block *b;
-    if (BH_LIKELY(own.fl < heap->fl_count)) {
+    BH_ASSUME(fl_count != 0); /* see heap_class_of() */
+    if (BH_LIKELY(own.fl < fl_count)) {
         unsigned fl = own.fl, sl = own.sl;
 #if BAREHEAP_CLOSE_FIT
         block *head = NULL;
@@ -300,7 +302,7 @@ BH_HOT_INLINE block *block_find(bh_heap *heap, size_t size_bytes) {
             return b;
 #endif
     } else {
-        own.fl = heap->fl_count - 1u;
+        own.fl = fl_count - 1u;
         own.sl = SL_COUNT - 1u;
         b = *list_head(heap, own);
         if (b && block_fits(b, size_bytes))

@@ -50,6 +50,19 @@ void *memset(void *dest, int c, size_t n);
 #define BH_UNLIKELY(x) (x)
 #endif
 
+/* Tells the optimiser an invariant of the control structure, so that it
+ * drops tests the invariant decides. Only for facts bh_init() establishes
+ * and no call changes. */
+#if defined(__GNUC__) || defined(__clang__)
+#define BH_ASSUME(cond)                  \
+    do {                                 \
+        if (!(cond))                     \
+            __builtin_unreachable();     \
+    } while (0)
+#else
+#define BH_ASSUME(cond) ((void)0)
+#endif
+
 #define WORD_BYTES ((size_t)sizeof(size_t))
 #define GRAIN_BYTES ((size_t)BAREHEAP_ALIGN_BYTES)
 #define SL_COUNT ((unsigned)1 << BAREHEAP_SL_LOG2)
@@ -316,8 +329,12 @@ static inline size_t class_min_bytes(unsigned fl, unsigned sl) {
 /* The class a free block of size_bytes is filed under in this heap. */
 static inline size_class heap_class_of(const bh_heap *heap, size_t size_bytes) {
     size_class c = class_of(size_bytes);
-    if (BH_UNLIKELY(c.fl >= heap->fl_count)) {
-        c.fl = heap->fl_count - 1u;
+    unsigned fl_count = heap->fl_count;
+    /* A heap has at least one first-level class: the first level's blocks
+     * (below SL_COUNT grains) never need the test below. */
+    BH_ASSUME(fl_count != 0);
+    if (BH_UNLIKELY(c.fl >= fl_count)) {
+        c.fl = fl_count - 1u;
         c.sl = SL_COUNT - 1u;
     }
     return c;
