@@ -231,22 +231,31 @@ BH_HOT_INLINE block *class_search_from(bh_heap *heap, unsigned fl, unsigned sl) 
     return heap->heads[fl * SL_COUNT + bits_ctz32(sl_bits)];
 }
 
-/* Whether free block b holds size_bytes (a multiple of G). A free block's
- * header is its size plus FLAG_FREE alone (its neighbours are used, and
- * FLAG_ALIGNED belongs to used blocks), so the header compares as the size
- * does: one load and one compare per probe, no mask. */
+/* Whether free block b holds size_bytes. size_bytes is a multiple of G and
+ * the flags sit below G, so the header compares with it as the size would,
+ * whatever its flag bits: one load and one compare per probe, no mask. */
 static inline bool block_fits(const block *b, size_t size_bytes) { return b->header >= size_bytes; }
 
+/* Unrolls the probe loop below where speed is asked for, with the pragma
+ * each compiler knows (GCC's from version 8); elsewhere the loop stays. */
+#if defined(__OPTIMIZE_SIZE__)
+#define BH_UNROLL_PROBES
+#elif defined(__clang__)
+#define BH_UNROLL_PROBES _Pragma("clang loop unroll_count(16)")
+#elif defined(__GNUC__) && (__GNUC__ >= 8) && !defined(__INTEL_COMPILER)
+#define BH_UNROLL_PROBES _Pragma("GCC unroll 16")
+#else
+#define BH_UNROLL_PROBES
+#endif
+
 /* The first of b and the n - 1 blocks after it on its list that holds
- * size_bytes, or NULL. Unrolled where speed is asked for: a probe then costs
- * a test for the list's end, a load, a compare and a load of the next link,
- * with no loop counter (the worst allocation is the one that probes most).
- * Limits above 16 probes unroll by 16. */
+ * size_bytes, or NULL. Unrolled, a probe costs a test for the list's end, a
+ * load, a compare and a load of the next link, with no loop counter (the
+ * worst allocation is the one that probes most). Limits above 16 probes
+ * unroll by 16. */
 BH_HOT_INLINE block *list_probe(block *b, size_t size_bytes, unsigned n) {
     unsigned i;
-#if (defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 8)) && !defined(__OPTIMIZE_SIZE__)
-#pragma GCC unroll 16
-#endif
+    BH_UNROLL_PROBES
     for (i = 0; i < n; i++) {
         if (!b || block_fits(b, size_bytes))
             return b;
@@ -272,8 +281,9 @@ BH_HOT_INLINE block *block_find(bh_heap *heap, size_t size_bytes) {
         block *head = NULL;
 #endif
         if (fl == 0) {
-            /* One size per class: its head, if any, is an exact fit, found
-             * again with one load after a free of the same size. */
+            /* One size per class (only the top class of a heap this small
+             * also takes larger blocks): its head, if any, fits, and a block
+             * freed and asked for again is found with one load. */
             b = heap->heads[sl];
             if (b)
                 return b;
