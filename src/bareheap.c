@@ -304,22 +304,14 @@ BH_HOT_INLINE block *block_find(bh_heap *heap, size_t size_bytes) {
             return b;
 #if BAREHEAP_CLOSE_FIT
         /* Only a request between two class minima gets here, and its class's
-         * first block was examined above. */
-        b = head;
-#else
-        b = *list_head(heap, own);
-        if (b && block_fits(b, size_bytes))
-            return b;
+         * first block was the first probe, above. */
+        return head ? list_probe(head->next_free, size_bytes, BAREHEAP_PROBE_LIMIT - 1u) : NULL;
 #endif
     } else {
         own.fl = fl_count - 1u;
         own.sl = SL_COUNT - 1u;
-        b = *list_head(heap, own);
-        if (b && block_fits(b, size_bytes))
-            return b;
     }
-    /* The head was the first probe. */
-    return b ? list_probe(b->next_free, size_bytes, BAREHEAP_PROBE_LIMIT - 1u) : NULL;
+    return list_probe(*list_head(heap, own), size_bytes, BAREHEAP_PROBE_LIMIT);
 }
 
 /* ---- Using blocks ---- */
