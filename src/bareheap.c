@@ -265,6 +265,7 @@ BH_HOT_INLINE block *list_probe(block *b, size_t size_bytes, unsigned n) {
 }
 
 /* A free block of at least size_bytes, still on its list, or NULL.
+ * A size below SL_COUNT grains has a class of its own: its head, if any.
  * With BAREHEAP_CLOSE_FIT, the first block of the request's own class, the
  * closest fit found in O(1), if it is large enough. Then: blocks of a class
  * above the request's are all large enough: take the first such class's
