@@ -15,7 +15,11 @@
  *   (BAREHEAP_PROBE_LIMIT blocks, found at the last probe or not at all);
  *   aligned allocation, alignments 8..4096;
  *   realloc: shrink, grow into the next block, into the previous one (a move),
- *   and the fallback (allocate, copy, free).
+ *   and the fallback (allocate, copy, free);
+ *   and, built to take the costlier side of every branch they can combine,
+ *   the probing alloc, the aligned alloc whose first search fails after its
+ *   probes and whose second finds the block at its last probe, and the realloc
+ *   fallback that does that aligned alloc and then a double merge.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -45,13 +49,16 @@ WCET_MARK(alloc_holes_probe_hit)
 WCET_MARK(alloc_holes_probe_miss)
 WCET_MARK(alloc_holes_small)
 WCET_MARK(free_holes)
+WCET_MARK(alloc_probe_worst)
 WCET_MARK(aligned_fresh)
 WCET_MARK(aligned_fragmented)
+WCET_MARK(aligned_probe_worst)
 WCET_MARK(realloc_shrink)
 WCET_MARK(realloc_grow_next)
 WCET_MARK(realloc_grow_prev)
 WCET_MARK(realloc_grow_prev_next)
 WCET_MARK(realloc_fallback)
+WCET_MARK(realloc_fallback_worst)
 __attribute__((noipa)) void wcet_done(void) { __asm__ volatile("" ::: "memory"); }
 
 #define ALLOC(c, n) (wcet_op_##c(), wcet_r = bh_alloc(wcet_heap, (n)), wcet_done(), wcet_calls++, wcet_r)
@@ -218,6 +225,103 @@ static void wcet_holes(unsigned steps) {
     wcet_check();
 }
 
+/* ---- The costliest paths, by construction ----
+ * The own class of these requests is the last of its first level, so the
+ * search moves to the next level, and nothing is free from there up: the
+ * request probes its own class, BAREHEAP_PROBE_LIMIT blocks, and the block
+ * that fits is the last probed, the tail of the list (the costlier unlink).
+ * Its remainder, and an aligned block's front, go to empty classes (the
+ * bitmaps change). Class [2 PROBE_LO - width, 2 PROBE_LO): holes of its
+ * minimum size, too small for a request one grain larger. */
+#define PROBE_LO ((size_t)2048)
+#define PROBE_ALIGN ((size_t)64)
+
+static size_t wcet_plain_request(size_t block_bytes) { return block_bytes - bh_block_overhead(); }
+static size_t wcet_aligned_request(size_t block_bytes) {
+    return block_bytes - bh_block_overhead() - sizeof(size_t); /* the alignment word */
+}
+static size_t wcet_class_width(void) { return PROBE_LO >> BAREHEAP_SL_LOG2; }
+static size_t wcet_hole_bytes(void) { return 2u * PROBE_LO - wcet_class_width(); }
+
+static void *wcet_probe_hole[BAREHEAP_PROBE_LIMIT];
+static void *wcet_merge_prev, *wcet_merge_mid, *wcet_merge_next;
+
+/* A fresh heap as above whose fitting block has hit_bytes and its payload at
+ * hit_residue modulo PROBE_ALIGN; with_merge adds an aligned block between
+ * two free blocks of other first levels, alone in their classes. Returns the
+ * fitting block's payload. */
+static void *wcet_probe_heap(size_t hit_bytes, size_t hit_residue, int with_merge) {
+    size_t min = bh_min_block_size(), spacer;
+    uintptr_t first;
+    void *hit, *p;
+    unsigned i;
+    wcet_fresh();
+    /* the first allocation's address, then a spacer that puts hit where asked */
+    p = bh_alloc(wcet_heap, 1);
+    first = (uintptr_t)p;
+    bh_free(wcet_heap, p);
+    spacer = (size_t)((hit_residue - first) & (PROBE_ALIGN - 1u));
+    while (spacer < min)
+        spacer += PROBE_ALIGN;
+    (void)bh_alloc(wcet_heap, wcet_plain_request(spacer));
+    hit = bh_alloc(wcet_heap, wcet_plain_request(hit_bytes));
+    (void)bh_alloc(wcet_heap, 1);
+    for (i = 0; i + 1u < BAREHEAP_PROBE_LIMIT; i++) {
+        wcet_probe_hole[i] = bh_alloc(wcet_heap, wcet_plain_request(wcet_hole_bytes()));
+        (void)bh_alloc(wcet_heap, 1);
+    }
+    if (with_merge) {
+        wcet_merge_prev = bh_alloc(wcet_heap, wcet_plain_request(PROBE_LO * 3u / 4u));
+        wcet_merge_mid = bh_alloc_aligned(wcet_heap, PROBE_ALIGN, 16);
+        wcet_merge_next = bh_alloc(wcet_heap, wcet_plain_request(PROBE_LO * 3u / 8u));
+        (void)bh_alloc(wcet_heap, 1);
+    }
+    while (bh_alloc(wcet_heap, 64) != NULL) {
+    }
+    while (bh_alloc(wcet_heap, 1) != NULL) {
+    }
+    if (!hit || ((uintptr_t)hit & (PROBE_ALIGN - 1u)) != (hit_residue & (PROBE_ALIGN - 1u)) ||
+        (uintptr_t)hit - first < spacer) {
+        wcet_errors++;
+        return NULL;
+    }
+    bh_free(wcet_heap, hit); /* first freed: the tail of its list */
+    for (i = 0; i + 1u < BAREHEAP_PROBE_LIMIT; i++)
+        bh_free(wcet_heap, wcet_probe_hole[i]);
+    if (with_merge) {
+        bh_free(wcet_heap, wcet_merge_prev);
+        bh_free(wcet_heap, wcet_merge_next);
+    }
+    return hit;
+}
+
+static void wcet_worst_paths(unsigned steps) {
+    size_t g = bh_alignment(), min = bh_min_block_size();
+    size_t request_bytes = wcet_hole_bytes() + g; /* not a class minimum */
+    /* aligned: the first search asks for this much; the block is one grain less */
+    size_t first_search = request_bytes + PROBE_ALIGN + min - g;
+    void *hit, *p;
+    (void)steps;
+    /* plain: the block is the class's largest, the remainder below SL_COUNT grains */
+    hit = wcet_probe_heap(2u * PROBE_LO - g, 0, 0);
+    if (ALLOC(alloc_probe_worst, wcet_plain_request(request_bytes)) != hit || !hit)
+        wcet_errors++;
+    wcet_check();
+    /* aligned: the front is one minimum block, the tail one too */
+    hit = wcet_probe_heap(first_search - g, PROBE_ALIGN - min, 0);
+    p = ALIGNED(aligned_probe_worst, PROBE_ALIGN, wcet_aligned_request(request_bytes));
+    if (!hit || p != (char *)hit + min)
+        wcet_errors++;
+    wcet_check();
+    /* realloc: the block cannot grow in place (its free neighbours are too
+     * small), the new one is found as above, the old one merges with both */
+    hit = wcet_probe_heap(first_search - g, PROBE_ALIGN - min, 1);
+    p = REALLOC(realloc_fallback_worst, wcet_merge_mid, wcet_aligned_request(request_bytes));
+    if (!hit || p != (char *)hit + min)
+        wcet_errors++;
+    wcet_check();
+}
+
 /* Aligned allocation, 8..4096, on a fresh and on a fragmented heap. */
 static void wcet_aligned(unsigned steps) {
     (void)steps;
@@ -346,6 +450,7 @@ int main(int argc, char **argv) {
     wcet_step("holes", wcet_holes, 0);
     wcet_step("aligned", wcet_aligned, 0);
     wcet_step("realloc", wcet_realloc, 0);
+    wcet_step("worst paths", wcet_worst_paths, 0);
     wcet_puts("wcet: ");
     wcet_putu(wcet_calls);
     wcet_puts(" calls, ");
