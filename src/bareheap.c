@@ -151,7 +151,7 @@ BH_HOT_INLINE void list_insert(bh_heap *heap, block *b, size_t size) {
     block *first = *head;
     b->next_free = first;
     b->prev_link = head;
-    if (first) {
+    if (!BH_COSTLY(!first)) {
         first->prev_link = &b->next_free;
     } else {
         /* The bits are set while the list is non-empty: only its first block sets them. */
@@ -176,19 +176,19 @@ BH_HOT_INLINE void list_remove(bh_heap *heap, block *b) {
     block **link = b->prev_link;
     HEAP_ASSERT(heap, *link == b, b);
     *link = next;
-    if (next) {
+    if (!BH_COSTLY(!next)) {
         next->prev_link = link;
     } else {
         /* Byte offset of link from the first head: below the heads' extent
          * (they end where sl_bitmap begins) only if link is a head. Unsigned,
          * so one compare; shifts of the offset give the class. */
         uintptr_t offset = (uintptr_t)link - (uintptr_t)heap->heads;
-        if (offset < (uintptr_t)heap->sl_bitmap - (uintptr_t)heap->heads) {
+        if (BH_COSTLY(offset < (uintptr_t)heap->sl_bitmap - (uintptr_t)heap->heads)) {
             /* The list is empty now. */
             unsigned fl = (unsigned)(offset / (sizeof(block *) * SL_COUNT));
             unsigned sl = (unsigned)(offset / sizeof(block *)) & (SL_COUNT - 1u);
             heap->sl_bitmap[fl] &= ~((uint32_t)1 << sl);
-            if (!heap->sl_bitmap[fl])
+            if (BH_COSTLY(!heap->sl_bitmap[fl]))
                 heap->fl_bitmap &= ~((size_t)1 << fl);
         }
     }

@@ -50,6 +50,11 @@ void *memset(void *dest, int c, size_t n);
 #define BH_UNLIKELY(x) (x)
 #endif
 
+/* Marks the costlier side of a branch that a worst-case call takes (a list
+ * emptied or started, so bitmaps change): the compiler lays it out in line
+ * and the cheaper side takes the jump, which adds nothing to the worst case. */
+#define BH_COSTLY(x) BH_LIKELY(x)
+
 /* Tells the optimiser an invariant of the control structure, so that it
  * drops tests the invariant decides. Only for facts bh_init() establishes
  * and no call changes. */
