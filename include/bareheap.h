@@ -146,7 +146,10 @@ void *bh_calloc(bh_heap *heap, size_t count, size_t size_bytes);
  * keep one more word at the end of the block to remember the alignment.
  * Returns NULL when align_bytes is 0 or not a power of two, or as bh_alloc().
  * The block can be realloc'ed and keeps its alignment; free it with bh_free().
- * O(1), as bh_alloc(). */
+ * O(1): two searches that share the probes of bh_alloc(), first for a block
+ * that fits at any address ((BAREHEAP_PROBE_LIMIT + 1) / 2 blocks of its
+ * class), then for one that fits at its own (BAREHEAP_PROBE_LIMIT / 2, at
+ * least 1); a fitting block beyond them is not found. */
 void *bh_alloc_aligned(bh_heap *heap, size_t align_bytes, size_t size_bytes);
 
 /* Frees a block. NULL ptr: does nothing. A pointer that is not a live block of

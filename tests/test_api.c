@@ -1123,6 +1123,85 @@ static void test_realloc_failure_keeps_block(void **state)
 }
 
 /* A block from bh_alloc_aligned() keeps its alignment through every path. */
+/* bh_alloc_aligned() searches for a block that fits at any address, then
+ * for one that fits at its own; the two share BAREHEAP_PROBE_LIMIT, the second
+ * examining up to PROBE_LIMIT / 2 blocks (1 at PROBE_LIMIT 1) of the
+ * request's class (include/bareheap.h). Here the class holds blocks one grain
+ * too small and, after them, one of the request's size whose payload is
+ * aligned: found with one block too small fewer than that budget, not with
+ * as many, while bh_alloc() probing its full budget still finds it. */
+static bh_heap *probe_budget_heap(size_t holes, size_t hole_bytes, size_t fit_bytes, size_t align, void **fit)
+{
+    size_t overhead = bh_block_overhead(), spacer, i, n;
+    size_t heap_bytes = (holes + 4u) * (fit_bytes + 2u * bh_min_block_size() + align) + bh_control_size(192u * 1024u);
+    bh_heap *heap = fresh_heap_in(g_region_mem.b, heap_bytes);
+    void *hole[64] = {NULL};
+    uintptr_t first;
+    void *p = bh_alloc(heap, 1);
+    /* a spacer puts the fitting block's payload on an align boundary */
+    first = (uintptr_t)p;
+    bh_free(heap, p);
+    spacer = (size_t)((0u - first) & (align - 1u));
+    while (spacer < bh_min_block_size())
+        spacer += align;
+    assert_non_null(bh_alloc(heap, spacer - overhead));
+    *fit = bh_alloc(heap, fit_bytes - overhead);
+    assert_non_null(*fit);
+    assert_true(bt_is_aligned(*fit, align));
+    assert_non_null(bh_alloc(heap, 1));
+    assert_true(holes <= sizeof hole / sizeof hole[0]);
+    for (i = 0; i < holes; i++) {
+        hole[i] = bh_alloc(heap, hole_bytes - overhead);
+        assert_non_null(hole[i]);
+        assert_non_null(bh_alloc(heap, 1));
+    }
+    /* nothing else free: the rest goes in ever smaller blocks */
+    for (n = heap_bytes; n > 0u; n /= 2u) {
+        while (bh_alloc(heap, n) != NULL) {
+        }
+    }
+    /* the fitting block first: the tail of the list, probed last */
+    bh_free(heap, *fit);
+    for (i = 0; i < holes; i++)
+        bh_free(heap, hole[i]);
+    assert_int_equal(bh_check(heap), 0);
+    return heap;
+}
+
+static void test_aligned_probe_budget(void **state)
+{
+    size_t g = bh_alignment(), align = 2u * bh_alignment();
+    size_t budget = BAREHEAP_PROBE_LIMIT >= 2 ? BAREHEAP_PROBE_LIMIT / 2u : 1u;
+    /* the last class of a first level two grains wide */
+    size_t lo = (2u * g) << BAREHEAP_SL_LOG2;
+    size_t hole_bytes = 2u * lo - 2u * g, fit_bytes = hole_bytes + g;
+    size_t aligned_request = fit_bytes - bh_block_overhead() - sizeof(size_t);
+    size_t extra;
+    (void)state;
+
+    for (extra = 0; extra < 2u; extra++) {
+        size_t holes = budget - 1u + extra;
+        void *fit, *p;
+        bh_heap *heap = probe_budget_heap(holes, hole_bytes, fit_bytes, align, &fit);
+        bh_stats before = bt_stats(heap);
+        p = bh_alloc_aligned(heap, align, aligned_request);
+        if (extra == 0u) {
+            assert_ptr_equal(p, fit);
+            assert_true(bt_is_aligned(p, align));
+            assert_true(bh_usable_size(heap, p) >= aligned_request);
+        } else {
+            /* one block beyond the budget: a documented failure, nothing changed */
+            assert_null(p);
+            assert_int_equal(bt_stats(heap).failed_count, before.failed_count + 1u);
+            assert_int_equal(bt_stats(heap).free_blocks, before.free_blocks);
+            if (holes + 1u <= BAREHEAP_PROBE_LIMIT)
+                assert_ptr_equal(bh_alloc(heap, fit_bytes - bh_block_overhead()), fit);
+        }
+        assert_int_equal(bh_check(heap), 0);
+        assert_no_errors();
+    }
+}
+
 static void test_realloc_keeps_alignment(void **state)
 {
     size_t al;
@@ -2779,6 +2858,7 @@ int main(void)
         cmocka_unit_test(test_aligned_invalid),
         cmocka_unit_test(test_aligned_powers_of_two),
         cmocka_unit_test(test_aligned_cost),
+        cmocka_unit_test(test_aligned_probe_budget),
         cmocka_unit_test(test_realloc_null_and_zero),
         cmocka_unit_test(test_realloc_shrink_in_place),
         cmocka_unit_test(test_realloc_grow_next),

@@ -235,6 +235,8 @@ static void wcet_holes(unsigned steps) {
  * minimum size, too small for a request one grain larger. */
 #define PROBE_LO ((size_t)2048)
 #define PROBE_ALIGN ((size_t)64)
+/* An aligned request's second search probes this many (src/bareheap.c). */
+#define ALIGNED_SECOND_PROBES (BAREHEAP_PROBE_LIMIT >= 2 ? BAREHEAP_PROBE_LIMIT / 2u : 1u)
 
 static size_t wcet_plain_request(size_t block_bytes) { return block_bytes - bh_block_overhead(); }
 static size_t wcet_aligned_request(size_t block_bytes) {
@@ -246,11 +248,12 @@ static size_t wcet_hole_bytes(void) { return 2u * PROBE_LO - wcet_class_width();
 static void *wcet_probe_hole[BAREHEAP_PROBE_LIMIT];
 static void *wcet_merge_prev, *wcet_merge_mid, *wcet_merge_next;
 
-/* A fresh heap as above whose fitting block has hit_bytes and its payload at
- * hit_residue modulo PROBE_ALIGN; with_merge adds an aligned block between
+/* A fresh heap as above whose list holds holes blocks too small and then
+ * the fitting block, of hit_bytes and its payload at hit_residue modulo
+ * PROBE_ALIGN; with_merge adds an aligned block between
  * two free blocks of other first levels, alone in their classes. Returns the
  * fitting block's payload. */
-static void *wcet_probe_heap(size_t hit_bytes, size_t hit_residue, int with_merge) {
+static void *wcet_probe_heap(unsigned holes, size_t hit_bytes, size_t hit_residue, int with_merge) {
     size_t min = bh_min_block_size(), spacer;
     uintptr_t first;
     void *hit, *p;
@@ -266,7 +269,7 @@ static void *wcet_probe_heap(size_t hit_bytes, size_t hit_residue, int with_merg
     (void)bh_alloc(wcet_heap, wcet_plain_request(spacer));
     hit = bh_alloc(wcet_heap, wcet_plain_request(hit_bytes));
     (void)bh_alloc(wcet_heap, 1);
-    for (i = 0; i + 1u < BAREHEAP_PROBE_LIMIT; i++) {
+    for (i = 0; i < holes; i++) {
         wcet_probe_hole[i] = bh_alloc(wcet_heap, wcet_plain_request(wcet_hole_bytes()));
         (void)bh_alloc(wcet_heap, 1);
     }
@@ -286,7 +289,7 @@ static void *wcet_probe_heap(size_t hit_bytes, size_t hit_residue, int with_merg
         return NULL;
     }
     bh_free(wcet_heap, hit); /* first freed: the tail of its list */
-    for (i = 0; i + 1u < BAREHEAP_PROBE_LIMIT; i++)
+    for (i = 0; i < holes; i++)
         bh_free(wcet_heap, wcet_probe_hole[i]);
     if (with_merge) {
         bh_free(wcet_heap, wcet_merge_prev);
@@ -303,19 +306,20 @@ static void wcet_worst_paths(unsigned steps) {
     void *hit, *p;
     (void)steps;
     /* plain: the block is the class's largest, the remainder below SL_COUNT grains */
-    hit = wcet_probe_heap(2u * PROBE_LO - g, 0, 0);
+    hit = wcet_probe_heap(BAREHEAP_PROBE_LIMIT - 1u, 2u * PROBE_LO - g, 0, 0);
     if (ALLOC(alloc_probe_worst, wcet_plain_request(request_bytes)) != hit || !hit)
         wcet_errors++;
     wcet_check();
-    /* aligned: the front is one minimum block, the tail one too */
-    hit = wcet_probe_heap(first_search - g, PROBE_ALIGN - min, 0);
+    /* aligned: the first search probes the whole list, the second finds the
+     * block at its last probe; the front is a minimum block, the tail too */
+    hit = wcet_probe_heap(ALIGNED_SECOND_PROBES - 1u, first_search - g, PROBE_ALIGN - min, 0);
     p = ALIGNED(aligned_probe_worst, PROBE_ALIGN, wcet_aligned_request(request_bytes));
     if (!hit || p != (char *)hit + min)
         wcet_errors++;
     wcet_check();
     /* realloc: the block cannot grow in place (its free neighbours are too
      * small), the new one is found as above, the old one merges with both */
-    hit = wcet_probe_heap(first_search - g, PROBE_ALIGN - min, 1);
+    hit = wcet_probe_heap(ALIGNED_SECOND_PROBES - 1u, first_search - g, PROBE_ALIGN - min, 1);
     p = REALLOC(realloc_fallback_worst, wcet_merge_mid, wcet_aligned_request(request_bytes));
     if (!hit || p != (char *)hit + min)
         wcet_errors++;
