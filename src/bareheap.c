@@ -443,12 +443,14 @@ static inline size_t word_peek(const void *addr) { return *(const size_t *)addr;
 #endif
 
 #if (BAREHEAP_DEBUG >= 1)
-/* The region holding block address a, or NULL. O(BAREHEAP_MAX_REGIONS). */
-static const region *region_find(const bh_heap *heap, uintptr_t a) {
+/* The region after the first that holds block address a, or NULL.
+ * O(BAREHEAP_MAX_REGIONS). Out of line: the first region is tested by the
+ * caller, whose bounds then stay in registers. */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((noinline))
+#endif
+static const region *region_find_other(const bh_heap *heap, uintptr_t a) {
     unsigned i;
-    /* Most heaps have one region: one unsigned compare decides it. */
-    if (BH_LIKELY(a - heap->regions[0].lo < heap->regions[0].hi - heap->regions[0].lo))
-        return &heap->regions[0];
     for (i = 1; i < heap->region_count; i++) {
         if (a >= heap->regions[i].lo && a < heap->regions[i].hi)
             return &heap->regions[i];
@@ -466,16 +468,22 @@ BH_HOT_INLINE block *block_validate(bh_heap *heap, void *ptr) {
     uintptr_t a = (uintptr_t)ptr;
     block *b;
 #if (BAREHEAP_DEBUG >= 1)
-    const region *r;
+    /* The bounds of ptr's region: most heaps have one, decided by one
+     * unsigned compare. */
+    uintptr_t lo = heap->regions[0].lo, hi = heap->regions[0].hi;
     size_t header, next_header, size;
     block *next;
     if (BH_UNLIKELY(a & (GRAIN_BYTES - 1u))) {
         bh_internal_report(heap, BH_ERROR_MISALIGNED, ptr);
         return NULL;
     }
-    r = region_find(heap, a - WORD_BYTES);
-    if (BH_UNLIKELY(!r))
-        goto invalid;
+    if (BH_UNLIKELY(a - WORD_BYTES - lo >= hi - lo)) {
+        const region *r = region_find_other(heap, a - WORD_BYTES);
+        if (BH_UNLIKELY(!r))
+            goto invalid;
+        lo = r->lo;
+        hi = r->hi;
+    }
     /* Until it is known to be a live block, ptr may point anywhere in the
      * heap, free interiors included: read through word_peek(). */
     b = block_from_payload(ptr);
@@ -488,7 +496,7 @@ BH_HOT_INLINE block *block_validate(bh_heap *heap, void *ptr) {
     }
 #endif
     size = header & ~FLAG_MASK;
-    if (BH_UNLIKELY(size < MIN_BLOCK_BYTES || (size & (GRAIN_BYTES - 1u)) || size > r->hi - (uintptr_t)b))
+    if (BH_UNLIKELY(size < MIN_BLOCK_BYTES || (size & (GRAIN_BYTES - 1u)) || size > hi - (uintptr_t)b))
         goto invalid;
     if (BH_UNLIKELY(header & FLAG_FREE)) {
         bh_internal_report(heap, BH_ERROR_DOUBLE_FREE, ptr);
@@ -498,9 +506,9 @@ BH_HOT_INLINE block *block_validate(bh_heap *heap, void *ptr) {
     next_header = word_peek(next);
     if (BH_UNLIKELY(next_header & FLAG_PREV_FREE))
         goto invalid;
-    if ((uintptr_t)next != r->hi) {
+    if ((uintptr_t)next != hi) {
         size_t next_size = next_header & ~FLAG_MASK;
-        if (BH_UNLIKELY(next_size < MIN_BLOCK_BYTES || next_size > r->hi - (uintptr_t)next))
+        if (BH_UNLIKELY(next_size < MIN_BLOCK_BYTES || next_size > hi - (uintptr_t)next))
             goto invalid;
     } else if (BH_UNLIKELY(next_header != 0)) {
         goto invalid;
@@ -508,11 +516,11 @@ BH_HOT_INLINE block *block_validate(bh_heap *heap, void *ptr) {
     if (header & FLAG_PREV_FREE) {
         size_t prev_size;
         /* The footer is read only if a block can stand before b. */
-        if (BH_UNLIKELY((uintptr_t)b - r->lo < MIN_BLOCK_BYTES))
+        if (BH_UNLIKELY((uintptr_t)b - lo < MIN_BLOCK_BYTES))
             goto invalid;
         prev_size = word_peek((const char *)b - WORD_BYTES);
         if (BH_UNLIKELY((prev_size & (GRAIN_BYTES - 1u)) || prev_size < MIN_BLOCK_BYTES ||
-                        prev_size > (uintptr_t)b - r->lo ||
+                        prev_size > (uintptr_t)b - lo ||
                         word_peek(block_before(b, prev_size)) != (prev_size | FLAG_FREE)))
             goto invalid;
     }
