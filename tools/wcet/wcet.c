@@ -303,24 +303,26 @@ static void wcet_worst_paths(unsigned steps) {
     size_t request_bytes = wcet_hole_bytes() + g; /* not a class minimum */
     /* aligned: the first search asks for this much; the block is one grain less */
     size_t first_search = request_bytes + PROBE_ALIGN + min - g;
+    /* computed before the calls: bh_block_overhead() would count in them */
+    size_t plain = wcet_plain_request(request_bytes), aligned = wcet_aligned_request(request_bytes);
     void *hit, *p;
     (void)steps;
     /* plain: the block is the class's largest, the remainder below SL_COUNT grains */
     hit = wcet_probe_heap(BAREHEAP_PROBE_LIMIT - 1u, 2u * PROBE_LO - g, 0, 0);
-    if (ALLOC(alloc_probe_worst, wcet_plain_request(request_bytes)) != hit || !hit)
+    if (ALLOC(alloc_probe_worst, plain) != hit || !hit)
         wcet_errors++;
     wcet_check();
     /* aligned: the first search probes the whole list, the second finds the
      * block at its last probe; the front is a minimum block, the tail too */
     hit = wcet_probe_heap(ALIGNED_SECOND_PROBES - 1u, first_search - g, PROBE_ALIGN - min, 0);
-    p = ALIGNED(aligned_probe_worst, PROBE_ALIGN, wcet_aligned_request(request_bytes));
+    p = ALIGNED(aligned_probe_worst, PROBE_ALIGN, aligned);
     if (!hit || p != (char *)hit + min)
         wcet_errors++;
     wcet_check();
     /* realloc: the block cannot grow in place (its free neighbours are too
      * small), the new one is found as above, the old one merges with both */
     hit = wcet_probe_heap(ALIGNED_SECOND_PROBES - 1u, first_search - g, PROBE_ALIGN - min, 1);
-    p = REALLOC(realloc_fallback_worst, wcet_merge_mid, wcet_aligned_request(request_bytes));
+    p = REALLOC(realloc_fallback_worst, wcet_merge_mid, aligned);
     if (!hit || p != (char *)hit + min)
         wcet_errors++;
     wcet_check();
