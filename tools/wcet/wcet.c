@@ -226,13 +226,13 @@ static void wcet_holes(unsigned steps) {
 }
 
 /* ---- The costliest paths, by construction ----
- * The own class of these requests is the last of its first level, so the
- * search moves to the next level, and nothing is free from there up: the
- * request probes its own class, BAREHEAP_PROBE_LIMIT blocks, and the block
+ * The own class of these requests is the last of its first level (the search
+ * moves to the next level) or the one before it, and nothing is free above
+ * it: the request probes its own class, BAREHEAP_PROBE_LIMIT blocks, and the block
  * that fits is the last probed, the tail of the list (the costlier unlink).
  * Its remainder, and an aligned block's front, go to empty classes (the
- * bitmaps change). Class [2 PROBE_LO - width, 2 PROBE_LO): holes of its
- * minimum size, too small for a request one grain larger. */
+ * bitmaps change). The class ends at 2 PROBE_LO or one class width below; its
+ * holes have its minimum size, too small for a request one grain larger. */
 #define PROBE_LO ((size_t)2048)
 #define PROBE_ALIGN ((size_t)64)
 /* An aligned request's second search probes this many (src/bareheap.c). */
@@ -243,7 +243,6 @@ static size_t wcet_aligned_request(size_t block_bytes) {
     return block_bytes - bh_block_overhead() - sizeof(size_t); /* the alignment word */
 }
 static size_t wcet_class_width(void) { return PROBE_LO >> BAREHEAP_SL_LOG2; }
-static size_t wcet_hole_bytes(void) { return 2u * PROBE_LO - wcet_class_width(); }
 
 static void *wcet_probe_hole[BAREHEAP_PROBE_LIMIT];
 static void *wcet_merge_prev, *wcet_merge_mid, *wcet_merge_next;
@@ -253,7 +252,8 @@ static void *wcet_merge_prev, *wcet_merge_mid, *wcet_merge_next;
  * PROBE_ALIGN; with_merge adds an aligned block between
  * two free blocks of other first levels, alone in their classes. Returns the
  * fitting block's payload. */
-static void *wcet_probe_heap(unsigned holes, size_t hit_bytes, size_t hit_residue, int with_merge) {
+static void *wcet_probe_heap(unsigned holes, size_t hole_bytes, size_t hit_bytes, size_t hit_residue,
+                             int with_merge) {
     size_t min = bh_min_block_size(), spacer;
     uintptr_t first;
     void *hit, *p;
@@ -270,7 +270,7 @@ static void *wcet_probe_heap(unsigned holes, size_t hit_bytes, size_t hit_residu
     hit = bh_alloc(wcet_heap, wcet_plain_request(hit_bytes));
     (void)bh_alloc(wcet_heap, 1);
     for (i = 0; i < holes; i++) {
-        wcet_probe_hole[i] = bh_alloc(wcet_heap, wcet_plain_request(wcet_hole_bytes()));
+        wcet_probe_hole[i] = bh_alloc(wcet_heap, wcet_plain_request(hole_bytes));
         (void)bh_alloc(wcet_heap, 1);
     }
     if (with_merge) {
@@ -299,33 +299,39 @@ static void *wcet_probe_heap(unsigned holes, size_t hit_bytes, size_t hit_residu
 }
 
 static void wcet_worst_paths(unsigned steps) {
-    size_t g = bh_alignment(), min = bh_min_block_size();
-    size_t request_bytes = wcet_hole_bytes() + g; /* not a class minimum */
-    /* aligned: the first search asks for this much; the block is one grain less */
-    size_t first_search = request_bytes + PROBE_ALIGN + min - g;
-    /* computed before the calls: bh_block_overhead() would count in them */
-    size_t plain = wcet_plain_request(request_bytes), aligned = wcet_aligned_request(request_bytes);
-    void *hit, *p;
+    size_t g = bh_alignment(), min = bh_min_block_size(), w = wcet_class_width();
+    unsigned k;
     (void)steps;
-    /* plain: the block is the class's largest, the remainder below SL_COUNT grains */
-    hit = wcet_probe_heap(BAREHEAP_PROBE_LIMIT - 1u, 2u * PROBE_LO - g, 0, 0);
-    if (ALLOC(alloc_probe_worst, plain) != hit || !hit)
-        wcet_errors++;
-    wcet_check();
-    /* aligned: the first search probes the whole list, the second finds the
-     * block at its last probe; the front is a minimum block, the tail too */
-    hit = wcet_probe_heap(ALIGNED_SECOND_PROBES - 1u, first_search - g, PROBE_ALIGN - min, 0);
-    p = ALIGNED(aligned_probe_worst, PROBE_ALIGN, aligned);
-    if (!hit || p != (char *)hit + min)
-        wcet_errors++;
-    wcet_check();
-    /* realloc: the block cannot grow in place (its free neighbours are too
-     * small), the new one is found as above, the old one merges with both */
-    hit = wcet_probe_heap(ALIGNED_SECOND_PROBES - 1u, first_search - g, PROBE_ALIGN - min, 1);
-    p = REALLOC(realloc_fallback_worst, wcet_merge_mid, aligned);
-    if (!hit || p != (char *)hit + min)
-        wcet_errors++;
-    wcet_check();
+    /* The class is the last of its first level (the search moves on a level)
+     * or the one before it (the search stays on the level). */
+    for (k = 0; k < 2u; k++) {
+        size_t class_end = 2u * PROBE_LO - k * w, hole_bytes = class_end - w;
+        size_t request_bytes = hole_bytes + g; /* not a class minimum */
+        /* aligned: the first search asks for this much; the block is one grain less */
+        size_t first_search = request_bytes + PROBE_ALIGN + min - g;
+        /* computed before the calls: bh_block_overhead() would count in them */
+        size_t plain = wcet_plain_request(request_bytes), aligned = wcet_aligned_request(request_bytes);
+        void *hit, *p;
+        /* plain: the block is the class's largest, the remainder below SL_COUNT grains */
+        hit = wcet_probe_heap(BAREHEAP_PROBE_LIMIT - 1u, hole_bytes, class_end - g, 0, 0);
+        if (ALLOC(alloc_probe_worst, plain) != hit || !hit)
+            wcet_errors++;
+        wcet_check();
+        /* aligned: the first search probes the whole list, the second finds the
+         * block at its last probe; the front is a minimum block, the tail too */
+        hit = wcet_probe_heap(ALIGNED_SECOND_PROBES - 1u, hole_bytes, first_search - g, PROBE_ALIGN - min, 0);
+        p = ALIGNED(aligned_probe_worst, PROBE_ALIGN, aligned);
+        if (!hit || p != (char *)hit + min)
+            wcet_errors++;
+        wcet_check();
+        /* realloc: the block cannot grow in place (its free neighbours are too
+         * small), the new one is found as above, the old one merges with both */
+        hit = wcet_probe_heap(ALIGNED_SECOND_PROBES - 1u, hole_bytes, first_search - g, PROBE_ALIGN - min, 1);
+        p = REALLOC(realloc_fallback_worst, wcet_merge_mid, aligned);
+        if (!hit || p != (char *)hit + min)
+            wcet_errors++;
+        wcet_check();
+    }
 }
 
 /* Aligned allocation, 8..4096, on a fresh and on a fragmented heap. */
