@@ -273,7 +273,7 @@ BH_HOT_INLINE block *list_probe(block *b, size_t size_bytes, unsigned n) {
  * closest fit found in O(1), if it is large enough. Then: blocks of a class
  * above the request's are all large enough: take the first such class's
  * head. Failing that, the request's own class may hold large enough blocks
- * among smaller ones: probe up to BAREHEAP_PROBE_LIMIT of them in all. */
+ * among smaller ones: examine up to probes of them in all. */
 BH_HOT_INLINE block *block_find(bh_heap *heap, size_t size_bytes, unsigned probes) {
     size_class own = class_of(size_bytes);
     unsigned fl_count = heap->fl_count;
