@@ -444,9 +444,9 @@ static inline size_t word_peek(const void *addr) { return *(const size_t *)addr;
 
 #if (BAREHEAP_DEBUG >= 1)
 /* The region after the first that holds block address a, or NULL.
- * O(BAREHEAP_MAX_REGIONS). Out of line: the first region is tested by the
- * caller, whose bounds then stay in registers. */
-#if defined(__GNUC__) || defined(__clang__)
+ * O(BAREHEAP_MAX_REGIONS). Out of line where speed is asked for: the first
+ * region is tested by the caller, whose bounds then stay in registers. */
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(__OPTIMIZE_SIZE__)
 __attribute__((noinline))
 #endif
 static const region *region_find_other(const bh_heap *heap, uintptr_t a) {
