@@ -20,6 +20,10 @@
 # (BAREHEAP_DEBUG=1: O(1) pointer validation on free and realloc), and at -O2
 # with BAREHEAP_DEBUG=0.
 #
+# Beside each measured worst case it prints the path bound of
+# tools/wcet_bound.py: the longest path through the same binary, which no
+# call can exceed (the run fails if one does).
+#
 # Usage: tools/wcet.sh [build-dir]        (default build/wcet)
 #        WCET_CASES=1 tools/wcet.sh        also print every case
 set -euo pipefail
@@ -63,7 +67,10 @@ count_awk='
   }'
 
 results=$out/results.txt
+bounds=$out/bounds.txt
 : > "$results"
+: > "$bounds"
+probe_limit=$(sed -n 's/^#define BAREHEAP_PROBE_LIMIT \([0-9]*\)$/\1/p' "$root/src/bareheap_config.h")
 for t in "${targets[@]}"; do
   IFS='|' read -r name cc cpu board_src ld qemu <<< "$t"
   if ! command -v "$cc" > /dev/null; then
@@ -112,6 +119,13 @@ for t in "${targets[@]}"; do
     rm -f "$fifo"
     grep -q ' 0 errors' "$dir/console.txt" || { cat "$dir/console.txt" >&2; exit 1; }
     sed "s/^/$name $opt /" "$dir/counts.txt" >> "$results"
+    # The path bound of each entry (tools/wcet_bound.py): the longest path
+    # through the binary, one region; at -Os the probe stays a loop.
+    case $name in Cortex*) arch=arm ;; *) arch=riscv ;; esac
+    loops=(--loop region_find_other=0 --loop block_validate=0 --loop "block_find=$probe_limit")
+    python3 "$root/tools/wcet_bound.py" --arch "$arch" --objdump "${cc%gcc}objdump" --elf "$elf" \
+      --exclude "$(echo "$copy_syms" | xargs | tr ' ' ',')" "${loops[@]}" \
+      bh_alloc bh_free bh_realloc bh_alloc_aligned | sed "s/^/$name $opt /" >> "$bounds"
   done
 done
 
@@ -150,3 +164,32 @@ awk -v show_cases="${WCET_CASES:-0}" '
         k, worst[k, "alloc"], worst[k, "free"], worst[k, "realloc"], cmx[k, "realloc"], worst[k, "aligned"]
     }
   }' <(sort -k1,1 -k2,2 -k3,3 "$results")
+
+# The path bounds beside the measured worst cases; a measured call above its
+# bound would mean the bound tool misses a path: that fails the run.
+awk '
+  FNR == NR {
+    g = $3 ~ /^alloc_/ ? "alloc" : $3 ~ /^free_/ ? "free" : $3 ~ /^realloc_/ ? "realloc" : "aligned"
+    k = $1 " " $2; if ($6 > mx[k, g]) mx[k, g] = $6
+    next
+  }
+  {
+    k = $1 " " $2; g = $3 == "bh_alloc" ? "alloc" : $3 == "bh_free" ? "free" : $3 == "bh_realloc" ? "realloc" : "aligned"
+    if (!(k in seen)) { seen[k] = 1; keys[++nk] = k }
+    bound[k, g] = $4
+    if (mx[k, g] > $4) { printf "wcet: %s %s measured %d above its path bound %d\n", k, g, mx[k, g], $4 > "/dev/stderr"; bad = 1 }
+  }
+  END {
+    print ""
+    print "Path bound (tools/wcet_bound.py: the longest path through the binary, feasible or not, lock hooks installed, one region), measured worst / bound:"
+    print ""
+    print "| target, opt | alloc | free | realloc (no copy) | aligned |"
+    print "|---|---|---|---|---|"
+    split("alloc free realloc aligned", gl, " ")
+    for (i = 1; i <= nk; i++) {
+      k = keys[i]; out = "| " k
+      for (j = 1; j <= 4; j++) out = out sprintf(" | %d / %d", mx[k, gl[j]], bound[k, gl[j]])
+      print out " |"
+    }
+    exit bad
+  }' "$results" "$bounds"
