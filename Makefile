@@ -9,7 +9,8 @@
 #   make size    code size of the core on Cortex-M0, M4 and RV32 (-Os) and
 #                the control structure per heap size (tools/size.sh)
 #   make wcet    exact worst-case instructions per call on Cortex-M3 and
-#                RV32 under QEMU (tools/wcet.sh)
+#                RV32 under QEMU, and the longest path through the binary
+#                beside them (tools/wcet.sh, tools/wcet_bound.py)
 #   make bench-malloc  the malloc shim against glibc, jemalloc, mimalloc and
 #                tcmalloc (docs/bench/malloc.md; not part of make test)
 #   make clean   remove build/
