@@ -37,7 +37,7 @@ declare -a PACKAGES=(
 )
 
 DEPS_NAME=install-deps
-DEPS_NEEDED="cmake ninja gcc clang pkg-config cmocka (64- and 32-bit), gcc -m32 multilib, qemu-user, arm-none-eabi-gcc with newlib and libstdc++, riscv64-unknown-elf-gcc, qemu-system-arm/-misc/-x86, valgrind, clang-tidy, cppcheck, lcov, libFuzzer (libclang-rt-14-dev), python3 and sqlite3 (programs run under the malloc shim)."
+DEPS_NEEDED="cmake ninja gcc clang pkg-config cmocka (64- and 32-bit), gcc -m32 multilib, qemu-user, arm-none-eabi-gcc with newlib and libstdc++, riscv64-unknown-elf-gcc, qemu-system-arm/-misc/-x86, valgrind, clang-tidy, cppcheck, lcov, libFuzzer (libclang-rt-14-dev), python3 (programs run under the malloc shim, the worst-case path bound) and sqlite3."
 # shellcheck source=tools/deps-lib.sh
 . "$(dirname "$0")/deps-lib.sh"
 deps_ensure
