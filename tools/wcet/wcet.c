@@ -274,7 +274,13 @@ static void *wcet_probe_heap(unsigned holes, size_t hole_bytes, size_t hit_bytes
         (void)bh_alloc(wcet_heap, 1);
     }
     if (with_merge) {
-        wcet_merge_prev = bh_alloc(wcet_heap, wcet_plain_request(PROBE_LO * 3u / 4u));
+        /* merge_prev's size puts merge_mid's payload on an alignment boundary:
+         * no free front between them, so merge_prev stays its neighbour */
+        size_t prev_bytes = PROBE_LO * 3u / 4u;
+        p = bh_alloc(wcet_heap, 1);
+        prev_bytes += (size_t)((0u - ((uintptr_t)p + prev_bytes)) & (PROBE_ALIGN - 1u));
+        bh_free(wcet_heap, p);
+        wcet_merge_prev = bh_alloc(wcet_heap, wcet_plain_request(prev_bytes));
         wcet_merge_mid = bh_alloc_aligned(wcet_heap, PROBE_ALIGN, 16);
         wcet_merge_next = bh_alloc(wcet_heap, wcet_plain_request(PROBE_LO * 3u / 8u));
         (void)bh_alloc(wcet_heap, 1);
@@ -318,7 +324,8 @@ static void wcet_worst_paths(unsigned steps) {
             wcet_errors++;
         wcet_check();
         /* aligned: the first search probes the whole list, the second finds the
-         * block at its last probe; the front is a minimum block, the tail too */
+         * block at its last probe; the front (a minimum block) and the tail go
+         * to two empty classes */
         hit = wcet_probe_heap(ALIGNED_SECOND_PROBES - 1u, hole_bytes, first_search - g, PROBE_ALIGN - min, 0);
         p = ALIGNED(aligned_probe_worst, PROBE_ALIGN, aligned);
         if (!hit || p != (char *)hit + min)
@@ -327,6 +334,10 @@ static void wcet_worst_paths(unsigned steps) {
         /* realloc: the block cannot grow in place (its free neighbours are too
          * small), the new one is found as above, the old one merges with both */
         hit = wcet_probe_heap(ALIGNED_SECOND_PROBES - 1u, hole_bytes, first_search - g, PROBE_ALIGN - min, 1);
+        /* both neighbours free: the headers' PREV_FREE (2) and FREE (1) bits */
+        if (!wcet_merge_mid || !(((const size_t *)wcet_merge_mid)[-1] & 2u) ||
+            !(((const size_t *)wcet_merge_next)[-1] & 1u))
+            wcet_errors++;
         p = REALLOC(realloc_fallback_worst, wcet_merge_mid, aligned);
         if (!hit || p != (char *)hit + min)
             wcet_errors++;
