@@ -1122,20 +1122,28 @@ static void test_realloc_failure_keeps_block(void **state)
     assert_int_equal(bh_check(heap), 0);
 }
 
-/* A block from bh_alloc_aligned() keeps its alignment through every path. */
-/* bh_alloc_aligned() searches for a block that fits at any address, then
- * for one that fits at its own; the two share BAREHEAP_PROBE_LIMIT, the second
- * examining up to PROBE_LIMIT / 2 blocks (1 at PROBE_LIMIT 1) of the
- * request's class (include/bareheap.h). Here the class holds blocks one grain
- * too small and, after them, one of the request's size whose payload is
- * aligned: found with one block too small fewer than that budget, not with
- * as many, while bh_alloc() probing its full budget still finds it. */
-static bh_heap *probe_budget_heap(size_t holes, size_t hole_bytes, size_t fit_bytes, size_t align, void **fit)
+/* ---- bh_alloc_aligned()'s probe budget ----
+ * It searches for a block that fits at any address, then for one that fits
+ * at its own; the two share BAREHEAP_PROBE_LIMIT: (PROBE_LIMIT + 1) / 2 and
+ * PROBE_LIMIT / 2 blocks (at least 1) of the request's class
+ * (include/bareheap.h). The class here, the last of its first level, is wide
+ * enough for both searches to probe its one list: blocks one grain too small
+ * for the request, then the block that fits, found at the last probe a
+ * search may make and not one block further. */
+#define BUDGET_WIDTH_BYTES ((size_t)8 * BAREHEAP_ALIGN_BYTES)
+#define BUDGET_LO_BYTES (BUDGET_WIDTH_BYTES << BAREHEAP_SL_LOG2)
+#define BUDGET_BLOCKS ((size_t)BAREHEAP_PROBE_LIMIT / 2u + 4u)
+BT_HEAP_BUFFER(g_budget_mem, BUDGET_BLOCKS * (2u * BUDGET_LO_BYTES + 16u * BAREHEAP_ALIGN_BYTES) + 8192u);
+
+/* A heap whose free blocks are holes blocks of hole_bytes and, at the tail
+ * of their list (probed last), *fit: fit_bytes with its payload on an align
+ * boundary. */
+static bh_heap *budget_heap(size_t holes, size_t hole_bytes, size_t fit_bytes, size_t align, void **fit)
 {
     size_t overhead = bh_block_overhead(), spacer, i, n;
-    size_t heap_bytes = (holes + 4u) * (fit_bytes + 2u * bh_min_block_size() + align) + bh_control_size(192u * 1024u);
-    bh_heap *heap = fresh_heap_in(g_region_mem.b, heap_bytes);
-    void *hole[64] = {NULL};
+    size_t heap_bytes = sizeof g_budget_mem.b - 4096u;
+    bh_heap *heap = fresh_heap_in(g_budget_mem.b, heap_bytes);
+    void *hole[BUDGET_BLOCKS] = {NULL};
     uintptr_t first;
     void *p = bh_alloc(heap, 1);
     /* a spacer puts the fitting block's payload on an align boundary */
@@ -1149,7 +1157,7 @@ static bh_heap *probe_budget_heap(size_t holes, size_t hole_bytes, size_t fit_by
     assert_non_null(*fit);
     assert_true(bt_is_aligned(*fit, align));
     assert_non_null(bh_alloc(heap, 1));
-    assert_true(holes <= sizeof hole / sizeof hole[0]);
+    assert_true(holes <= BUDGET_BLOCKS);
     for (i = 0; i < holes; i++) {
         hole[i] = bh_alloc(heap, hole_bytes - overhead);
         assert_non_null(hole[i]);
@@ -1160,7 +1168,6 @@ static bh_heap *probe_budget_heap(size_t holes, size_t hole_bytes, size_t fit_by
         while (bh_alloc(heap, n) != NULL) {
         }
     }
-    /* the fitting block first: the tail of the list, probed last */
     bh_free(heap, *fit);
     for (i = 0; i < holes; i++)
         bh_free(heap, hole[i]);
@@ -1171,37 +1178,46 @@ static bh_heap *probe_budget_heap(size_t holes, size_t hole_bytes, size_t fit_by
 static void test_aligned_probe_budget(void **state)
 {
     size_t g = bh_alignment(), align = 2u * bh_alignment();
-    size_t budget = BAREHEAP_PROBE_LIMIT >= 2 ? BAREHEAP_PROBE_LIMIT / 2u : 1u;
-    /* the last class of a first level two grains wide */
-    size_t lo = (2u * g) << BAREHEAP_SL_LOG2;
-    size_t hole_bytes = 2u * lo - 2u * g, fit_bytes = hole_bytes + g;
-    size_t aligned_request = fit_bytes - bh_block_overhead() - sizeof(size_t);
-    size_t extra;
+    size_t first_budget = ((size_t)BAREHEAP_PROBE_LIMIT + 1u) / 2u;
+    size_t second_budget = BAREHEAP_PROBE_LIMIT >= 2 ? (size_t)BAREHEAP_PROBE_LIMIT / 2u : 1u;
+    size_t hole_bytes = 2u * BUDGET_LO_BYTES - BUDGET_WIDTH_BYTES;
+    size_t fit_bytes = hole_bytes + g; /* one grain above the holes */
+    size_t request = fit_bytes - bh_block_overhead() - sizeof(size_t);
+    size_t search, extra;
     (void)state;
 
-    for (extra = 0; extra < 2u; extra++) {
-        size_t holes = budget - 1u + extra;
-        void *fit, *p;
-        bh_heap *heap = probe_budget_heap(holes, hole_bytes, fit_bytes, align, &fit);
-        bh_stats before = bt_stats(heap);
-        p = bh_alloc_aligned(heap, align, aligned_request);
-        if (extra == 0u) {
-            assert_ptr_equal(p, fit);
-            assert_true(bt_is_aligned(p, align));
-            assert_true(bh_usable_size(heap, p) >= aligned_request);
-        } else {
-            /* one block beyond the budget: a documented failure, nothing changed */
-            assert_null(p);
-            assert_int_equal(bt_stats(heap).failed_count, before.failed_count + 1u);
-            assert_int_equal(bt_stats(heap).free_blocks, before.free_blocks);
-            if (holes + 1u <= BAREHEAP_PROBE_LIMIT)
-                assert_ptr_equal(bh_alloc(heap, fit_bytes - bh_block_overhead()), fit);
+    /* search 0: a block of the largest size of the class fits at any address
+     * (the first search); search 1: one of the request's size, at an aligned
+     * address, fits only there (the second). */
+    for (search = 0; search < 2u; search++) {
+        size_t budget = search == 0u ? first_budget : second_budget;
+        size_t block_bytes = search == 0u ? 2u * BUDGET_LO_BYTES - g : fit_bytes;
+        for (extra = 0; extra < 2u; extra++) {
+            size_t holes = budget - 1u + extra;
+            void *fit, *p;
+            bh_heap *heap = budget_heap(holes, hole_bytes, block_bytes, align, &fit);
+            bh_stats before = bt_stats(heap);
+            p = bh_alloc_aligned(heap, align, request);
+            if (extra == 0u) {
+                assert_non_null(p);
+                assert_true(bt_is_aligned(p, align));
+                assert_true((char *)p >= (char *)fit && (char *)p < (char *)fit + block_bytes);
+                assert_true(bh_usable_size(heap, p) >= request);
+            } else {
+                /* one block beyond the budget: a documented failure, nothing changed */
+                assert_null(p);
+                assert_int_equal(bt_stats(heap).failed_count, before.failed_count + 1u);
+                assert_int_equal(bt_stats(heap).free_blocks, before.free_blocks);
+                if (holes + 1u <= BAREHEAP_PROBE_LIMIT)
+                    assert_ptr_equal(bh_alloc(heap, block_bytes - bh_block_overhead()), fit);
+            }
+            assert_int_equal(bh_check(heap), 0);
+            assert_no_errors();
         }
-        assert_int_equal(bh_check(heap), 0);
-        assert_no_errors();
     }
 }
 
+/* A block from bh_alloc_aligned() keeps its alignment through every path. */
 static void test_realloc_keeps_alignment(void **state)
 {
     size_t al;
