@@ -14,7 +14,8 @@
  *
  * Bounds. Every operation is O(1): two bit scans, a constant number of list
  * updates, and at most BAREHEAP_PROBE_LIMIT probes on the way to a failure (or
- * on the last fitting block; an aligned request's two searches share them);
+ * on the last fitting block; an aligned request's two searches share them,
+ * taking two at a limit of 1);
  * pointer validation scans at most
  * BAREHEAP_MAX_REGIONS region bounds. Memory: one word of header per block,
  * blocks rounded to BAREHEAP_ALIGN_BYTES, and a control structure of
