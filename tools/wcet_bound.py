@@ -72,21 +72,28 @@ class Bounder:
         self.backs = {}
         self.active = set()
 
-    def kind(self, mnem, ops):
-        """(kind, target): kind in seq, jump, cond, call, icall, ret, cret."""
+    def kind(self, mnem, ops, prev=None):
+        """(kind, target): kind in seq, jump, cond, call, icall, ret, cret.
+        prev is the instruction before, (mnemonic, operands), if any."""
         if self.arch == "arm":
             if mnem in ("b", "b.n", "b.w"):
                 return "jump", target_of(ops)
             if ARM_BRANCH.match(mnem) or mnem in ("cbz", "cbnz"):
                 return "cond", target_of(ops)
-            if mnem == "bl":
+            if mnem == "bl" or re.match(r"^bl" + ARM_COND + r"$", mnem):
+                # a conditional call (in an IT block) counts as taken
                 return "call", target_of(ops)
             if mnem.startswith("blx"):
                 return "icall", None
             base = mnem.split(".")[0]
             if base.startswith("bx"):
                 # bx lr returns; bx to another register is a tail call of a
-                # hook (the unlock), whose body is the application's
+                # hook (the unlock), whose body is the application's, unless
+                # the register was just loaded from an indexed table
+                reg = ops.strip()
+                if reg != "lr" and prev and prev[0].startswith("ldr") and \
+                        re.match(reg + r",\s*\[\w+,\s*\w+", prev[1]):
+                    raise SystemExit(f"wcet_bound: an indexed jump ({mnem} {ops}) is not supported")
                 return ("ret" if base == "bx" else "cret"), None
             if base.startswith(("pop", "ldm")) and "pc" in ops:
                 conditional = re.match(r"^(pop|ldmia|ldmfd|ldm)" + ARM_COND + r"$", base)
@@ -101,16 +108,28 @@ class Bounder:
         if mnem in ("jal", "call"):
             return "call", target_of(ops)
         if mnem in ("ret", "jr"):
-            # jr to a register other than ra: a tail call of a hook
+            # jr to a register other than ra: a tail call of a hook, unless the
+            # register was just loaded (a jump table's dispatch)
+            reg = ops.strip()
+            if mnem == "jr" and reg != "ra" and prev and prev[0] in ("lw", "c.lw") and \
+                    prev[1].startswith(reg + ","):
+                raise SystemExit(f"wcet_bound: a table jump ({mnem} {ops}) is not supported")
             return "ret", None
         if mnem == "jalr":
+            if target_of(ops) is not None:
+                return "call", target_of(ops)
+            if prev and prev[0] == "auipc":
+                raise SystemExit(f"wcet_bound: a far call ({mnem} {ops}) without its target")
             return "icall", None
         return "seq", None
+
+    def prev(self, name, k):
+        return self.funcs[name][k - 1][1:] if k > 0 else None
 
     def successors(self, name, k):
         """Indices inside the function that instruction k may pass to."""
         addr, mnem, ops = self.funcs[name][k]
-        kind, tgt = self.kind(mnem, ops)
+        kind, tgt = self.kind(mnem, ops, self.prev(name, k))
         out = []
         if kind in ("seq", "icall", "call", "cret", "cond"):
             out.append(k + 1)
@@ -170,7 +189,7 @@ class Bounder:
             return cache[ck]
         index = self.index[name]
         addr, mnem, ops = insns[k]
-        kind, tgt = self.kind(mnem, ops)
+        kind, tgt = self.kind(mnem, ops, self.prev(name, k))
         result = 1
         succ = []
         if kind == "seq" or kind == "icall":
@@ -214,7 +233,7 @@ def explain(b, name, out, depth=0, limit=4000):
     backs = b.back_edges(name, 0)
     while True:
         addr, mnem, ops = insns[k]
-        kind, tgt = b.kind(mnem, ops)
+        kind, tgt = b.kind(mnem, ops, b.prev(name, k))
         out.append(f"{'  ' * depth}{addr:x} {mnem} {ops}")
         if len(out) > limit:
             return
