@@ -56,7 +56,7 @@ deps:
 demo: deps
 	$(CMAKE) -S . -B $(BUILD) $(call gen,$(BUILD)) -DBAREHEAP_BUILD_TESTS=OFF
 	$(CMAKE) --build $(BUILD) --target seed_demo
-	./$(BUILD)/examples/seed_demo
+	$(abspath $(BUILD))/examples/seed_demo
 	$(MAKE) --no-print-directory demo-cortex-m
 
 # The Cortex-M example (examples/cortex-m/) as firmware on QEMU's mps2-an385.
