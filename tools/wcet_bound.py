@@ -175,90 +175,69 @@ class Bounder:
         if key in self.active:
             raise SystemExit(f"wcet_bound: recursion through {name}")
         self.active.add(key)
-        insns = self.funcs[name]
         # the longest path from instruction k, taking the branches that close
         # a cycle (found by depth-first search) at most --loop times in all
-        best = self.walk(name, insns, k, {}, 0, self.back_edges(name, k))
+        best = self.walk(name, k, {}, 0, self.back_edges(name, k))
         self.active.discard(key)
         self.memo[key] = best
         return best
 
-    def walk(self, name, insns, k, cache, loops, backs):
-        ck = (k, loops)
-        if ck in cache:
-            return cache[ck]
-        index = self.index[name]
-        addr, mnem, ops = insns[k]
+    def step(self, name, k, loops, backs):
+        """Where instruction k leads, with loops cycle-closing branches taken
+        so far: (the address it calls or None, the address it tail-jumps to or
+        None, [(next instruction, cycle-closing branches taken)])."""
+        addr, mnem, ops = self.funcs[name][k]
         kind, tgt = self.kind(mnem, ops, self.prev(name, k))
-        result = 1
+        index = self.index[name]
+        call = tgt if kind == "call" else None
+        tail = None
         succ = []
-        if kind == "seq" or kind == "icall":
+        if kind in ("seq", "icall", "call", "cret", "cond"):
             succ.append((k + 1, loops))
-        elif kind == "call":
-            result += self.from_addr(tgt)
-            succ.append((k + 1, loops))
-        elif kind == "ret":
-            pass
-        elif kind == "cret":
-            succ.append((k + 1, loops))
-        elif kind in ("jump", "cond"):
-            if kind == "cond":
-                succ.append((k + 1, loops))
-            if tgt in index:
-                if (k, index[tgt]) in backs:
-                    if name not in self.loop_bounds:
-                        raise SystemExit(f"wcet_bound: {name} loops at {addr:x}: give --loop {name}=N")
-                    if loops < self.loop_bounds[name]:
-                        succ.append((index[tgt], loops + 1))
-                else:
-                    succ.append((index[tgt], loops))
+        if kind in ("jump", "cond"):
+            if tgt not in index:
+                tail = tgt
+            elif (k, index[tgt]) in backs:
+                if name not in self.loop_bounds:
+                    raise SystemExit(f"wcet_bound: {name} loops at {addr:x}: give --loop {name}=N")
+                if loops < self.loop_bounds[name]:
+                    succ.append((index[tgt], loops + 1))
             else:
-                # a tail jump into another function
-                result_tail = self.from_addr(tgt)
-                cache[ck] = 1 + max([result_tail] + [self.walk(name, insns, s, cache, l, backs) for s, l in succ])
-                return cache[ck]
-        more = 0
-        for s, l in succ:
-            if s >= len(insns):
-                raise SystemExit(f"wcet_bound: {name} runs off its end at {addr:x}")
-            more = max(more, self.walk(name, insns, s, cache, l, backs))
-        cache[ck] = result + more
+                succ.append((index[tgt], loops))
+        if any(s >= len(self.funcs[name]) for s, _ in succ):
+            raise SystemExit(f"wcet_bound: {name} runs off its end at {addr:x}")
+        return call, tail, succ
+
+    def walk(self, name, k, cache, loops, backs):
+        ck = (k, loops)
+        if ck not in cache:
+            call, tail, succ = self.step(name, k, loops, backs)
+            rest = [self.walk(name, s, cache, n, backs) for s, n in succ]
+            if tail is not None:
+                rest.append(self.from_addr(tail))
+            cache[ck] = 1 + (self.from_addr(call) if call is not None else 0) + max(rest, default=0)
         return cache[ck]
 
 
-def explain(b, name, out, depth=0, limit=4000):
-    """Prints the longest path from the start of name (for --explain)."""
-    insns = b.funcs[name]
-    k, loops, cache = 0, 0, {}
-    backs = b.back_edges(name, 0)
-    while True:
-        addr, mnem, ops = insns[k]
-        kind, tgt = b.kind(mnem, ops, b.prev(name, k))
-        out.append(f"{'  ' * depth}{addr:x} {mnem} {ops}")
-        if len(out) > limit:
+def explain(b, addr, out, depth=0, limit=4000):
+    """Appends to out the longest path from addr (for --explain)."""
+    name, k = b.owner[addr]
+    if name in b.exclude:
+        return
+    loops, cache, backs = 0, {}, b.back_edges(name, k)
+    while len(out) <= limit:
+        a, mnem, ops = b.funcs[name][k]
+        out.append(f"{'  ' * depth}{a:x} {mnem} {ops}")
+        call, tail, succ = b.step(name, k, loops, backs)
+        if call is not None:
+            explain(b, call, out, depth + 1, limit)
+        best = max(succ, key=lambda sn: b.walk(name, sn[0], cache, sn[1], backs), default=None)
+        if tail is not None and (best is None or b.from_addr(tail) >= b.walk(name, best[0], cache, best[1], backs)):
+            explain(b, tail, out, depth, limit)
             return
-        if kind == "call" and tgt in b.owner and b.owner[tgt][0] not in b.exclude:
-            explain(b, b.owner[tgt][0], out, depth + 1, limit)
-        succ = []
-        if kind in ("seq", "icall", "call", "cret"):
-            succ.append((k + 1, loops))
-        if kind in ("jump", "cond"):
-            if kind == "cond":
-                succ.append((k + 1, loops))
-            if tgt in b.index[name]:
-                if (k, b.index[name][tgt]) in backs:
-                    if loops < b.loop_bounds[name]:
-                        succ.append((b.index[name][tgt], loops + 1))
-                else:
-                    succ.append((b.index[name][tgt], loops))
-            else:
-                tail = b.owner[tgt][0]
-                if not succ or b.from_addr(tgt) >= max(b.walk(name, insns, s, cache, l, backs) for s, l in succ):
-                    explain(b, tail, out, depth, limit)
-                    return
-        if not succ:
+        if best is None:
             return
-        k, loops = max(succ, key=lambda sl: b.walk(name, insns, sl[0], cache, sl[1], backs))
+        k, loops = best
 
 
 def main():
@@ -285,7 +264,7 @@ def main():
         print(e, b.function_bound(e))
         if a.explain:
             out = []
-            explain(b, e, out)
+            explain(b, b.funcs[e][0][0], out)
             print("\n".join(out))
 
 
