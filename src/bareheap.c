@@ -15,8 +15,7 @@
  * Bounds. Every operation is O(1): two bit scans, a constant number of list
  * updates, and at most BAREHEAP_PROBE_LIMIT probes on the way to a failure (or
  * on the last fitting block; an aligned request's two searches share them,
- * taking two at a limit of 1);
- * pointer validation scans at most
+ * taking two at a limit of 1); pointer validation scans at most
  * BAREHEAP_MAX_REGIONS region bounds. Memory: one word of header per block,
  * blocks rounded to BAREHEAP_ALIGN_BYTES, and a control structure of
  * bh_control_size() bytes. Like every segregated fit, bareheap can fail with
@@ -727,14 +726,6 @@ static size_t aligned_gap_bytes(const block *b, size_t align_bytes) {
         gap += (MIN_BLOCK_BYTES - gap + align_bytes - 1u) & ~(align_bytes - 1u);
     return gap;
 }
-
-/* An aligned request searches twice, for a block that fits at any address
- * and then for one that fits at its own. The two searches share the probe
- * budget, so that together they examine no more blocks than a plain request
- * (two at BAREHEAP_PROBE_LIMIT 1): two full probes cost as much again as the
- * rest of the call (make wcet, Cortex-M3 -O2: 319 -> 275). */
-#define ALIGNED_FIRST_PROBES ((BAREHEAP_PROBE_LIMIT + 1u) / 2u)
-#define ALIGNED_SECOND_PROBES (BAREHEAP_PROBE_LIMIT >= 2 ? BAREHEAP_PROBE_LIMIT / 2u : 1u)
 
 /* An aligned block keeps its alignment in a trailer word (FLAG_ALIGNED), so
  * it needs one word more than its request. Inlined into bh_alloc_aligned()

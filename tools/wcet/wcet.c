@@ -26,7 +26,7 @@
 
 #include "bareheap.h"
 #include "board.h"
-#include "bareheap_config.h"
+#include "bareheap_internal.h" /* the probe budgets and the header flags */
 
 #define HEAP_BYTES 65536u
 
@@ -235,14 +235,19 @@ static void wcet_holes(unsigned steps) {
  * holes have its minimum size, too small for a request one grain larger. */
 #define PROBE_LO ((size_t)2048)
 #define PROBE_ALIGN ((size_t)64)
-/* An aligned request's second search probes this many (src/bareheap.c). */
-#define ALIGNED_SECOND_PROBES (BAREHEAP_PROBE_LIMIT >= 2 ? BAREHEAP_PROBE_LIMIT / 2u : 1u)
 
 static size_t wcet_plain_request(size_t block_bytes) { return block_bytes - bh_block_overhead(); }
 static size_t wcet_aligned_request(size_t block_bytes) {
     return block_bytes - bh_block_overhead() - sizeof(size_t); /* the alignment word */
 }
 static size_t wcet_class_width(void) { return PROBE_LO >> BAREHEAP_SL_LOG2; }
+
+/* Where the next allocation's payload lands (the heap's free tail). */
+static uintptr_t wcet_next_payload(void) {
+    void *p = bh_alloc(wcet_heap, 1);
+    bh_free(wcet_heap, p);
+    return (uintptr_t)p;
+}
 
 static void *wcet_probe_hole[BAREHEAP_PROBE_LIMIT];
 static void *wcet_merge_prev, *wcet_merge_mid, *wcet_merge_next;
@@ -256,13 +261,11 @@ static void *wcet_probe_heap(unsigned holes, size_t hole_bytes, size_t hit_bytes
                              int with_merge) {
     size_t min = bh_min_block_size(), spacer;
     uintptr_t first;
-    void *hit, *p;
+    void *hit;
     unsigned i;
     wcet_fresh();
     /* the first allocation's address, then a spacer that puts hit where asked */
-    p = bh_alloc(wcet_heap, 1);
-    first = (uintptr_t)p;
-    bh_free(wcet_heap, p);
+    first = wcet_next_payload();
     spacer = (size_t)((hit_residue - first) & (PROBE_ALIGN - 1u));
     while (spacer < min)
         spacer += PROBE_ALIGN;
@@ -277,9 +280,7 @@ static void *wcet_probe_heap(unsigned holes, size_t hole_bytes, size_t hit_bytes
         /* merge_prev's size puts merge_mid's payload on an alignment boundary:
          * no free front between them, so merge_prev stays its neighbour */
         size_t prev_bytes = PROBE_LO * 3u / 4u;
-        p = bh_alloc(wcet_heap, 1);
-        prev_bytes += (size_t)((0u - ((uintptr_t)p + prev_bytes)) & (PROBE_ALIGN - 1u));
-        bh_free(wcet_heap, p);
+        prev_bytes += (size_t)((0u - (wcet_next_payload() + prev_bytes)) & (PROBE_ALIGN - 1u));
         wcet_merge_prev = bh_alloc(wcet_heap, wcet_plain_request(prev_bytes));
         wcet_merge_mid = bh_alloc_aligned(wcet_heap, PROBE_ALIGN, 16);
         wcet_merge_next = bh_alloc(wcet_heap, wcet_plain_request(PROBE_LO * 3u / 8u));
@@ -334,9 +335,9 @@ static void wcet_worst_paths(unsigned steps) {
         /* realloc: the block cannot grow in place (its free neighbours are too
          * small), the new one is found as above, the old one merges with both */
         hit = wcet_probe_heap(ALIGNED_SECOND_PROBES - 1u, hole_bytes, first_search - g, PROBE_ALIGN - min, 1);
-        /* both neighbours free: the headers' PREV_FREE (2) and FREE (1) bits */
-        if (!wcet_merge_mid || !(((const size_t *)wcet_merge_mid)[-1] & 2u) ||
-            !(((const size_t *)wcet_merge_next)[-1] & 1u))
+        /* both neighbours free */
+        if (!wcet_merge_mid || !block_is_prev_free(block_from_payload(wcet_merge_mid)) ||
+            !block_is_free(block_from_payload(wcet_merge_next)))
             wcet_errors++;
         p = REALLOC(realloc_fallback_worst, wcet_merge_mid, aligned);
         if (!hit || p != (char *)hit + min)
