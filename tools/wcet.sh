@@ -130,13 +130,16 @@ for t in "${targets[@]}"; do
 done
 
 # results: target opt case calls sum max copy_sum max_with_copy
-awk -v show_cases="${WCET_CASES:-0}" '
+# The call a case (alloc_small, ...) or an entry (bh_alloc, ...) belongs to.
+grp_awk='
   function grp(c) {
-    if (c ~ /^alloc_/) return "alloc"
-    if (c ~ /^free_/) return "free"
-    if (c ~ /^realloc_/) return "realloc"
+    if (c ~ /^(alloc_|bh_alloc$)/) return "alloc"
+    if (c ~ /^(free_|bh_free$)/) return "free"
+    if (c ~ /^(realloc_|bh_realloc$)/) return "realloc"
     return "aligned"
-  }
+  }'
+
+awk -v show_cases="${WCET_CASES:-0}" "$grp_awk"'
   {
     k = $1 " " $2; g = grp($3)
     if (!(k in seen)) { seen[k] = 1; keys[++nk] = k }
@@ -167,14 +170,14 @@ awk -v show_cases="${WCET_CASES:-0}" '
 
 # The path bounds beside the measured worst cases; a measured call above its
 # bound would mean the bound tool misses a path: that fails the run.
-awk '
+awk "$grp_awk"'
   FNR == NR {
-    g = $3 ~ /^alloc_/ ? "alloc" : $3 ~ /^free_/ ? "free" : $3 ~ /^realloc_/ ? "realloc" : "aligned"
-    k = $1 " " $2; if ($6 > mx[k, g]) mx[k, g] = $6
+    k = $1 " " $2; g = grp($3)
+    if ($6 > mx[k, g]) mx[k, g] = $6
     next
   }
   {
-    k = $1 " " $2; g = $3 == "bh_alloc" ? "alloc" : $3 == "bh_free" ? "free" : $3 == "bh_realloc" ? "realloc" : "aligned"
+    k = $1 " " $2; g = grp($3)
     if (!(k in seen)) { seen[k] = 1; keys[++nk] = k }
     bound[k, g] = $4
     if (mx[k, g] > $4) { printf "wcet: %s %s measured %d above its path bound %d\n", k, g, mx[k, g], $4 > "/dev/stderr"; bad = 1 }
