@@ -42,14 +42,25 @@ DRIVER_FLAGS = ["-fno-optimize-sibling-calls", "-Wall", "-Wextra"]
 HOSTED = ["glibc", "jemalloc", "mimalloc", "tcmalloc"]
 ALLOCATORS = ["bareheap"] + HOSTED
 SL_VALUES = [2, 3, 4, 5]
-PROBE_VALUES = [1, 8]
-DEFAULT_SL, DEFAULT_PROBE = 4, 8
+PROBE_VALUES = [1, 4, 8]
+DEFAULT_SL, DEFAULT_PROBE = 4, 4
 
 FRAG_RUNS = [  # (region bytes, smallest, largest request)
     (1 << 20, 16, 8192),
     (64 << 10, 8, 512),
 ]
 FRAG_SEEDS = 20
+# The probe limit sweep: false failures are rare, so many seeds, and shapes
+# beyond FRAG_RUNS; the default SL_LOG2, 32-bit with 8-byte alignment.
+PROBE_SWEEP = [1, 2, 3, 4, 8]
+SWEEP_RUNS = FRAG_RUNS + [
+    (16 << 10, 8, 256),
+    (64 << 10, 16, 4096),
+    (256 << 10, 16, 16384),
+    (1 << 20, 8, 512),
+    (1 << 20, 64, 65536),
+]
+SWEEP_SEEDS = 1000
 FRAG_P_ALLOC = 55  # percent of steps that allocate (frag.h's default)
 # Copied to the snapshot for the firmware tree (bench/firmware.cmake).
 FIRMWARE_SOURCES = ("firmware.cmake", "frag.c", "frag.h", "frag_firmware.c", "rng.h")
@@ -382,6 +393,25 @@ def frag_all(R, builds, firmware, seeds):
     R.extend(firmware.frag())
 
 
+def probe_sweep(R, sweep, seeds):
+    """Each probe limit of the sweep over SWEEP_RUNS; only the summaries are
+    kept, as mode=probesweep records (the per-seed lines would be thousands)."""
+    log("probe limit sweep: limits %s, %d shapes, %d seeds each (qemu-i386)" %
+        (", ".join(str(p) for p in sorted(sweep)), len(SWEEP_RUNS), seeds))
+    jobs = [(p, b, region, lo, hi) for p, b in sorted(sweep.items()) for region, lo, hi in SWEEP_RUNS]
+
+    def one(job):
+        p, b, region, lo, hi = job
+        recs = [r for r in records(run(b.cmd("frag", region, lo, hi, seeds))) if r.get("mode") == "fragsum"]
+        for r in recs:
+            r.update(mode="probesweep", build=b.name)
+        return recs
+
+    with concurrent.futures.ThreadPoolExecutor(JOBS) as ex:
+        for recs in ex.map(one, jobs):
+            R.extend(recs)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="fewer repetitions (smoke test)")
@@ -406,10 +436,12 @@ def main():
     # The default classes and probe with BAREHEAP_CLOSE_FIT=1, for the trade-off table.
     cf64 = bareheap_build(DEFAULT_SL, DEFAULT_PROBE, close_fit=True)
     cf32 = bareheap_build(DEFAULT_SL, DEFAULT_PROBE, m32=True, align=8, close_fit=True)
+    sweep = {p: m32a8.get((DEFAULT_SL, p)) or bareheap_build(DEFAULT_SL, p, m32=True, align=8) for p in PROBE_SWEEP}
     main_bh = x64[(DEFAULT_SL, DEFAULT_PROBE)]
     main_builds = {"bareheap": main_bh}
     main_builds.update(hosted)
     all_builds = list(hosted.values()) + list(x64.values()) + list(m32a8.values()) + [m32, cf64, cf32]
+    all_builds += [b for b in sweep.values() if b not in all_builds]
     frag_builds = list(x64.values()) + list(m32a8.values()) + [m32, cf32]
     if opt.only == "frag":
         frag_builds = [main_bh, m32a8[(DEFAULT_SL, DEFAULT_PROBE)], m32]
@@ -462,6 +494,7 @@ def main():
 
     # Fragmentation
     frag_all(R, frag_builds, m4, seeds)
+    probe_sweep(R, sweep, 50 if opt.quick else SWEEP_SEEDS)
 
     # Instructions (callgrind)
     log("instructions: callgrind on %d allocators and %d configurations" % (len(ALLOCATORS), len(x64) - 1))
