@@ -879,8 +879,9 @@ static void *realloc_locked(bh_heap *heap, block *b, size_t size_bytes) {
         }
         return p;
     }
-    /* The old canary may lie inside the new request. */
-    TOOL_ACCESS(block_payload(dest), block_capacity_bytes(dest));
+    /* The old canary may lie anywhere in the new block: under the request or
+     * under the trailer words written below. */
+    TOOL_ACCESS(block_payload(dest), block_size(dest) - WORD_BYTES);
     if (aligned)
         *block_align_word(dest) = align_bytes;
     BLOCK_SEAL(dest, size_bytes);

@@ -241,7 +241,11 @@ static size_t trim_locked(bh_heap *heap, size_t keep_bytes, bh_trim_fn fn, void 
         /* A minimum block has nothing past its links. */
         if (!b || skip_bytes >= hi - b)
             continue;
+        /* The range is fn's to write for as long as the call lasts; free
+         * memory again afterwards. */
+        TOOL_ACCESS(b + skip_bytes, (size_t)(hi - b) - skip_bytes);
         fn(context, (void *)(b + skip_bytes), (size_t)(hi - b) - skip_bytes);
+        TOOL_NOACCESS(b + skip_bytes, (size_t)(hi - b) - skip_bytes);
         offered += (size_t)(hi - b) - skip_bytes;
     }
     return offered;

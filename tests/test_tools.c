@@ -2,8 +2,9 @@
  * Memory-checker integration: built with BAREHEAP_ASAN=1 under
  * -fsanitize=address, or with BAREHEAP_VALGRIND=1 (each case then runs under
  * valgrind), a use after free and an overflow inside a bareheap heap must be
- * reported by the tool itself. Each case runs in a child process that the
- * tool must stop with its own exit code; a live block stays fully usable.
+ * reported by the tool itself, and a correct program (the "live" case) must
+ * run without a report. Each case runs in a child process that the tool must
+ * stop with its own exit code; a live block stays fully usable.
  *
  * Usage: test_tools (runs every case in a child) | test_tools CASE (one case).
  */
@@ -23,6 +24,60 @@ static union {
 
 static volatile unsigned char sink;
 
+/* bh_trim() callback: the offered bytes are the callback's to change. */
+static void trim_scribble(void *context, void *start, size_t size_bytes) {
+    (void)context;
+    memset(start, 0x5A, size_bytes);
+}
+
+/* Calls a correct program makes, none of which the tool may report: realloc
+ * in place forward and backward (its new trailer then lands where the old
+ * block's canary or payload was, for each size one byte apart), and bh_trim()
+ * handing free bytes to a callback that writes them (BAREHEAP_DEBUG < 2; at 2
+ * it offers nothing). */
+static int run_live(bh_heap *heap, unsigned char *p, unsigned char *q) {
+    size_t k, i, moved_down = 0;
+    bh_free(heap, p);
+    p = bh_realloc(heap, q, 3000);
+    if (!p)
+        return 2;
+    memset(p, 3, 3000);
+    bh_free(heap, p);
+    for (k = 0; k < 96; k++) {
+        unsigned char *before = bh_alloc(heap, 40), *mid = bh_alloc(heap, 180);
+        unsigned char *after = bh_alloc(heap, 8), *guard = bh_alloc(heap, 8), *r;
+        /* From what mid and after hold together to more. */
+        size_t grow = (size_t)(guard - mid) - 32u + k;
+        if (!before || !mid || !after || !guard || !(before < mid && mid < after && after < guard))
+            return 2;
+        memset(mid, 0x42, 180);
+        bh_free(heap, before);
+        bh_free(heap, after);
+        r = bh_realloc(heap, mid, grow);
+        if (!r)
+            return 2;
+        moved_down += r == before;
+        for (i = 0; i < 180; i++) {
+            if (r[i] != 0x42)
+                return 2;
+        }
+        memset(r, 4, grow);
+        if (bh_check(heap) != 0)
+            return 2;
+        bh_free(heap, r);
+        bh_free(heap, guard);
+    }
+    if (moved_down == 0)
+        return 2;
+    (void)bh_trim(heap, 0, trim_scribble, NULL);
+    p = bh_alloc(heap, 20000);
+    if (!p)
+        return 2;
+    memset(p, 5, 20000);
+    bh_free(heap, p);
+    return bh_check(heap) == 0 ? 0 : 2;
+}
+
 static int run_case(const char *name) {
     bh_heap *heap = bh_init(memory.b, sizeof memory.b);
     unsigned char *p, *q;
@@ -34,15 +89,8 @@ static int run_case(const char *name) {
         return 2;
     memset(p, 1, 100); /* the whole request is open */
     memset(q, 2, 200);
-    if (strcmp(name, "live") == 0) {
-        bh_free(heap, p);
-        p = bh_realloc(heap, q, 3000);
-        if (!p)
-            return 2;
-        memset(p, 3, 3000);
-        bh_free(heap, p);
-        return bh_check(heap) == 0 ? 0 : 2;
-    }
+    if (strcmp(name, "live") == 0)
+        return run_live(heap, p, q);
     if (strcmp(name, "use-after-free") == 0) {
         bh_free(heap, p);
         sink = p[50];
