@@ -550,7 +550,8 @@ static bool region_format(bh_heap *heap, uintptr_t lo_raw, uintptr_t hi_raw) {
     uintptr_t lo = ((lo_raw + WORD_BYTES + GRAIN_BYTES - 1u) & ~(uintptr_t)(GRAIN_BYTES - 1u)) - WORD_BYTES;
     uintptr_t hi;
     block *b, *sentinel;
-    if (hi_raw < WORD_BYTES || lo_raw > UINTPTR_MAX - WORD_BYTES - GRAIN_BYTES)
+    /* Below one grain the aligned end is 0, and a word below it wraps. */
+    if (hi_raw < GRAIN_BYTES || lo_raw > UINTPTR_MAX - WORD_BYTES - GRAIN_BYTES)
         return false;
     hi = (hi_raw & ~(uintptr_t)(GRAIN_BYTES - 1u)) - WORD_BYTES;
     if (hi <= lo || hi - lo < MIN_BLOCK_BYTES || heap->region_count >= BAREHEAP_MAX_REGIONS)

@@ -1713,6 +1713,7 @@ static void test_add_region_rejects(void **state)
     const size_t first_bytes = 16384;
     bh_heap *heap = bh_init(first, first_bytes);
     bh_stats before, after;
+    uintptr_t k;
     (void)state;
 
     assert_non_null(heap);
@@ -1736,6 +1737,10 @@ static void test_add_region_rejects(void **state)
     assert_false(bh_add_region(heap, (void *)(UINTPTR_MAX - 4095u), 8192));
     assert_false(bh_add_region(heap, area, SIZE_MAX));
     assert_false(bh_add_region(heap, area, (size_t)0 - (uintptr_t)area + 16u));
+    /* ending below the first grain boundary (RAM at address 0): its aligned
+     * end would be 0, and one word below it the top of the address space */
+    for (k = 1; k + 1u < bh_alignment(); k++)
+        assert_false(bh_add_region(heap, (void *)k, bh_alignment() - 1u - k));
     after = bt_stats(heap);
     bt_assert_stats_equal(&before, &after, 0);
     assert_int_equal(bh_check(heap), 0);
