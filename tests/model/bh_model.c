@@ -268,8 +268,11 @@ static bool slot_take(bhm_model *m, bhm_slot *s, void *ptr, size_t n, size_t ali
     usable = bh_usable_size(m->heap, p);
     REQUIRE(m, usable >= n, "usable size below the request", usable, n);
     /* Sized to the request: at most a block that cannot be split off more
-     * (an aligned block also keeps its alignment word). */
-    REQUIRE(m, usable - n < bh_min_block_size() + 2u * grain(), "block much larger than its request",
+     * (an aligned block also keeps its alignment word). The most is a
+     * minimum block for alloc(0) plus a tail one grain short of a block,
+     * less the header: 2 MIN - G - W, which reaches MIN + 2G where MIN is
+     * 4 words of one grain each (64-bit words, 8-byte alignment). */
+    REQUIRE(m, usable - n <= bh_min_block_size() + 2u * grain(), "block much larger than its request",
             usable, n);
     for (i = 0; i < m->region_count; i++) {
         uintptr_t lo = m->region[i].base;
