@@ -69,7 +69,12 @@ typedef enum bh_error {
 /* Called once per detected problem, in the context of the call that found it
  * (so possibly with interrupts masked or a lock held). It must not call back
  * into the same heap. It may return (the call then returns its documented
- * failure value) or not return (reset, trap, longjmp). */
+ * failure value) or not return (reset, trap). Leaving by longjmp skips the
+ * rest of the call, the unlock of a heap with a lock (bh_set_lock) included:
+ * such a handler must call that unlock itself before it jumps, or every later
+ * call on the heap waits for the lock (or runs with interrupts masked). Every
+ * kind but BH_ERROR_CORRUPTION is found before the call changes anything, so
+ * the heap is then as the call found it. */
 typedef void (*bh_error_fn)(void *context, bh_error kind, const void *address);
 
 /* O(1) counters, updated by every call. All sizes are in bytes of blocks,

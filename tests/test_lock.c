@@ -2,8 +2,10 @@
  * Lock hooks: every public call on a locked heap takes the lock exactly once
  * and releases it before returning, never nested, including calls that fail,
  * calls rejected by pointer validation (the error handler runs with the lock
- * held) and bh_walk(). Then two threads share one heap through the C11
- * spinlock port and the heap ends sound with nothing lost.
+ * held) and bh_walk(); an error handler that leaves by longjmp after
+ * releasing the lock leaves the heap unlocked and as the call found it. Then
+ * two threads share one heap through the C11 spinlock port and the heap ends
+ * sound with nothing lost.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -194,9 +196,67 @@ static void test_two_threads_share_a_heap(void **state) {
 }
 #endif
 
+/* The error handler as bareheap.h allows it to leave by longjmp: it
+ * releases the heap's lock first. The call is abandoned, the lock is free,
+ * and the heap is as the call found it. */
+static jmp_buf g_escape;
+static bh_heap *g_escape_heap;
+static void escape_on_error(void *context, bh_error kind, const void *address) {
+    (void)kind;
+    (void)address;
+    g_log->held_in_handler = g_log->depth;
+    log_exit(context);
+    longjmp(g_escape, 1);
+}
+
+static void test_handler_longjmp_releases_lock(void **state) {
+    lock_log log;
+    static volatile int escaped;
+    unsigned char *p, *q;
+    bh_stats before, after;
+    (void)state;
+    memset(&log, 0, sizeof log);
+    g_log = &log;
+    g_escape_heap = bh_init(memory.b, sizeof memory.b);
+    assert_non_null(g_escape_heap);
+    bh_set_lock(g_escape_heap, log_enter, log_exit, &log);
+    bh_set_error_handler(g_escape_heap, escape_on_error, &log);
+    p = bh_alloc(g_escape_heap, 100);
+    q = bh_alloc(g_escape_heap, 200);
+    assert_non_null(p);
+    assert_non_null(q);
+    memset(q, 0x77, 200);
+    bh_free(g_escape_heap, p);
+    assert_true(bh_get_stats(g_escape_heap, &before));
+    escaped = 0;
+    if (setjmp(g_escape) == 0)
+        bh_free(g_escape_heap, p); /* double free: the handler jumps out */
+    else
+        escaped = 1;
+    assert_int_equal(escaped, 1);
+    assert_int_equal(log.held_in_handler, 1);
+    assert_int_equal(log.depth, 0);
+    assert_int_equal(log.exits, log.enters);
+    assert_int_equal(log.max_depth, 1);
+    /* the heap is as the call found it, the report counted, and it takes
+     * its lock again */
+    assert_true(bh_get_stats(g_escape_heap, &after));
+    assert_int_equal(after.error_count, before.error_count + 1u);
+    after.error_count = before.error_count;
+    assert_memory_equal(&before, &after, sizeof before);
+    assert_int_equal(bh_check(g_escape_heap), 0);
+    p = bh_alloc(g_escape_heap, 100);
+    assert_non_null(p);
+    bh_free(g_escape_heap, p);
+    bh_free(g_escape_heap, q);
+    assert_int_equal(log.depth, 0);
+    assert_int_equal(log.max_depth, 1);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_call_locks_once),
+        cmocka_unit_test(test_handler_longjmp_releases_lock),
 #if defined(HAVE_SPIN_LOCK)
         cmocka_unit_test(test_two_threads_share_a_heap),
 #endif
