@@ -107,14 +107,15 @@ test-m32:
 
 # (e) the same tests under other configurations, at the edges of each option's
 #     range, in C11: full checking with portable bit scans, the fewest
-#     classes and the close fit; no checking with the most classes, a wide
-#     grain, few regions.
+#     classes and the close fit, under AddressSanitizer and UBSan (the
+#     checking code's own arithmetic on damaged words included); no checking
+#     with the most classes, a wide grain, few regions.
 VARIANT1 := BAREHEAP_DEBUG=3;BAREHEAP_SL_LOG2=2;BAREHEAP_USE_BUILTINS=0;BAREHEAP_PROBE_LIMIT=1;BAREHEAP_CLOSE_FIT=1
 VARIANT2 := BAREHEAP_DEBUG=0;BAREHEAP_SL_LOG2=5;BAREHEAP_ALIGN_BYTES=32;BAREHEAP_MAX_REGIONS=3;BAREHEAP_PROBE_LIMIT=64
 test-variants:
 	$(CMAKE) -S . -B $(BUILD)/variant1 $(call gen,$(BUILD)/variant1) -DCMAKE_C_COMPILER=gcc \
 		$(OPT_FLAGS) -DCMAKE_C_STANDARD=11 -DBAREHEAP_WERROR=ON -DBAREHEAP_BUILD_TESTS=ON \
-		"-DBAREHEAP_CONFIG_DEFINES=$(VARIANT1)"
+		-DBAREHEAP_SANITIZE=address,undefined "-DBAREHEAP_CONFIG_DEFINES=$(VARIANT1)"
 	$(CMAKE) --build $(BUILD)/variant1
 	cd $(BUILD)/variant1 && $(CTEST) $(CTEST_ARGS)
 	$(CMAKE) -S . -B $(BUILD)/variant2 $(call gen,$(BUILD)/variant2) -DCMAKE_C_COMPILER=clang \

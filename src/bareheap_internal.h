@@ -227,11 +227,13 @@ static inline size_t block_usable_bytes(const block *b) {
 /* Whether used block b's seal and canary are intact. */
 static inline bool block_seal_intact(const block *b) {
     size_t request = *block_footer((block *)(uintptr_t)b) ^ SEAL_KEY;
-    const unsigned char *p, *end;
-    const unsigned char *start = (const unsigned char *)b + WORD_BYTES + request;
-    if (request > block_capacity_bytes(b))
+    size_t capacity = block_capacity_bytes(b);
+    const unsigned char *p, *start, *end;
+    /* A damaged seal may hold any number: bound it before it moves a pointer. */
+    if (request > capacity)
         return false;
-    end = (const unsigned char *)b + WORD_BYTES + block_capacity_bytes(b);
+    start = (const unsigned char *)b + WORD_BYTES + request;
+    end = (const unsigned char *)b + WORD_BYTES + capacity;
     TOOL_ACCESS(start, (size_t)(end - start));
     for (p = start; p < end && *p == CANARY_BYTE; p++)
         ;
