@@ -88,15 +88,6 @@ static void poison_fill(uintptr_t lo, uintptr_t hi) {
     }
 }
 
-/* The first byte of [lo, hi) that is not poison, or 0. */
-static uintptr_t poison_find_damage(uintptr_t lo, uintptr_t hi) {
-    for (; lo < hi; lo++) {
-        if (*(const unsigned char *)lo != POISON_BYTE)
-            return lo;
-    }
-    return 0;
-}
-
 /* Whether the part [lo, hi) of free block f, which is about to be handed out,
  * is still all poison; reports the first damaged byte otherwise. Only f's
  * interior is poisoned: its header, links and footer are skipped. */
@@ -129,10 +120,12 @@ static void block_seal(block *b, size_t request_bytes) {
 #define POISON_FILL(lo, hi) poison_fill((uintptr_t)(lo), (uintptr_t)(hi))
 #define POISON_INTACT(heap, f, lo, hi) poison_intact((heap), (f), (uintptr_t)(lo), (uintptr_t)(hi))
 #define BLOCK_SEAL(b, n) block_seal((b), (n))
+#define MERGED_MARK(b) ((b)->header = MERGED_WORD)
 #else
 #define POISON_FILL(lo, hi) ((void)0)
 #define POISON_INTACT(heap, f, lo, hi) true
 #define BLOCK_SEAL(b, n) ((void)0)
+#define MERGED_MARK(b) ((void)0)
 #endif
 
 /* ---- Free lists ----
@@ -321,12 +314,14 @@ BH_HOT_INLINE block *block_find(bh_heap *heap, size_t size_bytes, unsigned probe
 /* ---- Using blocks ---- */
 
 /* Takes free block next off its list to become part of the block before it
- * and returns its size; its header and links are interior now (poisoned).
- * The caller accounts for the block and its bytes. */
+ * and returns its size; its header and links are interior now (its header
+ * marked as merged, the links poisoned). The caller accounts for the block
+ * and its bytes. */
 BH_HOT_INLINE size_t block_absorb_next(bh_heap *heap, block *next) {
     size_t size = block_size(next);
     list_remove(heap, next);
-    POISON_FILL(next, (char *)next + 3u * WORD_BYTES);
+    POISON_FILL((char *)next + WORD_BYTES, (char *)next + 3u * WORD_BYTES);
+    MERGED_MARK(next);
     return size;
 }
 
@@ -410,8 +405,10 @@ BH_HOT_INLINE void block_release(bh_heap *heap, block *b) {
         list_remove(heap, prev);
         size += prev_size;
         prev_flag = 0;
-        /* b's header goes too: a later free of b then sees POISON_WORD. */
-        POISON_FILL((char *)b - WORD_BYTES, block_payload(b));
+        /* prev's footer is interior now; b's header is marked, so that a
+         * later free of b is told a double free. */
+        POISON_FILL((char *)b - WORD_BYTES, b);
+        MERGED_MARK(b);
         b = prev;
     }
     if (next_free)
@@ -489,8 +486,9 @@ BH_HOT_INLINE block *block_validate(bh_heap *heap, void *ptr) {
     b = block_from_payload(ptr);
     header = word_peek(b);
 #if (BAREHEAP_DEBUG >= 2)
-    /* A header swallowed by a merge: ptr was freed, and its block merged. */
-    if (BH_UNLIKELY(header == POISON_WORD)) {
+    /* A header swallowed by a merge: ptr was freed, and its block merged.
+     * (Poison there is free memory that never began a block: invalid.) */
+    if (BH_UNLIKELY(header == MERGED_WORD)) {
         bh_internal_report(heap, BH_ERROR_DOUBLE_FREE, ptr);
         return NULL;
     }

@@ -62,15 +62,14 @@ static size_t region_check(bh_heap *heap, const region *r, walk_totals *t) {
 #if (BAREHEAP_DEBUG >= 2)
             {
                 /* Written through a dangling pointer? */
-                const unsigned char *start = (const unsigned char *)b + 3u * WORD_BYTES;
-                const unsigned char *end = (const unsigned char *)b + size - WORD_BYTES;
-                const unsigned char *p;
+                uintptr_t start = (uintptr_t)b + 3u * WORD_BYTES;
+                uintptr_t end = (uintptr_t)b + size - WORD_BYTES;
+                uintptr_t damage;
                 TOOL_ACCESS(start, (size_t)(end - start));
-                for (p = start; p < end && *p == POISON_BYTE; p++)
-                    ;
+                damage = poison_find_damage(start, end);
                 TOOL_NOACCESS(start, (size_t)(end - start));
-                if (p < end) {
-                    bh_internal_report(heap, BH_ERROR_USE_AFTER_FREE, p);
+                if (damage) {
+                    bh_internal_report(heap, BH_ERROR_USE_AFTER_FREE, (const void *)damage);
                     problems++;
                 }
             }

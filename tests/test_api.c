@@ -1461,20 +1461,17 @@ static void expect_rejected(bh_heap *heap, void *bad, bh_error kind)
     expect_rejected_either(heap, bad, kind, kind);
 }
 
-/* A pointer freed before: if it still starts a free block the error is a
- * double free; if that block merged into its free predecessor, the pointer
- * is inside a free block and may be reported as either kind. */
+/* A pointer freed before and not handed out since: a double free, whether
+ * it still starts a free block or that block merged with a free neighbour
+ * (its header keeps FLAG_FREE, or at BAREHEAP_DEBUG >= 2 the merged mark). */
 static void expect_refree_rejected(bh_heap *heap, void *freed)
 {
     size_t k;
     bt_walk(heap, &g_walk, 0);
     k = bt_walk_find(&g_walk, freed);
-    if (k != SIZE_MAX) {
+    if (k != SIZE_MAX)
         assert_false(g_walk.block[k].used);
-        expect_rejected(heap, freed, BH_ERROR_DOUBLE_FREE);
-    } else {
-        expect_rejected_either(heap, freed, BH_ERROR_DOUBLE_FREE, BH_ERROR_INVALID_POINTER);
-    }
+    expect_rejected(heap, freed, BH_ERROR_DOUBLE_FREE);
 }
 
 static void test_invalid_foreign(void **state)
@@ -1644,6 +1641,61 @@ static void test_double_free_after_merge(void **state)
     }
     assert_victims_intact(heap);
 }
+
+#if (BAREHEAP_DEBUG >= 2)
+/* Free memory holds poison: a pointer into it that never began a block is an
+ * invalid pointer, not a double free, whether the memory was never handed out
+ * or was a larger block's interior; the freed block's own pointer, merged
+ * into a neighbour either way, is a double free. */
+static void expect_free_refused(bh_heap *heap, void *bad, bh_error kind)
+{
+    bh_stats before = bt_stats(heap), after;
+    bh_free(heap, bad);
+    assert_one_error_of(kind, kind, bad);
+    after = bt_stats(heap);
+    bt_assert_stats_equal(&before, &after, BT_IGNORE_ERRORS);
+}
+
+static void test_free_into_poison_is_invalid(void **state)
+{
+    bh_heap *heap = bh_init(g_region_mem.b, 64u * 1024u);
+    unsigned char *a, *b, *c, *d, *tail;
+    size_t off;
+    (void)state;
+    assert_non_null(heap);
+    bh_set_error_handler(heap, bt_record_error, &g_errors);
+    bt_errors_clear(&g_errors);
+    a = bh_alloc(heap, 1024);
+    b = bh_alloc(heap, 1024);
+    c = bh_alloc(heap, 1024);
+    d = bh_alloc(heap, 16); /* keeps c from the heap's free tail */
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_non_null(c);
+    assert_non_null(d);
+    tail = d + 4096;
+    bh_free(heap, a);
+    bh_free(heap, c);
+    bh_free(heap, b); /* merges with a before it and c after it */
+    assert_no_errors();
+    for (off = bh_alignment(); off < 1024; off += 200u - 200u % bh_alignment()) {
+        expect_free_refused(heap, a + off, BH_ERROR_INVALID_POINTER);
+        expect_free_refused(heap, c + off, BH_ERROR_INVALID_POINTER);
+        expect_free_refused(heap, tail + off, BH_ERROR_INVALID_POINTER);
+    }
+    expect_free_refused(heap, b, BH_ERROR_DOUBLE_FREE);
+    expect_free_refused(heap, c, BH_ERROR_DOUBLE_FREE);
+    expect_free_refused(heap, a, BH_ERROR_DOUBLE_FREE);
+    /* the marks are no damage: the merged block serves and checks clean */
+    assert_int_equal(bh_check(heap), 0);
+    a = bh_alloc(heap, 3000);
+    assert_non_null(a);
+    memset(a, 0x11, 3000);
+    bh_free(heap, a);
+    bh_free(heap, d);
+    assert_int_equal(bh_check(heap), 0);
+}
+#endif
 
 static void test_invalid_with_null_handler(void **state)
 {
@@ -2896,6 +2948,9 @@ int main(void)
         cmocka_unit_test(test_invalid_misaligned),
         cmocka_unit_test(test_double_free),
         cmocka_unit_test(test_double_free_after_merge),
+#if (BAREHEAP_DEBUG >= 2)
+        cmocka_unit_test(test_free_into_poison_is_invalid),
+#endif
         cmocka_unit_test(test_invalid_with_null_handler),
         cmocka_unit_test(test_invalid_handler_longjmp),
 #endif
