@@ -194,7 +194,8 @@ BH_HOT_INLINE void list_remove(bh_heap *heap, block *b) {
 BH_HOT_INLINE void block_file_free(bh_heap *heap, block *b, size_t size, size_t prev_flag) {
     TOOL_ACCESS(b, size);
     b->header = size | FLAG_FREE | prev_flag;
-    *block_footer(b) = size;
+    /* From size, not the header: no mask of the flags just written. */
+    ((size_t *)(void *)((char *)b + size))[-1] = size;
     list_insert(heap, b, size);
     TOOL_NOACCESS((char *)b + 3u * WORD_BYTES, size - 4u * WORD_BYTES);
 }
@@ -370,7 +371,7 @@ BH_HOT_INLINE void block_use(bh_heap *heap, block *b, size_t size_bytes, size_t 
         block_file_free(heap, block_at(b, size_bytes), size - size_bytes, 0);
     } else {
         b->header = size | (b->header & FLAG_PREV_FREE) | extra_flags;
-        block_next(b)->header &= ~FLAG_PREV_FREE;
+        block_at(b, size)->header &= ~FLAG_PREV_FREE;
         heap->free_bytes -= size;
         heap->free_blocks--;
     }
@@ -843,7 +844,7 @@ static void *realloc_locked(bh_heap *heap, block *b, size_t size_bytes) {
         heap->free_blocks--;
         TOOL_ACCESS(next, next_size);
         b->header += next_size;
-        block_next(b)->header &= ~FLAG_PREV_FREE;
+        block_at(b, size + next_size)->header &= ~FLAG_PREV_FREE;
         block_trim(heap, b, bytes);
         stats_note_growth(heap);
     } else if (block_is_prev_free(b) && block_prev_size(b) + size + next_size >= bytes &&
@@ -866,7 +867,7 @@ static void *realloc_locked(bh_heap *heap, block *b, size_t size_bytes) {
         }
         memmove(block_payload(dest), block_payload(b), keep_bytes);
         dest->header = (prev_size + size + next_size) | keep_flags;
-        block_next(dest)->header &= ~FLAG_PREV_FREE;
+        block_at(dest, prev_size + size + next_size)->header &= ~FLAG_PREV_FREE;
         block_trim(heap, dest, bytes);
         stats_note_growth(heap);
     } else {
