@@ -120,7 +120,7 @@ static void block_seal(block *b, size_t request_bytes) {
 #define POISON_FILL(lo, hi) poison_fill((uintptr_t)(lo), (uintptr_t)(hi))
 #define POISON_INTACT(heap, f, lo, hi) poison_intact((heap), (f), (uintptr_t)(lo), (uintptr_t)(hi))
 #define BLOCK_SEAL(b, n) block_seal((b), (n))
-#define MERGED_MARK(b) ((b)->header = MERGED_WORD)
+#define MERGED_MARK(b) ((b)->header = merged_mark((uintptr_t)(b)))
 #else
 #define POISON_FILL(lo, hi) ((void)0)
 #define POISON_INTACT(heap, f, lo, hi) true
@@ -489,7 +489,7 @@ BH_HOT_INLINE block *block_validate(bh_heap *heap, void *ptr) {
 #if (BAREHEAP_DEBUG >= 2)
     /* A header swallowed by a merge: ptr was freed, and its block merged.
      * (Poison there is free memory that never began a block: invalid.) */
-    if (BH_UNLIKELY(header == MERGED_WORD)) {
+    if (BH_UNLIKELY(header == merged_mark((uintptr_t)b))) {
         bh_internal_report(heap, BH_ERROR_DOUBLE_FREE, ptr);
         return NULL;
     }

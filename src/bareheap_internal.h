@@ -200,13 +200,14 @@ void __asan_unpoison_memory_region(void const volatile *addr, size_t size);
 #define POISON_BYTE 0xDBu /* every byte of a free block's interior at DEBUG >= 2 */
 #define CANARY_BYTE 0xCAu /* the slack after a request at DEBUG >= 2 */
 #define POISON_WORD ((SIZE_MAX / 0xFFu) * POISON_BYTE)
-/* At DEBUG >= 2, the header of a free block swallowed by a merge: poison
- * elsewhere, but told apart from it, so that freeing that block's pointer
- * again is a double free while a pointer into free memory that never began
- * a block is an invalid one. Every byte differs from POISON_BYTE, whatever
- * the byte order. */
-#define MERGED_BYTE 0x24u
-#define MERGED_WORD ((SIZE_MAX / 0xFFu) * MERGED_BYTE)
+/* At DEBUG >= 2, the header of a free block swallowed by a merge holds
+ * merged_mark() of its address instead of poison, so that freeing that
+ * block's pointer again is a double free while a pointer into free memory
+ * that never began a block is an invalid one. Keyed by the address, so that
+ * a stray pattern written after free cannot pass for marks word after word;
+ * never POISON_WORD (that would take an address of all ones). */
+#define MERGED_KEY ((SIZE_MAX / 0xFFu) * 0x24u)
+static inline size_t merged_mark(uintptr_t at) { return MERGED_KEY ^ (size_t)at; }
 #define SEAL_KEY ((SIZE_MAX / 0xFFu) * 0x5Au)
 
 static inline size_t block_trailer_bytes(const block *b) {
@@ -252,17 +253,17 @@ static inline bool block_seal_intact(const block *b) {
  * the memory checker, that is neither poison nor in a merged header's mark,
  * or 0. A mark sits where a block began (one word below a grain boundary);
  * the ranges checked begin and end at such places or inside the interior's
- * first words, so a mark lies wholly inside or outside. */
+ * first words, so a mark lies wholly inside or outside. It is tested as a
+ * word where one may begin: its bytes may include POISON_BYTE. */
 static inline uintptr_t poison_find_damage(uintptr_t lo, uintptr_t hi) {
     for (; lo < hi; lo++) {
-        if (*(const unsigned char *)lo == POISON_BYTE)
-            continue;
         if (((lo + WORD_BYTES) & (GRAIN_BYTES - 1u)) == 0 && hi - lo >= WORD_BYTES &&
-            *(const size_t *)lo == MERGED_WORD) {
+            *(const size_t *)lo == merged_mark(lo)) {
             lo += WORD_BYTES - 1u;
             continue;
         }
-        return lo;
+        if (*(const unsigned char *)lo != POISON_BYTE)
+            return lo;
     }
     return 0;
 }

@@ -1697,6 +1697,42 @@ static void test_free_into_poison_is_invalid(void **state)
 }
 #endif
 
+#if (BAREHEAP_DEBUG >= 2)
+/* A word written after free where a merged header's mark could sit is
+ * damage, whatever its bytes: the mark depends on its address, so no
+ * pattern repeated through memory passes for marks. */
+static void test_write_after_free_is_no_mark(void **state)
+{
+    static const unsigned char values[] = {0x24, 0x00, 0xFF, 0xDA};
+    const size_t word = sizeof(size_t);
+    bh_heap *heap = bh_init(g_region_mem.b, 64u * 1024u);
+    unsigned char *a, *guard, *at;
+    size_t i, v;
+    (void)state;
+    assert_non_null(heap);
+    bh_set_error_handler(heap, bt_record_error, &g_errors);
+    bt_errors_clear(&g_errors);
+    a = bh_alloc(heap, 256);
+    guard = bh_alloc(heap, 16);
+    assert_non_null(a);
+    assert_non_null(guard);
+    bh_free(heap, a);
+    assert_int_equal(bh_check(heap), 0);
+    /* where a block could begin, past the free block's header and links */
+    at = a + 2u * bh_alignment() - word;
+    for (i = 0; i < sizeof values; i++) {
+        for (v = 0; v < word; v++)
+            at[v] = values[i];
+        assert_int_equal(bh_check(heap), 1);
+        assert_one_error_of(BH_ERROR_USE_AFTER_FREE, BH_ERROR_USE_AFTER_FREE, at);
+        memset(at, 0xDB, word); /* the poison again */
+        assert_int_equal(bh_check(heap), 0);
+    }
+    bh_free(heap, guard);
+    assert_no_errors();
+}
+#endif
+
 static void test_invalid_with_null_handler(void **state)
 {
     bh_heap *heap = victim_heap();
@@ -2950,6 +2986,7 @@ int main(void)
         cmocka_unit_test(test_double_free_after_merge),
 #if (BAREHEAP_DEBUG >= 2)
         cmocka_unit_test(test_free_into_poison_is_invalid),
+        cmocka_unit_test(test_write_after_free_is_no_mark),
 #endif
         cmocka_unit_test(test_invalid_with_null_handler),
         cmocka_unit_test(test_invalid_handler_longjmp),
