@@ -72,9 +72,11 @@ typedef enum bh_error {
  * failure value) or not return (reset, trap). Leaving by longjmp skips the
  * rest of the call, the unlock of a heap with a lock (bh_set_lock) included:
  * such a handler must call that unlock itself before it jumps, or every later
- * call on the heap waits for the lock (or runs with interrupts masked). Every
- * kind but BH_ERROR_CORRUPTION is found before the call changes anything, so
- * the heap is then as the call found it. */
+ * call on the heap waits for the lock (or runs with interrupts masked). Up to
+ * BAREHEAP_DEBUG 2, every kind but BH_ERROR_CORRUPTION is found before the
+ * call changes anything, so the heap is then as the call found it; at 3 the
+ * full check after each call may report any kind once the call is done (a
+ * jump then loses what the call returns, an allocated block included). */
 typedef void (*bh_error_fn)(void *context, bh_error kind, const void *address);
 
 /* O(1) counters, updated by every call. All sizes are in bytes of blocks,

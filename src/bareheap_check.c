@@ -240,11 +240,12 @@ static size_t trim_locked(bh_heap *heap, size_t keep_bytes, bh_trim_fn fn, void 
         /* A minimum block has nothing past its links. */
         if (!b || skip_bytes >= hi - b)
             continue;
-        /* The range is fn's to write for as long as the call lasts; free
-         * memory again afterwards. */
+        /* The range is fn's to write for as long as the call lasts. Then
+         * the whole interior is closed again from its start, which the
+         * checker's granules align with (the range's start need not). */
         TOOL_ACCESS(b + skip_bytes, (size_t)(hi - b) - skip_bytes);
         fn(context, (void *)(b + skip_bytes), (size_t)(hi - b) - skip_bytes);
-        TOOL_NOACCESS(b + skip_bytes, (size_t)(hi - b) - skip_bytes);
+        TOOL_NOACCESS(b + 3u * WORD_BYTES, (size_t)(hi - b) - 3u * WORD_BYTES);
         offered += (size_t)(hi - b) - skip_bytes;
     }
     return offered;

@@ -101,6 +101,16 @@ static int run_case(const char *name) {
         q[150] = 7;
         return 0;
     }
+    if (strcmp(name, "write-after-trim") == 0) {
+        /* q's block merges into the free tail, which bh_trim offers from
+         * 29 bytes in (not a multiple of the checker's granule): the bytes
+         * before the offered range stay free memory after the call. */
+        unsigned char *b = q - sizeof(size_t);
+        bh_free(heap, q);
+        (void)bh_trim(heap, 29, trim_scribble, NULL);
+        b[24] = 7;
+        return 0;
+    }
 #if BAREHEAP_DEBUG >= 2
     if (strcmp(name, "overflow") == 0) {
         p[100] = 7; /* one byte past the request */
@@ -136,7 +146,7 @@ static int expect(const char *self, const char *name, int should_die) {
 
 int main(int argc, char **argv) {
     int failed = 0, passed = 0;
-    const char *dying[] = {"use-after-free", "write-after-free",
+    const char *dying[] = {"use-after-free", "write-after-free", "write-after-trim",
 #if BAREHEAP_DEBUG >= 2
                            "overflow",
 #endif
