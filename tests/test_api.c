@@ -1658,13 +1658,10 @@ static void expect_free_refused(bh_heap *heap, void *bad, bh_error kind)
 
 static void test_free_into_poison_is_invalid(void **state)
 {
-    bh_heap *heap = bh_init(g_region_mem.b, 64u * 1024u);
+    bh_heap *heap = fresh_heap_in(g_region_mem.b, 64u * 1024u);
     unsigned char *a, *b, *c, *d, *tail;
     size_t off;
     (void)state;
-    assert_non_null(heap);
-    bh_set_error_handler(heap, bt_record_error, &g_errors);
-    bt_errors_clear(&g_errors);
     a = bh_alloc(heap, 1024);
     b = bh_alloc(heap, 1024);
     c = bh_alloc(heap, 1024);
@@ -1705,13 +1702,10 @@ static void test_write_after_free_is_no_mark(void **state)
 {
     static const unsigned char values[] = {0x24, 0x00, 0xFF, 0xDA};
     const size_t word = sizeof(size_t);
-    bh_heap *heap = bh_init(g_region_mem.b, 64u * 1024u);
+    bh_heap *heap = fresh_heap_in(g_region_mem.b, 64u * 1024u);
     unsigned char *a, *guard, *at;
     size_t i, v;
     (void)state;
-    assert_non_null(heap);
-    bh_set_error_handler(heap, bt_record_error, &g_errors);
-    bt_errors_clear(&g_errors);
     a = bh_alloc(heap, 256);
     guard = bh_alloc(heap, 16);
     assert_non_null(a);
