@@ -2790,17 +2790,26 @@ static void test_trim(void **state)
         assert_int_equal(bh_check(heap), 0);
     }
 
-    /* A free last block of the minimum size has nothing past its links:
-     * no call with 0 bytes. */
+    /* A free last block of the minimum size: where that is four words it has
+     * nothing past its links, and there is no call with 0 bytes; a grain
+     * wider than that leaves it an interior, which is offered. */
     heap = fresh_heap();
     {
         size_t whole = bt_stats(heap).free_bytes;
+        size_t inner = bh_min_block_size() - 4u * sizeof(size_t);
         p[0] = (unsigned char *)bh_alloc(heap, whole - bh_min_block_size() - bh_block_overhead());
         assert_non_null(p[0]);
         assert_int_equal(bt_walk(heap, &g_walk, 0), 2);
         assert_false(g_walk.block[1].used);
         assert_int_equal(g_walk.block[1].size_bytes, bh_min_block_size());
-        assert_int_equal(bh_trim(heap, 0, trim_never, NULL), 0);
+        if (inner == 0) {
+            assert_int_equal(bh_trim(heap, 0, trim_never, NULL), 0);
+        } else {
+            memset(&log, 0, sizeof(log));
+            assert_int_equal(bh_trim(heap, 0, trim_scribble, &log), inner);
+            assert_int_equal(log.calls, 1);
+            assert_int_equal(log.bytes[0], inner);
+        }
     }
 
     /* A footer that disagrees with its header is reported and not trusted:
