@@ -237,7 +237,8 @@ static size_t trim_locked(bh_heap *heap, size_t keep_bytes, bh_trim_fn fn, void 
     for (i = 0; i < heap->region_count; i++) {
         uintptr_t b = region_free_tail(heap, &heap->regions[i]);
         uintptr_t hi = heap->regions[i].hi - WORD_BYTES;
-        /* A minimum block has nothing past its links. */
+        /* Nothing past the kept bytes (a block of four words has nothing
+         * past its links). */
         if (!b || skip_bytes >= hi - b)
             continue;
         /* The range is fn's to write for as long as the call lasts. Then
