@@ -133,22 +133,18 @@ static void block_seal(block *b, size_t request_bytes) {
  * free_blocks are kept by each operation for its net effect (a free with two
  * merges adds one block's bytes, not five updates). */
 
-static inline block **list_head(bh_heap *heap, size_class c) {
-    return &heap->heads[c.fl * SL_COUNT + c.sl];
-}
-
 /* Files free block b of size bytes (passed: the header was just written,
  * and reading it back costs a load on every path). */
 BH_HOT_INLINE void list_insert(bh_heap *heap, block *b, size_t size) {
-    size_class c = heap_class_of(heap, size);
-    block **head = list_head(heap, c);
+    unsigned c = heap_class_of(heap, size);
+    block **head = &heap->heads[c];
     block *first = *head;
     b->next_free = first;
     b->prev_link = head;
     if (BH_COSTLY(!first)) {
         /* The bits are set while the list is non-empty: only its first block sets them. */
-        heap->sl_bitmap[c.fl] |= (uint32_t)1 << c.sl;
-        heap->fl_bitmap |= (size_t)1 << c.fl;
+        heap->sl_bitmap[CLASS_FL(c)] |= (uint32_t)1 << CLASS_SL(c);
+        heap->fl_bitmap |= (size_t)1 << CLASS_FL(c);
     } else {
         first->prev_link = &b->next_free;
     }
@@ -208,22 +204,20 @@ BH_HOT_INLINE void block_make_free(bh_heap *heap, block *b, size_t size, size_t 
 
 /* ---- Search ---- */
 
-/* The first block of a class at or above (fl, sl), or NULL. O(1). */
-BH_HOT_INLINE block *class_search_from(bh_heap *heap, unsigned fl, unsigned sl) {
-    uint32_t sl_bits;
-    size_t fl_bits;
-    if (fl >= heap->fl_count)
-        return NULL;
-    sl_bits = heap->sl_bitmap[fl] & ((uint32_t)0xFFFFFFFFu << sl);
+/* The first block of class c or of the first non-empty class above it, or
+ * NULL. O(1). c may be the class above the top one (sl_bitmap[fl_count] is
+ * 0, and fl_count + 1 bits fit in size_t). */
+BH_HOT_INLINE block *class_search_from(bh_heap *heap, unsigned c) {
+    unsigned fl = CLASS_FL(c);
+    uint32_t sl_bits = heap->sl_bitmap[fl] & ((uint32_t)0xFFFFFFFFu << CLASS_SL(c));
     if (!sl_bits) {
-        /* fl + 1 <= fl_count <= bits in size_t - 1: the shift is defined. */
-        fl_bits = heap->fl_bitmap & ((size_t)0 - ((size_t)2 << fl));
+        size_t fl_bits = heap->fl_bitmap & ((size_t)0 - ((size_t)2 << fl));
         if (!fl_bits)
             return NULL;
         fl = bits_ctz_size(fl_bits);
         sl_bits = heap->sl_bitmap[fl];
     }
-    return heap->heads[fl * SL_COUNT + bits_ctz32(sl_bits)];
+    return heap->heads[(fl << BAREHEAP_SL_LOG2) + bits_ctz32(sl_bits)];
 }
 
 /* Whether free block b holds size_bytes. size_bytes is a multiple of G and
@@ -260,56 +254,35 @@ BH_HOT_INLINE block *list_probe(block *b, size_t size_bytes, unsigned n) {
 }
 
 /* A free block of at least size_bytes, still on its list, or NULL; probes
- * (1..BAREHEAP_PROBE_LIMIT, a constant at each call) bounds the blocks of the
- * own class examined. A size below SL_COUNT grains has a class of its own:
- * its head, if any.
- * With BAREHEAP_CLOSE_FIT, the first block of the request's own class, the
- * closest fit found in O(1), if it is large enough. Then: blocks of a class
- * above the request's are all large enough: take the first such class's
- * head. Failing that, the request's own class may hold large enough blocks
- * among smaller ones: examine up to probes of them in all. */
+ * (1..BAREHEAP_PROBE_LIMIT, a constant at each call) bounds the blocks of
+ * one class examined.
+ * below is the class of size_bytes - G, clamped to the top class. Every
+ * block of a class above it holds size_bytes (sizes are whole grains, and
+ * those classes start above size_bytes - G), so the first non-empty one
+ * serves in O(1), with no test for whether size_bytes is a class minimum.
+ * Failing that, class below may hold large enough blocks among smaller ones
+ * (when size_bytes is not a class minimum, below is its own class): examine
+ * up to probes of them. When it is a minimum, they are all too small, and
+ * the probes only cost time on the way to a failure.
+ * With BAREHEAP_CLOSE_FIT, the first block of class below, the closest fit
+ * found in O(1), if it is large enough, before the classes above. */
 BH_HOT_INLINE block *block_find(bh_heap *heap, size_t size_bytes, unsigned probes) {
-    size_class own = class_of(size_bytes);
-    unsigned fl_count = heap->fl_count;
+    unsigned below = heap_class_of(heap, size_bytes - GRAIN_BYTES);
     block *b;
-    BH_ASSUME(fl_count != 0); /* see heap_class_of() */
-    if (BH_LIKELY(own.fl < fl_count)) {
-        unsigned fl = own.fl, sl = own.sl;
 #if BAREHEAP_CLOSE_FIT
-        block *head = NULL;
+    block *head = heap->heads[below];
+    if (head && block_fits(head, size_bytes))
+        return head;
 #endif
-        if (fl == 0) {
-            /* One size per class (only the top class of a heap this small
-             * also takes larger blocks): its head, if any, fits, and a block
-             * freed and asked for again is found with one load. */
-            b = heap->heads[sl];
-            if (b)
-                return b;
-        } else if ((size_bytes & ((((size_t)1 << (fl - 1u)) << GRAIN_LOG2) - 1u)) != 0) {
-            /* Not a class minimum: the own class may hold blocks too small. */
+    b = class_search_from(heap, below + 1u);
+    if (b)
+        return b;
 #if BAREHEAP_CLOSE_FIT
-            head = heap->heads[fl * SL_COUNT + sl];
-            if (head && block_fits(head, size_bytes))
-                return head;
+    /* The head was the first probe, above. */
+    return head ? list_probe(head->next_free, size_bytes, probes - 1u) : NULL;
+#else
+    return list_probe(heap->heads[below], size_bytes, probes);
 #endif
-            if (++sl == SL_COUNT) {
-                sl = 0;
-                fl++;
-            }
-        }
-        b = class_search_from(heap, fl, sl);
-        if (b || (fl == own.fl && sl == own.sl))
-            return b;
-#if BAREHEAP_CLOSE_FIT
-        /* Only a request between two class minima gets here, and its class's
-         * first block was the first probe, above. */
-        return head ? list_probe(head->next_free, size_bytes, probes - 1u) : NULL;
-#endif
-    } else {
-        own.fl = fl_count - 1u;
-        own.sl = SL_COUNT - 1u;
-    }
-    return list_probe(*list_head(heap, own), size_bytes, probes);
 }
 
 /* ---- Using blocks ---- */
@@ -351,10 +324,12 @@ static void block_trim(bh_heap *heap, block *b, size_t size_bytes) {
     }
 }
 
-/* After a call that used more memory: keeps the low-water mark. */
-static inline void stats_note_growth(bh_heap *heap) {
-    if (heap->free_bytes < heap->epoch_min_free_bytes)
-        heap->epoch_min_free_bytes = heap->free_bytes;
+/* After a call that used more memory, free_bytes being heap->free_bytes
+ * now (passed: stores through block pointers in between would make the
+ * compiler load it again): keeps the low-water mark. */
+static inline void stats_note_growth(bh_heap *heap, size_t free_bytes) {
+    if (free_bytes < heap->epoch_min_free_bytes)
+        heap->epoch_min_free_bytes = free_bytes;
 }
 
 /* Takes free block b (already off its list, still counted as free) for a
@@ -362,21 +337,24 @@ static inline void stats_note_growth(bh_heap *heap) {
  * that can stand as a block. */
 BH_HOT_INLINE void block_use(bh_heap *heap, block *b, size_t size_bytes, size_t extra_flags) {
     size_t size = block_size(b);
+    size_t free_bytes = heap->free_bytes;
     TOOL_ACCESS(b, size);
     if (size - size_bytes >= MIN_BLOCK_BYTES) {
         /* The tail takes b's place in the count; the block after it already
          * knows its neighbour is free. */
         b->header = size_bytes | (b->header & FLAG_PREV_FREE) | extra_flags;
-        heap->free_bytes -= size_bytes;
+        free_bytes -= size_bytes;
+        heap->free_bytes = free_bytes;
         block_file_free(heap, block_at(b, size_bytes), size - size_bytes, 0);
     } else {
         b->header = size | (b->header & FLAG_PREV_FREE) | extra_flags;
         block_at(b, size)->header &= ~FLAG_PREV_FREE;
-        heap->free_bytes -= size;
+        free_bytes -= size;
+        heap->free_bytes = free_bytes;
         heap->free_blocks--;
     }
     heap->alloc_count++;
-    stats_note_growth(heap);
+    stats_note_growth(heap, free_bytes);
 }
 
 /* Frees used block b, merging it with free neighbours:
@@ -571,7 +549,7 @@ static bool region_format(bh_heap *heap, uintptr_t lo_raw, uintptr_t hi_raw) {
 
 static size_t control_bytes_for(unsigned fl_count) {
     size_t bytes = sizeof(bh_heap) + (size_t)fl_count * SL_COUNT * sizeof(block *) +
-                   (size_t)fl_count * sizeof(uint32_t);
+                   ((size_t)fl_count + 1u) * sizeof(uint32_t);
     return (bytes + GRAIN_BYTES - 1u) & ~(GRAIN_BYTES - 1u);
 }
 
@@ -608,6 +586,7 @@ bh_heap *bh_init_ex(void *mem, size_t size_bytes, size_t max_region_bytes) {
      * instead of a store per field keeps init small. */
     memset(heap, 0, control);
     heap->fl_count = fl_count;
+    heap->class_top = fl_count * SL_COUNT - 1u;
     heap->sl_bitmap = (uint32_t *)(void *)&heap->heads[(size_t)fl_count * SL_COUNT];
     heap->control_bytes = control;
     heap->heap_bytes = size_bytes;
@@ -846,7 +825,7 @@ static void *realloc_locked(bh_heap *heap, block *b, size_t size_bytes) {
         b->header += next_size;
         block_at(b, size + next_size)->header &= ~FLAG_PREV_FREE;
         block_trim(heap, b, bytes);
-        stats_note_growth(heap);
+        stats_note_growth(heap, heap->free_bytes);
     } else if (block_is_prev_free(b) && block_prev_size(b) + size + next_size >= bytes &&
                ((uintptr_t)block_payload(block_before(b, block_prev_size(b))) & (align_bytes - 1u)) == 0) {
         /* [ prev (free) ][ b ][ next (free)? ] => [ b's data moved down ---- ] */
@@ -869,7 +848,7 @@ static void *realloc_locked(bh_heap *heap, block *b, size_t size_bytes) {
         dest->header = (prev_size + size + next_size) | keep_flags;
         block_at(dest, prev_size + size + next_size)->header &= ~FLAG_PREV_FREE;
         block_trim(heap, dest, bytes);
-        stats_note_growth(heap);
+        stats_note_growth(heap, heap->free_bytes);
     } else {
         /* Allocate, copy, free: the old block stays intact if this fails. */
         p = aligned ? alloc_aligned_locked(heap, align_bytes, size_bytes) : alloc_locked(heap, size_bytes);

@@ -123,14 +123,12 @@ static size_t lists_check(bh_heap *heap, size_t free_blocks) {
                 problems += check_problem(heap, head);
             while (b) {
                 const region *r = region_of_block(heap, (uintptr_t)b);
-                size_class c;
                 if (!r || !block_plausible(r, (uintptr_t)b, block_size(b)) || !block_is_free(b) ||
                     b->prev_link != link || listed > free_blocks) {
                     problems += check_problem(heap, b);
                     break; /* the rest of this list cannot be trusted */
                 }
-                c = heap_class_of(heap, block_size(b));
-                if (c.fl != fl || c.sl != sl)
+                if (heap_class_of(heap, block_size(b)) != fl * SL_COUNT + sl)
                     problems += check_problem(heap, b);
                 listed++;
                 link = &b->next_free;
@@ -140,6 +138,8 @@ static size_t lists_check(bh_heap *heap, size_t free_blocks) {
     }
     if ((heap->fl_bitmap >> heap->fl_count) != 0) /* bits beyond the table */
         problems += check_problem(heap, &heap->fl_bitmap);
+    if (heap->sl_bitmap[heap->fl_count] != 0 || heap->class_top != heap->fl_count * SL_COUNT - 1u)
+        problems += check_problem(heap, &heap->sl_bitmap[heap->fl_count]);
     if (listed != free_blocks)
         problems += check_problem(heap, heap);
     return problems;

@@ -121,6 +121,8 @@ typedef struct region {
  * Invariants between calls:
  *   bit fl of fl_bitmap == (sl_bitmap[fl] != 0)
  *   bit sl of sl_bitmap[fl] == (heads[fl * SL_COUNT + sl] != NULL)
+ *   sl_bitmap[fl_count] == 0: a search from the class above the top one
+ *   reads it and finds nothing, with no bounds test on the hot path
  *   every block on list c is free and maps to class c (blocks above the top
  *   class map to it)
  *   free_bytes == sum of free block sizes, free_blocks == their count
@@ -133,8 +135,9 @@ typedef struct region {
  */
 struct bh_heap {
     size_t fl_bitmap;
-    uint32_t *sl_bitmap;    /* fl_count words, after heads[] */
+    uint32_t *sl_bitmap;    /* fl_count + 1 words, after heads[]; the last is always 0 */
     unsigned fl_count;      /* first-level classes: sized from the largest region expected */
+    unsigned class_top;     /* fl_count * SL_COUNT - 1: the top class, which takes larger blocks too */
     unsigned region_count;
     size_t control_bytes;
     size_t heap_bytes;
@@ -340,52 +343,49 @@ static inline unsigned bits_fls_size(size_t x) { return bits_fls32((uint32_t)x);
 #define GRAIN_LOG2 12u
 #endif
 BAREHEAP_STATIC_ASSERT(((size_t)1 << GRAIN_LOG2) == GRAIN_BYTES, "GRAIN_LOG2 matches the grain");
+/* fl_count <= bits in size_t - GRAIN_LOG2 - SL_LOG2 + 1; a search from the
+ * class above the top one shifts 2 by fl_count, which must stay below the
+ * width of size_t. */
+BAREHEAP_STATIC_ASSERT(GRAIN_LOG2 + BAREHEAP_SL_LOG2 >= 3, "a search past the top class shifts within size_t");
 
-typedef struct size_class {
-    unsigned fl;
-    unsigned sl;
-} size_class;
+/* Classes are numbered c = fl * SL_COUNT + sl, in order of size: the list
+ * heads are heads[c], class c's bit is bit (c % SL_COUNT) of
+ * sl_bitmap[c / SL_COUNT], and the class above c is c + 1 across a first-
+ * level boundary too (a search starts there with no carry to handle). */
+#define CLASS_FL(c) ((c) >> BAREHEAP_SL_LOG2)
+#define CLASS_SL(c) ((c) & (SL_COUNT - 1u))
 
 /* The class holding blocks of size_bytes (a multiple of G), unclamped. */
-static inline size_class class_of(size_t size_bytes) {
-    size_class c;
+static inline unsigned class_of(size_t size_bytes) {
     size_t u = size_bytes >> GRAIN_LOG2;
-    if (u < SL_COUNT) {
-        c.fl = 0;
-        c.sl = (unsigned)u;
-    } else {
-        unsigned shift = bits_fls_size(u) - BAREHEAP_SL_LOG2;
-        c.fl = shift + 1u;
-        c.sl = (unsigned)(u >> shift) - SL_COUNT;
-    }
-    return c;
+    unsigned shift;
+    if (u < SL_COUNT)
+        return (unsigned)u;
+    /* fl = shift + 1 and sl = u / 2^shift - SL_COUNT: fl * SL_COUNT + sl
+     * is this sum, with no separate fl and sl to compute. */
+    shift = bits_fls_size(u) - BAREHEAP_SL_LOG2;
+    return (shift << BAREHEAP_SL_LOG2) + (unsigned)(u >> shift);
 }
 
-/* The smallest block size in class (fl, sl). */
-static inline size_t class_min_bytes(unsigned fl, unsigned sl) {
-    if (fl == 0)
-        return (size_t)sl << GRAIN_LOG2;
-    return ((size_t)(SL_COUNT + sl) << (fl - 1u)) << GRAIN_LOG2;
+/* The smallest block size in class c. */
+static inline size_t class_min_bytes(unsigned c) {
+    if (CLASS_FL(c) == 0)
+        return (size_t)c << GRAIN_LOG2;
+    return ((size_t)(SL_COUNT + CLASS_SL(c)) << (CLASS_FL(c) - 1u)) << GRAIN_LOG2;
 }
 
-/* The class a free block of size_bytes is filed under in this heap. */
-static inline size_class heap_class_of(const bh_heap *heap, size_t size_bytes) {
-    size_class c = class_of(size_bytes);
-    unsigned fl_count = heap->fl_count;
-    /* A heap has at least one first-level class: the first level's blocks
-     * (below SL_COUNT grains) never need the test below. */
-    BH_ASSUME(fl_count != 0);
-    if (BH_UNLIKELY(c.fl >= fl_count)) {
-        c.fl = fl_count - 1u;
-        c.sl = SL_COUNT - 1u;
-    }
-    return c;
+/* The class a free block of size_bytes is filed under in this heap: its own,
+ * or the top class for a block larger than the heap was sized for. */
+static inline unsigned heap_class_of(const bh_heap *heap, size_t size_bytes) {
+    unsigned c = class_of(size_bytes);
+    unsigned top = heap->class_top;
+    return c < top ? c : top;
 }
 
 /* First-level classes needed for blocks up to max_block_bytes. */
 static inline unsigned fl_count_for(size_t max_block_bytes) {
-    size_class c = class_of(max_block_bytes < MIN_BLOCK_BYTES ? MIN_BLOCK_BYTES : max_block_bytes);
-    return c.fl + 1u;
+    unsigned c = class_of(max_block_bytes < MIN_BLOCK_BYTES ? MIN_BLOCK_BYTES : max_block_bytes);
+    return CLASS_FL(c) + 1u;
 }
 
 /* Every public call on a heap runs its _locked body between these two; the

@@ -190,34 +190,37 @@ static void test_check_bitmaps(void **state) {
         expect_corrupt(f.heap);
         f.heap->fl_bitmap = saved_fl;
     }
+    /* the word past the second-level table, which a search past the top
+     * class reads and must find empty */
+    f.heap->sl_bitmap[f.heap->fl_count] = 1u;
+    expect_corrupt(f.heap);
+    f.heap->sl_bitmap[f.heap->fl_count] = 0;
     expect_sound(f.heap);
 }
 
 static void test_check_block_on_wrong_list(void **state) {
     bh_heap *heap = bh_init(bt_align_up(g_mem.b, bh_alignment()), HEAP_BYTES);
     block *only;
-    size_class c, wrong;
+    unsigned c, wrong = 1;
     (void)state;
     assert_non_null(heap);
     bh_set_error_handler(heap, bt_record_error, &g_errors);
     /* One free block: move it to another class's list, bitmaps consistent. */
     only = (block *)(void *)heap->regions[0].lo;
     c = heap_class_of(heap, block_size(only));
-    wrong.fl = 0;
-    wrong.sl = 1;
-    assert_false(c.fl == wrong.fl && c.sl == wrong.sl);
-    heap->heads[c.fl * SL_COUNT + c.sl] = NULL;
-    heap->sl_bitmap[c.fl] &= ~((uint32_t)1 << c.sl);
+    assert_false(c == wrong);
+    heap->heads[c] = NULL;
+    heap->sl_bitmap[CLASS_FL(c)] &= ~((uint32_t)1 << CLASS_SL(c));
     heap->fl_bitmap = 0;
-    heap->heads[wrong.fl * SL_COUNT + wrong.sl] = only;
-    heap->sl_bitmap[wrong.fl] |= (uint32_t)1 << wrong.sl;
-    heap->fl_bitmap |= (size_t)1 << wrong.fl;
+    heap->heads[wrong] = only;
+    heap->sl_bitmap[CLASS_FL(wrong)] |= (uint32_t)1 << CLASS_SL(wrong);
+    heap->fl_bitmap |= (size_t)1 << CLASS_FL(wrong);
     expect_corrupt(heap);
-    heap->heads[wrong.fl * SL_COUNT + wrong.sl] = NULL;
-    heap->sl_bitmap[wrong.fl] = 0;
-    heap->heads[c.fl * SL_COUNT + c.sl] = only;
-    heap->sl_bitmap[c.fl] = (uint32_t)1 << c.sl;
-    heap->fl_bitmap = (size_t)1 << c.fl;
+    heap->heads[wrong] = NULL;
+    heap->sl_bitmap[CLASS_FL(wrong)] = 0;
+    heap->heads[c] = only;
+    heap->sl_bitmap[CLASS_FL(c)] = (uint32_t)1 << CLASS_SL(c);
+    heap->fl_bitmap = (size_t)1 << CLASS_FL(c);
     expect_sound(heap);
 }
 

@@ -242,15 +242,20 @@ static void test_aligned_gives_the_front_back(void **state) {
 
 static void test_size_classes_are_ordered_and_exact_at_minimums(void **state) {
     size_t size;
-    size_class prev = class_of(MIN_BLOCK_BYTES);
+    unsigned prev = class_of(MIN_BLOCK_BYTES);
     (void)state;
     for (size = MIN_BLOCK_BYTES + GRAIN_BYTES; size < ((size_t)1 << 24); size += GRAIN_BYTES) {
-        size_class c = class_of(size);
-        assert_true(c.sl < SL_COUNT);
-        assert_true(c.fl > prev.fl || (c.fl == prev.fl && c.sl >= prev.sl));
-        assert_true(class_min_bytes(c.fl, c.sl) <= size);
-        if (c.fl != prev.fl || c.sl != prev.sl)
-            assert_int_equal(class_min_bytes(c.fl, c.sl), size);
+        unsigned c = class_of(size);
+        /* Consecutive: a search from the class above another skips none. */
+        assert_true(c == prev || c == prev + 1u);
+        assert_true(class_min_bytes(c) <= size);
+        if (c != prev)
+            assert_int_equal(class_min_bytes(c), size);
+        /* The split into levels that the bitmaps use. */
+        if (CLASS_FL(c) == 0)
+            assert_int_equal(c, size / GRAIN_BYTES);
+        else
+            assert_true(size / GRAIN_BYTES >> (CLASS_FL(c) - 1u) == SL_COUNT + CLASS_SL(c));
         prev = c;
     }
 }
