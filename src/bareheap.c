@@ -373,9 +373,15 @@ BH_HOT_INLINE void block_release(bh_heap *heap, block *b) {
 #endif
     POISON_FILL(block_payload(b), next);
     heap->free_bytes += size;
-    heap->free_blocks += (size_t)1 - (next_free ? (size_t)1 : 0u) - (prev_flag ? (size_t)1 : 0u);
-    if (next_free)
+    /* Freed, b is one more free block; each merge makes two blocks one.
+     * prev_flag / FLAG_PREV_FREE is the merge with prev as 0 or 1: a shift,
+     * where a test of prev_flag would be a select. */
+    if (next_free) {
         size += block_absorb_next(heap, next);
+        heap->free_blocks -= prev_flag / FLAG_PREV_FREE;
+    } else {
+        heap->free_blocks += 1u - prev_flag / FLAG_PREV_FREE;
+    }
     if (prev_flag) {
         /* The footer gives prev's size, and a free block's own PREV_FREE is
          * clear (free neighbours always merge): prev's header is not read. */
