@@ -186,7 +186,7 @@ size_t bh_usable_size(bh_heap *heap, void *ptr);
  * regions. Returns false, changing nothing, when mem is NULL, the region wraps,
  * is too small for one block, overlaps memory this heap uses (its control
  * structure, blocks and sentinels; the few bytes of alignment slack at the ends
- * of a region are not used and may be given again), or BAREHEAP_MAX_REGIONS
+ * of a region are never written and may be given again), or BAREHEAP_MAX_REGIONS
  * regions are already in use. O(BAREHEAP_MAX_REGIONS). */
 bool bh_add_region(bh_heap *heap, void *mem, size_t size_bytes);
 

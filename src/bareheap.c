@@ -497,11 +497,10 @@ BH_HOT_INLINE block *block_validate(bh_heap *heap, void *ptr) {
         goto invalid;
     }
     if (header & FLAG_PREV_FREE) {
-        size_t prev_size;
-        /* The footer is read only if a block can stand before b. */
-        if (BH_UNLIKELY((uintptr_t)b - lo < MIN_BLOCK_BYTES))
-            goto invalid;
-        prev_size = word_peek((const char *)b - WORD_BYTES);
+        /* Readable even at b == lo (region_format() keeps the word below
+         * a region's first block in the heap's memory); the bound below
+         * then refuses it. */
+        size_t prev_size = word_peek((const char *)b - WORD_BYTES);
         if (BH_UNLIKELY((prev_size & (GRAIN_BYTES - 1u)) || prev_size < MIN_BLOCK_BYTES ||
                         prev_size > (uintptr_t)b - lo ||
                         word_peek(block_before(b, prev_size)) != (prev_size | FLAG_FREE)))
@@ -526,16 +525,19 @@ invalid:
 
 /* ---- Regions ---- */
 
-/* Lays out [lo_raw, hi_raw) as one free block and a sentinel. Returns false,
- * touching nothing, if it cannot hold a minimum block. */
+/* Lays out [lo_raw, hi_raw), memory the heap may use, as one free block and
+ * a sentinel. Returns false, touching nothing, if it cannot hold a minimum
+ * block. The first block starts at least a word above lo_raw: the word below
+ * it, which block_validate() may read as a footer, is then memory the heap
+ * was given (never a device register below a RAM bank). */
 static bool region_format(bh_heap *heap, uintptr_t lo_raw, uintptr_t hi_raw) {
-    /* Block addresses sit one word below a grain boundary. */
-    uintptr_t lo = ((lo_raw + WORD_BYTES + GRAIN_BYTES - 1u) & ~(uintptr_t)(GRAIN_BYTES - 1u)) - WORD_BYTES;
-    uintptr_t hi;
+    uintptr_t lo, hi;
     block *b, *sentinel;
     /* Below one grain the aligned end is 0, and a word below it wraps. */
-    if (hi_raw < GRAIN_BYTES || lo_raw > UINTPTR_MAX - WORD_BYTES - GRAIN_BYTES)
+    if (hi_raw < GRAIN_BYTES || lo_raw > UINTPTR_MAX - 2u * WORD_BYTES - GRAIN_BYTES)
         return false;
+    /* Block addresses sit one word below a grain boundary. */
+    lo = ((lo_raw + 2u * WORD_BYTES + GRAIN_BYTES - 1u) & ~(uintptr_t)(GRAIN_BYTES - 1u)) - WORD_BYTES;
     hi = (hi_raw & ~(uintptr_t)(GRAIN_BYTES - 1u)) - WORD_BYTES;
     if (hi <= lo || hi - lo < MIN_BLOCK_BYTES || heap->region_count >= BAREHEAP_MAX_REGIONS)
         return false;
@@ -596,7 +598,8 @@ bh_heap *bh_init_ex(void *mem, size_t size_bytes, size_t max_region_bytes) {
     heap->sl_bitmap = (uint32_t *)(void *)&heap->heads[(size_t)fl_count * SL_COUNT];
     heap->control_bytes = control;
     heap->heap_bytes = size_bytes;
-    if (!region_format(heap, start + control, end))
+    /* The control structure's last word may lie below the first block. */
+    if (!region_format(heap, start + control - WORD_BYTES, end))
         return NULL;
     heap->min_free_bytes = heap->free_bytes;
     heap->epoch_min_free_bytes = heap->free_bytes;

@@ -307,6 +307,38 @@ static void test_free_first_block_claims_prev_free(void **state) {
     expect_sound(f.heap);
 }
 
+#if BAREHEAP_MAX_REGIONS >= 2
+/* The same at an added region, placed so that its start is one word below a
+ * grain boundary, where alignment alone would put the first block. A header
+ * that claims a free block before it makes free read the word below as a
+ * footer: that word must still be in the region, so the block starts a word
+ * further in. */
+static void test_free_first_block_of_added_region_claims_prev_free(void **state) {
+    bh_heap *heap = bh_init(bt_align_up(g_mem.b, bh_alignment()), HEAP_BYTES);
+    unsigned char *base = bt_align_up(g_big_mem.b, GRAIN_BYTES) + GRAIN_BYTES - WORD_BYTES;
+    bh_stats stats;
+    unsigned char *p;
+    size_t saved;
+    (void)state;
+    assert_non_null(heap);
+    bh_set_error_handler(heap, bt_record_error, &g_errors);
+    assert_true(bh_get_stats(heap, &stats));
+    assert_non_null(bh_alloc(heap, stats.largest_free_bytes)); /* region 0 is full */
+    assert_true(bh_add_region(heap, base, 4096));
+    assert_true(heap->regions[1].lo >= (uintptr_t)base + WORD_BYTES);
+    p = (unsigned char *)bh_alloc(heap, 64);
+    assert_non_null(p);
+    assert_ptr_equal(block_from_payload(p), (block *)(void *)heap->regions[1].lo);
+    saved = *header_of(p);
+    *header_of(p) = saved | FLAG_PREV_FREE;
+    expect_free_refused(heap, p);
+    *header_of(p) = saved;
+    expect_sound(heap);
+    bh_free(heap, p);
+    expect_sound(heap);
+}
+#endif
+
 static void test_free_bad_footer_before(void **state) {
     fixture f = make_fixture();
     size_t *footer = (size_t *)(void *)header_of(f.p[2]) - 1; /* p1's footer */
@@ -417,6 +449,9 @@ int main(void) {
         cmocka_unit_test(test_free_next_size_implausible),
         cmocka_unit_test(test_free_last_block_sentinel_damaged),
         cmocka_unit_test(test_free_first_block_claims_prev_free),
+#if BAREHEAP_MAX_REGIONS >= 2
+        cmocka_unit_test(test_free_first_block_of_added_region_claims_prev_free),
+#endif
         cmocka_unit_test(test_free_bad_footer_before),
 #endif
         cmocka_unit_test(test_regions_at_the_ends_of_memory),

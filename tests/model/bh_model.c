@@ -136,7 +136,9 @@ static size_t word(void) { return bh_block_overhead(); }
  * addresses one word below a grain boundary, the sentinel at the last one. */
 static bool region_span(uintptr_t base, uintptr_t end, uintptr_t *lo, uintptr_t *hi) {
     uintptr_t g = grain(), w = sizeof(size_t); /* the header word */
-    *lo = ((base + w + g - 1u) & ~(g - 1u)) - w;
+    /* The first block sits a word below a grain boundary, at least a word
+     * above base (the word below it stays in the region). */
+    *lo = ((base + 2u * w + g - 1u) & ~(g - 1u)) - w;
     *hi = (end & ~(g - 1u)) - w;
     return *hi > *lo && *hi - *lo >= bh_min_block_size();
 }
