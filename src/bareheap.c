@@ -784,16 +784,26 @@ void *bh_alloc_aligned(bh_heap *heap, size_t align_bytes, size_t size_bytes) {
     return p;
 }
 
-void bh_free(bh_heap *heap, void *ptr) {
+/* bh_free() past its NULL tests. Out of line on purpose: left to itself,
+ * GCC splits bh_free() by its own measure, and one build moved the lock
+ * hook's test into the part before the split, with a stack frame of its own
+ * (x86-64: 9 instructions more per free). */
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(__OPTIMIZE_SIZE__)
+__attribute__((noinline))
+#endif
+static void free_body(bh_heap *heap, void *ptr) {
     block *b;
-    if (!heap || !ptr)
-        return;
     lock_enter(heap);
     b = block_validate(heap, ptr);
     if (BH_LIKELY(b != NULL))
         block_release(heap, b);
     HEAP_VERIFY(heap);
     lock_exit(heap);
+}
+
+void bh_free(bh_heap *heap, void *ptr) {
+    if (heap && ptr)
+        free_body(heap, ptr);
 }
 
 size_t bh_usable_size(bh_heap *heap, void *ptr) {
