@@ -287,12 +287,13 @@ BH_HOT_INLINE block *block_find(bh_heap *heap, size_t size_bytes, unsigned probe
 
 /* ---- Using blocks ---- */
 
-/* Takes free block next off its list to become part of the block before it
- * and returns its size; its header and links are interior now (its header
- * marked as merged, the links poisoned). The caller accounts for the block
- * and its bytes. */
-BH_HOT_INLINE size_t block_absorb_next(bh_heap *heap, block *next) {
-    size_t size = block_size(next);
+/* Takes free block next, whose header the caller read as next_header, off
+ * its list to become part of the block before it and returns its size; its
+ * header and links are interior now (its header marked as merged, the links
+ * poisoned). The caller accounts for the block and its bytes. (The header is
+ * passed: read again after the caller's stores, it would cost a load.) */
+BH_HOT_INLINE size_t block_absorb_next(bh_heap *heap, block *next, size_t next_header) {
+    size_t size = next_header & ~FLAG_MASK;
     list_remove(heap, next);
     POISON_FILL((char *)next + WORD_BYTES, (char *)next + 3u * WORD_BYTES);
     MERGED_MARK(next);
@@ -316,7 +317,7 @@ static void block_trim(bh_heap *heap, block *b, size_t size_bytes) {
     POISON_FILL(tail, next);
     heap->free_bytes += tail_bytes;
     if (block_is_free(next)) {
-        tail_bytes += block_absorb_next(heap, next);
+        tail_bytes += block_absorb_next(heap, next, next->header);
         block_file_free(heap, tail, tail_bytes, 0);
     } else {
         heap->free_blocks++;
@@ -365,7 +366,8 @@ BH_HOT_INLINE void block_release(bh_heap *heap, block *b) {
     size_t size = block_size(b);
     size_t prev_flag = b->header & FLAG_PREV_FREE;
     block *next = block_at(b, size);
-    bool next_free = block_is_free(next);
+    size_t next_header = next->header;
+    bool next_free = (next_header & FLAG_FREE) != 0;
     TOOL_ACCESS(b, size); /* a canary may lie there */
 #if (BAREHEAP_DEBUG >= 1)
     /* Kept if b is merged into prev: a second free of b then sees it. */
@@ -377,7 +379,7 @@ BH_HOT_INLINE void block_release(bh_heap *heap, block *b) {
      * prev_flag / FLAG_PREV_FREE is the merge with prev as 0 or 1: a shift,
      * where a test of prev_flag would be a select. */
     if (next_free) {
-        size += block_absorb_next(heap, next);
+        size += block_absorb_next(heap, next, next_header);
         heap->free_blocks -= prev_flag / FLAG_PREV_FREE;
     } else {
         heap->free_blocks += 1u - prev_flag / FLAG_PREV_FREE;
