@@ -461,6 +461,18 @@ static inline bh_heap *arena_heap(arena *a) {
     return atomic_load_explicit(&a->heap, memory_order_acquire);
 }
 
+/* The heap of arena a for a call on p, or NULL after reporting p: an arena
+ * no thread has used has none, and p, in its part of the reservation, was
+ * never handed out. */
+static inline bh_heap *arena_heap_for(arena *a, const void *p) {
+    bh_heap *heap = arena_heap(a);
+    if (SHIM_UNLIKELY(!heap)) {
+        tls_reported++;
+        shim_write_message(bh_error_name(BH_ERROR_INVALID_POINTER), p);
+    }
+    return heap;
+}
+
 /* The end of what a has mapped read-write: reading below it cannot fault.
  * Relaxed: a stale value is lower, and only sends a block the slow way. */
 static inline uintptr_t arena_mapped_end(const arena *a) {
@@ -545,8 +557,25 @@ static inline direct_header *direct_header_of(const void *payload) {
     return (direct_header *)(uintptr_t)((uintptr_t)payload - sizeof(direct_header));
 }
 
+/* Whether the header below payload can be read: its page or pages must be
+ * mapped (mincore() fails on an unmapped page). A pointer outside the
+ * arenas is a mapped block or not the shim's at all, and may point anywhere
+ * (the start of a mapping with nothing before it, memory already unmapped).
+ * One system call, on paths that also map, unmap or move a mapping. A page
+ * mapped without read access (PROT_NONE) still faults. */
+static bool direct_header_readable(const void *payload) {
+    uintptr_t page_mask = (uintptr_t)(shim.page_bytes ? shim.page_bytes : 4096u) - 1u;
+    uintptr_t first, last;
+    unsigned char vec[2];
+    if ((uintptr_t)payload < sizeof(direct_header))
+        return false;
+    first = ((uintptr_t)payload - sizeof(direct_header)) & ~page_mask;
+    last = ((uintptr_t)payload - 1u) & ~page_mask;
+    return !sys_failed(sys_mincore((void *)first, last - first + page_mask + 1u, vec));
+}
+
 static inline bool direct_is_valid(const void *payload) {
-    return ((uintptr_t)payload & (MALLOC_ALIGN_BYTES - 1u)) == 0 &&
+    return ((uintptr_t)payload & (MALLOC_ALIGN_BYTES - 1u)) == 0 && direct_header_readable(payload) &&
            direct_header_of(payload)->tag == (DIRECT_TAG ^ (uintptr_t)payload);
 }
 
@@ -683,15 +712,6 @@ static inline void *cache_pop(size_t size_bytes) {
     return p;
 }
 
-static bool cache_holds(unsigned bin, const void *p) {
-    void **q;
-    for (q = tls_cache.head[bin]; q; q = q[0]) {
-        if (q == p)
-            return true;
-    }
-    return false;
-}
-
 /* Keeps block p of this thread's arena a in the cache if it fits. The header
  * is checked as far as can be done without the lock (aligned payload, plausible
  * size, not free, not aligned-allocated, the next block agreeing that this
@@ -710,12 +730,6 @@ static inline bool cache_push(arena *a, void *p) {
         size - CACHE_MIN_BLOCK_BYTES > CACHE_BLOCK_MAX_BYTES - CACHE_MIN_BLOCK_BYTES)
         return false;
     bin = (unsigned)((size - CACHE_MIN_BLOCK_BYTES) >> 4);
-    /* Before the depth test: a second free of a cached block must not reach
-     * the core, which would free it under the cache's feet. */
-    if (SHIM_UNLIKELY(((uintptr_t *)p)[1] == shim.cache_key) && cache_holds(bin, p)) {
-        shim_write_message(bh_error_name(BH_ERROR_DOUBLE_FREE), p);
-        return true;
-    }
     if (tls_cache.count[bin] >= (bin < CACHE_SMALL_BINS ? CACHE_DEPTH_SMALL : CACHE_DEPTH_LARGE) ||
         tls_cache.cached_bytes + size > CACHE_MAX_BYTES)
         return false;
@@ -737,16 +751,24 @@ static inline bool cache_push(arena *a, void *p) {
     return true;
 }
 
-/* Whether p, given to realloc or malloc_usable_size, was freed into this
- * thread's cache (the core still counts it as used): reported as the core
- * would report a freed block. */
-static inline bool cache_has_freed(const void *p) {
-    size_t size;
-    if (SHIM_LIKELY(((const uintptr_t *)p)[1] != shim.cache_key))
+/* Whether p, given to free, realloc or malloc_usable_size, was freed
+ * already and waits in a thread cache, a batch or a remote list, where the
+ * core still counts it as used: reported as the core reports a second free,
+ * and the caller does nothing else with p (the core would free it under the
+ * waiting free's feet, and that free would later hit whatever then lives at
+ * p). Waiting blocks carry shim.cache_key or shim.remote_key in their second
+ * word from the free until they leave the cache or reach the core, and only
+ * then (cache_pop(), cache_flush() and the remote flushes clear it first), so
+ * the mark needs no search: a block cached by another thread that shares the
+ * arena is found too. Nothing is read at p unless it lies in memory owner has
+ * mapped. */
+static inline bool freed_pending(const arena *owner, const void *p) {
+    uintptr_t mark;
+    if ((uintptr_t)p <= owner->slice_lo || (uintptr_t)p >= arena_mapped_end(owner) || ((uintptr_t)p & 15u) != 0)
         return false;
-    size = ((const size_t *)p)[-1] & ~HEADER_FLAGS;
-    if (size - CACHE_MIN_BLOCK_BYTES > CACHE_BLOCK_MAX_BYTES - CACHE_MIN_BLOCK_BYTES ||
-        !cache_holds((unsigned)((size - CACHE_MIN_BLOCK_BYTES) >> 4), p))
+    mark = ((const uintptr_t *)p)[1];
+    /* The two keys differ in bit 1 only. */
+    if (SHIM_LIKELY(((mark ^ shim.cache_key) & ~(uintptr_t)2u) != 0))
         return false;
     shim_write_message(bh_error_name(BH_ERROR_DOUBLE_FREE), p);
     return true;
@@ -755,9 +777,9 @@ static inline bool cache_has_freed(const void *p) {
 /* Whether p may join this thread's batch of frees for owner: it must look
  * like a used block there (mapped, aligned, a plausible size, not free, the
  * next block agreeing) because the batch links blocks through their
- * payloads, and not carry the batch's mark already (a second free of a
- * batched block: the core is left to judge it, and a list through the same
- * block twice would loop). Whatever fails goes to bh_free(). */
+ * payloads. (A block that waits already was refused by freed_pending(): a
+ * list through the same block twice would loop.) Whatever fails goes to
+ * bh_free(). */
 static inline bool remote_can_batch(const arena *owner, void *p) {
     size_t header, size;
     uintptr_t block = (uintptr_t)p - sizeof(size_t), mapped_end = arena_mapped_end(owner);
@@ -769,7 +791,7 @@ static inline bool remote_can_batch(const arena *owner, void *p) {
         size >= mapped_end - block ||
         (((const size_t *)(const void *)(block + size))[0] & HEADER_PREV_FREE) != 0)
         return false;
-    return ((const uintptr_t *)p)[1] != shim.remote_key;
+    return true;
 }
 
 /* ---- Giving memory back ----
@@ -814,9 +836,12 @@ static size_t arena_trim(arena *a, size_t keep_bytes) {
  * validates p. */
 static void arena_free(arena *a, void *p) {
     size_t bytes = 0, freed;
+    bh_heap *heap = arena_heap_for(a, p);
+    if (!heap)
+        return;
     if ((uintptr_t)p > a->slice_lo && (uintptr_t)p < arena_mapped_end(a) && ((uintptr_t)p & 15u) == 0)
         bytes = ((const size_t *)p)[-1] & ~HEADER_FLAGS;
-    bh_free(arena_heap(a), p);
+    bh_free(heap, p);
     freed = atomic_load_explicit(&a->freed_since_trim, memory_order_relaxed) + bytes;
     atomic_store_explicit(&a->freed_since_trim, freed, memory_order_relaxed);
     if (SHIM_UNLIKELY(freed >= shim.trim_threshold))
@@ -829,6 +854,7 @@ static void arena_drain_remote_locked(arena *a) {
     void **p = atomic_exchange_explicit(&a->remote_head, NULL, memory_order_acquire);
     while (p) {
         void **next = p[0];
+        p[1] = NULL; /* no longer waiting: see freed_pending() */
         arena_free(a, p);
         p = next;
     }
@@ -867,8 +893,10 @@ static __attribute__((noinline)) void remote_flush(void) {
             j++;
         if (shim_lock_try(&owner->lock)) {
             tls_held_lock = &owner->lock;
-            for (; i < j; i++)
+            for (; i < j; i++) {
+                ((void **)tls_cache.remote[i])[1] = NULL; /* see freed_pending() */
                 arena_free(owner, tls_cache.remote[i]);
+            }
             arena_drain_remote_locked(owner);
             arena_release(owner);
         } else {
@@ -985,6 +1013,8 @@ static inline void shim_free(void *p) {
     arena *owner = arena_owning(p);
     if (SHIM_LIKELY(owner != NULL)) {
         unsigned mine = tls_arena_plus1;
+        if (SHIM_UNLIKELY(freed_pending(owner, p)))
+            return;
         if (SHIM_LIKELY((unsigned)(owner - arenas) + 1u == mine)) {
             if (cache_push(owner, p))
                 return;
@@ -1022,8 +1052,12 @@ static void *shim_calloc(size_t count, size_t size_bytes) {
 
 static size_t shim_usable_size(void *p) {
     arena *owner = arena_owning(p);
-    if (owner)
-        return cache_has_freed(p) ? 0 : bh_usable_size(arena_heap(owner), p);
+    if (owner) {
+        bh_heap *heap;
+        if (freed_pending(owner, p) || (heap = arena_heap_for(owner, p)) == NULL)
+            return 0;
+        return bh_usable_size(heap, p);
+    }
     if (!p)
         return 0;
     if (!direct_is_valid(p)) {
@@ -1081,13 +1115,12 @@ static void *shim_realloc(void *p, size_t size_bytes) {
     void *q;
     if (!owner)
         return direct_realloc(p, size_bytes);
-    if (SHIM_UNLIKELY(cache_has_freed(p))) {
+    if (SHIM_UNLIKELY(freed_pending(owner, p) || (heap = arena_heap_for(owner, p)) == NULL)) {
         errno = EINVAL;
         return NULL;
     }
-    heap = arena_heap(owner);
+    reported_before = tls_reported;
     if (size_bytes < shim.mmap_threshold) {
-        reported_before = tls_reported;
         q = bh_realloc(heap, p, size_bytes);
         if (SHIM_LIKELY(q != NULL))
             return q;
@@ -1098,8 +1131,13 @@ static void *shim_realloc(void *p, size_t size_bytes) {
         }
     }
     /* The owning arena has no room, or the block becomes a mapping: move it
-     * (the old block stays valid if that fails). */
+     * (the old block stays valid if that fails). The core validates p on the
+     * way: a bad pointer is reported, not moved. */
     usable = bh_usable_size(heap, p);
+    if (SHIM_UNLIKELY(tls_reported != reported_before)) {
+        errno = EINVAL;
+        return NULL;
+    }
     q = size_bytes >= shim.mmap_threshold ? direct_alloc(size_bytes, 0) : shim_malloc(size_bytes);
     if (!q) {
         errno = ENOMEM;

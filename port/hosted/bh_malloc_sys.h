@@ -105,6 +105,12 @@ static inline long sys_sched_yield(void) { return sys_call6(SYS_sched_yield, 0, 
 
 static inline long sys_getpid(void) { return sys_call6(SYS_getpid, 0, 0, 0, 0, 0, 0); }
 
+/* Fails (ENOMEM) when [address, address + bytes) holds an unmapped page;
+ * address must be page-aligned. */
+static inline long sys_mincore(void *address, size_t bytes, unsigned char *vec) {
+    return sys_call6(SYS_mincore, (long)address, (long)bytes, (long)vec, 0, 0, 0);
+}
+
 /* The kernel's call: the result is the number of mask bytes it wrote. */
 static inline long sys_sched_getaffinity(void *mask, size_t mask_bytes) {
     return sys_call6(SYS_sched_getaffinity, 0, (long)mask_bytes, (long)mask, 0, 0, 0);
