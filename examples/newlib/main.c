@@ -85,6 +85,16 @@ int main(int argc, char **argv)
     heap_get_stats(&after);
     check(after.alloc_count >= before.alloc_count + 5u, "the allocations were not counted by bareheap");
     check(after.live_blocks == before.live_blocks + 4u, "live blocks");
+    {
+        /* newlib's statistics calls are bareheap's too (and link: newlib's
+         * own would bring in its malloc beside this one). */
+        struct mallinfo info = mallinfo();
+        check(info.uordblks == after.used_bytes && info.fordblks == after.free_bytes &&
+                  info.ordblks == after.free_blocks && info.arena == after.heap_bytes,
+              "mallinfo");
+        check(malloc_trim(0) == 0 && mallopt(M_TRIM_THRESHOLD, 0) == 0, "malloc_trim / mallopt");
+        malloc_stats();
+    }
 
     errno = 0;
     check(malloc(SIZE_MAX / 2u) == NULL && errno == ENOMEM, "a failed malloc sets ENOMEM");

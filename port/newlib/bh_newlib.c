@@ -5,7 +5,11 @@
  * calls malloc) takes its memory from bareheap's default heap (heap_*).
  *
  * Linking this file (before libc) replaces newlib's allocator: newlib's own
- * malloc objects, and with them its _sbrk, are not pulled in.
+ * malloc objects, and with them its _sbrk, are not pulled in. That takes
+ * every function of newlib's malloc family, mallinfo(), malloc_stats(),
+ * malloc_trim() and mallopt() included: newlib builds each of those into an
+ * object that needs its own heap's variables, which would bring in its
+ * _malloc_r beside this one (a link error).
  *
  * The heap is the linker script's [__heap_start, __heap_end), given to
  * heap_init() on the first allocation. More memory can be added at any time
@@ -22,6 +26,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/lock.h>
 
@@ -142,6 +147,49 @@ void *_pvalloc_r(struct _reent *reent, size_t size_bytes)
     return _memalign_r(reent, 4096u, (size_bytes + 4095u) & ~(size_t)4095u);
 }
 
+/* newlib's mallinfo from bareheap's statistics; all zero before the first
+ * allocation. keepcost is 0: there is no system to give memory back to. */
+struct mallinfo _mallinfo_r(struct _reent *reent)
+{
+    struct mallinfo info = {0};
+    bh_stats stats;
+    __malloc_lock(reent);
+    if (g_ready && heap_get_stats(&stats)) {
+        info.arena = stats.heap_bytes;
+        info.ordblks = stats.free_blocks;
+        info.usmblks = stats.peak_used_bytes;
+        info.uordblks = stats.used_bytes;
+        info.fordblks = stats.free_bytes;
+    }
+    __malloc_unlock(reent);
+    return info;
+}
+
+/* To stderr, as newlib's does. */
+void _malloc_stats_r(struct _reent *reent)
+{
+    struct mallinfo info = _mallinfo_r(reent);
+    fprintf(_stderr_r(reent), "heap bytes = %10lu\npeak used bytes = %10lu\nin use bytes = %10lu\n",
+            (unsigned long)info.arena, (unsigned long)info.usmblks, (unsigned long)info.uordblks);
+}
+
+/* Nothing to give back to a system: 0, as newlib's when it releases nothing. */
+int _malloc_trim_r(struct _reent *reent, size_t pad_bytes)
+{
+    (void)reent;
+    (void)pad_bytes;
+    return 0;
+}
+
+/* No tunable: 0 (failure) for every parameter, as for one newlib does not know. */
+int _mallopt_r(struct _reent *reent, int parameter, int value)
+{
+    (void)reent;
+    (void)parameter;
+    (void)value;
+    return 0;
+}
+
 void *malloc(size_t size_bytes)
 {
     return _malloc_r(_REENT, size_bytes);
@@ -180,4 +228,24 @@ void *valloc(size_t size_bytes)
 void *pvalloc(size_t size_bytes)
 {
     return _pvalloc_r(_REENT, size_bytes);
+}
+
+struct mallinfo mallinfo(void)
+{
+    return _mallinfo_r(_REENT);
+}
+
+void malloc_stats(void)
+{
+    _malloc_stats_r(_REENT);
+}
+
+int malloc_trim(size_t pad_bytes)
+{
+    return _malloc_trim_r(_REENT, pad_bytes);
+}
+
+int mallopt(int parameter, int value)
+{
+    return _mallopt_r(_REENT, parameter, value);
 }
