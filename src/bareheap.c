@@ -138,7 +138,13 @@ static void block_seal(block *b, size_t request_bytes) {
 BH_HOT_INLINE void list_insert(bh_heap *heap, block *b, size_t size) {
     unsigned c = heap_class_of(heap, size);
     block **head = &heap->heads[c];
-    block *first = *head;
+    block *first;
+#if defined(__GNUC__) || defined(__clang__)
+    /* head in a register: it is stored and loaded through, and GCC
+     * otherwise computes it twice (once folded into the load). */
+    __asm__("" : "+r"(head));
+#endif
+    first = *head;
     b->next_free = first;
     b->prev_link = head;
     if (BH_COSTLY(!first)) {
