@@ -62,15 +62,19 @@ void bh_internal_report(bh_heap *heap, bh_error kind, const void *address) {
         heap->error_fn(heap->error_context, kind, address);
 }
 
-/* Block size for a request plus trailer_bytes of trailer words, or 0 if that
- * is beyond any block. */
+/* Block size for a request plus trailer_bytes of trailer words; the caller
+ * has checked size_bytes <= MAX_REQUEST_BYTES - trailer_bytes, so that
+ * size_bytes + trailer + W + G - 1 <= SIZE_MAX. */
+static inline size_t request_block_bytes_unchecked(size_t size_bytes, size_t trailer_bytes) {
+    size_t bytes = (size_bytes + trailer_bytes + WORD_BYTES + GRAIN_BYTES - 1u) & ~(GRAIN_BYTES - 1u);
+    return bytes < MIN_BLOCK_BYTES ? MIN_BLOCK_BYTES : bytes;
+}
+
+/* The same, or 0 if that is beyond any block. */
 static inline size_t request_block_bytes(size_t size_bytes, size_t trailer_bytes) {
-    size_t bytes;
     if (BH_UNLIKELY(size_bytes > MAX_REQUEST_BYTES - trailer_bytes))
         return 0;
-    /* No overflow: size_bytes + trailer + W + G - 1 <= SIZE_MAX by the test above. */
-    bytes = (size_bytes + trailer_bytes + WORD_BYTES + GRAIN_BYTES - 1u) & ~(GRAIN_BYTES - 1u);
-    return bytes < MIN_BLOCK_BYTES ? MIN_BLOCK_BYTES : bytes;
+    return request_block_bytes_unchecked(size_bytes, trailer_bytes);
 }
 
 /* ---- Poison and seals (BAREHEAP_DEBUG >= 2) ----
@@ -731,12 +735,14 @@ static size_t aligned_gap_bytes(const block *b, size_t align_bytes) {
  * forced in line there too, the worst Cortex-M3 realloc is 4 instructions
  * higher (RV32 5 lower). */
 BH_HOT_INLINE void *aligned_body(bh_heap *heap, size_t align_bytes, size_t size_bytes) {
-    size_t bytes = request_block_bytes(size_bytes, (SEAL_WORDS + 1u) * WORD_BYTES);
-    size_t search_bytes, gap;
+    size_t bytes, search_bytes, gap;
     block *b;
-    /* The front gap stays below MIN_BLOCK_BYTES + align_bytes (a multiple of G). */
-    if (!bytes || bytes > SIZE_MAX - align_bytes - MIN_BLOCK_BYTES)
+    /* One test for the block size and the search size below, which adds at
+     * most align_bytes + MIN_BLOCK_BYTES to it (the front gap stays below
+     * that); align_bytes <= SIZE_MAX / 2 + 1, so the bound does not wrap. */
+    if (size_bytes > MAX_REQUEST_BYTES - (SEAL_WORDS + 1u) * WORD_BYTES - MIN_BLOCK_BYTES - align_bytes)
         goto fail;
+    bytes = request_block_bytes_unchecked(size_bytes, (SEAL_WORDS + 1u) * WORD_BYTES);
     search_bytes = bytes + align_bytes + MIN_BLOCK_BYTES - GRAIN_BYTES;
     b = block_find(heap, search_bytes, ALIGNED_FIRST_PROBES);
     if (!b) {

@@ -586,6 +586,32 @@ static void test_calloc_zeroing(void **state)
     assert_int_equal(bh_check(heap), 0);
 }
 
+/* Aligned requests near the top of size_t, at the smallest and the largest
+ * alignment: the block size and the search size (request, trailer, gap)
+ * must not wrap round to a small size that a block serves. Every size in a
+ * window around the bound is refused, and the heap is untouched. */
+static void test_aligned_size_bounds(void **state)
+{
+    bh_heap *heap = fresh_heap();
+    const size_t top_align = SIZE_MAX / 2u + 1u;
+    bh_stats before = bt_stats(heap), after;
+    size_t k, calls = 0;
+    (void)state;
+    for (k = 0; k <= 1024u; k++) {
+        assert_null(bh_alloc_aligned(heap, 2u * bh_alignment(), SIZE_MAX - k));
+        assert_null(bh_alloc_aligned(heap, 4096u, SIZE_MAX - k));
+        assert_null(bh_alloc_aligned(heap, top_align, SIZE_MAX - k));
+        assert_null(bh_alloc_aligned(heap, top_align, SIZE_MAX / 2u - 512u + k));
+        calls += 4u;
+    }
+    after = bt_stats(heap);
+    assert_int_equal(after.failed_count - before.failed_count, calls);
+    assert_int_equal(after.alloc_count, before.alloc_count);
+    assert_int_equal(after.free_bytes, before.free_bytes);
+    assert_no_errors();
+    assert_int_equal(bh_check(heap), 0);
+}
+
 static void test_calloc_overflow(void **state)
 {
     bh_heap *heap = fresh_heap();
@@ -2966,6 +2992,7 @@ int main(void)
         cmocka_unit_test(test_free_null),
         cmocka_unit_test(test_calloc_zeroing),
         cmocka_unit_test(test_calloc_overflow),
+        cmocka_unit_test(test_aligned_size_bounds),
         cmocka_unit_test(test_huge_sizes),
         cmocka_unit_test(test_aligned_invalid),
         cmocka_unit_test(test_aligned_powers_of_two),
