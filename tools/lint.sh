@@ -34,17 +34,12 @@ fi
 #     casts through uintptr_t are the point of the code.
 #   bugprone-easily-swappable-parameters: (align, size) and (count, size)
 #     follow aligned_alloc() and calloc(), the order users know.
-#   clang-analyzer-core.UndefinedBinaryOperatorResult: a false positive; the
-#     analyzer assumes fl_count == 0 in heap_class_of(), but every heap has
-#     fl_count >= 1 from bh_init_ex() on (fl_count_for() returns c.fl + 1),
-#     an invariant kept across calls that the analyzer cannot see.
 #   cert-dcl37-c, cert-dcl51-cpp, bugprone-reserved-identifier: the core
 #     declares memcpy/memmove/memset itself (freestanding toolchains need not
 #     have <string.h>); those names are reserved because they are the C
 #     library's, which is what they are meant to be.
 TIDY_CHECKS='-*,bugprone-*,cert-*,clang-analyzer-*,misc-*,performance-*,portability-*'
 TIDY_CHECKS+=',-performance-no-int-to-ptr,-bugprone-easily-swappable-parameters'
-TIDY_CHECKS+=',-clang-analyzer-core.UndefinedBinaryOperatorResult'
 TIDY_CHECKS+=',-cert-dcl37-c,-cert-dcl51-cpp,-bugprone-reserved-identifier'
 
 # cppcheck suppressions:
