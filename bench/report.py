@@ -449,7 +449,7 @@ def write(ctx, out):
     w("")
     w("`BAREHEAP_CLOSE_FIT=1` (off by default) tries the first block of the request's own class before a class "
       "above: closer fits for a few instructions more in the worst allocation (make wcet, Cortex-M3 -O2: worst alloc "
-      "143 -> 153, worst aligned 251 -> 260); firmware keeps the lower worst case, the hosted malloc turns it on for memory.")
+      "131 -> 139, worst aligned 223 -> 228); firmware keeps the lower worst case, the hosted malloc turns it on for memory.")
     w("")
     w("![trade-off](tradeoff.png)")
     w("")
