@@ -557,26 +557,35 @@ static inline direct_header *direct_header_of(const void *payload) {
     return (direct_header *)(uintptr_t)((uintptr_t)payload - sizeof(direct_header));
 }
 
-/* Whether the header below payload can be read: its page or pages must be
- * mapped (mincore() fails on an unmapped page). A pointer outside the
- * arenas is a mapped block or not the shim's at all, and may point anywhere
- * (the start of a mapping with nothing before it, memory already unmapped).
- * One system call, on paths that also map, unmap or move a mapping. A page
- * mapped without read access (PROT_NONE) still faults. */
-static bool direct_header_readable(const void *payload) {
-    uintptr_t page_mask = (uintptr_t)(shim.page_bytes ? shim.page_bytes : 4096u) - 1u;
-    uintptr_t first, last;
-    unsigned char vec[2];
-    if ((uintptr_t)payload < sizeof(direct_header))
+/* Whether a mapped block's header lies below payload. A pointer outside the
+ * arenas is a mapped block or not the shim's at all, and may point anywhere:
+ * the start of a mapping with nothing before it, memory already unmapped, a
+ * page without read access. So the kernel reads the header for the shim
+ * (process_vm_readv() on this process), and answers EFAULT where it cannot,
+ * with no fault. Where that call is refused (a seccomp filter, a kernel
+ * without it), mincore() tells whether the pages are mapped, and a page
+ * mapped without read access (PROT_NONE) faults. One or two system calls,
+ * on paths that also map, unmap or move a mapping. */
+static bool direct_is_valid(const void *payload) {
+    uintptr_t expected = DIRECT_TAG ^ (uintptr_t)payload;
+    direct_header copy;
+    long copied;
+    if (((uintptr_t)payload & (MALLOC_ALIGN_BYTES - 1u)) != 0 || (uintptr_t)payload < sizeof(direct_header))
         return false;
-    first = ((uintptr_t)payload - sizeof(direct_header)) & ~page_mask;
-    last = ((uintptr_t)payload - 1u) & ~page_mask;
-    return !sys_failed(sys_mincore((void *)first, last - first + page_mask + 1u, vec));
-}
-
-static inline bool direct_is_valid(const void *payload) {
-    return ((uintptr_t)payload & (MALLOC_ALIGN_BYTES - 1u)) == 0 && direct_header_readable(payload) &&
-           direct_header_of(payload)->tag == (DIRECT_TAG ^ (uintptr_t)payload);
+    copied = sys_read_own_memory(direct_header_of(payload), &copy, sizeof copy);
+    if (copied == (long)sizeof copy)
+        return copy.tag == expected;
+    if (copied == -EFAULT)
+        return false;
+    {
+        uintptr_t page_mask = (uintptr_t)(shim.page_bytes ? shim.page_bytes : 4096u) - 1u;
+        uintptr_t first = ((uintptr_t)payload - sizeof(direct_header)) & ~page_mask;
+        uintptr_t last = ((uintptr_t)payload - 1u) & ~page_mask;
+        unsigned char vec[2];
+        if (sys_failed(sys_mincore((void *)first, last - first + page_mask + 1u, vec)))
+            return false;
+    }
+    return direct_header_of(payload)->tag == expected;
 }
 
 /* A fresh mapping for size_bytes at align_bytes (0: malloc's): zeroed. */

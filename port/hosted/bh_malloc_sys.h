@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 
 #if defined(__x86_64__)
 static inline long sys_call6(long number, long a, long b, long c, long d, long e, long f) {
@@ -109,6 +110,14 @@ static inline long sys_getpid(void) { return sys_call6(SYS_getpid, 0, 0, 0, 0, 0
  * address must be page-aligned. */
 static inline long sys_mincore(void *address, size_t bytes, unsigned char *vec) {
     return sys_call6(SYS_mincore, (long)address, (long)bytes, (long)vec, 0, 0, 0);
+}
+
+/* Copies bytes from this process's own memory at address into buffer: the
+ * number copied, or -EFAULT where address cannot be read (unmapped, or
+ * mapped without read access), without a fault. */
+static inline long sys_read_own_memory(const void *address, void *buffer, size_t bytes) {
+    struct iovec local = {buffer, bytes}, remote = {(void *)(uintptr_t)address, bytes};
+    return sys_call6(SYS_process_vm_readv, sys_getpid(), (long)&local, 1, (long)&remote, 1, 0);
 }
 
 /* The kernel's call: the result is the number of mask bytes it wrote. */

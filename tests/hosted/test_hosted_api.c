@@ -598,8 +598,9 @@ static void test_bad_free_reported(void) {
 /* Pointers the shim must not read through: one in an arena's part of the
  * reservation but past the memory it has mapped, one at the start of a
  * mapping whose page before is unmapped (where a mapped block's header
- * would be), and an interior pointer given to realloc with a size that
- * would move the block to a mapping. Each is reported and survived. */
+ * would be), one just past a page mapped without read access, and an
+ * interior pointer given to realloc with a size that would move the block
+ * to a mapping. Each is reported and survived. */
 static void test_bad_pointers_not_read(void) {
     capture c;
     char *p = malloc(opaque(16));
@@ -607,9 +608,12 @@ static void test_bad_pointers_not_read(void) {
     char *interior = p + 8;
     unsigned char *m = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     unsigned char *foreign = m + 4096;
+    unsigned char *g = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    unsigned char *guarded = g + 4096;
     void *q;
-    CHECK(p != NULL && m != MAP_FAILED);
+    CHECK(p != NULL && m != MAP_FAILED && g != MAP_FAILED);
     CHECK(munmap(m, 4096) == 0);
+    CHECK(mprotect(g, 4096, PROT_NONE) == 0);
     capture_begin(&c);
     free(beyond);
     errno = 0;
@@ -618,15 +622,20 @@ static void test_bad_pointers_not_read(void) {
     free(foreign);
     CHECK(malloc_usable_size(foreign) == 0);
     CHECK(bh_hosted_arena_of(foreign) == BH_HOSTED_FOREIGN);
+    free(guarded);
+    CHECK(malloc_usable_size(guarded) == 0);
+    errno = 0;
+    CHECK(realloc(guarded, 10) == NULL && errno == EINVAL);
     errno = 0;
     q = realloc(interior, opaque(bh_hosted_mmap_threshold()));
     CHECK(q == NULL && errno == EINVAL);
     capture_end(&c);
-    CHECK(count_of(c.text, "bareheap: ") == 6); /* interior: invalid or misaligned */
+    CHECK(count_of(c.text, "bareheap: ") == 9); /* interior: invalid or misaligned */
     CHECK(strstr(c.text, "double free") == NULL);
     free(q);
     free(p);
     munmap(m + 4096, 2 * 4096);
+    munmap(g, 2 * 4096);
 }
 
 static pthread_barrier_t g_double_free_barrier;
