@@ -345,30 +345,50 @@ static unsigned cpu_count(void) {
     return n > 0 ? n : 1u;
 }
 
-/* The page size from the auxiliary vector the kernel gave the process
- * (AT_PAGESZ): read from /proc without touching libc, or through libc's
- * getauxval() when /proc is missing. It must be right: a trim rounds to it,
- * and too small a page would let the kernel round a discarded range up over
- * a footer or the next region (AArch64 runs 16 and 64 KiB pages). */
-static size_t page_size_read(void) {
+/* The page size and the address of the kernel's 16 random bytes from the
+ * auxiliary vector the kernel gave the process (AT_PAGESZ, AT_RANDOM): read
+ * from /proc without touching libc, or through libc's getauxval() when /proc
+ * is missing. The page size must be right: a trim rounds to it, and too
+ * small a page would let the kernel round a discarded range up over a footer
+ * or the next region (AArch64 runs 16 and 64 KiB pages). */
+static size_t auxv_read(const unsigned char **random_bytes) {
     unsigned long auxv[2 * 64];
+    unsigned long page = 0, random = 0;
     long n = file_read_raw("/proc/self/auxv", auxv, sizeof auxv), i;
     for (i = 0; i + 1 < n / (long)sizeof auxv[0]; i += 2) {
-        if (auxv[i] == AT_PAGESZ && auxv[i + 1] != 0)
-            return (size_t)auxv[i + 1];
-        if (auxv[i] == AT_NULL)
+        if (auxv[i] == AT_PAGESZ)
+            page = auxv[i + 1];
+        else if (auxv[i] == AT_RANDOM)
+            random = auxv[i + 1];
+        else if (auxv[i] == AT_NULL)
             break;
     }
+    if (page == 0)
+        page = getauxval(AT_PAGESZ);
+    if (random == 0)
+        random = getauxval(AT_RANDOM);
+    *random_bytes = (const unsigned char *)random;
     /* Never 0 on Linux; if it were, the largest page size in use is safe. */
-    n = (long)getauxval(AT_PAGESZ);
-    return n > 0 ? (size_t)n : 64u * KIB;
+    return page != 0 ? (size_t)page : 64u * KIB;
+}
+
+/* The double-free marks' key: random where the kernel gave random bytes,
+ * so no program data is the key by design, only by a 2^-62 chance. */
+static uintptr_t mark_key_make(const unsigned char *random_bytes) {
+    uintptr_t key = (uintptr_t)&shim ^ (uintptr_t)0x9E3779B97F4A7C15u;
+    uintptr_t r = 0;
+    if (random_bytes)
+        memcpy(&r, random_bytes, sizeof r);
+    /* Bit 0 set (never a pointer); bit 1 tells the two keys apart. */
+    return ((key ^ r) | 1u) & ~(uintptr_t)2u;
 }
 
 static void shim_init_locked(void) {
     static char trace_path[4096];
     const char *trace_pattern;
     unsigned arenas_wanted, slice_log2, count;
-    shim.page_bytes = page_size_read();
+    const unsigned char *random_bytes;
+    shim.page_bytes = auxv_read(&random_bytes);
     env_load();
     arenas_wanted = ARENAS_PER_CPU * cpu_count();
     arenas_wanted = (unsigned)env_size("BAREHEAP_ARENAS", arenas_wanted);
@@ -384,9 +404,8 @@ static void shim_init_locked(void) {
     shim.trim_threshold = env_size("BAREHEAP_TRIM_THRESHOLD", TRIM_THRESHOLD_DEFAULT);
     if (shim.trim_threshold == 0)
         shim.trim_threshold = SIZE_MAX;
-    /* Not secret, only unlikely as program data. */
-    shim.cache_key = ((uintptr_t)&shim ^ ((uintptr_t)sys_getpid() << 32) ^ (uintptr_t)0x9E3779B97F4A7C15u) | 1u;
-    shim.remote_key = shim.cache_key ^ 2u;
+    shim.cache_key = mark_key_make(random_bytes);
+    shim.remote_key = shim.cache_key | 2u;
     if (shim.mmap_threshold < shim.page_bytes)
         shim.mmap_threshold = shim.page_bytes;
     /* Smaller slices, then fewer arenas, while the kernel refuses (an
@@ -582,7 +601,10 @@ static bool direct_is_valid(const void *payload) {
         uintptr_t first = ((uintptr_t)payload - sizeof(direct_header)) & ~page_mask;
         uintptr_t last = ((uintptr_t)payload - 1u) & ~page_mask;
         unsigned char vec[2];
-        if (sys_failed(sys_mincore((void *)first, last - first + page_mask + 1u, vec)))
+        /* ENOMEM: a page is unmapped. Any other failure (EAGAIN) says
+         * nothing about the pages: a valid mapped block must not be
+         * refused and leaked for it. */
+        if (sys_mincore((void *)first, last - first + page_mask + 1u, vec) == -ENOMEM)
             return false;
     }
     return direct_header_of(payload)->tag == expected;
