@@ -148,7 +148,11 @@ void *_pvalloc_r(struct _reent *reent, size_t size_bytes)
 }
 
 /* newlib's mallinfo from bareheap's statistics; all zero before the first
- * allocation. keepcost is 0: there is no system to give memory back to. */
+ * allocation. arena is all the memory given to the heap (control structure
+ * and alignment included, so more than uordblks + fordblks); usmblks is the
+ * peak of uordblks, as newlib's own malloc reports it although its header
+ * calls the field unused. keepcost is 0: there is no system to give memory
+ * back to. */
 struct mallinfo _mallinfo_r(struct _reent *reent)
 {
     struct mallinfo info = {0};
