@@ -498,6 +498,16 @@ static inline uintptr_t arena_mapped_end(const arena *a) {
     return atomic_load_explicit(&a->committed_hi, memory_order_relaxed);
 }
 
+/* Whether p, a pointer into a's slice, may be a payload whose header and
+ * first words can be read without a fault: 16-aligned, above the slice's
+ * first byte (the word below that is another arena's or outside the
+ * reservation) and below mapped_end, a's arena_mapped_end(). The shim reads
+ * an arena block's words through a pointer the program passed in only after
+ * this test. */
+static inline bool arena_payload_readable(const arena *a, const void *p, uintptr_t mapped_end) {
+    return (uintptr_t)p > a->slice_lo && (uintptr_t)p < mapped_end && ((uintptr_t)p & 15u) == 0;
+}
+
 /* Whether the core's used-block header is what the thread cache reads:
  * size | flags one word below the payload, capacity = size - one word, the
  * FREE flag set by a free. Checked on a fresh heap (no lock set yet). */
@@ -751,9 +761,7 @@ static inline bool cache_push(arena *a, void *p) {
     size_t header, size, next_header;
     unsigned bin;
     uintptr_t mapped_end = arena_mapped_end(a);
-    /* Nothing is read at p before it is known to lie in memory the arena
-     * has mapped. */
-    if ((uintptr_t)p >= mapped_end || ((uintptr_t)p & 15u) != 0)
+    if (!arena_payload_readable(a, p, mapped_end))
         return false;
     header = ((const size_t *)p)[-1];
     size = header & ~HEADER_FLAGS;
@@ -795,7 +803,7 @@ static inline bool cache_push(arena *a, void *p) {
  * mapped. */
 static inline bool freed_pending(const arena *owner, const void *p) {
     uintptr_t mark;
-    if ((uintptr_t)p <= owner->slice_lo || (uintptr_t)p >= arena_mapped_end(owner) || ((uintptr_t)p & 15u) != 0)
+    if (!arena_payload_readable(owner, p, arena_mapped_end(owner)))
         return false;
     mark = ((const uintptr_t *)p)[1];
     /* The two keys differ in bit 1 only. */
@@ -814,7 +822,7 @@ static inline bool freed_pending(const arena *owner, const void *p) {
 static inline bool remote_can_batch(const arena *owner, void *p) {
     size_t header, size;
     uintptr_t block = (uintptr_t)p - sizeof(size_t), mapped_end = arena_mapped_end(owner);
-    if ((uintptr_t)p >= mapped_end || ((uintptr_t)p & 15u) != 0)
+    if (!arena_payload_readable(owner, p, mapped_end))
         return false;
     header = ((const size_t *)p)[-1];
     size = header & ~HEADER_FLAGS;
@@ -870,7 +878,7 @@ static void arena_free(arena *a, void *p) {
     bh_heap *heap = arena_heap_for(a, p);
     if (!heap)
         return;
-    if ((uintptr_t)p > a->slice_lo && (uintptr_t)p < arena_mapped_end(a) && ((uintptr_t)p & 15u) == 0)
+    if (arena_payload_readable(a, p, arena_mapped_end(a)))
         bytes = ((const size_t *)p)[-1] & ~HEADER_FLAGS;
     bh_free(heap, p);
     freed = atomic_load_explicit(&a->freed_since_trim, memory_order_relaxed) + bytes;

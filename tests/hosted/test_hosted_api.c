@@ -595,16 +595,36 @@ static void test_bad_free_reported(void) {
     }
 }
 
+/* The first byte of an arena's slice whose word below lies in another
+ * arena's slice, beyond what that arena has mapped: the slice after p's,
+ * or p's own when p's arena is the last. */
+static char *slice_start_after_unmapped(char *p) {
+    int arena = bh_hosted_arena_of(p);
+    uintptr_t start = (uintptr_t)p & ~(uintptr_t)4095u;
+    unsigned k;
+    while (bh_hosted_arena_of((void *)(start - 4096u)) == arena)
+        start -= 4096u;
+    /* Slices are a power of two long. */
+    for (k = 12; k < 8 * sizeof(size_t) - 1; k++) {
+        char *next = (char *)(start + ((uintptr_t)1 << k));
+        if (bh_hosted_arena_of(next) != arena)
+            return bh_hosted_arena_of(next) >= 0 ? next : (char *)start;
+    }
+    return (char *)start;
+}
+
 /* Pointers the shim must not read through: one in an arena's part of the
- * reservation but past the memory it has mapped, one at the start of a
- * mapping whose page before is unmapped (where a mapped block's header
- * would be), one just past a page mapped without read access, and an
- * interior pointer given to realloc with a size that would move the block
- * to a mapping. Each is reported and survived. */
+ * reservation but past the memory it has mapped, one at the start of an
+ * arena's slice (the word below it unmapped), one at the start of a mapping whose page before is
+ * unmapped (where a mapped block's header would be), one just past a page
+ * mapped without read access, and an interior pointer given to realloc with
+ * a size that would move the block to a mapping. Each is reported and
+ * survived. */
 static void test_bad_pointers_not_read(void) {
     capture c;
     char *p = malloc(opaque(16));
     char *beyond = p + ((size_t)1 << 30);
+    char *slice_start = slice_start_after_unmapped(p);
     char *interior = p + 8;
     unsigned char *m = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     unsigned char *foreign = m + 4096;
@@ -619,6 +639,10 @@ static void test_bad_pointers_not_read(void) {
     errno = 0;
     CHECK(realloc(beyond, 10) == NULL && errno == EINVAL);
     CHECK(malloc_usable_size(beyond) == 0);
+    free(slice_start);
+    CHECK(malloc_usable_size(slice_start) == 0);
+    errno = 0;
+    CHECK(realloc(slice_start, 10) == NULL && errno == EINVAL);
     free(foreign);
     CHECK(malloc_usable_size(foreign) == 0);
     CHECK(bh_hosted_arena_of(foreign) == BH_HOSTED_FOREIGN);
@@ -630,7 +654,7 @@ static void test_bad_pointers_not_read(void) {
     q = realloc(interior, opaque(bh_hosted_mmap_threshold()));
     CHECK(q == NULL && errno == EINVAL);
     capture_end(&c);
-    CHECK(count_of(c.text, "bareheap: ") == 9); /* interior: invalid or misaligned */
+    CHECK(count_of(c.text, "bareheap: ") == 12); /* interior: invalid or misaligned */
     CHECK(strstr(c.text, "double free") == NULL);
     free(q);
     free(p);
