@@ -593,8 +593,8 @@ static inline direct_header *direct_header_of(const void *payload) {
  * (process_vm_readv() on this process), and answers EFAULT where it cannot,
  * with no fault. Where that call is refused (a seccomp filter, a kernel
  * without it), mincore() tells whether the pages are mapped, and a page
- * mapped without read access (PROT_NONE) faults. One or two system calls,
- * on paths that also map, unmap or move a mapping. */
+ * mapped without read access (PROT_NONE) faults. Two system calls (three
+ * in the fallback), on paths that also map, unmap or move a mapping. */
 static bool direct_is_valid(const void *payload) {
     uintptr_t expected = DIRECT_TAG ^ (uintptr_t)payload;
     direct_header copy;
