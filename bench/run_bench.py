@@ -114,14 +114,17 @@ class Build:
         return (["qemu-i386", "-L", "/"] + c) if self.m32 else c
 
 
-def bareheap_build(sl, probe, m32=False, align=None, close_fit=False):
+def bareheap_build(sl, probe, m32=False, align=None, close_fit=False, debug=None):
     defs = ["-DBAREHEAP_SL_LOG2=%d" % sl, "-DBAREHEAP_PROBE_LIMIT=%d" % probe]
     if align:
         defs.append("-DBAREHEAP_ALIGN_BYTES=%d" % align)
     if close_fit:
         defs.append("-DBAREHEAP_CLOSE_FIT=1")
+    if debug is not None:
+        defs.append("-DBAREHEAP_DEBUG=%d" % debug)
     arch = ("m32a%d" % align if align else "m32") if m32 else "x64"
-    return Build("bareheap_%s_sl%d_p%d%s" % (arch, sl, probe, "_closefit" if close_fit else ""), "bareheap", m32,
+    suffix = ("_closefit" if close_fit else "") + ("_debug%d" % debug if debug is not None else "")
+    return Build("bareheap_%s_sl%d_p%d%s" % (arch, sl, probe, suffix), "bareheap", m32,
                  defs, sl=sl, probe=probe, align=align)
 
 
@@ -436,13 +439,16 @@ def main():
     # The default classes and probe with BAREHEAP_CLOSE_FIT=1, for the trade-off table.
     cf64 = bareheap_build(DEFAULT_SL, DEFAULT_PROBE, close_fit=True)
     cf32 = bareheap_build(DEFAULT_SL, DEFAULT_PROBE, m32=True, align=8, close_fit=True)
+    # And with BAREHEAP_DEBUG=0 (no pointer validation): what validation costs.
+    nd64 = bareheap_build(DEFAULT_SL, DEFAULT_PROBE, debug=0)
+    nd32 = bareheap_build(DEFAULT_SL, DEFAULT_PROBE, m32=True, align=8, debug=0)
     sweep = {p: m32a8.get((DEFAULT_SL, p)) or bareheap_build(DEFAULT_SL, p, m32=True, align=8) for p in PROBE_SWEEP}
     main_bh = x64[(DEFAULT_SL, DEFAULT_PROBE)]
     main_builds = {"bareheap": main_bh}
     main_builds.update(hosted)
-    all_builds = list(hosted.values()) + list(x64.values()) + list(m32a8.values()) + [m32, cf64, cf32]
+    all_builds = list(hosted.values()) + list(x64.values()) + list(m32a8.values()) + [m32, cf64, cf32, nd64, nd32]
     all_builds += [b for b in sweep.values() if b not in all_builds]
-    frag_builds = list(x64.values()) + list(m32a8.values()) + [m32, cf32]
+    frag_builds = list(x64.values()) + list(m32a8.values()) + [m32, cf32, nd32]
     if opt.only == "frag":
         frag_builds = [main_bh, m32a8[(DEFAULT_SL, DEFAULT_PROBE)], m32]
         all_builds = frag_builds
@@ -457,7 +463,7 @@ def main():
 
     R = []  # every record
     ctx = dict(source=source, R=R, main_builds=main_builds, x64=x64, m32a8=m32a8, m32=m32, m4=m4, seeds=seeds,
-               cf64=cf64, cf32=cf32,
+               cf64=cf64, cf32=cf32, nd64=nd64, nd32=nd32,
                quick=opt.quick)
     import report  # bench/report.py
 
@@ -499,8 +505,8 @@ def main():
     # Instructions (callgrind)
     log("instructions: callgrind on %d allocators and %d configurations" % (len(ALLOCATORS), len(x64) - 1))
     cg_jobs = [(main_builds[a], ("count",), "count") for a in ALLOCATORS]
-    cg_jobs += [(b, ("count", "small,mixed"), "count") for b in list(x64.values()) + [cf64] if b is not main_bh]
-    cg_jobs += [(b, ("pathcount",), "path") for b in list(x64.values()) + [cf64]]
+    cg_jobs += [(b, ("count", "small,mixed"), "count") for b in list(x64.values()) + [cf64, nd64] if b is not main_bh]
+    cg_jobs += [(b, ("pathcount",), "path") for b in list(x64.values()) + [cf64, nd64]]
     cg = {}
 
     def cg_run(job):
