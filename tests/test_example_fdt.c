@@ -1,0 +1,251 @@
+/*
+ * The RISC-V example's device-tree reader (examples/riscv/main.c, included
+ * here with its main renamed) on the host, where a sanitizer sees every
+ * read: it must find the memory range that holds a given address whatever
+ * the order of nodes and ranges, and on a damaged tree answer false or a
+ * range without reading outside the tree. Each tree lives in a buffer of
+ * exactly its totalsize, so a read past it is an AddressSanitizer report
+ * in the sanitized trees and a Valgrind one under `make test-valgrind`.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* What the example needs from the board and the demo; never called here. */
+const void *board_fdt;
+unsigned char __heap_start[1];
+void demo_put_line(const char *label, uintptr_t value, unsigned base);
+int demo_run(void);
+void demo_put_line(const char *label, uintptr_t value, unsigned base) {
+    (void)label;
+    (void)value;
+    (void)base;
+}
+int demo_run(void) { return 0; }
+
+int example_main(int argc, char **argv);
+#define main example_main
+#include "riscv/main.c"
+#undef main
+
+static unsigned failures, checks;
+
+#define CHECK(cond)                                                    \
+    do {                                                               \
+        checks++;                                                      \
+        if (!(cond)) {                                                 \
+            failures++;                                                \
+            fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #cond); \
+        }                                                              \
+    } while (0)
+
+/* ---- A small tree writer: #address-cells = #size-cells = 2 ---- */
+typedef struct tree {
+    unsigned char s[512]; /* structure block */
+    size_t n;
+    char str[128];        /* strings block */
+    size_t nstr;
+} tree;
+
+static void put32(unsigned char *p, uint32_t v) {
+    p[0] = (unsigned char)(v >> 24);
+    p[1] = (unsigned char)(v >> 16);
+    p[2] = (unsigned char)(v >> 8);
+    p[3] = (unsigned char)v;
+}
+
+static void emit32(tree *t, uint32_t v) {
+    put32(t->s + t->n, v);
+    t->n += 4;
+}
+
+static void emit_bytes(tree *t, const void *b, size_t n) {
+    memcpy(t->s + t->n, b, n);
+    t->n += n;
+    while (t->n % 4u)
+        t->s[t->n++] = 0;
+}
+
+static uint32_t name_offset(tree *t, const char *name) {
+    size_t i = 0;
+    while (i < t->nstr) {
+        if (strcmp(t->str + i, name) == 0)
+            return (uint32_t)i;
+        i += strlen(t->str + i) + 1u;
+    }
+    memcpy(t->str + t->nstr, name, strlen(name) + 1u);
+    t->nstr += strlen(name) + 1u;
+    return (uint32_t)i;
+}
+
+static void emit_prop(tree *t, const char *name, const void *value, size_t n) {
+    emit32(t, FDT_PROP);
+    emit32(t, (uint32_t)n);
+    emit32(t, name_offset(t, name));
+    emit_bytes(t, value, n);
+}
+
+static void emit_cells(tree *t, const char *name, const uint64_t *v, size_t count) {
+    unsigned char b[64];
+    size_t i;
+    for (i = 0; i < count; i++) {
+        put32(b + 8 * i, (uint32_t)(v[i] >> 32));
+        put32(b + 8 * i + 4, (uint32_t)v[i]);
+    }
+    emit_prop(t, name, b, 8 * count);
+}
+
+static void emit_node(tree *t, const char *name) {
+    emit32(t, FDT_BEGIN_NODE);
+    emit_bytes(t, name, strlen(name) + 1u);
+}
+
+/* A memory node whose reg lists count (base, size) pairs. */
+static void emit_memory(tree *t, const uint64_t *reg, size_t count) {
+    emit_node(t, "memory@0");
+    emit_prop(t, "device_type", "memory", 7);
+    emit_cells(t, "reg", reg, 2 * count);
+    emit32(t, FDT_END_NODE);
+}
+
+static void tree_begin(tree *t) {
+    unsigned char two[4];
+    memset(t, 0, sizeof *t);
+    put32(two, 2);
+    emit_node(t, "");
+    emit_prop(t, "#address-cells", two, 4);
+    emit_prop(t, "#size-cells", two, 4);
+}
+
+/* The finished tree in a buffer of exactly its size (caller frees). */
+static unsigned char *tree_end(tree *t, size_t *total) {
+    size_t off_struct = 40 + 16, off_strings;
+    unsigned char *fdt;
+    emit32(t, FDT_END_NODE);
+    emit32(t, FDT_END);
+    off_strings = off_struct + t->n;
+    *total = off_strings + t->nstr;
+    fdt = calloc(1, *total);
+    if (!fdt)
+        abort();
+    put32(fdt, FDT_MAGIC);
+    put32(fdt + 4, (uint32_t)*total);
+    put32(fdt + 8, (uint32_t)off_struct);
+    put32(fdt + 12, (uint32_t)off_strings);
+    put32(fdt + 16, 40);
+    put32(fdt + 20, 17);
+    put32(fdt + 24, 16);
+    put32(fdt + 32, (uint32_t)t->nstr);
+    put32(fdt + 36, (uint32_t)t->n);
+    memcpy(fdt + off_struct, t->s, t->n);
+    memcpy(fdt + off_strings, t->str, t->nstr);
+    return fdt;
+}
+
+#define RAM_BASE 0x80000000ull
+#define RAM_BYTES 0x8000000ull
+#define HIGH_BASE 0x100000000ull
+#define HIGH_BYTES 0x40000000ull
+#define IMAGE 0x80200000ull /* an address inside the RAM */
+
+static void test_ranges_in_any_order(void) {
+    const uint64_t high[] = {HIGH_BASE, HIGH_BYTES}, low[] = {RAM_BASE, RAM_BYTES};
+    const uint64_t both[] = {HIGH_BASE, HIGH_BYTES, RAM_BASE, RAM_BYTES};
+    uint64_t base = 0, size = 0;
+    size_t total;
+    unsigned char *fdt;
+    tree t;
+
+    /* Two nodes, the one without the image first. */
+    tree_begin(&t);
+    emit_memory(&t, high, 1);
+    emit_memory(&t, low, 1);
+    fdt = tree_end(&t, &total);
+    CHECK(fdt_memory(fdt, IMAGE, &base, &size) && base == RAM_BASE && size == RAM_BYTES);
+    CHECK(fdt_memory(fdt, HIGH_BASE + 5, &base, &size) && base == HIGH_BASE && size == HIGH_BYTES);
+    CHECK(!fdt_memory(fdt, RAM_BASE + RAM_BYTES, &base, &size)); /* the hole between them */
+    free(fdt);
+
+    /* One node, two ranges in its reg, the one without the image first. */
+    tree_begin(&t);
+    emit_memory(&t, both, 2);
+    fdt = tree_end(&t, &total);
+    CHECK(fdt_memory(fdt, IMAGE, &base, &size) && base == RAM_BASE && size == RAM_BYTES);
+    free(fdt);
+}
+
+static void test_damaged_trees(void) {
+    const uint64_t both[] = {HIGH_BASE, HIGH_BYTES, RAM_BASE, RAM_BYTES};
+    uint64_t base, size;
+    unsigned char *fdt, *cut;
+    size_t total, k, bit;
+    unsigned long seed = 12345;
+    unsigned i;
+    tree t;
+
+    tree_begin(&t);
+    emit_memory(&t, both, 2);
+    fdt = tree_end(&t, &total);
+
+    /* Cut short at every length, its header saying so: the reg property or
+     * the tree's end is missing, so the answer is false, never a read past
+     * the cut. */
+    for (k = 40; k < total; k++) {
+        cut = malloc(k);
+        if (!cut)
+            abort();
+        memcpy(cut, fdt, k);
+        put32(cut + 4, (uint32_t)k);
+        if (be32(cut + 12) > k)
+            put32(cut + 12, (uint32_t)k);
+        if (be32(cut + 12) + be32(cut + 32) > k)
+            put32(cut + 32, (uint32_t)(k - be32(cut + 12)));
+        if (be32(cut + 8) + be32(cut + 36) > k)
+            put32(cut + 36, (uint32_t)(k - be32(cut + 8)));
+        CHECK(!fdt_memory(cut, IMAGE, &base, &size) || (base <= IMAGE && IMAGE - base < size));
+        free(cut);
+    }
+
+    /* Header fields that point outside the tree: refused. */
+    cut = malloc(total);
+    if (!cut)
+        abort();
+    memcpy(cut, fdt, total);
+    put32(cut + 36, (uint32_t)total); /* structure block longer than the tree */
+    CHECK(!fdt_memory(cut, IMAGE, &base, &size));
+    memcpy(cut, fdt, total);
+    put32(cut + 12, 0xFFFFFFF0u); /* strings past the end */
+    CHECK(!fdt_memory(cut, IMAGE, &base, &size));
+    memcpy(cut, fdt, total);
+    put32(cut + 20, 16); /* version 16: no structure size */
+    CHECK(!fdt_memory(cut, IMAGE, &base, &size));
+    free(cut);
+
+    /* Random bit flips, one to four per tree, anywhere but in the magic and
+     * the total size (the reader may trust that one: it says how much memory
+     * the loader gave the tree). */
+    for (i = 0; i < 20000; i++) {
+        unsigned flips = 1u + (unsigned)(seed % 4u), j;
+        unsigned char *damaged = malloc(total);
+        if (!damaged)
+            abort();
+        memcpy(damaged, fdt, total);
+        for (j = 0; j < flips; j++) {
+            seed = seed * 6364136223846793005ul + 1442695040888963407ul;
+            bit = (size_t)(seed >> 33) % ((total - 8) * 8u);
+            damaged[8 + bit / 8u] ^= (unsigned char)(1u << (bit % 8u));
+        }
+        if (fdt_memory(damaged, IMAGE, &base, &size))
+            CHECK(base <= IMAGE && IMAGE - base < size);
+        free(damaged);
+    }
+    free(fdt);
+}
+
+int main(void) {
+    test_ranges_in_any_order();
+    test_damaged_trees();
+    printf("%u passed, %u failed\n", checks - failures, failures);
+    return failures != 0;
+}
