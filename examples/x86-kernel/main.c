@@ -6,7 +6,10 @@
  * Every usable (type 1) range of the multiboot memory map at or above 1 MiB
  * and below 4 GiB is a candidate, minus what is already taken there: the
  * kernel image (linked at 2 MiB, so [1 MiB, 2 MiB) stays a range of its own)
- * and the multiboot structures the loader put after it. The largest piece
+ * the multiboot structures the loader put after it, the boot modules (an
+ * initrd, -initrd in QEMU) with their list and command lines, and whatever
+ * another entry of the map lists as not usable (entries may overlap; the
+ * more restrictive type wins). The largest piece
  * goes to heap_init, the others to heap_add_region. Memory below 1 MiB
  * (BIOS data, the loader's tables, VGA) is left alone.
  *
@@ -24,6 +27,7 @@ extern unsigned char __image_start[], __image_end[];
 
 /* The parts of the multiboot (v1) information structure used here. */
 #define MB_FLAG_CMDLINE (1u << 2)
+#define MB_FLAG_MODS (1u << 3)
 #define MB_FLAG_MMAP (1u << 6)
 #define MB_TYPE_USABLE 1u
 
@@ -117,6 +121,32 @@ int main(int argc, char **argv)
                       (uintptr_t)(end > 0xFFFFF000ull ? 0xFFFFF000ull : end));
         }
         off += size + 4u;
+    }
+    /* A range the map also lists as anything but usable is not usable
+     * (entries may overlap; the more restrictive type wins). */
+    for (off = 0; off + 24u <= mbi->mmap_length;) {
+        const unsigned char *e = (const unsigned char *)(uintptr_t)mbi->mmap_addr + off;
+        uint64_t base = rd64(e + 4), end = base + rd64(e + 12);
+        if (rd32(e + 20) != MB_TYPE_USABLE && base < 0xFFFFF000ull && end > base) {
+            reserve((uintptr_t)base, (uintptr_t)(end > 0xFFFFF000ull ? 0xFFFFF000ull : end));
+        }
+        off += rd32(e) + 4u;
+    }
+    /* Boot modules (an initrd): their contents and their list. */
+    if ((mbi->flags & MB_FLAG_MODS) != 0u) {
+        const unsigned char *mod = (const unsigned char *)(uintptr_t)mbi->mods_addr;
+        reserve(mbi->mods_addr, mbi->mods_addr + 16u * mbi->mods_count);
+        for (i = 0; i < mbi->mods_count; i++, mod += 16) {
+            const char *s = (const char *)(uintptr_t)rd32(mod + 8); /* its command line */
+            reserve(rd32(mod), rd32(mod + 4));                       /* mod_start, mod_end */
+            if (s != NULL) {
+                const char *e = s;
+                while (*e != '\0') {
+                    e++;
+                }
+                reserve((uintptr_t)s, (uintptr_t)e + 1u);
+            }
+        }
     }
 
     /* The image, then what the loader put after it: this structure, the map,
