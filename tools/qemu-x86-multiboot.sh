@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs a multiboot kernel (port/baremetal/x86/) in qemu-system-i386 and exits
 # with the kernel's own status. The kernel exits through isa-debug-exit
-# writing status + 0x20, so QEMU exits with 65 + 2 * status (always odd);
+# writing status + 0x20, so QEMU exits with 65 + 2 * status (always odd;
+# statuses above 95 and negative ones arrive as 95);
 # any other QEMU status (its own errors, 0 for a triple fault with
 # -no-reboot) becomes 125.
 #

@@ -76,3 +76,15 @@ if(BAREHEAP_BOARD STREQUAL "mps2-an386" AND COMMAND bareheap_frag_firmware)
     FAIL_REGULAR_EXPRESSION "FAULT:|frag: "
     TIMEOUT 60)
 endif()
+
+# A firmware whose main returns 32 or 128 must fail: the x86 board's exit
+# path (isa-debug-exit, status + 0x20 below 0x80) once turned both into 0.
+if(BAREHEAP_BOARD STREQUAL "x86-multiboot")
+  foreach(_bh_status 32 128)
+    add_executable(exit_status_${_bh_status} "${_bh_target_dir}/exit_status.c")
+    target_compile_definitions(exit_status_${_bh_status} PRIVATE EXIT_STATUS=${_bh_status})
+    bareheap_add_firmware(exit_status_${_bh_status})
+    add_test(NAME exit_status_${_bh_status} COMMAND exit_status_${_bh_status})
+    set_tests_properties(exit_status_${_bh_status} PROPERTIES WILL_FAIL TRUE TIMEOUT 60)
+  endforeach()
+endif()
