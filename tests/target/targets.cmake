@@ -77,6 +77,18 @@ if(BAREHEAP_BOARD STREQUAL "mps2-an386" AND COMMAND bareheap_frag_firmware)
     TIMEOUT 60)
 endif()
 
+# port/locks/bareheap_lock_spin.h with this board's compiler and CPU flags:
+# it must compile where the CPU has an atomic test-and-set, and refuse to
+# where it has none (Cortex-M0 here: GCC would make the test-and-set a plain
+# load and store, which two cores can both pass).
+separate_arguments(_bh_spin_flags UNIX_COMMAND "${CMAKE_C_FLAGS}")
+add_test(NAME lock_spin_header
+  COMMAND ${CMAKE_C_COMPILER} ${_bh_spin_flags} -std=c11 -Wall -Wextra -Werror -fsyntax-only
+          -include "${PROJECT_SOURCE_DIR}/port/locks/bareheap_lock_spin.h" -x c /dev/null)
+if(BAREHEAP_BOARD STREQUAL "microbit")
+  set_tests_properties(lock_spin_header PROPERTIES PASS_REGULAR_EXPRESSION "no atomic test-and-set")
+endif()
+
 # A firmware whose main returns 32 or 128 must fail: the x86 board's exit
 # path (isa-debug-exit, status + 0x20 below 0x80) once turned both into 0.
 if(BAREHEAP_BOARD STREQUAL "x86-multiboot")
