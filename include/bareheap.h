@@ -33,7 +33,12 @@
  * returned by bh_init()/bh_init_ex(), using a heap after its memory has been
  * reused, writing outside an allocated block (detected on a best-effort basis,
  * see bh_check()), and freeing a pointer whose block has since been handed out
- * again (indistinguishable from a valid free).
+ * again (indistinguishable from a valid free), and, below BAREHEAP_DEBUG 2,
+ * giving free/realloc/usable_size an interior pointer (or one into memory
+ * bh_trim() offered) whose preceding word the program set to a value that
+ * reaches a real block boundary: pointer validation reads only that word and
+ * its neighbours, and takes it for a header. At BAREHEAP_DEBUG 0 no pointer
+ * is validated: every bad-pointer case below is undefined there.
  */
 #ifndef BAREHEAP_H
 #define BAREHEAP_H
@@ -159,7 +164,7 @@ void *bh_calloc(bh_heap *heap, size_t count, size_t size_bytes);
  * least 1); a fitting block beyond them is not found. */
 void *bh_alloc_aligned(bh_heap *heap, size_t align_bytes, size_t size_bytes);
 
-/* Frees a block. NULL ptr: does nothing. A pointer that is not a live block of
+/* Frees a block. NULL ptr or NULL heap: does nothing. A pointer that is not a live block of
  * this heap (foreign, interior, misaligned, already free) is reported to the
  * error handler with its kind (BH_ERROR_INVALID_POINTER, _MISALIGNED,
  * _DOUBLE_FREE) and the heap is left as it was; detection reads only the
@@ -168,7 +173,8 @@ void *bh_alloc_aligned(bh_heap *heap, size_t align_bytes, size_t size_bytes);
 void bh_free(bh_heap *heap, void *ptr);
 
 /* Resizes a block, keeping min(old usable size, size_bytes) bytes of content.
- * ptr NULL: bh_alloc(). size_bytes 0: frees ptr and returns NULL. Tried in
+ * NULL heap: returns NULL. ptr NULL: bh_alloc(). size_bytes 0: frees ptr
+ * and returns NULL. Tried in
  * order: shrink in place (giving the tail back), grow in place into a free
  * next block, grow into a free previous block (moving the data down), then
  * allocate, copy and free. A block from bh_alloc_aligned() keeps its
@@ -179,11 +185,11 @@ void bh_free(bh_heap *heap, void *ptr);
 void *bh_realloc(bh_heap *heap, void *ptr, size_t size_bytes);
 
 /* Bytes usable at ptr: at least what was requested, often a little more.
- * NULL ptr: 0. An invalid ptr is reported as in bh_free() and 0 returned. O(1). */
+ * NULL heap or ptr: 0. An invalid ptr is reported as in bh_free() and 0 returned. O(1). */
 size_t bh_usable_size(bh_heap *heap, void *ptr);
 
 /* Adds [mem, mem + size_bytes) to the heap; it need not be adjacent to other
- * regions. Returns false, changing nothing, when mem is NULL, the region wraps,
+ * regions. Returns false, changing nothing, when heap or mem is NULL, the region wraps,
  * is too small for one block, overlaps memory this heap uses (its control
  * structure, blocks and sentinels; the few bytes of alignment slack at the ends
  * of a region are never written and may be given again), or BAREHEAP_MAX_REGIONS
@@ -207,7 +213,8 @@ bool bh_get_stats(bh_heap *heap, bh_stats *stats);
 /* Calls fn once per block of every region, in address order, until fn
  * returns false. Stops early, without calling fn for it, at a block whose
  * header is inconsistent. Returns the number of blocks visited. fn must not
- * call into the heap. O(number of blocks). */
+ * call into the heap. NULL heap or fn: 0, nothing called.
+ * O(number of blocks). */
 size_t bh_walk(bh_heap *heap, bh_walk_fn fn, void *context);
 
 /* Offers free memory back to whoever supplied the heap's memory. For every
@@ -230,13 +237,16 @@ size_t bh_walk(bh_heap *heap, bh_walk_fn fn, void *context);
 size_t bh_trim(bh_heap *heap, size_t keep_bytes, bh_trim_fn fn, void *context);
 
 /* Sets the function told about misuse and corruption (NULL: none, problems
- * are only counted in bh_stats.error_count). */
+ * are only counted in bh_stats.error_count). NULL heap: does nothing. */
 void bh_set_error_handler(bh_heap *heap, bh_error_fn fn, void *context);
 
 /* Makes every later call on this heap run between lock(context) and
- * unlock(context) (see "Locking and ISR rules" above). NULL for both: no
- * lock. Set it before the heap is shared; it is not itself serialised. */
-void bh_set_lock(bh_heap *heap, bh_lock_fn lock, bh_lock_fn unlock, void *context);
+ * unlock(context) (see "Locking and ISR rules" above) and returns true. NULL
+ * for both: no lock. Exactly one of them NULL, or a NULL heap: returns
+ * false and changes nothing (a lock never released, or released unheld,
+ * would hang or corrupt). Set it before the heap is shared; it is not itself
+ * serialised. O(1). */
+bool bh_set_lock(bh_heap *heap, bh_lock_fn lock, bh_lock_fn unlock, void *context);
 
 /* Size queries, independent of any heap: the ABI does not change with them. */
 size_t bh_alignment(void);             /* alignment of every returned pointer */
@@ -250,7 +260,8 @@ const char *bh_error_name(bh_error kind);    /* "double free", ...; never NULL *
  * succeeds: heap_alloc/calloc/aligned/realloc return NULL, heap_free does
  * nothing, heap_usable_size returns 0, heap_add_region and heap_get_stats
  * return false, heap_check returns 1. Calling heap_init() again starts a new
- * heap; blocks of the old one must not be used with it. */
+ * heap; blocks of the old one must not be used with it. A heap_init() that
+ * fails (returns false) leaves the current default heap as it was. */
 bool heap_init(void *base, size_t size_bytes);
 void *heap_alloc(size_t size_bytes);
 void heap_free(void *ptr);

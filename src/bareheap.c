@@ -975,13 +975,16 @@ void bh_set_error_handler(bh_heap *heap, bh_error_fn fn, void *context) {
     lock_exit(heap);
 }
 
-void bh_set_lock(bh_heap *heap, bh_lock_fn lock, bh_lock_fn unlock, void *context) {
-    if (!heap)
-        return;
+bool bh_set_lock(bh_heap *heap, bh_lock_fn lock, bh_lock_fn unlock, void *context) {
+    /* One hook without the other would lock without unlocking (or the
+     * reverse): refused, changing nothing. */
+    if (!heap || (lock == NULL) != (unlock == NULL))
+        return false;
     /* Not under the old lock: this is set once, before the heap is shared. */
     heap->lock_fn = lock;
     heap->unlock_fn = unlock;
     heap->lock_context = context;
+    return true;
 }
 
 size_t bh_alignment(void) { return GRAIN_BYTES; }
@@ -1006,8 +1009,12 @@ const char *bh_error_name(bh_error kind) {
 static bh_heap *default_heap;
 
 bool heap_init(void *base, size_t size_bytes) {
-    default_heap = bh_init(base, size_bytes);
-    return default_heap != NULL;
+    /* A failed call keeps the current default heap and its blocks. */
+    bh_heap *heap = bh_init(base, size_bytes);
+    if (!heap)
+        return false;
+    default_heap = heap;
+    return true;
 }
 void *heap_alloc(size_t size_bytes) { return bh_alloc(default_heap, size_bytes); }
 void heap_free(void *ptr) { bh_free(default_heap, ptr); }

@@ -434,6 +434,21 @@ static void test_alloc_null_heap(void **state)
     assert_false(bh_get_stats(fresh_heap(), NULL));
 }
 
+/* The calls whose NULL-heap answer bareheap.h states, called directly. */
+static void test_null_heap_others(void **state)
+{
+    unsigned char local[64];
+    unsigned char *p = bt_align_up(local, bh_alignment()) + bh_alignment();
+    (void)state;
+    bh_free(NULL, p);
+    assert_null(bh_realloc(NULL, p, 16));
+    assert_null(bh_realloc(NULL, NULL, 16));
+    assert_int_equal(bh_usable_size(NULL, p), 0);
+    assert_false(bh_add_region(NULL, g_scratch_mem.b, 4096));
+    assert_false(bh_set_lock(NULL, NULL, NULL, NULL));
+    bh_set_error_handler(NULL, NULL, NULL);
+}
+
 static void test_alloc_zero(void **state)
 {
     bh_heap *heap = fresh_heap();
@@ -2969,7 +2984,59 @@ static void test_default_heap(void **state)
 #endif
     assert_int_equal(heap_check(), 0);
 }
+/* A heap_init() that fails keeps the default heap and its live blocks. */
+static void test_default_heap_failed_reinit(void **state)
+{
+    unsigned char *mem = bt_align_up(g_default_mem.b, bh_alignment());
+    unsigned char *p;
+    bh_heap *h;
+    (void)state;
+    assert_true(heap_init(mem, 32 * 1024));
+    h = heap_default();
+    p = (unsigned char *)heap_alloc(100);
+    assert_non_null(p);
+    memset(p, 0x3C, 100);
+    assert_false(heap_init(NULL, 4096));
+    assert_false(heap_init(mem, 8));
+    assert_ptr_equal(heap_default(), h);
+    assert_true(heap_usable_size(p) >= 100u);
+    assert_true(bt_all_bytes(p, 100, 0x3C));
+    heap_free(p);
+    assert_int_equal(heap_check(), 0);
+    {
+        bh_stats s;
+        assert_true(heap_get_stats(&s));
+        assert_int_equal(s.live_blocks, 0);
+    }
+}
 #endif /* BAREHEAP_DEFAULT_HEAP */
+
+#if (BAREHEAP_DEBUG >= 2)
+/* An interior pointer whose preceding word is a size reaching the host's real
+ * end: the seal refuses it (below level 2 this is undefined, bareheap.h). */
+static void test_forged_header_at_block_boundary(void **state)
+{
+    bh_heap *heap = victim_heap();
+    unsigned char *host = g_victim[9];
+    size_t host_block = g_victim_usable[9] + bh_block_overhead();
+    size_t off = 2u * bh_alignment();
+    size_t *word = (size_t *)(void *)(host + off - sizeof(size_t));
+    bh_stats before, after;
+    (void)state;
+    host_block = (host_block + bh_alignment() - 1u) & ~(bh_alignment() - 1u);
+    *word = host_block - off;
+    before = bt_stats(heap);
+    bh_free(heap, host + off);
+    assert_int_equal(g_errors.count, 1);
+    bt_errors_clear(&g_errors);
+    after = bt_stats(heap);
+    bt_assert_stats_equal(&before, &after, BT_IGNORE_ERRORS);
+    assert_int_equal(bh_check(heap), 0);
+    g_victim[9] = NULL;
+    bh_free(heap, host);
+    assert_victims_intact(heap);
+}
+#endif
 
 int main(void)
 {
@@ -2987,6 +3054,7 @@ int main(void)
         cmocka_unit_test(test_init_fresh_stats),
         cmocka_unit_test(test_init_ex),
         cmocka_unit_test(test_alloc_null_heap),
+        cmocka_unit_test(test_null_heap_others),
         cmocka_unit_test(test_alloc_zero),
         cmocka_unit_test(test_alloc_alignment_and_usable),
         cmocka_unit_test(test_free_null),
@@ -3011,6 +3079,9 @@ int main(void)
         cmocka_unit_test(test_invalid_foreign),
         cmocka_unit_test(test_invalid_interior),
         cmocka_unit_test(test_invalid_forged_header),
+#if (BAREHEAP_DEBUG >= 2)
+        cmocka_unit_test(test_forged_header_at_block_boundary),
+#endif
         cmocka_unit_test(test_invalid_misaligned),
         cmocka_unit_test(test_double_free),
         cmocka_unit_test(test_double_free_after_merge),
@@ -3040,6 +3111,7 @@ int main(void)
         cmocka_unit_test(test_trim),
 #if BAREHEAP_DEFAULT_HEAP
         cmocka_unit_test(test_default_heap),
+        cmocka_unit_test(test_default_heap_failed_reinit),
 #endif
     };
     return cmocka_run_group_tests_name("bareheap_api", tests, NULL, NULL);

@@ -138,6 +138,35 @@ static void test_every_call_locks_once(void **state) {
     assert_int_equal(bh_check(heap), 0);
 }
 
+/* One hook without the other is refused: the heap keeps its old lock
+ * setting, so no call takes a lock it never releases. */
+static void test_set_lock_half_null_refused(void **state) {
+    lock_log log;
+    bh_heap *heap = bh_init(memory.b, 64 * 1024);
+    (void)state;
+    memset(&log, 0, sizeof log);
+    g_log = &log;
+    assert_non_null(heap);
+    assert_false(bh_set_lock(heap, log_enter, NULL, &log));
+    bh_free(heap, bh_alloc(heap, 10));
+    assert_int_equal(log.enters, 0);
+    assert_false(bh_set_lock(heap, NULL, log_exit, &log));
+    bh_free(heap, bh_alloc(heap, 10));
+    assert_int_equal(log.exits, 0);
+    /* a locked heap stays locked the same way */
+    assert_true(bh_set_lock(heap, log_enter, log_exit, &log));
+    assert_false(bh_set_lock(heap, log_enter, NULL, &log));
+    {
+        void *p = NULL;
+        EXPECT_ONE_LOCK(log, p = bh_alloc(heap, 10));
+        assert_non_null(p);
+        EXPECT_ONE_LOCK(log, bh_free(heap, p));
+    }
+    assert_true(bh_set_lock(heap, NULL, NULL, NULL));
+    assert_false(bh_set_lock(NULL, log_enter, log_exit, &log)); /* NULL heap: nothing */
+    assert_int_equal(bh_check(heap), 0);
+}
+
 #if defined(HAVE_SPIN_LOCK)
 #define THREAD_OPS 20000
 #define THREAD_SLOTS 64
@@ -258,6 +287,7 @@ static void test_handler_longjmp_releases_lock(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_call_locks_once),
+        cmocka_unit_test(test_set_lock_half_null_refused),
 #if (BAREHEAP_DEBUG >= 1) /* a double free goes unseen without validation */
         cmocka_unit_test(test_handler_longjmp_releases_lock),
 #endif
