@@ -66,6 +66,9 @@ count_awk='
     for (c in calls) printf "%s %d %d %d %d %d\n", c, calls[c], sum[c], max[c], csum[c], cmax[c]
   }'
 
+# The bound tool first, on constructs it must refuse or follow.
+bash "$root/tools/wcet/selftest.sh" "$out"
+
 results=$out/results.txt
 bounds=$out/bounds.txt
 : > "$results"

@@ -12,7 +12,11 @@ untried or what no input can reach.
 
 Counted as make wcet counts: one per instruction executed, the return
 included. Indirect calls (the lock hooks, the error handler) count their call
-instruction only: their bodies are the application's. Functions named with
+instruction only: their bodies are the application's. A jump through a
+register is taken for a hook's tail call only where the register holds, on
+every path to the jump, a word loaded from a structure field; anything else
+there (a jump table's entry, a linker veneer's address) stops the tool, as do
+libgcc's table-dispatch helpers, rather than end the path early. Functions named with
 --exclude (memcpy and its helpers, counted apart as the copy) count their call
 only. A function with a loop (a backward branch) needs its bound, --loop
 FUNC=N: the backward branches one call takes in all; the only loops on these
@@ -71,6 +75,9 @@ class Bounder:
         self.memo = {}
         self.backs = {}
         self.active = set()
+        self.here = None
+        self.raw = False
+        self.targets = {}
 
     def kind(self, mnem, ops, prev=None):
         """(kind, target): kind in seq, jump, cond, call, icall, ret, cret.
@@ -80,24 +87,30 @@ class Bounder:
                 return "jump", target_of(ops)
             if ARM_BRANCH.match(mnem) or mnem in ("cbz", "cbnz"):
                 return "cond", target_of(ops)
+            if "__gnu_thumb1_case_" in ops:
+                raise SystemExit(f"wcet_bound: a jump table ({mnem} {ops}) is not supported")
             if mnem == "bl" or re.match(r"^bl" + ARM_COND + r"$", mnem):
                 # a conditional call (in an IT block) counts as taken
                 return "call", target_of(ops)
             if mnem.startswith("blx"):
-                return "icall", None
+                # blx <label>: a direct call that switches ARM/Thumb state
+                t = target_of(ops)
+                return ("call", t) if t is not None else ("icall", None)
             base = mnem.split(".")[0]
             if base.startswith("bx"):
                 # bx lr returns; bx to another register is a tail call of a
                 # hook (the unlock), whose body is the application's, unless
                 # the register was just loaded from an indexed table
                 reg = ops.strip()
-                if reg != "lr" and prev and prev[0].startswith("ldr") and \
-                        re.match(reg + r",\s*\[\w+,\s*\w+", prev[1]):
-                    raise SystemExit(f"wcet_bound: an indexed jump ({mnem} {ops}) is not supported")
+                if reg != "lr" and not self.hook_target(reg):
+                    raise SystemExit(f"wcet_bound: a jump through {reg} that is no hook ({mnem} {ops})")
                 return ("ret" if base == "bx" else "cret"), None
             if base.startswith(("pop", "ldm")) and "pc" in ops:
                 conditional = re.match(r"^(pop|ldmia|ldmfd|ldm)" + ARM_COND + r"$", base)
                 return ("cret" if conditional else "ret"), None
+            if base.startswith("ldr") and re.match(r"^pc, \[sp\], #4", ops):
+                # pop {pc} in its 32-bit form
+                return ("ret" if base == "ldr" else "cret"), None
             if mnem in ("tbb", "tbh") or (mnem.startswith(("mov", "ldr", "add")) and ops.startswith("pc")):
                 raise SystemExit(f"wcet_bound: unsupported control transfer: {mnem} {ops}")
             return "seq", None
@@ -107,13 +120,15 @@ class Bounder:
             return "cond", target_of(ops)
         if mnem in ("jal", "call"):
             return "call", target_of(ops)
+        if mnem == "jr" and target_of(ops) is not None:
+            # auipc + jr: a far tail call (not relaxed to j)
+            return "jump", target_of(ops)
         if mnem in ("ret", "jr"):
             # jr to a register other than ra: a tail call of a hook, unless the
             # register was just loaded (a jump table's dispatch)
             reg = ops.strip()
-            if mnem == "jr" and reg != "ra" and prev and prev[0] in ("lw", "c.lw") and \
-                    prev[1].startswith(reg + ","):
-                raise SystemExit(f"wcet_bound: a table jump ({mnem} {ops}) is not supported")
+            if mnem == "jr" and reg not in ("ra", "t0") and not self.hook_target(reg):
+                raise SystemExit(f"wcet_bound: a jump through {reg} that is no hook ({mnem} {ops})")
             return "ret", None
         if mnem == "jalr":
             if target_of(ops) is not None:
@@ -123,13 +138,77 @@ class Bounder:
             return "icall", None
         return "seq", None
 
+    def hook_target(self, reg):
+        """True if reg, at the instruction kind() is classifying, holds on
+        every path a word loaded from a structure field ([rX, #imm] /
+        imm(rX): no index, not pc- or sp-relative), following register
+        copies: a hook pointer. A table entry, a veneer's literal or a sum is
+        no hook."""
+        if self.here is None or self.raw:
+            return True
+        name, k = self.here
+        return self.field_at(name, k, reg, set())
+
+    def field_at(self, name, k, reg, seen):
+        if (k, reg) in seen:
+            return True
+        seen.add((k, reg))
+        preds = self.preds(name).get(k, [])
+        if not preds:
+            return False
+        for p in preds:
+            _, m, o = self.funcs[name][p]
+            base = m.split(".")[0]
+            if base in ("bl", "blx", "jal", "jalr", "call") or re.match(r"^bl" + ARM_COND + "$", base):
+                return False  # a call clobbers the argument registers
+            writes = False
+            if self.arch == "arm":
+                if base.startswith(("pop", "ldm")):
+                    writes = re.search(r"\b" + reg + r"\b", o.split("{", 1)[-1]) is not None
+                elif not (re.match(r"^(str|stm|push|cmp|cmn|tst|teq|it)", base) or
+                          base in ("b", "bx", "cbz", "cbnz") or ARM_BRANCH.match(base)):
+                    # (bic, bfi, bfc... write their first operand like the rest)
+                    writes = o.split(",")[0].strip() == reg
+            elif m not in ("sw", "sh", "sb", "j") and m not in RV_BRANCH:
+                writes = o.split(",")[0].strip() == reg
+            if not writes:
+                if not self.field_at(name, p, reg, seen):
+                    return False
+                continue
+            src = o.split(",", 1)[1].strip() if "," in o else ""
+            if base in ("mov", "mv") and re.match(r"^\w+$", src):
+                if not self.field_at(name, p, src, seen):
+                    return False
+                continue
+            if self.arch == "arm":
+                ok = base == "ldr" and re.match(r"^\[(?!pc|sp)\w+(, #-?\d+)?\]", src) is not None
+            else:
+                ok = m == "lw" and re.match(r"^-?\d+\((?!sp)\w+\)$", src) is not None
+            if not ok:
+                return False
+        return True
+
+    def preds(self, name):
+        if name not in self.targets:
+            self.raw = True
+            pr = {}
+            for k in range(len(self.funcs[name])):
+                for s in self.successors(name, k):
+                    pr.setdefault(s, []).append(k)
+            self.raw = False
+            self.targets[name] = pr
+        return self.targets[name]
+
     def prev(self, name, k):
         return self.funcs[name][k - 1][1:] if k > 0 else None
 
     def successors(self, name, k):
         """Indices inside the function that instruction k may pass to."""
         addr, mnem, ops = self.funcs[name][k]
+        self.here = (name, k)
         kind, tgt = self.kind(mnem, ops, self.prev(name, k))
+        if kind == "call" and tgt in self.index[name]:
+            kind = "jump"  # a Thumb-1 far jump (bl inside its own function)
         out = []
         if kind in ("seq", "icall", "call", "cret", "cond"):
             out.append(k + 1)
@@ -187,23 +266,31 @@ class Bounder:
         so far: (the address it calls or None, the address it tail-jumps to or
         None, [(next instruction, cycle-closing branches taken)])."""
         addr, mnem, ops = self.funcs[name][k]
+        self.here = (name, k)
         kind, tgt = self.kind(mnem, ops, self.prev(name, k))
         index = self.index[name]
+        if kind == "call" and tgt in index:
+            kind = "jump"  # a Thumb-1 far jump (bl inside its own function)
         call = tgt if kind == "call" else None
         tail = None
-        succ = []
+        nexts = []
         if kind in ("seq", "icall", "call", "cret", "cond"):
-            succ.append((k + 1, loops))
+            nexts.append(k + 1)
         if kind in ("jump", "cond"):
             if tgt not in index:
                 tail = tgt
-            elif (k, index[tgt]) in backs:
+            else:
+                nexts.append(index[tgt])
+        succ = []
+        for s in nexts:
+            # a fall-through can close a cycle too (a loop entered at its test)
+            if (k, s) in backs:
                 if name not in self.loop_bounds:
                     raise SystemExit(f"wcet_bound: {name} loops at {addr:x}: give --loop {name}=N")
                 if loops < self.loop_bounds[name]:
-                    succ.append((index[tgt], loops + 1))
+                    succ.append((s, loops + 1))
             else:
-                succ.append((index[tgt], loops))
+                succ.append((s, loops))
         if any(s >= len(self.funcs[name]) for s, _ in succ):
             raise SystemExit(f"wcet_bound: {name} runs off its end at {addr:x}")
         return call, tail, succ

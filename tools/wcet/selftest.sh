@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Checks tools/wcet_bound.py on constructs that once made it print a bound
+# below a real call's count (tools/wcet/selftest/): it must refuse jump
+# tables (RISC-V pc-relative tables, Cortex-M0's __gnu_thumb1_case_*), count
+# the callee of a far tail call (RISC-V auipc + jr) and of a blx to ARM code,
+# and bound a loop whose cycle closes through a fall-through. Run by
+# tools/wcet.sh before it measures. Usage: tools/wcet/selftest.sh BUILD_DIR
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+src=$root/tools/wcet/selftest
+out=${1:?build dir}/selftest
+mkdir -p "$out"
+bound=("python3" "$root/tools/wcet_bound.py")
+fail=0
+
+build() { # name compiler flags... source
+  local name=$1 cc=$2
+  shift 2
+  "$cc" -ffreestanding -nostdlib -nostartfiles -Wl,-e,_start -Wl,--no-warn-rwx-segments "$@" -lgcc -o "$out/$name.elf"
+}
+
+refuses() { # label arch objdump elf entry pattern
+  local msg
+  if msg=$("${bound[@]}" --arch "$2" --objdump "$3" --elf "$4" "$5" 2>&1); then
+    echo "wcet selftest: $1: the bound tool gave '$msg' instead of refusing" >&2
+    fail=1
+  elif ! grep -q "$6" <<< "$msg"; then
+    echo "wcet selftest: $1: refused for another reason: $msg" >&2
+    fail=1
+  fi
+}
+
+bound_of() { # arch objdump elf entry [loop args...]
+  local arch=$1 objdump=$2 elf=$3 entry=$4
+  shift 4
+  "${bound[@]}" --arch "$arch" --objdump "$objdump" --elf "$elf" "$@" "$entry" | awk '{ print $2 }'
+}
+
+includes_callee() { # label arch objdump elf caller
+  local f g
+  f=$(bound_of "$2" "$3" "$4" "$5")
+  g=$(bound_of "$2" "$3" "$4" g)
+  if [ "$f" -le "$g" ]; then
+    echo "wcet selftest: $1: bound of $5 ($f) does not include its callee g ($g)" >&2
+    fail=1
+  fi
+}
+
+rv=riscv64-unknown-elf-gcc
+rvdump=riscv64-unknown-elf-objdump
+arm=arm-none-eabi-gcc
+armdump=arm-none-eabi-objdump
+rv32=(-march=rv32imac -mabi=ilp32 -mcmodel=medany)
+
+build rv_switch $rv "${rv32[@]}" -O2 "$src/switch.c"
+refuses "RISC-V jump table" riscv $rvdump "$out/rv_switch.elf" f "no hook"
+
+build m0_switch $arm -mcpu=cortex-m0 -mthumb -Os "$src/switch.c"
+refuses "Cortex-M0 jump table" arm $armdump "$out/m0_switch.elf" f "jump table"
+
+build rv_tail $rv "${rv32[@]}" -O2 -mno-relax -Wl,--no-relax "$src/call.c"
+if ! grep -q "jr.*<g>" <("$rvdump" -d --no-show-raw-insn "$out/rv_tail.elf" | awk '/<tail>:/,/^$/'); then
+  echo "wcet selftest: rv_tail.elf: tail() has no far tail call (auipc + jr) to test" >&2
+  fail=1
+fi
+includes_callee "RISC-V far tail call" riscv $rvdump "$out/rv_tail.elf" tail
+
+build a15_blx $arm -mcpu=cortex-a15 -mthumb -O2 "$src/call.c"
+if ! grep -q "blx.*<g>" <("$armdump" -d --no-show-raw-insn "$out/a15_blx.elf" | awk '/<call>:/,/^$/'); then
+  echo "wcet selftest: a15_blx.elf: call() has no blx to g to test" >&2
+  fail=1
+fi
+includes_callee "blx to ARM code" arm $armdump "$out/a15_blx.elf" call
+
+for t in "riscv $rv $rvdump ${rv32[*]}" "arm $arm $armdump -mcpu=cortex-m3 -mthumb"; do
+  read -r arch cc dump flags <<< "$t"
+  # shellcheck disable=SC2086
+  build "loop_$arch" "$cc" $flags -O1 "$src/loop.c"
+  if ! b1=$(bound_of "$arch" "$dump" "$out/loop_$arch.elf" find --loop find=1 2>&1 | tail -1) ||
+     ! b7=$(bound_of "$arch" "$dump" "$out/loop_$arch.elf" find --loop find=7 2>&1 | tail -1); then
+    echo "wcet selftest: $arch loop: the bound tool failed" >&2
+    fail=1
+  elif ! [[ "$b1" =~ ^[0-9]+$ && "$b7" =~ ^[0-9]+$ ]]; then
+    echo "wcet selftest: $arch loop: the bound tool failed: $b1 / $b7" >&2
+    fail=1
+  elif [ "$b7" -le "$b1" ]; then
+    echo "wcet selftest: $arch loop: 7 iterations ($b7) bound no higher than 1 ($b1)" >&2
+    fail=1
+  fi
+done
+
+if [ "$fail" -ne 0 ]; then
+  exit 1
+fi
+echo "wcet selftest: the bound tool refuses jump tables, follows far tail calls and blx, bounds loops"
