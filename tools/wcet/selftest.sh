@@ -47,10 +47,10 @@ includes_callee() { # label arch objdump elf caller
   fi
 }
 
-rv=riscv64-unknown-elf-gcc
-rvdump=riscv64-unknown-elf-objdump
-arm=arm-none-eabi-gcc
-armdump=arm-none-eabi-objdump
+rv="riscv64-unknown-elf-gcc"
+rvdump="riscv64-unknown-elf-objdump"
+arm="arm-none-eabi-gcc"
+armdump="arm-none-eabi-objdump"
 rv32=(-march=rv32imac -mabi=ilp32 -mcmodel=medany)
 
 build rv_switch $rv "${rv32[@]}" -O2 "$src/switch.c"
