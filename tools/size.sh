@@ -51,7 +51,7 @@ subsets=(
 
 core_funcs="bh_init bh_init_ex bh_alloc bh_calloc bh_alloc_aligned bh_free bh_realloc
  bh_usable_size bh_add_region bh_get_stats bh_set_error_handler bh_alignment
- bh_block_overhead bh_min_block_size bh_control_size bh_error_name
+ bh_block_overhead bh_min_block_size bh_control_size bh_error_name bh_set_lock
  heap_init heap_alloc heap_free heap_realloc heap_calloc heap_alloc_aligned
  heap_usable_size heap_add_region heap_get_stats heap_default"
 check_funcs="bh_check bh_walk bh_trim heap_check"
@@ -115,6 +115,15 @@ for t in "${targets[@]}"; do
   # shellcheck disable=SC2086
   $cc $cpu $cflags_common -DBAREHEAP_DEBUG=0 -c "$root_src/src/bareheap_check.c" -o "$dir/nodebug/bareheap_check.o"
   objs[$name]="$dir"
+  # Every public function the core defines must be in one of the lists
+  # above, or "full API" would silently leave it out.
+  for f in $("${cc%gcc}nm" -g --defined-only "$dir/bareheap.o" "$dir/bareheap_check.o" |
+             awk '$2 == "T" && $3 !~ /^bh_internal_/ { print $3 }'); do
+    case " $(tr '\n' ' ' <<< "$core_funcs $check_funcs") " in
+      *" $f "*) ;;
+      *) echo "size: $f is defined by the core but in neither core_funcs nor check_funcs" >&2; exit 1 ;;
+    esac
+  done
 done
 
 for s in "${subsets[@]}"; do
