@@ -214,8 +214,10 @@ def write(ctx, out):
             ns[(a, wl)] = statistics.median(v) if v else None
 
     def ratio(a, wl):
-        g = ns.get(("glibc", wl))
-        return ns[(a, wl)] / g if g and ns.get((a, wl)) else None
+        # Paired by round (the same run of every allocator), then the median.
+        g = {r["round"]: r["ns_per_op"] for r in find(R, mode="time", alloc="glibc", workload=wl)}
+        v = [r["ns_per_op"] / g[r["round"]] for r in find(R, mode="time", alloc=a, workload=wl) if g.get(r["round"])]
+        return statistics.median(v) if v else None
 
     m32_def = m32a8[(DEFAULT_SL, DEFAULT_PROBE)]
     w("# bareheap benchmarks")
@@ -268,10 +270,11 @@ def write(ctx, out):
     # ---- time
     w("## Time per op")
     w("")
-    w("Wall-clock ns per op (an op is one alloc, free or realloc, with the driver's loop), median of %d "
-      "rounds x %d runs; the allocators run interleaved so that they share the machine's state; the ratio "
-      "is to glibc in the same `make bench`. Timings vary from run to run on a shared machine; the "
-      "instruction counts above do not." % (ctx["rounds"], ctx["reps"]))
+    w("Wall-clock ns per op (an op is one alloc, free or realloc, with the driver's loop). In each of %d "
+      "rounds every allocator runs once, interleaved so that they share the machine's state, and reports "
+      "the median of %d repetitions; ns is the median over the rounds, the ratio the median over the "
+      "rounds of the allocator's figure over glibc's in the same round. Timings vary from run to run on a "
+      "shared machine; the instruction counts above do not." % (ctx["rounds"], ctx["reps"]))
     w("")
     w("| allocator | small | ratio | mixed | ratio | realloc | ratio |")
     w("|---|---|---|---|---|---|---|")
@@ -408,7 +411,7 @@ def write(ctx, out):
             w("| %s, SL_LOG2=%d%s | %s |" % (label, s, " (default)" if s == DEFAULT_SL else "",
                                              " | ".join(fmt(vals.get(x)) for x in regions)))
     w("")
-    w("Code size is measured by `make test` (the Cortex-M build) and given in the README.")
+    w("Code size is measured by `make size` (Cortex-M0, Cortex-M4 and RV32 at -Os) and given in the README.")
     w("")
 
     # ---- trade-off

@@ -423,7 +423,8 @@ def main():
                     help="frag: only the fragmentation runs (64-bit, qemu-i386, Cortex-M4 firmware); prints their "
                          "tables and writes %s, not docs/" % os.path.relpath(os.path.join(BUILD, "frag.md"), ROOT))
     opt = ap.parse_args()
-    rounds, reps, lat_reps = (1, 1, 2) if opt.quick else (3, 3, 5)
+    # Seven rounds: the median of per-round ratios then survives two noisy rounds either way.
+    rounds, reps, lat_reps = (1, 1, 2) if opt.quick else (7, 3, 5)
     seeds = 5 if opt.quick else FRAG_SEEDS
     t_start = datetime.datetime.now()
     os.chdir(ROOT)
@@ -485,9 +486,11 @@ def main():
 
     # Time: allocators interleaved, rounds x reps runs each
     log("time: %d rounds x %d runs per allocator" % (rounds, reps))
-    for _ in range(rounds):
+    for rnd in range(rounds):
         for a in ALLOCATORS:
-            R.extend(records(run(main_builds[a].cmd("time", reps))))
+            for r in records(run(main_builds[a].cmd("time", reps))):
+                r["round"] = rnd
+                R.append(r)
 
     # Latency from the cycle counter
     log("latency: minimum per call over %d identical runs" % lat_reps)
@@ -540,6 +543,9 @@ def main():
                 "build= names the binary (build/bench/bench_<build>)\n")
         for r in R:
             f.write(" ".join("%s=%s" % kv for kv in r.items()) + "\n")
+        for (bname, wl), d in sorted(instr.items()):
+            for call, v in sorted(d.items()):
+                f.write("mode=instr build=%s workload=%s call=%s ir_per_call=%.1f\n" % (bname, wl, call, v))
     report.write(ctx, OUT)
     log("done in %.0f s: %s" % ((datetime.datetime.now() - t_start).total_seconds(),
                                 os.path.relpath(os.path.join(OUT, "results.md"), ROOT)))
