@@ -2,7 +2,8 @@
  * The RISC-V example's device-tree reader (examples/riscv/main.c, included
  * here with its main renamed) on the host, where a sanitizer sees every
  * read: it must find the memory range that holds a given address whatever
- * the order of nodes and ranges, and on a damaged tree answer false or a
+ * the order of nodes and ranges, report every reserved range (the header's
+ * block and /reserved-memory), and on a damaged tree answer false or a
  * range without reading outside the tree. Each tree lives in a buffer of
  * exactly its totalsize, so a read past it is an AddressSanitizer report
  * in the sanitized trees and a Valgrind one under `make test-valgrind`.
@@ -118,9 +119,10 @@ static void tree_begin(tree *t) {
     emit_prop(t, "#size-cells", two, 4);
 }
 
-/* The finished tree in a buffer of exactly its size (caller frees). */
-static unsigned char *tree_end(tree *t, size_t *total) {
-    size_t off_struct = 40 + 16, off_strings;
+/* The finished tree in a buffer of exactly its size (caller frees), its
+ * memory reservation block holding rsv_count (base, size) pairs. */
+static unsigned char *tree_end_rsv(tree *t, size_t *total, const uint64_t *rsv, size_t rsv_count) {
+    size_t off_rsv = 40, off_struct = off_rsv + 16u * (rsv_count + 1u), off_strings, i;
     unsigned char *fdt;
     emit32(t, FDT_END_NODE);
     emit32(t, FDT_END);
@@ -133,14 +135,35 @@ static unsigned char *tree_end(tree *t, size_t *total) {
     put32(fdt + 4, (uint32_t)*total);
     put32(fdt + 8, (uint32_t)off_struct);
     put32(fdt + 12, (uint32_t)off_strings);
-    put32(fdt + 16, 40);
+    put32(fdt + 16, (uint32_t)off_rsv);
     put32(fdt + 20, 17);
     put32(fdt + 24, 16);
     put32(fdt + 32, (uint32_t)t->nstr);
     put32(fdt + 36, (uint32_t)t->n);
+    for (i = 0; i < 2u * rsv_count; i++) {
+        put32(fdt + off_rsv + 8u * i, (uint32_t)(rsv[i] >> 32));
+        put32(fdt + off_rsv + 8u * i + 4u, (uint32_t)rsv[i]);
+    }
     memcpy(fdt + off_struct, t->s, t->n);
     memcpy(fdt + off_strings, t->str, t->nstr);
     return fdt;
+}
+
+static unsigned char *tree_end(tree *t, size_t *total) { return tree_end_rsv(t, total, NULL, 0); }
+
+/* fdt_reserved()'s callback: records up to 8 ranges. */
+typedef struct seen_ranges {
+    uint64_t base[8], size[8];
+    unsigned count;
+} seen_ranges;
+
+static void record_range(void *context, uint64_t base, uint64_t size) {
+    seen_ranges *r = (seen_ranges *)context;
+    if (r->count < 8u) {
+        r->base[r->count] = base;
+        r->size[r->count] = size;
+    }
+    r->count++;
 }
 
 #define RAM_BASE 0x80000000ull
@@ -175,6 +198,50 @@ static void test_ranges_in_any_order(void) {
     free(fdt);
 }
 
+/* The header's reservation block and /reserved-memory's children (with the
+ * node's own cell counts), all reported; nothing else is. */
+static void test_reserved_ranges(void) {
+    const uint64_t low[] = {RAM_BASE, RAM_BYTES}, rsv[] = {0x80600000ull, 0x10000ull};
+    unsigned char one[4], reg1[8];
+    seen_ranges seen;
+    size_t total;
+    unsigned char *fdt;
+    tree t;
+
+    put32(one, 1);
+    put32(reg1, 0x80400000u);
+    put32(reg1 + 4, 0x100000u);
+    tree_begin(&t);
+    emit_memory(&t, low, 1);
+    emit_node(&t, "reserved-memory");
+    emit_prop(&t, "#address-cells", one, 4);
+    emit_prop(&t, "#size-cells", one, 4);
+    emit_node(&t, "carveout@80400000");
+    emit_prop(&t, "reg", reg1, 8);
+    emit32(&t, FDT_END_NODE);
+    emit32(&t, FDT_END_NODE);
+    fdt = tree_end_rsv(&t, &total, rsv, 1);
+    memset(&seen, 0, sizeof seen);
+    CHECK(fdt_reserved(fdt, record_range, &seen));
+    CHECK(seen.count == 2);
+    CHECK(seen.base[0] == 0x80600000ull && seen.size[0] == 0x10000ull);
+    CHECK(seen.base[1] == 0x80400000ull && seen.size[1] == 0x100000ull);
+    /* the memory node is still found, the reservations do not hide it */
+    {
+        uint64_t base = 0, size = 0;
+        CHECK(fdt_memory(fdt, IMAGE, &base, &size) && base == RAM_BASE && size == RAM_BYTES);
+    }
+    free(fdt);
+
+    /* No reservations at all: none reported. */
+    tree_begin(&t);
+    emit_memory(&t, low, 1);
+    fdt = tree_end(&t, &total);
+    memset(&seen, 0, sizeof seen);
+    CHECK(fdt_reserved(fdt, record_range, &seen) && seen.count == 0);
+    free(fdt);
+}
+
 static void test_damaged_trees(void) {
     const uint64_t both[] = {HIGH_BASE, HIGH_BYTES, RAM_BASE, RAM_BYTES};
     uint64_t base, size;
@@ -204,6 +271,11 @@ static void test_damaged_trees(void) {
         if (be32(cut + 8) + be32(cut + 36) > k)
             put32(cut + 36, (uint32_t)(k - be32(cut + 8)));
         CHECK(!fdt_memory(cut, IMAGE, &base, &size) || (base <= IMAGE && IMAGE - base < size));
+        {
+            seen_ranges seen;
+            memset(&seen, 0, sizeof seen);
+            (void)fdt_reserved(cut, record_range, &seen);
+        }
         free(cut);
     }
 
@@ -238,6 +310,11 @@ static void test_damaged_trees(void) {
         }
         if (fdt_memory(damaged, IMAGE, &base, &size))
             CHECK(base <= IMAGE && IMAGE - base < size);
+        {
+            seen_ranges seen;
+            memset(&seen, 0, sizeof seen);
+            (void)fdt_reserved(damaged, record_range, &seen);
+        }
         free(damaged);
     }
     free(fdt);
@@ -245,6 +322,7 @@ static void test_damaged_trees(void) {
 
 int main(void) {
     test_ranges_in_any_order();
+    test_reserved_ranges();
     test_damaged_trees();
     printf("%u passed, %u failed\n", checks - failures, failures);
     return failures != 0;

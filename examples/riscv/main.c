@@ -6,8 +6,10 @@
  * node several ranges, in any order), the one that holds the image is the
  * RAM used here. The heap is that RAM after the image
  * (__heap_start, from port/baremetal/riscv/virt.ld) minus the device tree
- * itself, which QEMU places inside RAM: the part below the tree goes to
- * heap_init, the part above it to heap_add_region.
+ * itself, which QEMU places inside RAM, and minus every range the tree
+ * reserves (its header's memory reservation block and the children of
+ * /reserved-memory, where firmware such as OpenSBI records its own memory):
+ * the largest piece goes to heap_init, the others to heap_add_region.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -15,6 +17,7 @@
 #include "allocator.h"
 #include "board.h"
 #include "demo_workload.h"
+#include "mem_ranges.h"
 
 extern unsigned char __heap_start[];
 
@@ -52,18 +55,28 @@ static uint64_t cells(const unsigned char *p, uint32_t count)
     return v;
 }
 
-/* The range of any /memory node's reg that holds addr; false if there is
- * none or the tree is malformed. Every read stays inside the blocks the
- * header declares. */
-static bool fdt_memory(const unsigned char *fdt, uint64_t addr, uint64_t *base, uint64_t *size)
+/* What the walk below tells about each property. node2 is the name of the
+ * node at depth 2 the property lies in or under ("" at the root). */
+typedef struct fdt_prop {
+    int depth;            /* 1: the root's own properties */
+    const char *node2;    /* at most node2_room bytes, NUL-terminated within */
+    size_t node2_room;
+    const char *name;     /* at most name_room bytes, NUL-terminated within */
+    size_t name_room;
+    const unsigned char *value;
+    uint32_t len;
+} fdt_prop;
+
+typedef bool (*fdt_visit_fn)(void *context, const fdt_prop *prop); /* false: stop */
+
+/* Calls visit for every property of the tree, in order; false if the tree is
+ * malformed. Every read stays inside the blocks the header declares. */
+static bool fdt_walk(const unsigned char *fdt, fdt_visit_fn visit, void *context)
 {
     uint32_t total = be32(fdt + 4), off_struct = be32(fdt + 8), off_strings = be32(fdt + 12);
     uint32_t size_strings = be32(fdt + 32), size_struct = be32(fdt + 36);
     const unsigned char *p, *end;
-    const char *strings;
-    uint32_t addr_cells = 2, size_cells = 1;
-    int depth = 0;
-    bool in_memory = false;
+    fdt_prop prop;
 
     /* Version 17 and later give the structure block's size (offset 36). */
     if (total < 40u || be32(fdt + 20) < 17u || off_struct > total || size_struct > total - off_struct ||
@@ -72,7 +85,9 @@ static bool fdt_memory(const unsigned char *fdt, uint64_t addr, uint64_t *base, 
     }
     p = fdt + off_struct;
     end = p + size_struct;
-    strings = (const char *)fdt + off_strings;
+    prop.depth = 0;
+    prop.node2 = "";
+    prop.node2_room = 1;
     for (;;) {
         uint32_t token;
         if (end - p < 4) {
@@ -89,58 +104,209 @@ static bool fdt_memory(const unsigned char *fdt, uint64_t addr, uint64_t *base, 
             if (len == room) {
                 return false;
             }
-            depth++;
-            in_memory = depth == 2 && name_is(name, room, "memory", true);
+            prop.depth++;
+            if (prop.depth == 2) {
+                prop.node2 = name;
+                prop.node2_room = room;
+            }
             p += (len + 4u) & ~(size_t)3u;
         } else if (token == FDT_END_NODE) {
-            depth--;
-            in_memory = false;
+            if (prop.depth == 2) {
+                prop.node2 = "";
+                prop.node2_room = 1;
+            }
+            prop.depth--;
         } else if (token == FDT_PROP) {
-            uint32_t len, nameoff;
-            const char *name;
-            const unsigned char *value;
+            uint32_t nameoff;
             if (end - p < 8) {
                 return false;
             }
-            len = be32(p);
+            prop.len = be32(p);
             nameoff = be32(p + 4);
-            value = p + 8;
-            if (len > (size_t)(end - value) || nameoff >= size_strings) {
+            prop.value = p + 8;
+            if (prop.len > (size_t)(end - prop.value) || nameoff >= size_strings) {
                 return false;
             }
-            name = strings + nameoff;
-            if (depth == 1 && name_is(name, size_strings - nameoff, "#address-cells", true) && len >= 4u) {
-                addr_cells = be32(value);
-            } else if (depth == 1 && name_is(name, size_strings - nameoff, "#size-cells", true) && len >= 4u) {
-                size_cells = be32(value);
-            } else if (in_memory && name_is(name, size_strings - nameoff, "reg", true)) {
-                uint32_t step, i;
-                if (addr_cells < 1u || addr_cells > 2u || size_cells < 1u || size_cells > 2u) {
-                    return false;
-                }
-                step = 4u * (addr_cells + size_cells);
-                for (i = 0; len - i >= step; i += step) { /* every range of reg */
-                    uint64_t b = cells(value + i, addr_cells);
-                    uint64_t n = cells(value + i + 4u * addr_cells, size_cells);
-                    if (b <= addr && addr - b < n) {
-                        *base = b;
-                        *size = n;
-                        return true;
-                    }
-                }
+            prop.name = (const char *)fdt + off_strings + nameoff;
+            prop.name_room = size_strings - nameoff;
+            if (!visit(context, &prop)) {
+                return true;
             }
-            p = value + ((len + 3u) & ~(uint32_t)3u);
+            p = prop.value + ((prop.len + 3u) & ~(uint32_t)3u);
+        } else if (token == FDT_END && prop.depth == 0) {
+            return true;
         } else if (token != FDT_NOP) {
-            return false; /* FDT_END or garbage */
+            return false;
         }
     }
 }
+
+/* The cell counts of a reg: the root's, or a depth-2 node's own for its
+ * children (as /reserved-memory states them). */
+typedef struct cell_sizes {
+    uint32_t addr, size;
+} cell_sizes;
+
+static bool cell_count(const fdt_prop *prop, const char *which, uint32_t *count)
+{
+    if (!name_is(prop->name, prop->name_room, which, true) || prop->len < 4u) {
+        return false;
+    }
+    *count = be32(prop->value);
+    return true;
+}
+
+/* Calls fn for each (base, size) of a reg property; false if its cell
+ * counts are beyond what this reader handles (1 or 2 cells each). */
+static bool reg_each(const fdt_prop *prop, cell_sizes cells_of,
+                     bool (*fn)(void *context, uint64_t base, uint64_t size), void *context)
+{
+    uint32_t step, i;
+    if (cells_of.addr < 1u || cells_of.addr > 2u || cells_of.size < 1u || cells_of.size > 2u) {
+        return false;
+    }
+    step = 4u * (cells_of.addr + cells_of.size);
+    for (i = 0; prop->len - i >= step; i += step) {
+        if (!fn(context, cells(prop->value + i, cells_of.addr), cells(prop->value + i + 4u * cells_of.addr, cells_of.size))) {
+            break;
+        }
+    }
+    return true;
+}
+
+/* ---- The RAM that holds an address: any range of any /memory node ---- */
+typedef struct memory_search {
+    uint64_t addr, base, size;
+    cell_sizes root;
+    bool found, bad;
+} memory_search;
+
+static bool memory_range_check(void *context, uint64_t base, uint64_t size)
+{
+    memory_search *m = (memory_search *)context;
+    if (base <= m->addr && m->addr - base < size) {
+        m->base = base;
+        m->size = size;
+        m->found = true;
+        return false;
+    }
+    return true;
+}
+
+static bool memory_visit(void *context, const fdt_prop *prop)
+{
+    memory_search *m = (memory_search *)context;
+    if (prop->depth == 1) {
+        (void)(cell_count(prop, "#address-cells", &m->root.addr) || cell_count(prop, "#size-cells", &m->root.size));
+    } else if (prop->depth == 2 && name_is(prop->node2, prop->node2_room, "memory", true) &&
+               name_is(prop->name, prop->name_room, "reg", true)) {
+        m->bad = !reg_each(prop, m->root, memory_range_check, m);
+        return !m->found && !m->bad;
+    }
+    return true;
+}
+
+/* The range of any /memory node's reg that holds addr; false if there is
+ * none or the tree is malformed. */
+static bool fdt_memory(const unsigned char *fdt, uint64_t addr, uint64_t *base, uint64_t *size)
+{
+    memory_search m = {0};
+    m.addr = addr;
+    m.root.addr = 2;
+    m.root.size = 1;
+    if (!fdt_walk(fdt, memory_visit, &m) || !m.found || m.bad) {
+        return false;
+    }
+    *base = m.base;
+    *size = m.size;
+    return true;
+}
+
+/* ---- Reserved memory: the header's reservation block and /reserved-memory ---- */
+typedef struct reserved_search {
+    cell_sizes root, node; /* node: /reserved-memory's own, once seen */
+    void (*fn)(void *context, uint64_t base, uint64_t size);
+    void *context;
+    bool bad;
+} reserved_search;
+
+static bool reserved_range(void *context, uint64_t base, uint64_t size)
+{
+    reserved_search *r = (reserved_search *)context;
+    r->fn(r->context, base, size);
+    return true;
+}
+
+static bool reserved_visit(void *context, const fdt_prop *prop)
+{
+    reserved_search *r = (reserved_search *)context;
+    if (prop->depth == 1) {
+        (void)(cell_count(prop, "#address-cells", &r->root.addr) || cell_count(prop, "#size-cells", &r->root.size));
+        r->node = r->root;
+    } else if (name_is(prop->node2, prop->node2_room, "reserved-memory", true)) {
+        if (prop->depth == 2) {
+            (void)(cell_count(prop, "#address-cells", &r->node.addr) || cell_count(prop, "#size-cells", &r->node.size));
+        } else if (prop->depth == 3 && name_is(prop->name, prop->name_room, "reg", true) &&
+                   !reg_each(prop, r->node, reserved_range, r)) {
+            r->bad = true;
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Calls fn for every reserved range: the memory reservation block's entries
+ * and the reg of every child of /reserved-memory. False (fn may have been
+ * called for some) if the tree is malformed. */
+static bool fdt_reserved(const unsigned char *fdt, void (*fn)(void *context, uint64_t base, uint64_t size),
+                         void *context)
+{
+    uint32_t total = be32(fdt + 4), off = be32(fdt + 16);
+    reserved_search r = {0};
+    for (;; off += 16u) {
+        uint64_t base, size;
+        if (off > total || total - off < 16u) {
+            return false; /* no terminating entry */
+        }
+        base = ((uint64_t)be32(fdt + off) << 32) | be32(fdt + off + 4u);
+        size = ((uint64_t)be32(fdt + off + 8u) << 32) | be32(fdt + off + 12u);
+        if (base == 0u && size == 0u) {
+            break;
+        }
+        fn(context, base, size);
+    }
+    r.root.addr = 2;
+    r.root.size = 1;
+    r.node = r.root;
+    r.fn = fn;
+    r.context = context;
+    return fdt_walk(fdt, reserved_visit, &r) && !r.bad;
+}
+
+/* Takes a reserved range out of the heap's ranges (clipped to the address
+ * space: a range above it holds nothing of ours). */
+static void take_reserved(void *context, uint64_t base, uint64_t size)
+{
+    uint64_t end = base + size;
+    if (base > (uint64_t)UINTPTR_MAX) {
+        return;
+    }
+    if (end < base || end > (uint64_t)UINTPTR_MAX) {
+        end = (uint64_t)UINTPTR_MAX;
+    }
+    demo_put_line("reserved         ", (uintptr_t)base, 16u);
+    demo_put_line("          bytes  ", (uintptr_t)(end - base), 10u);
+    mem_ranges_take((mem_ranges *)context, (uintptr_t)base, (uintptr_t)end);
+}
+
+static mem_ranges g_ram;
 
 int main(int argc, char **argv)
 {
     const unsigned char *fdt = (const unsigned char *)board_fdt;
     uint64_t ram_base, ram_size, ram_end;
     uintptr_t start = (uintptr_t)__heap_start, end, fdt_lo, fdt_hi;
+    unsigned regions;
     (void)argc;
     (void)argv;
 
@@ -158,17 +324,18 @@ int main(int argc, char **argv)
     demo_put_line("device tree at   ", fdt_lo, 16u);
     demo_put_line("image ends at    ", start, 16u);
 
-    if (fdt_lo >= start && fdt_lo < end) {
-        /* [start, fdt) and [fdt end, RAM end) */
-        if (!heap_init(__heap_start, fdt_lo - start)) {
-            return 1;
-        }
-        if (fdt_hi < end && end - fdt_hi > 4096u) {
-            (void)heap_add_region((void *)fdt_hi, end - fdt_hi);
-        }
-    } else if (!heap_init(__heap_start, end - start)) {
+    /* The RAM after the image, minus the tree itself (QEMU places it in
+     * RAM) and whatever the tree reserves. */
+    mem_ranges_add(&g_ram, start, end);
+    mem_ranges_take(&g_ram, fdt_lo, fdt_hi < fdt_lo ? UINTPTR_MAX : fdt_hi);
+    if (!fdt_reserved(fdt, take_reserved, &g_ram)) {
+        demo_put_line("malformed reservations in the tree at ", fdt_lo, 16u);
         return 1;
     }
-    demo_put_line("heap regions     ", 1u + (fdt_lo >= start && fdt_lo < end && fdt_hi < end && end - fdt_hi > 4096u), 10u);
+    regions = mem_ranges_to_heap(&g_ram, 4096u);
+    if (regions == 0u) {
+        return 1;
+    }
+    demo_put_line("heap regions     ", regions, 10u);
     return demo_run();
 }

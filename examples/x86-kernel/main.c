@@ -22,6 +22,7 @@
 #include "allocator.h"
 #include "board.h"
 #include "demo_workload.h"
+#include "mem_ranges.h"
 
 extern unsigned char __image_start[], __image_end[];
 
@@ -53,37 +54,7 @@ static uint64_t rd64(const unsigned char *p)
     return (uint64_t)rd32(p) | ((uint64_t)rd32(p + 4) << 32);
 }
 
-#define MAX_RANGES 16
-
-typedef struct range {
-    uintptr_t lo, hi; /* [lo, hi) */
-} range;
-
-static range g_ranges[MAX_RANGES];
-static unsigned g_count;
-
-static void add_range(uintptr_t lo, uintptr_t hi)
-{
-    if (hi > lo && g_count < MAX_RANGES) {
-        g_ranges[g_count].lo = lo;
-        g_ranges[g_count].hi = hi;
-        g_count++;
-    }
-}
-
-/* Takes [lo, hi) out of every range, splitting where needed. */
-static void reserve(uintptr_t lo, uintptr_t hi)
-{
-    unsigned i, n = g_count;
-    for (i = 0; i < n; i++) {
-        range r = g_ranges[i];
-        if (hi <= r.lo || lo >= r.hi) {
-            continue;
-        }
-        g_ranges[i].hi = lo > r.lo ? lo : r.lo; /* the part below (maybe empty) */
-        add_range(hi < r.hi ? hi : r.hi, r.hi);   /* the part above */
-    }
-}
+static mem_ranges g_ram;
 
 static void put_str(const char *s)
 {
@@ -98,7 +69,7 @@ int main(int argc, char **argv)
 {
     const mb_info *mbi = (const mb_info *)board_multiboot_info;
     uintptr_t taken_end = (uintptr_t)__image_end;
-    unsigned i, largest = 0;
+    unsigned i;
     uint32_t off;
     (void)argc;
     (void)argv;
@@ -117,8 +88,8 @@ int main(int argc, char **argv)
         demo_put_line("     length      ", (uintptr_t)len, 16u);
         demo_put_line("     type        ", type, 10u);
         if (type == MB_TYPE_USABLE && end > 0x100000u && base < 0x100000000ull) {
-            add_range((uintptr_t)(base < 0x100000u ? 0x100000u : base),
-                      (uintptr_t)(end > 0xFFFFF000ull ? 0xFFFFF000ull : end));
+            mem_ranges_add(&g_ram, (uintptr_t)(base < 0x100000u ? 0x100000u : base),
+                           (uintptr_t)(end > 0xFFFFF000ull ? 0xFFFFF000ull : end));
         }
         off += size + 4u;
     }
@@ -128,23 +99,23 @@ int main(int argc, char **argv)
         const unsigned char *e = (const unsigned char *)(uintptr_t)mbi->mmap_addr + off;
         uint64_t base = rd64(e + 4), end = base + rd64(e + 12);
         if (rd32(e + 20) != MB_TYPE_USABLE && base < 0xFFFFF000ull && end > base) {
-            reserve((uintptr_t)base, (uintptr_t)(end > 0xFFFFF000ull ? 0xFFFFF000ull : end));
+            mem_ranges_take(&g_ram, (uintptr_t)base, (uintptr_t)(end > 0xFFFFF000ull ? 0xFFFFF000ull : end));
         }
         off += rd32(e) + 4u;
     }
     /* Boot modules (an initrd): their contents and their list. */
     if ((mbi->flags & MB_FLAG_MODS) != 0u) {
         const unsigned char *mod = (const unsigned char *)(uintptr_t)mbi->mods_addr;
-        reserve(mbi->mods_addr, mbi->mods_addr + 16u * mbi->mods_count);
+        mem_ranges_take(&g_ram, mbi->mods_addr, mbi->mods_addr + 16u * mbi->mods_count);
         for (i = 0; i < mbi->mods_count; i++, mod += 16) {
             const char *s = (const char *)(uintptr_t)rd32(mod + 8); /* its command line */
-            reserve(rd32(mod), rd32(mod + 4));                       /* mod_start, mod_end */
+            mem_ranges_take(&g_ram, rd32(mod), rd32(mod + 4));              /* mod_start, mod_end */
             if (s != NULL) {
                 const char *e = s;
                 while (*e != '\0') {
                     e++;
                 }
-                reserve((uintptr_t)s, (uintptr_t)e + 1u);
+                mem_ranges_take(&g_ram, (uintptr_t)s, (uintptr_t)e + 1u);
             }
         }
     }
@@ -168,32 +139,13 @@ int main(int argc, char **argv)
         }
     }
     taken_end = (taken_end + 4095u) & ~(uintptr_t)4095u;
-    reserve((uintptr_t)__image_start, taken_end);
-    reserve((uintptr_t)mbi, (uintptr_t)mbi + sizeof *mbi);
-    reserve(mbi->mmap_addr, mbi->mmap_addr + mbi->mmap_length);
+    mem_ranges_take(&g_ram, (uintptr_t)__image_start, taken_end);
+    mem_ranges_take(&g_ram, (uintptr_t)mbi, (uintptr_t)mbi + sizeof *mbi);
+    mem_ranges_take(&g_ram, mbi->mmap_addr, mbi->mmap_addr + mbi->mmap_length);
 
-    for (i = 0; i < g_count; i++) {
-        if (g_ranges[i].hi - g_ranges[i].lo > g_ranges[largest].hi - g_ranges[largest].lo) {
-            largest = i;
-        }
-    }
-    if (g_count == 0u || !heap_init((void *)g_ranges[largest].lo,
-                                     g_ranges[largest].hi - g_ranges[largest].lo)) {
+    if (mem_ranges_to_heap(&g_ram, 1u) == 0u) {
         put_str("x86 kernel: no usable memory above 1 MiB\ndemo: FAILED\n");
         return 1;
-    }
-    demo_put_line("heap_init at     ", g_ranges[largest].lo, 16u);
-    demo_put_line("          bytes  ", g_ranges[largest].hi - g_ranges[largest].lo, 10u);
-    for (i = 0; i < g_count; i++) {
-        if (i == largest || g_ranges[i].hi == g_ranges[i].lo) {
-            continue;
-        }
-        if (heap_add_region((void *)g_ranges[i].lo, g_ranges[i].hi - g_ranges[i].lo)) {
-            demo_put_line("heap_add_region  ", g_ranges[i].lo, 16u);
-            demo_put_line("          bytes  ", g_ranges[i].hi - g_ranges[i].lo, 10u);
-        } else {
-            demo_put_line("region refused   ", g_ranges[i].lo, 16u);
-        }
     }
     return demo_run();
 }

@@ -4,6 +4,9 @@ whose memory is described in a way the RISC-V example must cope with:
 
   high_first   two /memory nodes, the one above 4 GiB listed first
   reg_multi    one /memory node whose reg lists two ranges, the high one first
+  reserved     the RAM node, a /reserved-memory child at 0x80400000 (1 MiB,
+               the node's own cells: one each) and a reservation block entry
+               at 0x80600000 (64 KiB): the heap must leave both alone
 
 Both describe the board's RAM, 0x80000000 + 128 MiB (QEMU's default -m),
 plus 1 GiB at 4 GiB that is not there: a heap placed in it, or across the
@@ -24,7 +27,7 @@ def pad4(b):
     return b + b"\0" * (-len(b) % 4)
 
 
-def build(root_props, nodes):
+def build(root_props, nodes, reservations=()):
     strings = bytearray()
     offsets = {}
 
@@ -42,12 +45,20 @@ def build(root_props, nodes):
         body += b"".join(prop(n, v) for n, v in props)
         return body + struct.pack(">I", FDT_END_NODE)
 
+    def node_with_children(name, parts):
+        props, children = parts
+        body = struct.pack(">I", FDT_BEGIN_NODE) + pad4(name.encode() + b"\0")
+        body += b"".join(prop(n, v) for n, v in props)
+        body += b"".join(node(n, p) for n, p in children)
+        return body + struct.pack(">I", FDT_END_NODE)
+
     structure = struct.pack(">I", FDT_BEGIN_NODE) + pad4(b"\0")
     structure += b"".join(prop(n, v) for n, v in root_props)
-    structure += b"".join(node(n, p) for n, p in nodes)
+    for n, p in nodes:
+        structure += node(n, p) if not n.startswith("reserved-memory") else node_with_children(n, p)
     structure += node("chosen", [])
     structure += struct.pack(">II", FDT_END_NODE, FDT_END)
-    reserve_map = struct.pack(">QQ", 0, 0)  # empty, terminated
+    reserve_map = b"".join(struct.pack(">QQ", b, n) for b, n in reservations) + struct.pack(">QQ", 0, 0)
     off_rsv = 40
     off_struct = off_rsv + len(reserve_map)
     off_strings = off_struct + len(structure)
@@ -76,6 +87,14 @@ def main():
         nodes = [memory_node(ABSENT), memory_node(RAM)]
     elif case == "reg_multi":
         nodes = [memory_node(ABSENT, RAM)]
+    elif case == "reserved":
+        one = struct.pack(">I", 1)
+        nodes = [memory_node(RAM),
+                 ("reserved-memory", ([("#address-cells", one), ("#size-cells", one), ("ranges", b"")],
+                                      [("carveout@80400000", [("reg", struct.pack(">II", 0x80400000, 1 << 20))])]))]
+        with open(out, "wb") as f:
+            f.write(build(root, nodes, [(0x80600000, 64 << 10)]))
+        return
     else:
         sys.exit("make_fdt.py: unknown case %r" % case)
     with open(out, "wb") as f:
