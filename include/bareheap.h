@@ -164,36 +164,36 @@ void *bh_calloc(bh_heap *heap, size_t count, size_t size_bytes);
  * least 1); a fitting block beyond them is not found. */
 void *bh_alloc_aligned(bh_heap *heap, size_t align_bytes, size_t size_bytes);
 
-/* Frees a block. NULL ptr or NULL heap: does nothing. A pointer that is not a live block of
- * this heap (foreign, interior, misaligned, already free) is reported to the
- * error handler with its kind (BH_ERROR_INVALID_POINTER, _MISALIGNED,
- * _DOUBLE_FREE) and the heap is left as it was; detection reads only the
- * block's header and its neighbours', O(1). The block merges at once with
- * free neighbours. O(1). */
+/* Frees a block. NULL ptr or NULL heap: does nothing. A pointer that is not a
+ * live block of this heap (foreign, interior, misaligned, already free) is
+ * reported to the error handler with its kind (BH_ERROR_INVALID_POINTER,
+ * _MISALIGNED, _DOUBLE_FREE) and the heap is left as it was; detection reads
+ * only the block's header and its neighbours', O(1). The block merges at once
+ * with free neighbours. O(1). */
 void bh_free(bh_heap *heap, void *ptr);
 
 /* Resizes a block, keeping min(old usable size, size_bytes) bytes of content.
- * NULL heap: returns NULL. ptr NULL: bh_alloc(). size_bytes 0: frees ptr
- * and returns NULL. Tried in
- * order: shrink in place (giving the tail back), grow in place into a free
- * next block, grow into a free previous block (moving the data down), then
- * allocate, copy and free. A block from bh_alloc_aligned() keeps its
- * alignment. On failure returns NULL and ptr stays valid with its contents.
- * An invalid ptr is reported as in bh_free() and NULL is returned. While a
- * block is moved both copies exist, so peak_used_bytes counts both.
- * O(1) plus the copy. */
+ * NULL heap: returns NULL. ptr NULL: bh_alloc(). size_bytes 0: frees ptr and
+ * returns NULL. Tried in order: shrink in place (giving the tail back), grow
+ * in place into a free next block, grow into a free previous block (moving
+ * the data down), then allocate, copy and free. A block from
+ * bh_alloc_aligned() keeps its alignment. On failure returns NULL and ptr
+ * stays valid with its contents. An invalid ptr is reported as in bh_free()
+ * and NULL is returned. While a block is moved both copies exist, so
+ * peak_used_bytes counts both. O(1) plus the copy. */
 void *bh_realloc(bh_heap *heap, void *ptr, size_t size_bytes);
 
 /* Bytes usable at ptr: at least what was requested, often a little more.
- * NULL heap or ptr: 0. An invalid ptr is reported as in bh_free() and 0 returned. O(1). */
+ * NULL heap or ptr: 0. An invalid ptr is reported as in bh_free() and 0
+ * returned. O(1). */
 size_t bh_usable_size(bh_heap *heap, void *ptr);
 
 /* Adds [mem, mem + size_bytes) to the heap; it need not be adjacent to other
- * regions. Returns false, changing nothing, when heap or mem is NULL, the region wraps,
- * is too small for one block, overlaps memory this heap uses (its control
- * structure, blocks and sentinels; the few bytes of alignment slack at the ends
- * of a region are never written and may be given again), or BAREHEAP_MAX_REGIONS
- * regions are already in use. O(BAREHEAP_MAX_REGIONS). */
+ * regions. Returns false, changing nothing, when heap or mem is NULL, the
+ * region wraps, is too small for one block, overlaps memory this heap uses
+ * (its control structure, blocks and sentinels; the few bytes of alignment
+ * slack at the ends of a region are never written and may be given again), or
+ * BAREHEAP_MAX_REGIONS regions are already in use. O(BAREHEAP_MAX_REGIONS). */
 bool bh_add_region(bh_heap *heap, void *mem, size_t size_bytes);
 
 /* Checks every invariant: block sizes and flags, footers, no two adjacent

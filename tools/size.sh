@@ -102,6 +102,7 @@ echo "$header"
 echo "$sep"
 
 declare -A objs
+listed_funcs=" $(tr '\n' ' ' <<< "$core_funcs $check_funcs") "
 for t in "${targets[@]}"; do
   IFS='|' read -r name cc cpu <<<"$t"
   dir="$out/$name"
@@ -119,7 +120,7 @@ for t in "${targets[@]}"; do
   # above, or "full API" would silently leave it out.
   for f in $("${cc%gcc}nm" -g --defined-only "$dir/bareheap.o" "$dir/bareheap_check.o" |
              awk '$2 == "T" && $3 !~ /^bh_internal_/ { print $3 }'); do
-    case " $(tr '\n' ' ' <<< "$core_funcs $check_funcs") " in
+    case "$listed_funcs" in
       *" $f "*) ;;
       *) echo "size: $f is defined by the core but in neither core_funcs nor check_funcs" >&2; exit 1 ;;
     esac

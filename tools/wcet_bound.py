@@ -75,13 +75,13 @@ class Bounder:
         self.memo = {}
         self.backs = {}
         self.active = set()
-        self.here = None
-        self.raw = False
-        self.targets = {}
+        self.pred_cache = {}
 
-    def kind(self, mnem, ops, prev=None):
+    def kind(self, mnem, ops, prev=None, at=None):
         """(kind, target): kind in seq, jump, cond, call, icall, ret, cret.
-        prev is the instruction before, (mnemonic, operands), if any."""
+        prev is the instruction before, (mnemonic, operands), if any; at is
+        where the instruction is, (function, index), for the test of a jump
+        through a register (None: taken on trust, as preds() needs)."""
         if self.arch == "arm":
             if mnem in ("b", "b.n", "b.w"):
                 return "jump", target_of(ops)
@@ -102,7 +102,7 @@ class Bounder:
                 # hook (the unlock), whose body is the application's, unless
                 # the register was just loaded from an indexed table
                 reg = ops.strip()
-                if reg != "lr" and not self.hook_target(reg):
+                if reg != "lr" and not self.hook_target(reg, at):
                     raise SystemExit(f"wcet_bound: a jump through {reg} that is no hook ({mnem} {ops})")
                 return ("ret" if base == "bx" else "cret"), None
             if base.startswith(("pop", "ldm")) and "pc" in ops:
@@ -127,7 +127,7 @@ class Bounder:
             # jr to a register other than ra: a tail call of a hook, unless the
             # register was just loaded (a jump table's dispatch)
             reg = ops.strip()
-            if mnem == "jr" and reg not in ("ra", "t0") and not self.hook_target(reg):
+            if mnem == "jr" and reg not in ("ra", "t0") and not self.hook_target(reg, at):
                 raise SystemExit(f"wcet_bound: a jump through {reg} that is no hook ({mnem} {ops})")
             return "ret", None
         if mnem == "jalr":
@@ -138,15 +138,14 @@ class Bounder:
             return "icall", None
         return "seq", None
 
-    def hook_target(self, reg):
-        """True if reg, at the instruction kind() is classifying, holds on
-        every path a word loaded from a structure field ([rX, #imm] /
-        imm(rX): no index, not pc- or sp-relative), following register
-        copies: a hook pointer. A table entry, a veneer's literal or a sum is
-        no hook."""
-        if self.here is None or self.raw:
+    def hook_target(self, reg, at):
+        """True if reg, at instruction at = (function, index), holds on every
+        path a word loaded from a structure field ([rX, #imm] / imm(rX): no
+        index, not pc- or sp-relative), following register copies: a hook
+        pointer. A table entry, a veneer's literal or a sum is no hook."""
+        if at is None:
             return True
-        name, k = self.here
+        name, k = at
         return self.field_at(name, k, reg, set())
 
     def field_at(self, name, k, reg, seen):
@@ -189,32 +188,40 @@ class Bounder:
         return True
 
     def preds(self, name):
-        if name not in self.targets:
-            self.raw = True
+        """Instruction index -> the indices that may pass to it, in name."""
+        if name not in self.pred_cache:
             pr = {}
             for k in range(len(self.funcs[name])):
-                for s in self.successors(name, k):
+                # jumps through registers taken on trust: their test needs preds
+                for s in self.edges(name, k, *self.classify(name, k, hooks=False)):
                     pr.setdefault(s, []).append(k)
-            self.raw = False
-            self.targets[name] = pr
-        return self.targets[name]
+            self.pred_cache[name] = pr
+        return self.pred_cache[name]
 
     def prev(self, name, k):
         return self.funcs[name][k - 1][1:] if k > 0 else None
 
-    def successors(self, name, k):
-        """Indices inside the function that instruction k may pass to."""
-        addr, mnem, ops = self.funcs[name][k]
-        self.here = (name, k)
-        kind, tgt = self.kind(mnem, ops, self.prev(name, k))
+    def classify(self, name, k, hooks=True):
+        """kind() of instruction k of name, a bl inside its own function (a
+        Thumb-1 far jump) taken as the jump it is."""
+        _, mnem, ops = self.funcs[name][k]
+        kind, tgt = self.kind(mnem, ops, self.prev(name, k), (name, k) if hooks else None)
         if kind == "call" and tgt in self.index[name]:
-            kind = "jump"  # a Thumb-1 far jump (bl inside its own function)
+            kind = "jump"
+        return kind, tgt
+
+    def edges(self, name, k, kind, tgt):
+        """Indices inside name that instruction k, of that kind, may pass to."""
         out = []
         if kind in ("seq", "icall", "call", "cret", "cond"):
             out.append(k + 1)
         if kind in ("jump", "cond") and tgt in self.index[name]:
             out.append(self.index[name][tgt])
         return out
+
+    def successors(self, name, k):
+        """Indices inside the function that instruction k may pass to."""
+        return self.edges(name, k, *self.classify(name, k))
 
     def back_edges(self, name, start):
         """Edges (from, to) that close a cycle, by depth-first search from start."""
@@ -265,24 +272,12 @@ class Bounder:
         """Where instruction k leads, with loops cycle-closing branches taken
         so far: (the address it calls or None, the address it tail-jumps to or
         None, [(next instruction, cycle-closing branches taken)])."""
-        addr, mnem, ops = self.funcs[name][k]
-        self.here = (name, k)
-        kind, tgt = self.kind(mnem, ops, self.prev(name, k))
-        index = self.index[name]
-        if kind == "call" and tgt in index:
-            kind = "jump"  # a Thumb-1 far jump (bl inside its own function)
+        addr = self.funcs[name][k][0]
+        kind, tgt = self.classify(name, k)
         call = tgt if kind == "call" else None
-        tail = None
-        nexts = []
-        if kind in ("seq", "icall", "call", "cret", "cond"):
-            nexts.append(k + 1)
-        if kind in ("jump", "cond"):
-            if tgt not in index:
-                tail = tgt
-            else:
-                nexts.append(index[tgt])
+        tail = tgt if kind in ("jump", "cond") and tgt not in self.index[name] else None
         succ = []
-        for s in nexts:
+        for s in self.edges(name, k, kind, tgt):
             # a fall-through can close a cycle too (a loop entered at its test)
             if (k, s) in backs:
                 if name not in self.loop_bounds:

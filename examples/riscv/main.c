@@ -34,15 +34,15 @@ static uint32_t be32(const void *p)
     return ((uint32_t)b[0] << 24) | ((uint32_t)b[1] << 16) | ((uint32_t)b[2] << 8) | b[3];
 }
 
-/* s (at most n bytes, NUL-terminated within them) is prefix, or prefix@... */
-static bool name_is(const char *s, size_t n, const char *prefix, bool whole)
+/* s (at most n bytes, NUL-terminated within them) is name, or name@... */
+static bool name_is(const char *s, size_t n, const char *name)
 {
-    while (*prefix != '\0') {
-        if (n-- == 0u || *s++ != *prefix++) {
+    while (*name != '\0') {
+        if (n-- == 0u || *s++ != *name++) {
             return false;
         }
     }
-    return !whole || (n > 0u && (*s == '\0' || *s == '@'));
+    return n > 0u && (*s == '\0' || *s == '@');
 }
 
 static uint64_t cells(const unsigned char *p, uint32_t count)
@@ -147,19 +147,24 @@ typedef struct cell_sizes {
     uint32_t addr, size;
 } cell_sizes;
 
-static bool cell_count(const fdt_prop *prop, const char *which, uint32_t *count)
+/* Takes prop into c if it is #address-cells or #size-cells. */
+static void cell_sizes_read(const fdt_prop *prop, cell_sizes *c)
 {
-    if (!name_is(prop->name, prop->name_room, which, true) || prop->len < 4u) {
-        return false;
+    if (prop->len < 4u) {
+        return;
     }
-    *count = be32(prop->value);
-    return true;
+    if (name_is(prop->name, prop->name_room, "#address-cells")) {
+        c->addr = be32(prop->value);
+    } else if (name_is(prop->name, prop->name_room, "#size-cells")) {
+        c->size = be32(prop->value);
+    }
 }
+
+typedef bool (*range_fn)(void *context, uint64_t base, uint64_t size); /* false: stop */
 
 /* Calls fn for each (base, size) of a reg property; false if its cell
  * counts are beyond what this reader handles (1 or 2 cells each). */
-static bool reg_each(const fdt_prop *prop, cell_sizes cells_of,
-                     bool (*fn)(void *context, uint64_t base, uint64_t size), void *context)
+static bool reg_each(const fdt_prop *prop, cell_sizes cells_of, range_fn fn, void *context)
 {
     uint32_t step, i;
     if (cells_of.addr < 1u || cells_of.addr > 2u || cells_of.size < 1u || cells_of.size > 2u) {
@@ -197,9 +202,9 @@ static bool memory_visit(void *context, const fdt_prop *prop)
 {
     memory_search *m = (memory_search *)context;
     if (prop->depth == 1) {
-        (void)(cell_count(prop, "#address-cells", &m->root.addr) || cell_count(prop, "#size-cells", &m->root.size));
-    } else if (prop->depth == 2 && name_is(prop->node2, prop->node2_room, "memory", true) &&
-               name_is(prop->name, prop->name_room, "reg", true)) {
+        cell_sizes_read(prop, &m->root);
+    } else if (prop->depth == 2 && name_is(prop->node2, prop->node2_room, "memory") &&
+               name_is(prop->name, prop->name_room, "reg")) {
         m->bad = !reg_each(prop, m->root, memory_range_check, m);
         return !m->found && !m->bad;
     }
@@ -224,30 +229,21 @@ static bool fdt_memory(const unsigned char *fdt, uint64_t addr, uint64_t *base, 
 
 /* ---- Reserved memory: the header's reservation block and /reserved-memory ---- */
 typedef struct reserved_search {
-    cell_sizes root, node; /* node: /reserved-memory's own, once seen */
-    void (*fn)(void *context, uint64_t base, uint64_t size);
+    cell_sizes node; /* the root's, then /reserved-memory's own once seen */
+    range_fn fn;
     void *context;
     bool bad;
 } reserved_search;
 
-static bool reserved_range(void *context, uint64_t base, uint64_t size)
-{
-    reserved_search *r = (reserved_search *)context;
-    r->fn(r->context, base, size);
-    return true;
-}
-
 static bool reserved_visit(void *context, const fdt_prop *prop)
 {
     reserved_search *r = (reserved_search *)context;
-    if (prop->depth == 1) {
-        (void)(cell_count(prop, "#address-cells", &r->root.addr) || cell_count(prop, "#size-cells", &r->root.size));
-        r->node = r->root;
-    } else if (name_is(prop->node2, prop->node2_room, "reserved-memory", true)) {
-        if (prop->depth == 2) {
-            (void)(cell_count(prop, "#address-cells", &r->node.addr) || cell_count(prop, "#size-cells", &r->node.size));
-        } else if (prop->depth == 3 && name_is(prop->name, prop->name_room, "reg", true) &&
-                   !reg_each(prop, r->node, reserved_range, r)) {
+    /* The root's properties come before /reserved-memory's. */
+    if (prop->depth == 1 || (prop->depth == 2 && name_is(prop->node2, prop->node2_room, "reserved-memory"))) {
+        cell_sizes_read(prop, &r->node);
+    } else if (prop->depth == 3 && name_is(prop->node2, prop->node2_room, "reserved-memory") &&
+               name_is(prop->name, prop->name_room, "reg")) {
+        if (!reg_each(prop, r->node, r->fn, r->context)) {
             r->bad = true;
             return false;
         }
@@ -256,10 +252,10 @@ static bool reserved_visit(void *context, const fdt_prop *prop)
 }
 
 /* Calls fn for every reserved range: the memory reservation block's entries
- * and the reg of every child of /reserved-memory. False (fn may have been
- * called for some) if the tree is malformed. */
-static bool fdt_reserved(const unsigned char *fdt, void (*fn)(void *context, uint64_t base, uint64_t size),
-                         void *context)
+ * and the reg of every child of /reserved-memory (fn's answer is not asked
+ * for: every range counts). False (fn may have been called for some) if the
+ * tree is malformed. */
+static bool fdt_reserved(const unsigned char *fdt, range_fn fn, void *context)
 {
     uint32_t total = be32(fdt + 4), off = be32(fdt + 16);
     reserved_search r = {0};
@@ -268,35 +264,39 @@ static bool fdt_reserved(const unsigned char *fdt, void (*fn)(void *context, uin
         if (off > total || total - off < 16u) {
             return false; /* no terminating entry */
         }
-        base = ((uint64_t)be32(fdt + off) << 32) | be32(fdt + off + 4u);
-        size = ((uint64_t)be32(fdt + off + 8u) << 32) | be32(fdt + off + 12u);
+        base = cells(fdt + off, 2);
+        size = cells(fdt + off + 8u, 2);
         if (base == 0u && size == 0u) {
             break;
         }
-        fn(context, base, size);
+        (void)fn(context, base, size);
     }
-    r.root.addr = 2;
-    r.root.size = 1;
-    r.node = r.root;
+    r.node.addr = 2;
+    r.node.size = 1;
     r.fn = fn;
     r.context = context;
     return fdt_walk(fdt, reserved_visit, &r) && !r.bad;
 }
 
-/* Takes a reserved range out of the heap's ranges (clipped to the address
- * space: a range above it holds nothing of ours). */
-static void take_reserved(void *context, uint64_t base, uint64_t size)
+/* The end of [base, base + size) as an address: clipped to the top of the
+ * address space (rv32 RAM may end exactly at 4 GiB, -m 2G). */
+static uintptr_t range_end(uint64_t base, uint64_t size)
 {
     uint64_t end = base + size;
-    if (base > (uint64_t)UINTPTR_MAX) {
-        return;
+    return end < base || end > (uint64_t)UINTPTR_MAX ? UINTPTR_MAX : (uintptr_t)end;
+}
+
+/* Takes a reserved range out of the heap's ranges (one above the address
+ * space holds nothing of ours). */
+static bool take_reserved(void *context, uint64_t base, uint64_t size)
+{
+    uintptr_t end = range_end(base, size);
+    if (base <= (uint64_t)UINTPTR_MAX) {
+        demo_put_line("reserved         ", (uintptr_t)base, 16u);
+        demo_put_line("          bytes  ", end - (uintptr_t)base, 10u);
+        mem_ranges_take((mem_ranges *)context, (uintptr_t)base, end);
     }
-    if (end < base || end > (uint64_t)UINTPTR_MAX) {
-        end = (uint64_t)UINTPTR_MAX;
-    }
-    demo_put_line("reserved         ", (uintptr_t)base, 16u);
-    demo_put_line("          bytes  ", (uintptr_t)(end - base), 10u);
-    mem_ranges_take((mem_ranges *)context, (uintptr_t)base, (uintptr_t)end);
+    return true;
 }
 
 static mem_ranges g_ram;
@@ -304,7 +304,7 @@ static mem_ranges g_ram;
 int main(int argc, char **argv)
 {
     const unsigned char *fdt = (const unsigned char *)board_fdt;
-    uint64_t ram_base, ram_size, ram_end;
+    uint64_t ram_base, ram_size;
     uintptr_t start = (uintptr_t)__heap_start, end, fdt_lo, fdt_hi;
     unsigned regions;
     (void)argc;
@@ -314,9 +314,7 @@ int main(int argc, char **argv)
         demo_put_line("no device tree memory node at ", (uintptr_t)fdt, 16u);
         return 1;
     }
-    /* RAM may end at the top of a 32-bit address space (rv32, -m 2G). */
-    ram_end = ram_base + ram_size;
-    end = ram_end > (uint64_t)UINTPTR_MAX || ram_end < ram_base ? UINTPTR_MAX : (uintptr_t)ram_end;
+    end = range_end(ram_base, ram_size);
     fdt_lo = (uintptr_t)fdt;
     fdt_hi = fdt_lo + be32(fdt + 4);
     demo_put_line("RAM base         ", (uintptr_t)ram_base, 16u);

@@ -54,15 +54,28 @@ static uint64_t rd64(const unsigned char *p)
     return (uint64_t)rd32(p) | ((uint64_t)rd32(p + 4) << 32);
 }
 
+/* The top of the memory a 32-bit kernel hands out: below the last page. */
+#define ADDR_TOP 0xFFFFF000ull
+
+static uintptr_t addr_clip(uint64_t a)
+{
+    return (uintptr_t)(a > ADDR_TOP ? ADDR_TOP : a);
+}
+
 static mem_ranges g_ram;
 
-static void put_str(const char *s)
+static size_t str_len(const char *s)
 {
     size_t n = 0;
     while (s[n] != '\0') {
         n++;
     }
-    board_write(s, n);
+    return n;
+}
+
+static void put_str(const char *s)
+{
+    board_write(s, str_len(s));
 }
 
 int main(int argc, char **argv)
@@ -88,8 +101,7 @@ int main(int argc, char **argv)
         demo_put_line("     length      ", (uintptr_t)len, 16u);
         demo_put_line("     type        ", type, 10u);
         if (type == MB_TYPE_USABLE && end > 0x100000u && base < 0x100000000ull) {
-            mem_ranges_add(&g_ram, (uintptr_t)(base < 0x100000u ? 0x100000u : base),
-                           (uintptr_t)(end > 0xFFFFF000ull ? 0xFFFFF000ull : end));
+            mem_ranges_add(&g_ram, (uintptr_t)(base < 0x100000u ? 0x100000u : base), addr_clip(end));
         }
         off += size + 4u;
     }
@@ -98,8 +110,8 @@ int main(int argc, char **argv)
     for (off = 0; off + 24u <= mbi->mmap_length;) {
         const unsigned char *e = (const unsigned char *)(uintptr_t)mbi->mmap_addr + off;
         uint64_t base = rd64(e + 4), end = base + rd64(e + 12);
-        if (rd32(e + 20) != MB_TYPE_USABLE && base < 0xFFFFF000ull && end > base) {
-            mem_ranges_take(&g_ram, (uintptr_t)base, (uintptr_t)(end > 0xFFFFF000ull ? 0xFFFFF000ull : end));
+        if (rd32(e + 20) != MB_TYPE_USABLE && base < ADDR_TOP && end > base) {
+            mem_ranges_take(&g_ram, (uintptr_t)base, addr_clip(end));
         }
         off += rd32(e) + 4u;
     }
@@ -108,14 +120,10 @@ int main(int argc, char **argv)
         const unsigned char *mod = (const unsigned char *)(uintptr_t)mbi->mods_addr;
         mem_ranges_take(&g_ram, mbi->mods_addr, mbi->mods_addr + 16u * mbi->mods_count);
         for (i = 0; i < mbi->mods_count; i++, mod += 16) {
-            const char *s = (const char *)(uintptr_t)rd32(mod + 8); /* its command line */
-            mem_ranges_take(&g_ram, rd32(mod), rd32(mod + 4));              /* mod_start, mod_end */
-            if (s != NULL) {
-                const char *e = s;
-                while (*e != '\0') {
-                    e++;
-                }
-                mem_ranges_take(&g_ram, (uintptr_t)s, (uintptr_t)e + 1u);
+            const char *line = (const char *)(uintptr_t)rd32(mod + 8); /* its command line */
+            mem_ranges_take(&g_ram, rd32(mod), rd32(mod + 4));           /* mod_start, mod_end */
+            if (line != NULL) {
+                mem_ranges_take(&g_ram, (uintptr_t)line, (uintptr_t)line + str_len(line) + 1u);
             }
         }
     }
@@ -130,12 +138,9 @@ int main(int argc, char **argv)
     }
     if ((mbi->flags & MB_FLAG_CMDLINE) != 0u && mbi->cmdline >= taken_end - 0x1000u &&
         mbi->cmdline < taken_end + 0x100000u) {
-        const char *c = (const char *)(uintptr_t)mbi->cmdline;
-        while (*c != '\0') {
-            c++;
-        }
-        if ((uintptr_t)c + 1u > taken_end) {
-            taken_end = (uintptr_t)c + 1u;
+        uintptr_t line_end = mbi->cmdline + str_len((const char *)(uintptr_t)mbi->cmdline) + 1u;
+        if (line_end > taken_end) {
+            taken_end = line_end;
         }
     }
     taken_end = (taken_end + 4095u) & ~(uintptr_t)4095u;

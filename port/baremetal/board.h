@@ -21,8 +21,9 @@
  * board_exit(). */
 void board_write(const char *text, size_t n);
 
-/* Flushes the console and ends the emulation with this status (0: success;
- * the low 8 bits are kept). */
+/* Flushes the console and ends the emulation with this status (0: success).
+ * QEMU exits with the status's low 8 bits, except on x86, where statuses
+ * above 95 and negative ones arrive as 95 (port/baremetal/x86/board.c). */
 void board_exit(int status) __attribute__((noreturn));
 
 /* Arguments given to main(): one ("firmware") unless the program defines

@@ -40,24 +40,14 @@ def build(root_props, nodes, reservations=()):
     def prop(name, value):
         return struct.pack(">III", FDT_PROP, len(value), name_offset(name)) + pad4(value)
 
-    def node(name, props):
+    def node(name, props, children=()):
+        """A node: (name, props[, children]) for each child."""
         body = struct.pack(">I", FDT_BEGIN_NODE) + pad4(name.encode() + b"\0")
         body += b"".join(prop(n, v) for n, v in props)
+        body += b"".join(node(*c) for c in children)
         return body + struct.pack(">I", FDT_END_NODE)
 
-    def node_with_children(name, parts):
-        props, children = parts
-        body = struct.pack(">I", FDT_BEGIN_NODE) + pad4(name.encode() + b"\0")
-        body += b"".join(prop(n, v) for n, v in props)
-        body += b"".join(node(n, p) for n, p in children)
-        return body + struct.pack(">I", FDT_END_NODE)
-
-    structure = struct.pack(">I", FDT_BEGIN_NODE) + pad4(b"\0")
-    structure += b"".join(prop(n, v) for n, v in root_props)
-    for n, p in nodes:
-        structure += node(n, p) if not n.startswith("reserved-memory") else node_with_children(n, p)
-    structure += node("chosen", [])
-    structure += struct.pack(">II", FDT_END_NODE, FDT_END)
+    structure = node("", root_props, list(nodes) + [("chosen", [])]) + struct.pack(">I", FDT_END)
     reserve_map = b"".join(struct.pack(">QQ", b, n) for b, n in reservations) + struct.pack(">QQ", 0, 0)
     off_rsv = 40
     off_struct = off_rsv + len(reserve_map)
@@ -83,6 +73,7 @@ def main():
     case, out = sys.argv[1], sys.argv[2]
     root = [("#address-cells", struct.pack(">I", 2)), ("#size-cells", struct.pack(">I", 2)),
             ("compatible", b"riscv-virtio\0")]
+    reservations = []
     if case == "high_first":
         nodes = [memory_node(ABSENT), memory_node(RAM)]
     elif case == "reg_multi":
@@ -90,15 +81,13 @@ def main():
     elif case == "reserved":
         one = struct.pack(">I", 1)
         nodes = [memory_node(RAM),
-                 ("reserved-memory", ([("#address-cells", one), ("#size-cells", one), ("ranges", b"")],
-                                      [("carveout@80400000", [("reg", struct.pack(">II", 0x80400000, 1 << 20))])]))]
-        with open(out, "wb") as f:
-            f.write(build(root, nodes, [(0x80600000, 64 << 10)]))
-        return
+                 ("reserved-memory", [("#address-cells", one), ("#size-cells", one), ("ranges", b"")],
+                  [("carveout@80400000", [("reg", struct.pack(">II", 0x80400000, 1 << 20))])])]
+        reservations = [(0x80600000, 64 << 10)]
     else:
         sys.exit("make_fdt.py: unknown case %r" % case)
     with open(out, "wb") as f:
-        f.write(build(root, nodes))
+        f.write(build(root, nodes, reservations))
 
 
 if __name__ == "__main__":
