@@ -54,6 +54,27 @@ static uint64_t rd64(const unsigned char *p)
     return (uint64_t)rd32(p) | ((uint64_t)rd32(p + 4) << 32);
 }
 
+/* The entry at byte off of the map, or NULL at its end. An entry whose size
+ * field is below the 20 bytes of base, length and type, or runs past the
+ * map, ends it: a damaged map is read no further (and never in a loop). */
+static const unsigned char *mmap_entry(const mb_info *mbi, uint32_t off)
+{
+    const unsigned char *e;
+    if (off > mbi->mmap_length || mbi->mmap_length - off < 24u) {
+        return NULL;
+    }
+    e = (const unsigned char *)(uintptr_t)mbi->mmap_addr + off;
+    return rd32(e) < 20u || rd32(e) > mbi->mmap_length - off - 4u ? NULL : e;
+}
+
+/* An entry's end, base + length, or the top of the 64-bit space if that
+ * wraps. */
+static uint64_t mmap_end(const unsigned char *e)
+{
+    uint64_t base = rd64(e + 4), len = rd64(e + 12);
+    return len > ~base ? ~(uint64_t)0 : base + len;
+}
+
 /* The top of the memory a 32-bit kernel hands out: below the last page. */
 #define ADDR_TOP 0xFFFFF000ull
 
@@ -82,6 +103,7 @@ int main(int argc, char **argv)
 {
     const mb_info *mbi = (const mb_info *)board_multiboot_info;
     uintptr_t taken_end = (uintptr_t)__image_end;
+    const unsigned char *e;
     unsigned i;
     uint32_t off;
     (void)argc;
@@ -92,28 +114,23 @@ int main(int argc, char **argv)
         return 1;
     }
 
-    for (off = 0; off + 24u <= mbi->mmap_length;) {
-        const unsigned char *e = (const unsigned char *)(uintptr_t)mbi->mmap_addr + off;
-        uint32_t size = rd32(e);
-        uint64_t base = rd64(e + 4), len = rd64(e + 12), end = base + len;
+    for (off = 0; (e = mmap_entry(mbi, off)) != NULL; off += rd32(e) + 4u) {
+        uint64_t base = rd64(e + 4), end = mmap_end(e);
         uint32_t type = rd32(e + 20);
         demo_put_line("mmap base        ", (uintptr_t)base, 16u);
-        demo_put_line("     length      ", (uintptr_t)len, 16u);
+        demo_put_line("     length      ", (uintptr_t)rd64(e + 12), 16u);
         demo_put_line("     type        ", type, 10u);
         if (type == MB_TYPE_USABLE && end > 0x100000u && base < 0x100000000ull) {
             mem_ranges_add(&g_ram, (uintptr_t)(base < 0x100000u ? 0x100000u : base), addr_clip(end));
         }
-        off += size + 4u;
     }
     /* A range the map also lists as anything but usable is not usable
      * (entries may overlap; the more restrictive type wins). */
-    for (off = 0; off + 24u <= mbi->mmap_length;) {
-        const unsigned char *e = (const unsigned char *)(uintptr_t)mbi->mmap_addr + off;
-        uint64_t base = rd64(e + 4), end = base + rd64(e + 12);
+    for (off = 0; (e = mmap_entry(mbi, off)) != NULL; off += rd32(e) + 4u) {
+        uint64_t base = rd64(e + 4), end = mmap_end(e);
         if (rd32(e + 20) != MB_TYPE_USABLE && base < ADDR_TOP && end > base) {
             mem_ranges_take(&g_ram, (uintptr_t)base, addr_clip(end));
         }
-        off += rd32(e) + 4u;
     }
     /* Boot modules (an initrd): their contents and their list. */
     if ((mbi->flags & MB_FLAG_MODS) != 0u) {

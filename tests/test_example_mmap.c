@@ -1,0 +1,152 @@
+/*
+ * The x86 kernel example's reading of the multiboot memory map
+ * (examples/x86-kernel/main.c, included here with its main renamed) on the
+ * host: the information structure, the map and the RAM it lists are built
+ * in memory below 4 GiB (the structure holds 32-bit addresses), and the
+ * heap the example makes is checked. Overlapping usable entries must give
+ * their union; reserved entries must be cut out; a damaged map (an entry
+ * size that wraps the offset, one of zero, a length past the top) must end
+ * the reading, not loop or read past the map.
+ */
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS under -std=c99 */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+/* What the example needs from the board and the demo. */
+const void *board_multiboot_info;
+unsigned char __image_start[1], __image_end[1];
+void board_write(const char *text, size_t n);
+void demo_put_line(const char *label, uintptr_t value, unsigned base);
+int demo_run(void);
+void board_write(const char *text, size_t n) {
+    (void)text;
+    (void)n;
+}
+void demo_put_line(const char *label, uintptr_t value, unsigned base) {
+    (void)label;
+    (void)value;
+    (void)base;
+}
+int demo_run(void) { return 0; }
+
+int example_main(int argc, char **argv);
+#define main example_main
+#include "x86-kernel/main.c"
+#undef main
+
+static unsigned failures, checks;
+
+#define CHECK(cond)                                                    \
+    do {                                                               \
+        checks++;                                                      \
+        if (!(cond)) {                                                 \
+            failures++;                                                \
+            fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #cond); \
+        }                                                              \
+    } while (0)
+
+#ifndef MAP_32BIT
+#define MAP_32BIT 0 /* 32-bit builds: every address is below 4 GiB */
+#endif
+
+#define ARENA_BYTES (16u << 20)
+#define RAM_OFFSET (1u << 20) /* the RAM the map lists starts here in the arena */
+
+static unsigned char *arena; /* [0, 1 MiB): info and map; then the RAM */
+static uintptr_t ram;        /* arena + RAM_OFFSET */
+
+static void put32le(unsigned char *p, uint32_t v) {
+    p[0] = (unsigned char)v;
+    p[1] = (unsigned char)(v >> 8);
+    p[2] = (unsigned char)(v >> 16);
+    p[3] = (unsigned char)(v >> 24);
+}
+
+/* Appends an entry with the given size field (20 for a well-formed one). */
+static uint32_t put_entry(uint32_t off, uint32_t size, uint64_t base, uint64_t len, uint32_t type) {
+    unsigned char *e = arena + 4096 + off;
+    put32le(e, size);
+    put32le(e + 4, (uint32_t)base);
+    put32le(e + 8, (uint32_t)(base >> 32));
+    put32le(e + 12, (uint32_t)len);
+    put32le(e + 16, (uint32_t)(len >> 32));
+    put32le(e + 20, type);
+    return off + 24u;
+}
+
+/* Runs the example on a map of length bytes; its heap's total bytes, or 0
+ * if it made none. */
+static size_t run_map(uint32_t length) {
+    mb_info *mbi = (mb_info *)(void *)arena;
+    bh_stats stats;
+    memset(mbi, 0, sizeof *mbi);
+    mbi->flags = MB_FLAG_MMAP;
+    mbi->mmap_addr = (uint32_t)(uintptr_t)(arena + 4096);
+    mbi->mmap_length = length;
+    board_multiboot_info = mbi;
+    memset(&g_ram, 0, sizeof g_ram);
+    if (example_main(0, NULL) != 0 || !heap_get_stats(&stats))
+        return 0;
+    return stats.heap_bytes;
+}
+
+static void test_overlapping_usable(void) {
+    uint32_t n = 0;
+    n = put_entry(n, 20, ram, 0x200000, 1);
+    n = put_entry(n, 20, ram + 0x100000, 0x300000, 1); /* overlaps the first */
+    n = put_entry(n, 20, ram, 0x100000, 1);            /* listed again */
+    CHECK(run_map(n) == 0x400000);
+}
+
+static void test_reserved_cut_out(void) {
+    uint32_t n = 0;
+    bh_stats stats;
+    n = put_entry(n, 20, ram, 0x400000, 1);
+    n = put_entry(n, 20, ram + 0x100000, 0x1000, 2); /* inside: splits */
+    n = put_entry(n, 20, ram + 0x3FF000, 0x2000, 2); /* across the end */
+    CHECK(run_map(n) == 0x400000 - 0x1000 - 0x1000);
+    CHECK(heap_get_stats(&stats) && stats.region_count == 2);
+}
+
+static void test_damaged_maps(void) {
+    uint32_t n = 0, good;
+    /* A size that wraps the offset back to the same entry: the old loop
+     * never ended. */
+    n = put_entry(n, 20, ram, 0x100000, 1);
+    good = n;
+    n = put_entry(n, 0xFFFFFFFCu, ram + 0x200000, 0x100000, 1);
+    CHECK(run_map(n) == 0x100000);
+    /* Sizes of zero and of 19: the map ends there. */
+    n = put_entry(good, 0, ram + 0x200000, 0x100000, 1);
+    CHECK(run_map(n) == 0x100000);
+    n = put_entry(good, 19, ram + 0x200000, 0x100000, 1);
+    CHECK(run_map(n) == 0x100000);
+    /* A size running past the map's length: that entry is not read. */
+    n = put_entry(good, 20 + 64, ram + 0x200000, 0x100000, 1);
+    CHECK(run_map(n) == 0x100000);
+    /* A map length that ends inside an entry: the entry is not read. */
+    n = put_entry(good, 20, ram + 0x200000, 0x100000, 1);
+    CHECK(run_map(n - 1u) == 0x100000);
+    /* A reserved entry whose base + length wraps 64 bits reserves to the
+     * top: nothing above its base is RAM. */
+    n = put_entry(good, 20, ram + 0x200000, 0x100000, 1);
+    n = put_entry(n, 20, ram + 0x280000, UINT64_MAX - 0x1000, 2);
+    CHECK(run_map(n) == 0x100000 + 0x80000);
+}
+
+int main(void) {
+    arena = mmap(NULL, ARENA_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+    if (arena == MAP_FAILED || (uintptr_t)arena + ARENA_BYTES > 0xFFFFF000u || (uintptr_t)arena < 0x100000u) {
+        fprintf(stderr, "no memory between 1 MiB and 4 GiB for the map\n");
+        return 1;
+    }
+    ram = (uintptr_t)arena + RAM_OFFSET;
+    test_overlapping_usable();
+    test_reserved_cut_out();
+    test_damaged_maps();
+    printf("%u passed, %u failed\n", checks - failures, failures);
+    return failures != 0;
+}
