@@ -1030,6 +1030,18 @@ static int report_walk_dump(const options *o)
     return EXIT_RAN;
 }
 
+/* The report is the tool's product: a full disk or a closed pipe must not
+ * end in exit status 0 with the figures lost. stdout is fully buffered when
+ * it is a file, so a failed write shows only here, at the flush. */
+static int stdout_checked(int status)
+{
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "%s: cannot write the report to standard output: %s\n", program_name, strerror(errno));
+        return EXIT_TOOL;
+    }
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     options o;
@@ -1052,7 +1064,7 @@ int main(int argc, char **argv)
         bool has_value = i + 1 < argc;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             usage_print(stdout);
-            return EXIT_RAN;
+            return stdout_checked(EXIT_RAN);
         } else if (strcmp(a, "--heap") == 0 && has_value) {
             if (!size_parse(argv[++i], &o.heap_bytes)) {
                 fprintf(stderr, "%s: --heap %s: not a size (e.g. 65536, 64K, 2M)\n", program_name, argv[i]);
@@ -1117,14 +1129,14 @@ int main(int argc, char **argv)
             config_out();
             out_end();
         }
-        return EXIT_RAN;
+        return stdout_checked(EXIT_RAN);
     }
     if (o.walk_dump_path != NULL) {
         if (o.trace_path != NULL || o.min_heap) {
             fprintf(stderr, "%s: --walk-dump takes no trace\n", program_name);
             return EXIT_USAGE;
         }
-        return report_walk_dump(&o);
+        return stdout_checked(report_walk_dump(&o));
     }
     if (o.trace_path == NULL) {
         usage_print(stderr);
@@ -1141,5 +1153,5 @@ int main(int argc, char **argv)
     }
     status = report_trace(&o, &trace);
     trace_close(&trace);
-    return status;
+    return stdout_checked(status);
 }

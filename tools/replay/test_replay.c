@@ -39,6 +39,7 @@
 
 static const char *tool_path;
 static const char *work_dir;
+static const char *stdout_path; /* NULL: the tool's stdout is kept in run_output.text */
 static int failures;
 static int checks;
 
@@ -150,7 +151,11 @@ static void program_run_env(run_output *out, char **args, char **env_assignments
     pid_t pid;
     int status;
 
-    path_make(out_path, sizeof out_path, "stdout.txt");
+    if (stdout_path != NULL) {
+        snprintf(out_path, sizeof out_path, "%s", stdout_path);
+    } else {
+        path_make(out_path, sizeof out_path, "stdout.txt");
+    }
     path_make(err_path, sizeof err_path, "stderr.txt");
     fflush(NULL);
     pid = fork();
@@ -187,7 +192,11 @@ static void program_run_env(run_output *out, char **args, char **env_assignments
     if (pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status)) {
         out->status = WEXITSTATUS(status);
     }
-    file_slurp(out_path, out->text, sizeof out->text);
+    if (stdout_path != NULL) {
+        out->text[0] = '\0';
+    } else {
+        file_slurp(out_path, out->text, sizeof out->text);
+    }
     file_slurp(err_path, out->err, sizeof out->err);
 }
 
@@ -402,6 +411,16 @@ static void case_errors(void)
     CHECK(kv_get(out, "unknown_frees") == 2u, "two unknown addresses");
     CHECK(kv_get(out, "bad_records") == 1u, "one unknown operation code");
     CHECK(kv_get(out, "end_live_blocks") == 0u, "the realloc result was freed");
+
+    /* A report that cannot be written is not a success: the disk is full. */
+    path_make(path, sizeof path, "cut.bht");
+    stdout_path = "/dev/full";
+    tool_run(out, path, "--heap", "1M", NULL, NULL);
+    CHECK(out->status == 5 && strstr(out->err, "standard output") != NULL, "report to a full disk: exit %d %s",
+          out->status, out->err);
+    tool_run(out, NULL, "--config", NULL, NULL, NULL);
+    CHECK(out->status == 5, "--config to a full disk: exit %d", out->status);
+    stdout_path = NULL;
 
     tool_run(out, NULL, "--heap", "12Q", NULL, NULL);
     CHECK(out->status == 2, "bad size: exit %d", out->status);
