@@ -446,21 +446,27 @@ bool replay_run(const trace_file *trace, const replay_config *config, replay_res
     result->first_failure.op_index = SIZE_MAX;
     /* Untouched pages of a large heap cost nothing: the core writes only
      * headers, and a replay never writes payloads except when realloc moves. */
-    memory = mmap(NULL, config->heap_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                  -1, 0);
+    /* mmap() refuses 0 bytes, which is no shortage of memory here: a heap of
+     * 0 bytes (--heap 0, or --max-heap under one grain for --min-heap) is one
+     * bh_init() refuses, like any heap too small for its control structure. */
+    memory = config->heap_bytes == 0u ? NULL
+                                      : mmap(NULL, config->heap_bytes, PROT_READ | PROT_WRITE,
+                                             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (memory == MAP_FAILED) {
         return false;
     }
     memset(&s, 0, sizeof s);
     s.memory = memory;
     s.result = result;
-    s.heap = bh_init(memory, config->heap_bytes);
+    s.heap = memory == NULL ? NULL : bh_init(memory, config->heap_bytes);
     if (s.heap == NULL) {
         result->init_failed = true;
         result->failed = true;
         result->failures = 1;
         result->first_failure.op_index = 0;
-        munmap(memory, config->heap_bytes);
+        if (memory != NULL) {
+            munmap(memory, config->heap_bytes);
+        }
         return true;
     }
     (void)bh_get_stats(s.heap, &st);

@@ -343,6 +343,13 @@ static void case_known(void)
 
     tool_run(out, path, "--heap", "64", NULL, NULL);
     CHECK(out->status == 1 && kv_get(out, "init_failed") == 1u, "a 64-byte heap cannot be made");
+    tool_run(out, path, "--heap", "0", NULL, NULL);
+    CHECK(out->status == 1 && kv_get(out, "init_failed") == 1u, "nor a 0-byte heap: exit %d %s", out->status,
+          out->err);
+    /* No size up to a --max-heap under one grain: none found, exit 1. */
+    tool_run(out, path, "--min-heap", "--max-heap", "8", NULL);
+    CHECK(out->status == 1 && kv_get(out, "min_heap_found") == 0u, "--max-heap 8: exit %d %s", out->status,
+          out->err);
     free(out);
 }
 
