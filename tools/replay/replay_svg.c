@@ -116,7 +116,10 @@ static void layout_make(map_layout *l, const heap_map *map, double top)
     l->top = top;
     l->region_count = map->region_count == 0u ? 1u : (map->region_count > 64u ? 64u : map->region_count);
     l->row_bytes = 64u;
-    while (l->row_bytes * TARGET_ROWS < span) {
+    /* Not row_bytes * TARGET_ROWS < span: a span near 2^64 (a walk dump is
+     * text, any number can be in it) wraps that product, and row_bytes with
+     * it, to 0 for ever. */
+    while (l->row_bytes < (span - 1u) / TARGET_ROWS + 1u) {
         l->row_bytes *= 2u;
     }
     for (r = 0; r < l->region_count; r++) {
@@ -395,7 +398,9 @@ static void chart_write(FILE *f, const svg_input *in, double top, const char *he
         if (percent) {
             snprintf(label, sizeof label, "%.0f%%", v);
         } else {
-            bytes_label((uint64_t)v, label, sizeof label);
+            /* (double)UINT64_MAX is 2^64, which does not convert back: a
+             * trace with absurd sizes would be undefined behaviour here. */
+            bytes_label(v < (double)UINT64_MAX ? (uint64_t)v : UINT64_MAX, label, sizeof label);
         }
         fprintf(f, "<line x1=\"%.0f\" y1=\"%.1f\" x2=\"%.0f\" y2=\"%.1f\" stroke=\"#ddd\"/>"
                    "<text x=\"%.0f\" y=\"%.1f\" class=\"l\">%s</text>\n", x0, y, x0 + MAP_WIDTH, y, x0 - 6.0, y + 4.0,

@@ -40,6 +40,7 @@
 static const char *tool_path;
 static const char *work_dir;
 static const char *stdout_path; /* NULL: the tool's stdout is kept in run_output.text */
+static unsigned run_time_limit_s; /* 0: none; else a run taking longer is killed (status -1) */
 static int failures;
 static int checks;
 
@@ -168,6 +169,9 @@ static void program_run_env(run_output *out, char **args, char **env_assignments
         }
         dup2(fd_out, 1);
         dup2(fd_err, 2);
+        if (run_time_limit_s != 0u) {
+            alarm(run_time_limit_s); /* kept across execv(): a hang ends as a kill */
+        }
         for (i = 0; env_assignments != NULL && env_assignments[i] != NULL; i++) {
             char *eq = strchr(env_assignments[i], '=');
             if (eq != NULL) {
@@ -739,6 +743,42 @@ static void case_svg(void)
     CHECK(rects < 8000u, "merged: %zu rects", rects);
     CHECK(file_count(svg, "<rect class=\"m\"", &bytes) > 0u, "merged runs drawn");
     CHECK(bytes < 2000000u, "small file: %zu bytes", bytes);
+    xml_check(svg);
+
+    /* A block as large as most of a 64-bit address space (a dump is text,
+     * anything can be in it): the map still has rows of a size that fits. */
+    path_make(path, sizeof path, "huge_block.log");
+    {
+        FILE *f = fopen(path, "w");
+        CHECK(f != NULL, "write %s", path);
+        if (f != NULL) {
+            fputs("bh-walk begin word=8 align=16 heap=4096 control=1000\n"
+                  "bh-walk block 0x1000 12000000000000000000 used 0\n"
+                  "bh-walk end blocks=1\n", f);
+            fclose(f);
+        }
+    }
+    path_make(svg, sizeof svg, "huge_block.svg");
+    remove(svg);
+    run_time_limit_s = 60u;
+    tool_run(out, NULL, "--walk-dump", path, "--svg", svg);
+    run_time_limit_s = 0u;
+    CHECK(out->status == 0, "a huge block is drawn: exit %d %s", out->status, out->err);
+    xml_check(svg);
+
+    /* Sizes no program can have been given, recorded as served: the chart's
+     * scale is near 2^64 bytes, and its labels must still be numbers. */
+    path_make(path, sizeof path, "huge_size.bht");
+    trace_begin(&w, path, BH_TRACE_MAGIC, BH_TRACE_VERSION);
+    trace_put(&w, BH_TRACE_MALLOC, 0, 0, UINT64_MAX, 0, 0x1000u);
+    trace_put(&w, BH_TRACE_MALLOC, 0, 0, 100u, 0, 0x2000u);
+    trace_end(&w);
+    path_make(svg, sizeof svg, "huge_size.svg");
+    remove(svg);
+    tool_run(out, path, "--heap", "64K", "--svg", svg);
+    CHECK(out->status == 1 && kv_get(out, "first_failure_op") == 0u, "huge size: exit %d %s", out->status,
+          out->err);
+    CHECK(kv_get(out, "svg_block_rects") >= 1u, "huge size: the picture is written");
     xml_check(svg);
     free(out);
 }
