@@ -9,7 +9,9 @@
  * status. Cases:
  *   known      peak live bytes, op counts, first failure at a heap too small
  *              for one request, frees of unknown addresses, threads
- *   errors     a file cut short, bad magic, bad version, too short, missing
+ *   errors     a file cut short, bad magic, bad version, too short, missing;
+ *              walk dump lines with a number missing or out of range; a
+ *              report to a full disk
  *   min_heap   --min-heap N: the trace runs at N and fails at N - grain
  *   non_monotone  a trace that runs under 64 KiB and fails on 64 KiB: found
  *              and reported
@@ -422,6 +424,33 @@ static void case_errors(void)
     CHECK(kv_get(out, "unknown_frees") == 2u, "two unknown addresses");
     CHECK(kv_get(out, "bad_records") == 1u, "one unknown operation code");
     CHECK(kv_get(out, "end_live_blocks") == 0u, "the realloc result was freed");
+
+    /* Walk dumps whose block lines lack a number or hold one that is not a
+     * size: refused (exit 4), not drawn as blocks the log never held. */
+    {
+        static const char *const broken[] = {
+            "bh-walk block 0x1000 -32 used 0\n",                    /* negative */
+            "bh-walk block 0x1000 used 0\n",                        /* no size */
+            "bh-walk block 0x1000 32 used\n",                       /* no region */
+            "bh-walk block 0x1000 120000000000000000000 used 0\n",  /* beyond 64 bits */
+            "bh-walk block 0xffffffffffffff00 512 used 0\n",        /* past the address space */
+            "bh-walk block 0x1000 32 used 99\n",                    /* region beyond 64 */
+        };
+        size_t k;
+        path_make(path, sizeof path, "broken.log");
+        for (k = 0; k < sizeof broken / sizeof broken[0]; k++) {
+            FILE *f = fopen(path, "w");
+            if (f != NULL) {
+                fprintf(f, "bh-walk begin word=8 align=16 heap=4096 control=1000\n%sbh-walk end blocks=1\n",
+                        broken[k]);
+                fclose(f);
+            }
+            run_time_limit_s = 60u;
+            tool_run(out, NULL, "--walk-dump", path, NULL, NULL);
+            run_time_limit_s = 0u;
+            CHECK(out->status == 4, "broken dump line %s: exit %d %s", broken[k], out->status, out->text);
+        }
+    }
 
     /* A report that cannot be written is not a success: the disk is full. */
     path_make(path, sizeof path, "cut.bht");

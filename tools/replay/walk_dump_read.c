@@ -12,6 +12,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,28 @@ static unsigned long long field_value(const char *line, const char *name)
         return 0;
     }
     return strtoull(p + strlen(name), NULL, 0);
+}
+
+/* A number of a block line, after optional blanks. strtoull() alone would
+ * read a missing number as 0, "-32" as 2^64 - 32 and too many digits as
+ * ULLONG_MAX: each a block the log never held, drawn as if it had. */
+static bool number_read(const char **p, int base, unsigned long long *out)
+{
+    const char *s = *p;
+    char *end;
+    while (*s == ' ' || *s == '\t') {
+        s++;
+    }
+    if (base == 16 ? !isxdigit((unsigned char)*s) : !isdigit((unsigned char)*s)) {
+        return false;
+    }
+    errno = 0;
+    *out = strtoull(s, &end, base);
+    if (errno != 0 || end == s) {
+        return false;
+    }
+    *p = end;
+    return true;
 }
 
 bool walk_dump_read(const char *path, heap_map *map, walk_dump_info *info, char *why, size_t why_bytes)
@@ -62,24 +85,31 @@ bool walk_dump_read(const char *path, heap_map *map, walk_dump_info *info, char 
             info->heap_bytes = field_value(p, "heap=");
             info->control_bytes = field_value(p, "control=");
         } else if (strncmp(p, "block ", 6) == 0 && begun && !ended) {
-            char *end;
+            const char *q = p + 6;
             unsigned long long address, size, r;
+            uint64_t offset;
             bool used;
-            p += 6;
-            address = strtoull(p, &end, 16);
-            size = strtoull(end, &end, 10);
-            while (*end == ' ') {
-                end++;
+            if (!number_read(&q, 16, &address) || !number_read(&q, 10, &size)) {
+                snprintf(why, why_bytes, "%s:%zu: a block line is \"bh-walk block ADDRESS SIZE used|free REGION\"",
+                         path, line_number);
+                goto fail;
             }
-            used = strncmp(end, "used", 4) == 0;
-            if (!used && strncmp(end, "free", 4) != 0) {
+            while (*q == ' ') {
+                q++;
+            }
+            used = strncmp(q, "used", 4) == 0;
+            if (!used && strncmp(q, "free", 4) != 0) {
                 snprintf(why, why_bytes, "%s:%zu: a block is \"used\" or \"free\"", path, line_number);
                 goto fail;
             }
-            r = strtoull(end + 4, NULL, 10);
+            q += 4;
+            if (!number_read(&q, 10, &r)) {
+                snprintf(why, why_bytes, "%s:%zu: a block line ends with its region's number", path, line_number);
+                goto fail;
+            }
             if (map->count == 0u || r != region) {
-                if (map->count != 0u && (r < region || r >= 64u)) {
-                    snprintf(why, why_bytes, "%s:%zu: regions out of order", path, line_number);
+                if (r >= 64u || (map->count != 0u && r < region)) {
+                    snprintf(why, why_bytes, "%s:%zu: region %llu: regions are 0..63, in increasing order", path, line_number, r);
                     goto fail;
                 }
                 region = (unsigned)r;
@@ -92,8 +122,17 @@ bool walk_dump_read(const char *path, heap_map *map, walk_dump_info *info, char 
                          line_number, address, (unsigned long long)next_address);
                 goto fail;
             }
+            /* The map's offsets and the picture's arithmetic need every
+             * block's end to be a number: a wrapped end would tile with a
+             * block at a lower address and draw beyond every row. */
+            offset = region_base + (address - region_first);
+            if (size > UINT64_MAX - address || size > UINT64_MAX - offset) {
+                snprintf(why, why_bytes, "%s:%zu: a block of %llu bytes at 0x%llx runs past the end of the address "
+                         "space", path, line_number, size, address);
+                goto fail;
+            }
             next_address = address + size;
-            if (!heap_map_add(map, region_base + (address - region_first), size, used, region)) {
+            if (!heap_map_add(map, offset, size, used, region)) {
                 snprintf(why, why_bytes, "out of memory");
                 goto fail;
             }
