@@ -404,6 +404,22 @@ static void case_errors(void)
     tool_run(out, path, NULL, NULL, NULL, NULL);
     CHECK(out->status == 3, "missing file: exit %d", out->status);
 
+    /* A pipe's size is 0 whatever it holds, and a directory is no trace:
+     * both said so, and a FIFO nobody writes is not waited on. */
+    tool_run(out, work_dir, NULL, NULL, NULL, NULL);
+    CHECK(out->status == 3 && strstr(out->err, "not a regular file") != NULL, "directory: exit %d %s",
+          out->status, out->err);
+    path_make(path, sizeof path, "fifo.bht");
+    remove(path);
+    if (mkfifo(path, 0644) == 0) {
+        run_time_limit_s = 60u;
+        tool_run(out, path, NULL, NULL, NULL, NULL);
+        run_time_limit_s = 0u;
+        CHECK(out->status == 3 && strstr(out->err, "not a regular file") != NULL, "FIFO: exit %d %s", out->status,
+              out->err);
+        remove(path);
+    }
+
     /* A header and no record: an empty replay, not an error. */
     path_make(path, sizeof path, "empty.bht");
     trace_begin(&w, path, BH_TRACE_MAGIC, BH_TRACE_VERSION);

@@ -38,12 +38,21 @@ trace_status trace_open(const char *path, trace_file *trace, char *why, size_t w
     size_t i;
 
     memset(trace, 0, sizeof *trace);
-    fd = open(path, O_RDONLY);
+    /* O_NONBLOCK: a FIFO is refused below rather than waited on. */
+    fd = open(path, O_RDONLY | O_NONBLOCK);
     if (fd < 0 || fstat(fd, &st) != 0) {
         snprintf(why, why_bytes, "%s: %s", path, strerror(errno));
         if (fd >= 0) {
             close(fd);
         }
+        return TRACE_CANNOT_OPEN;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        /* A pipe's st_size is 0: without this it was reported as a file
+         * shorter than the header, though it may hold a whole trace. */
+        snprintf(why, why_bytes, "%s: not a regular file (the trace is mapped: write it to a file first, "
+                 "e.g. when it is decompressed)", path);
+        close(fd);
         return TRACE_CANNOT_OPEN;
     }
     if ((uintmax_t)st.st_size > (uintmax_t)SIZE_MAX) {
