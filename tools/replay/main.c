@@ -518,10 +518,31 @@ static int min_heap_search(const trace_file *trace, const options *o, size_t sta
         }
         if (hi == 0u) {
             ran = max_grains_bytes > lo ? probe_runs(&p, max_grains_bytes, NULL) : 0;
+            if (ran < 0) {
+                return ran;
+            }
+            if (ran) {
+                hi = max_grains_bytes;
+            }
+        }
+        if (hi == 0u) {
+            /* Every size tried up to --max-heap fails, but all of them lie at
+             * or above the power of two under it, where the control structure
+             * is larger: a --max-heap of 64K (the RAM of a small part) would
+             * hide the size just under 64K that runs. */
+            size_t boundary = 1, below;
+            while (boundary <= max_grains_bytes / 2u) {
+                boundary *= 2u;
+            }
+            below = (boundary - 1u) / grain * grain;
+            ran = below == 0u ? 0 : probe_runs(&p, below, NULL);
             if (ran <= 0) {
                 return ran;
             }
-            hi = max_grains_bytes;
+            hi = below;
+            if (search_gallop_down(&p, grain, &lo, &hi) < 0) {
+                return -1;
+            }
         }
     }
     if (search_bisect(&p, grain, &lo, &hi) < 0) {

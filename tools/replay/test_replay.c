@@ -590,6 +590,14 @@ static void case_non_monotone(void)
     CHECK(kv_get(out, "min_heap_all_larger_run_bytes") > boundary, "every size tried runs from %llu",
           kv_get(out, "min_heap_all_larger_run_bytes"));
 
+    /* --max-heap 64K (a part with 64 KiB of RAM): every size the search
+     * gallops through fails, and the size under 64 KiB must still be found. */
+    snprintf(text, sizeof text, "%llu", boundary);
+    tool_run(out, path, "--min-heap", "--max-heap", text, NULL);
+    CHECK(out->status == 0 && kv_get(out, "min_heap_bytes") == boundary - grain,
+          "--max-heap 64K: exit %d, min heap %llu", out->status, kv_get(out, "min_heap_bytes"));
+    CHECK(kv_get(out, "min_heap_below_fails") == 1u, "--max-heap 64K: one grain less fails");
+
     snprintf(text, sizeof text, "%llu", boundary - grain);
     tool_run(out, path, "--heap", text, NULL, NULL);
     CHECK(out->status == 0, "runs one grain under 64 KiB: exit %d", out->status);
