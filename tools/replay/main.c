@@ -618,19 +618,22 @@ static int min_heap_search(const trace_file *trace, const options *o, size_t sta
         }
     }
     if (m->larger_failed != 0u) {
-        /* The smallest size above the last failure found, walking up by grains. */
-        size_t size = m->larger_failed_last_bytes + grain;
-        for (;;) {
+        /* The smallest size above the last failure that runs, walking up by
+         * grains, never past --max-heap; 0 if there is none (no size may be
+         * reported as running that was not seen to run). */
+        size_t size = m->larger_failed_last_bytes;
+        m->all_larger_run_bytes = 0;
+        while (size <= max_grains_bytes - grain) {
+            size += grain;
             ran = probe_runs(&p, size, NULL);
             if (ran < 0) {
                 return -1;
             }
-            if (ran || size + grain > o->max_heap_bytes) {
+            if (ran) {
+                m->all_larger_run_bytes = size;
                 break;
             }
-            size += grain;
         }
-        m->all_larger_run_bytes = size;
     }
     progress_end();
     return 1;
@@ -799,9 +802,14 @@ static int report_trace(const options *o, const trace_file *trace)
                 if (m.larger_failed == 0u) {
                     printf("                  %u larger sizes tried (up to +50%%): all run\n", m.larger_tested);
                 } else {
-                    printf("                  not monotone: %u of %u larger sizes tried fail (%zu..%zu bytes); "
-                           "every size tried from %zu bytes runs\n", m.larger_failed, m.larger_tested,
-                           m.larger_failed_first_bytes, m.larger_failed_last_bytes, m.all_larger_run_bytes);
+                    printf("                  not monotone: %u of %u larger sizes tried fail (%zu..%zu bytes); ",
+                           m.larger_failed, m.larger_tested, m.larger_failed_first_bytes,
+                           m.larger_failed_last_bytes);
+                    if (m.all_larger_run_bytes != 0u) {
+                        printf("every size tried from %zu bytes runs\n", m.all_larger_run_bytes);
+                    } else {
+                        printf("no larger size up to --max-heap runs\n");
+                    }
                 }
             }
         }

@@ -597,6 +597,11 @@ static void case_non_monotone(void)
     CHECK(out->status == 0 && kv_get(out, "min_heap_bytes") == boundary - grain,
           "--max-heap 64K: exit %d, min heap %llu", out->status, kv_get(out, "min_heap_bytes"));
     CHECK(kv_get(out, "min_heap_below_fails") == 1u, "--max-heap 64K: one grain less fails");
+    /* 64 KiB itself fails, and no size above it may be tried or reported as
+     * running. */
+    CHECK(kv_get(out, "min_heap_larger_failed") == 1u && kv_get(out, "min_heap_all_larger_run_bytes") == 0u,
+          "--max-heap 64K: larger failed %llu, all larger run from %llu", kv_get(out, "min_heap_larger_failed"),
+          kv_get(out, "min_heap_all_larger_run_bytes"));
 
     snprintf(text, sizeof text, "%llu", boundary - grain);
     tool_run(out, path, "--heap", text, NULL, NULL);
