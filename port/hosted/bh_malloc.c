@@ -586,6 +586,43 @@ static inline direct_header *direct_header_of(const void *payload) {
     return (direct_header *)(uintptr_t)((uintptr_t)payload - sizeof(direct_header));
 }
 
+/* This process's id, for process_vm_readv() on itself: read once, not on
+ * every free of a mapped block (a getpid() system call each time), and
+ * forgotten in a fork child (fork_child()), which has an id of its own.
+ * 0: not read yet. A child made without fork()'s handlers (_Fork(), a raw
+ * clone) still holds its parent's: the kernel then refuses the call (ESRCH
+ * once the parent is gone, EPERM where it may not be read), and the id is
+ * read again. */
+static _Atomic long self_pid;
+/* Set once process_vm_readv() has been refused for this process's own id (a
+ * seccomp filter, a kernel without it): the fallback is used from then on,
+ * without asking again. */
+static atomic_int vm_read_refused;
+
+/* process_vm_readv() on this process: the bytes copied or -errno, -ENOSYS
+ * when the call is refused. */
+static long own_memory_read(const void *address, void *buffer, size_t bytes) {
+    long pid = atomic_load_explicit(&self_pid, memory_order_relaxed), copied, now;
+    if (atomic_load_explicit(&vm_read_refused, memory_order_relaxed))
+        return -ENOSYS;
+    if (SHIM_UNLIKELY(pid == 0)) {
+        pid = sys_getpid();
+        atomic_store_explicit(&self_pid, pid, memory_order_relaxed);
+    }
+    copied = sys_process_vm_readv(pid, address, buffer, bytes);
+    if (SHIM_UNLIKELY(copied == -ESRCH || copied == -EPERM) && (now = sys_getpid()) != pid) {
+        atomic_store_explicit(&self_pid, now, memory_order_relaxed);
+        copied = sys_process_vm_readv(now, address, buffer, bytes);
+    }
+    /* With this process's own id, EPERM is a filter's answer, never the
+     * kernel's. */
+    if (SHIM_UNLIKELY(copied == -EPERM || copied == -ENOSYS)) {
+        atomic_store_explicit(&vm_read_refused, 1, memory_order_relaxed);
+        copied = -ENOSYS;
+    }
+    return copied;
+}
+
 /* Whether a mapped block's header lies below payload. A pointer outside the
  * arenas is a mapped block or not the shim's at all, and may point anywhere:
  * the start of a mapping with nothing before it, memory already unmapped, a
@@ -593,15 +630,16 @@ static inline direct_header *direct_header_of(const void *payload) {
  * (process_vm_readv() on this process), and answers EFAULT where it cannot,
  * with no fault. Where that call is refused (a seccomp filter, a kernel
  * without it), mincore() tells whether the pages are mapped, and a page
- * mapped without read access (PROT_NONE) faults. Two system calls (three
- * in the fallback), on paths that also map, unmap or move a mapping. */
+ * mapped without read access (PROT_NONE) faults. One system call (the
+ * process id is kept: own_memory_read()), on paths that also map, unmap or
+ * move a mapping. */
 static bool direct_is_valid(const void *payload) {
     uintptr_t expected = DIRECT_TAG ^ (uintptr_t)payload;
     direct_header copy;
     long copied;
     if (((uintptr_t)payload & (MALLOC_ALIGN_BYTES - 1u)) != 0 || (uintptr_t)payload < sizeof(direct_header))
         return false;
-    copied = sys_read_own_memory(direct_header_of(payload), &copy, sizeof copy);
+    copied = own_memory_read(direct_header_of(payload), &copy, sizeof copy);
     if (copied == (long)sizeof copy)
         return copy.tag == expected;
     if (copied == -EFAULT)
@@ -1440,6 +1478,7 @@ static void fork_child(void) {
         shim_lock_reset(&arenas[i].lock);
     shim_lock_reset(&shim.init_lock);
     tls_held_lock = NULL;
+    atomic_store_explicit(&self_pid, 0, memory_order_relaxed);
     if (trace_enabled)
         trace_fork_child();
     shim.slow_calls = 0;

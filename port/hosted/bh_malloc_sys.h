@@ -112,12 +112,14 @@ static inline long sys_mincore(void *address, size_t bytes, unsigned char *vec) 
     return sys_call6(SYS_mincore, (long)address, (long)bytes, (long)vec, 0, 0, 0);
 }
 
-/* Copies bytes from this process's own memory at address into buffer: the
- * number copied, or -EFAULT where address cannot be read (unmapped, or
- * mapped without read access), without a fault. */
-static inline long sys_read_own_memory(const void *address, void *buffer, size_t bytes) {
+/* Copies bytes from the memory of process pid (this process's own id, for
+ * the shim) at address into buffer: the number copied (fewer where the
+ * range runs into memory that cannot be read), or -EFAULT where its first
+ * byte cannot be read (unmapped, or mapped without read access), without a
+ * fault. */
+static inline long sys_process_vm_readv(long pid, const void *address, void *buffer, size_t bytes) {
     struct iovec local = {buffer, bytes}, remote = {(void *)(uintptr_t)address, bytes};
-    return sys_call6(SYS_process_vm_readv, sys_getpid(), (long)&local, 1, (long)&remote, 1, 0);
+    return sys_call6(SYS_process_vm_readv, pid, (long)&local, 1, (long)&remote, 1, 0);
 }
 
 /* The kernel's call: the result is the number of mask bytes it wrote. */

@@ -1,0 +1,204 @@
+/*
+ * The hosted malloc shim and the process around it, linked against
+ * libbareheap-malloc.a: the system calls a free of a mapped block makes,
+ * and what it reads, under a seccomp filter too; frees of mapped blocks in
+ * a fork child.
+ *
+ * Every scenario runs in a child process of its own: a seccomp filter
+ * cannot be taken back, and a scenario that hangs is stopped by an alarm
+ * and counted as failed instead of hanging the test.
+ *
+ * Plain checks that count failures (no assert(): it vanishes under NDEBUG).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include "bareheap_malloc.h"
+
+static int failures;
+
+#define CHECK(cond)                                                                  \
+    do {                                                                             \
+        if (!(cond)) {                                                               \
+            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+            failures++;                                                              \
+        }                                                                            \
+    } while (0)
+
+/* Opaque to the optimiser: a malloc/free pair of a size it cannot see is
+ * not folded away. */
+static volatile size_t opaque_zero;
+static size_t opaque(size_t x) { return x + opaque_zero; }
+
+#if defined(__x86_64__)
+#define AUDIT_ARCH_NATIVE AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define AUDIT_ARCH_NATIVE AUDIT_ARCH_AARCH64
+#else
+#error "the seccomp filters of this test know x86-64 and AArch64"
+#endif
+
+/* Installs a filter that answers system call nr with action (and lets
+ * every other call through). */
+static int seccomp_answer(long nr, unsigned action) {
+    struct sock_filter filter[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_NATIVE, 0, 3),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)nr, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, action),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog program = {(unsigned short)(sizeof filter / sizeof filter[0]), filter};
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+        return -1;
+    return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program);
+}
+
+/* getpid() trapped (SECCOMP_RET_TRAP): the handler counts the call and
+ * gives the process id as its result. */
+static volatile sig_atomic_t getpid_calls;
+static long real_pid;
+
+static void on_sigsys(int sig, siginfo_t *info, void *context) {
+    ucontext_t *uc = context;
+    (void)sig;
+    (void)info;
+    getpid_calls++;
+#if defined(__x86_64__)
+    uc->uc_mcontext.gregs[REG_RAX] = real_pid;
+#else
+    uc->uc_mcontext.regs[0] = (unsigned long)real_pid;
+#endif
+}
+
+#define MAPPED_FREES 50
+
+/* A free of a mapped block checks the header below it through the kernel
+ * (process_vm_readv() on the process itself), which needs the process id:
+ * asked of the kernel once, not once per free. */
+static void scenario_mapped_free_getpid(void) {
+    struct sigaction action;
+    size_t threshold = bh_hosted_mmap_threshold();
+    int i;
+    memset(&action, 0, sizeof action);
+    action.sa_sigaction = on_sigsys;
+    action.sa_flags = SA_SIGINFO;
+    real_pid = (long)getpid();
+    CHECK(sigaction(SIGSYS, &action, NULL) == 0);
+    CHECK(seccomp_answer(SYS_getpid, SECCOMP_RET_TRAP) == 0);
+    for (i = 0; i < MAPPED_FREES; i++) {
+        void *p = malloc(opaque(threshold));
+        CHECK(p != NULL && bh_hosted_arena_of(p) == BH_HOSTED_DIRECT);
+        free(p);
+        /* Freed, not refused: the mapping is gone. */
+        CHECK(bh_hosted_arena_of(p) == BH_HOSTED_FOREIGN);
+    }
+    /* This process is a fork child: its first such free reads its id. */
+    CHECK(getpid_calls <= 1);
+}
+
+/* Whether the page holding p is mapped. */
+static int page_mapped(const void *p) {
+    unsigned char vec;
+    uintptr_t page = (uintptr_t)p & ~(uintptr_t)(sysconf(_SC_PAGESIZE) - 1);
+    return mincore((void *)page, 1, &vec) == 0;
+}
+
+/* A fork child frees a mapped block that its parent has already freed (and
+ * unmapped) in its own memory: the child's check must read the child's
+ * header, not the parent's (the process id kept for it is the parent's
+ * until the child forgets it). */
+static void scenario_fork_child_mapped_free(void) {
+    size_t threshold = bh_hosted_mmap_threshold();
+    void *warm = malloc(opaque(threshold)), *block = malloc(opaque(threshold));
+    int to_child[2], status = 0;
+    pid_t pid;
+    char byte = 0;
+    CHECK(warm != NULL && block != NULL);
+    free(warm); /* the parent's id is now kept */
+    CHECK(pipe(to_child) == 0);
+    memset(block, 0x5A, 4096);
+    pid = fork();
+    if (pid == 0) {
+        int ok;
+        close(to_child[1]);
+        /* Wait until the parent's copy is gone. */
+        ok = read(to_child[0], &byte, 1) == 1;
+        free(block);
+        ok = ok && !page_mapped(block);
+        _exit(ok ? 0 : 1);
+    }
+    CHECK(pid > 0);
+    close(to_child[0]);
+    free(block);
+    CHECK(!page_mapped(block));
+    CHECK(write(to_child[1], &byte, 1) == 1);
+    close(to_child[1]);
+    CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+typedef struct scenario {
+    const char *name;
+    void (*run)(void);
+} scenario;
+
+static const scenario scenarios[] = {
+    {"mapped_free_getpid", scenario_mapped_free_getpid},
+    {"fork_child_mapped_free", scenario_fork_child_mapped_free},
+};
+
+/* Runs s in a child process; 0 when it passed. */
+static int run_isolated(const scenario *s) {
+    int status = 0;
+    pid_t pid;
+    fflush(NULL);
+    pid = fork();
+    if (pid == 0) {
+        alarm(60);
+        s->run();
+        fflush(NULL);
+        _exit(failures == 0 ? 0 : 1);
+    }
+    if (pid < 0 || waitpid(pid, &status, 0) != pid) {
+        fprintf(stderr, "test_hosted_process: %s: cannot run\n", s->name);
+        return 1;
+    }
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        return 0;
+    if (WIFSIGNALED(status))
+        fprintf(stderr, "test_hosted_process: %s: killed by signal %d\n", s->name, WTERMSIG(status));
+    else
+        fprintf(stderr, "test_hosted_process: %s: failed\n", s->name);
+    return 1;
+}
+
+int main(void) {
+    int failed = 0;
+    size_t i;
+    for (i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++)
+        failed += run_isolated(&scenarios[i]);
+    if (failed) {
+        fprintf(stderr, "test_hosted_process: %d of %zu scenarios failed\n", failed,
+                sizeof scenarios / sizeof scenarios[0]);
+        return 1;
+    }
+    printf("test_hosted_process: all %zu scenarios passed\n", sizeof scenarios / sizeof scenarios[0]);
+    return 0;
+}
