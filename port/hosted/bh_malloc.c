@@ -628,34 +628,42 @@ static long own_memory_read(const void *address, void *buffer, size_t bytes) {
  * the start of a mapping with nothing before it, memory already unmapped, a
  * page without read access. So the kernel reads the header for the shim
  * (process_vm_readv() on this process), and answers EFAULT where it cannot,
- * with no fault. Where that call is refused (a seccomp filter, a kernel
- * without it), mincore() tells whether the pages are mapped, and a page
- * mapped without read access (PROT_NONE) faults. One system call (the
- * process id is kept: own_memory_read()), on paths that also map, unmap or
- * move a mapping. */
+ * with no fault; a copy cut short means the header runs into such a page,
+ * which a mapped block's never does. One system call (the process id is
+ * kept: own_memory_read()), on paths that also map, unmap or move a
+ * mapping.
+ *
+ * Where that call is refused (a seccomp filter, a kernel without it), the
+ * kernel is asked whether the header's words can be read (FUTEX_WAIT,
+ * sys_futex_probe()), one word in each page the header spans, and only then
+ * are they read here. mincore(), used before, tells that a page is mapped,
+ * not that it can be read: a pointer just past a PROT_NONE page (a guard
+ * page) faulted in free(). The values probed for are ones a valid header
+ * does not hold (its tag's complement; 1 for a page-aligned map_base), so a
+ * valid block gets the quick answer. Any answer but EFAULT (futex refused
+ * too) reads the header as before. */
 static bool direct_is_valid(const void *payload) {
     uintptr_t expected = DIRECT_TAG ^ (uintptr_t)payload;
+    const direct_header *h;
     direct_header copy;
+    uintptr_t page_mask;
     long copied;
     if (((uintptr_t)payload & (MALLOC_ALIGN_BYTES - 1u)) != 0 || (uintptr_t)payload < sizeof(direct_header))
         return false;
-    copied = own_memory_read(direct_header_of(payload), &copy, sizeof copy);
+    h = direct_header_of(payload);
+    copied = own_memory_read(h, &copy, sizeof copy);
     if (copied == (long)sizeof copy)
         return copy.tag == expected;
-    if (copied == -EFAULT)
+    if (copied >= 0 || copied == -EFAULT)
         return false;
-    {
-        uintptr_t page_mask = (uintptr_t)(shim.page_bytes ? shim.page_bytes : 4096u) - 1u;
-        uintptr_t first = ((uintptr_t)payload - sizeof(direct_header)) & ~page_mask;
-        uintptr_t last = ((uintptr_t)payload - 1u) & ~page_mask;
-        unsigned char vec[2];
-        /* ENOMEM: a page is unmapped. Any other failure (EAGAIN) says
-         * nothing about the pages: a valid mapped block must not be
-         * refused and leaked for it. */
-        if (sys_mincore((void *)first, last - first + page_mask + 1u, vec) == -ENOMEM)
-            return false;
-    }
-    return direct_header_of(payload)->tag == expected;
+    /* The tag's low half (little-endian) is the word at &h->tag. */
+    if (sys_futex_probe(&h->tag, (uint32_t)~expected) == -EFAULT)
+        return false;
+    page_mask = (uintptr_t)(shim.page_bytes ? shim.page_bytes : 4096u) - 1u;
+    if (((uintptr_t)h & ~page_mask) != ((uintptr_t)&h->tag & ~page_mask) &&
+        sys_futex_probe(&h->map_base, 1u) == -EFAULT)
+        return false;
+    return h->tag == expected;
 }
 
 /* A fresh mapping for size_bytes at align_bytes (0: malloc's): zeroed. */

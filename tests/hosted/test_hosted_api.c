@@ -617,9 +617,10 @@ static char *slice_start_after_unmapped(char *p) {
  * reservation but past the memory it has mapped, one at the start of an
  * arena's slice (the word below it unmapped), one at the start of a mapping whose page before is
  * unmapped (where a mapped block's header would be), one just past a page
- * mapped without read access, and an interior pointer given to realloc with
- * a size that would move the block to a mapping. Each is reported and
- * survived. */
+ * mapped without read access, one whose header would run from a readable
+ * page into one without read access (the kernel copies part of it), and an
+ * interior pointer given to realloc with a size that would move the block to
+ * a mapping. Each is reported and survived. */
 static void test_bad_pointers_not_read(void) {
     capture c;
     char *p = malloc(opaque(16));
@@ -630,10 +631,13 @@ static void test_bad_pointers_not_read(void) {
     unsigned char *foreign = m + 4096;
     unsigned char *g = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     unsigned char *guarded = g + 4096;
+    unsigned char *s = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    unsigned char *straddling = s + 4096 + 16;
     void *q;
-    CHECK(p != NULL && m != MAP_FAILED && g != MAP_FAILED);
+    CHECK(p != NULL && m != MAP_FAILED && g != MAP_FAILED && s != MAP_FAILED);
     CHECK(munmap(m, 4096) == 0);
     CHECK(mprotect(g, 4096, PROT_NONE) == 0);
+    CHECK(mprotect(s + 4096, 4096, PROT_NONE) == 0);
     capture_begin(&c);
     free(beyond);
     errno = 0;
@@ -650,16 +654,20 @@ static void test_bad_pointers_not_read(void) {
     CHECK(malloc_usable_size(guarded) == 0);
     errno = 0;
     CHECK(realloc(guarded, 10) == NULL && errno == EINVAL);
+    free(straddling);
+    CHECK(malloc_usable_size(straddling) == 0);
+    CHECK(bh_hosted_arena_of(straddling) == BH_HOSTED_FOREIGN);
     errno = 0;
     q = realloc(interior, opaque(bh_hosted_mmap_threshold()));
     CHECK(q == NULL && errno == EINVAL);
     capture_end(&c);
-    CHECK(count_of(c.text, "bareheap: ") == 12); /* interior: invalid or misaligned */
+    CHECK(count_of(c.text, "bareheap: ") == 14); /* interior: invalid or misaligned */
     CHECK(strstr(c.text, "double free") == NULL);
     free(q);
     free(p);
     munmap(m + 4096, 2 * 4096);
     munmap(g, 2 * 4096);
+    munmap(s, 2 * 4096);
 }
 
 static pthread_barrier_t g_double_free_barrier;

@@ -1,8 +1,8 @@
 /*
  * The hosted malloc shim and the process around it, linked against
  * libbareheap-malloc.a: the system calls a free of a mapped block makes,
- * and what it reads, under a seccomp filter too; frees of mapped blocks in
- * a fork child.
+ * and what it reads, also where a seccomp filter refuses process_vm_readv();
+ * frees of mapped blocks in a fork child.
  *
  * Every scenario runs in a child process of its own: a seccomp filter
  * cannot be taken back, and a scenario that hangs is stopped by an alarm
@@ -15,6 +15,7 @@
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -154,6 +155,75 @@ static void scenario_fork_child_mapped_free(void) {
     CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
+/* The shim's messages on stderr during a scenario, counted. */
+static int stderr_to_file(void) {
+    char path[] = "/tmp/bh_hosted_processXXXXXX";
+    int fd = mkstemp(path), saved = dup(2);
+    CHECK(fd >= 0 && saved >= 0);
+    unlink(path);
+    dup2(fd, 2);
+    close(fd);
+    return saved;
+}
+
+static int stderr_back_count(int saved, const char *what) {
+    char text[4096];
+    const char *at = text;
+    ssize_t n = pread(2, text, sizeof text - 1, 0);
+    int count = 0;
+    dup2(saved, 2);
+    close(saved);
+    text[n > 0 ? n : 0] = '\0';
+    if (strstr(text, "check failed"))
+        fputs(text, stderr);
+    while ((at = strstr(at, what)) != NULL) {
+        count++;
+        at++;
+    }
+    return count;
+}
+
+/* process_vm_readv() refused by a seccomp filter (EPERM), as some
+ * sandboxes do: mapped blocks are still freed, moved and measured, and
+ * pointers whose header would lie on an unreadable page (PROT_NONE, or
+ * running into one) or an unmapped one are reported, not read: they
+ * faulted when mincore() (which sees only whether a page is mapped) decided. */
+static void scenario_vm_read_refused(void) {
+    size_t threshold = bh_hosted_mmap_threshold();
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    unsigned char *g = mmap(NULL, 4 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    unsigned char *p, *q;
+    int saved, i;
+    CHECK(g != MAP_FAILED);
+    if (g == MAP_FAILED)
+        return;
+    /* [ none | read-write | none | unmapped ] */
+    CHECK(mprotect(g, page, PROT_NONE) == 0);
+    CHECK(mprotect(g + 2 * page, page, PROT_NONE) == 0);
+    CHECK(munmap(g + 3 * page, page) == 0);
+    CHECK(seccomp_answer(SYS_process_vm_readv, SECCOMP_RET_ERRNO | EPERM) == 0);
+    for (i = 0; i < 3; i++) {
+        p = malloc(opaque(threshold));
+        CHECK(p != NULL && bh_hosted_arena_of(p) == BH_HOSTED_DIRECT);
+        CHECK(p && malloc_usable_size(p) >= threshold);
+        if (p)
+            memset(p, 0x21, 64);
+        q = realloc(p, opaque(threshold * 2));
+        CHECK(q != NULL && q[63] == 0x21 && bh_hosted_arena_of(q) == BH_HOSTED_DIRECT);
+        free(q);
+        CHECK(bh_hosted_arena_of(q) == BH_HOSTED_FOREIGN);
+    }
+    saved = stderr_to_file();
+    free(g + page);            /* the header on a PROT_NONE page */
+    free(g + 2 * page + 16);   /* the header runs into a PROT_NONE page */
+    free(g + 3 * page + 16);   /* the header on an unmapped page */
+    CHECK(malloc_usable_size(g + page) == 0);
+    CHECK(realloc(g + page, 10) == NULL);
+    CHECK(bh_hosted_arena_of(g + page) == BH_HOSTED_FOREIGN);
+    CHECK(stderr_back_count(saved, "not from this malloc") == 5);
+    munmap(g, 3 * page);
+}
+
 typedef struct scenario {
     const char *name;
     void (*run)(void);
@@ -162,6 +232,7 @@ typedef struct scenario {
 static const scenario scenarios[] = {
     {"mapped_free_getpid", scenario_mapped_free_getpid},
     {"fork_child_mapped_free", scenario_fork_child_mapped_free},
+    {"vm_read_refused", scenario_vm_read_refused},
 };
 
 /* Runs s in a child process; 0 when it passed. */
