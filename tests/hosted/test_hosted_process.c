@@ -2,7 +2,8 @@
  * The hosted malloc shim and the process around it, linked against
  * libbareheap-malloc.a: the system calls a free of a mapped block makes,
  * and what it reads, also where a seccomp filter refuses process_vm_readv();
- * frees of mapped blocks in a fork child.
+ * frees of mapped blocks in a fork child; fork() handlers of other code
+ * that allocate.
  *
  * Every scenario runs in a child process of its own: a seccomp filter
  * cannot be taken back, and a scenario that hangs is stopped by an alarm
@@ -16,6 +17,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -224,6 +226,69 @@ static void scenario_vm_read_refused(void) {
     munmap(g, 3 * page);
 }
 
+/* fork() handlers registered before the shim's own (by this constructor,
+ * which runs before the archive's, as a program's constructors do in a
+ * static link) run after the shim's prepare handler has taken every lock,
+ * and before its parent and child handlers give them back. They allocate
+ * sizes the thread cache does not serve, and a mapped block, when
+ * atfork_allocate is set. */
+static int atfork_allocate;
+static void *atfork_child_block;
+
+static void atfork_use_heap(size_t size_bytes) {
+    void *small = malloc(opaque(size_bytes)), *mapped = malloc(opaque(bh_hosted_mmap_threshold()));
+    if (small)
+        memset(small, 0x3C, size_bytes);
+    free(mapped);
+    free(small);
+}
+static void atfork_prepare_allocates(void) {
+    if (atfork_allocate)
+        atfork_use_heap(5000);
+}
+static void atfork_parent_allocates(void) {
+    if (atfork_allocate)
+        atfork_use_heap(6000);
+}
+static void atfork_child_allocates(void) {
+    if (atfork_allocate) {
+        atfork_use_heap(7000);
+        atfork_child_block = malloc(opaque(9000));
+    }
+}
+
+__attribute__((constructor)) static void register_atfork_before_the_shim(void) {
+    CHECK(bh_hosted_arena_count() >= 1);
+    CHECK(pthread_atfork(atfork_prepare_allocates, atfork_parent_allocates, atfork_child_allocates) == 0);
+}
+
+/* Hung in fork() before: the shim's locks, held by the forking thread
+ * itself, were taken again by the handlers' allocations. Nothing reported
+ * either: a free of a mapped block by the child handler, before the shim's
+ * own child handler has run, checks the child's memory, not the parent's. */
+static void scenario_atfork_handlers_allocate(void) {
+    int round, saved = stderr_to_file();
+    atfork_allocate = 1;
+    for (round = 0; round < 3; round++) {
+        int status = 0;
+        pid_t pid = fork();
+        if (pid == 0) {
+            int ok = atfork_child_block != NULL;
+            void *p = malloc(opaque(20000));
+            ok = ok && p != NULL;
+            if (ok)
+                memset(atfork_child_block, 1, 9000);
+            free(p);
+            free(atfork_child_block);
+            _exit(ok ? 0 : 1);
+        }
+        CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+        CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+    atfork_allocate = 0;
+    CHECK(stderr_back_count(saved, "bareheap: ") == 0);
+}
+
 typedef struct scenario {
     const char *name;
     void (*run)(void);
@@ -233,6 +298,7 @@ static const scenario scenarios[] = {
     {"mapped_free_getpid", scenario_mapped_free_getpid},
     {"fork_child_mapped_free", scenario_fork_child_mapped_free},
     {"vm_read_refused", scenario_vm_read_refused},
+    {"atfork_handlers_allocate", scenario_atfork_handlers_allocate},
 };
 
 /* Runs s in a child process; 0 when it passed. */
@@ -242,7 +308,7 @@ static int run_isolated(const scenario *s) {
     fflush(NULL);
     pid = fork();
     if (pid == 0) {
-        alarm(60);
+        alarm(20);
         s->run();
         fflush(NULL);
         _exit(failures == 0 ? 0 : 1);
