@@ -223,9 +223,13 @@ static __thread shim_lock *tls_held_lock __attribute__((tls_model("initial-exec"
 
 /* ---- Environment, without allocating ---- */
 
-/* The start-up environment, as the kernel gave it: NUL-separated. */
-static char env_block[64 * 1024];
+/* The start-up environment's BAREHEAP_* entries, NUL-separated: the only
+ * ones the shim reads, kept as the environment is read (env_keep()). */
+static char env_block[16 * 1024];
 static size_t env_block_bytes;
+
+#define ENV_PREFIX "BAREHEAP_"
+#define ENV_PREFIX_BYTES (sizeof ENV_PREFIX - 1u)
 
 /* Reads file path into buffer (at most bytes): the bytes read, or -1 when
  * the file cannot be opened. */
@@ -262,21 +266,64 @@ static bool text_starts_with(const char *s, const char *prefix, size_t prefix_by
     return true;
 }
 
-static void env_load(void) {
-    long n = file_read_raw("/proc/self/environ", env_block, sizeof env_block - 1);
-    if (n >= 0) {
-        env_block_bytes = (size_t)n;
-    } else if (environ) {
-        /* No /proc: copy what environ holds now. */
-        char **e;
-        for (e = environ; *e; e++) {
-            size_t len = text_length(*e, SIZE_MAX) + 1;
-            if (len > sizeof env_block - 1 - env_block_bytes)
-                break;
-            memcpy(env_block + env_block_bytes, *e, len);
-            env_block_bytes += len;
+/* Where env_keep() is in the environment: the bytes of the current entry
+ * taken so far, and whether it is being dropped. */
+typedef struct env_reader {
+    size_t entry_bytes;
+    bool dropping;
+} env_reader;
+
+/* Takes the next n bytes of the environment (NUL-terminated entries, in
+ * pieces of any size) and keeps the entries that start with ENV_PREFIX in
+ * env_block. Filtered as it is read, so a large environment (a CI job's
+ * passes 64 KiB) cannot push them out of the block, as it did when the
+ * block held the first 64 KiB of everything; and an entry that does not fit
+ * whole is dropped rather than cut (a cut BAREHEAP_TRACE names another file,
+ * a cut BAREHEAP_ARENAS=32 is 3). */
+static void env_keep(env_reader *r, const char *bytes, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++) {
+        char c = bytes[i];
+        if (!r->dropping) {
+            /* One byte stays free for the block's closing NUL. */
+            size_t at = env_block_bytes + r->entry_bytes;
+            if ((r->entry_bytes < ENV_PREFIX_BYTES && c != ENV_PREFIX[r->entry_bytes]) || at >= sizeof env_block - 1u)
+                r->dropping = true;
+            else
+                env_block[at] = c;
+        }
+        if (c == '\0') {
+            if (!r->dropping)
+                env_block_bytes += r->entry_bytes + 1u;
+            r->entry_bytes = 0;
+            r->dropping = false;
+        } else {
+            r->entry_bytes++;
         }
     }
+}
+
+static void env_load(void) {
+    env_reader reader = {0, false};
+    char chunk[2048];
+    long fd = sys_open("/proc/self/environ", O_RDONLY | O_CLOEXEC, 0);
+    if (fd >= 0) {
+        for (;;) {
+            long n = sys_read((int)fd, chunk, sizeof chunk);
+            if (n == -EINTR)
+                continue;
+            if (n <= 0)
+                break;
+            env_keep(&reader, chunk, (size_t)n);
+        }
+        (void)sys_close((int)fd);
+    } else if (environ) {
+        /* No /proc: what environ holds now. */
+        char **e;
+        for (e = environ; *e; e++)
+            env_keep(&reader, *e, text_length(*e, SIZE_MAX) + 1u);
+    }
+    /* A last entry without its NUL was not kept. */
     env_block[env_block_bytes] = '\0';
 }
 
@@ -388,15 +435,15 @@ static void shim_init_locked(void) {
     static char trace_path[4096];
     const char *trace_pattern;
     unsigned arenas_wanted, slice_log2, count;
+    size_t arenas_env;
     const unsigned char *random_bytes;
     shim.page_bytes = auxv_read(&random_bytes);
     env_load();
-    arenas_wanted = ARENAS_PER_CPU * cpu_count();
-    arenas_wanted = (unsigned)env_size("BAREHEAP_ARENAS", arenas_wanted);
+    arenas_env = env_size("BAREHEAP_ARENAS", ARENAS_PER_CPU * (size_t)cpu_count());
+    /* Clamped before it is narrowed: 4294967298 is many arenas, not 2. */
+    arenas_wanted = arenas_env > ARENAS_MAX ? ARENAS_MAX : (unsigned)arenas_env;
     if (arenas_wanted < 1)
         arenas_wanted = 1;
-    if (arenas_wanted > ARENAS_MAX)
-        arenas_wanted = ARENAS_MAX;
     /* An explicit BAREHEAP_ARENAS may go below the minimum (1: one heap). */
     if (!env_find("BAREHEAP_ARENAS") && arenas_wanted < ARENAS_MIN)
         arenas_wanted = ARENAS_MIN;

@@ -3,7 +3,8 @@
  * libbareheap-malloc.a: the system calls a free of a mapped block makes,
  * and what it reads, also where a seccomp filter refuses process_vm_readv();
  * frees of mapped blocks in a fork child; fork() handlers of other code
- * that allocate.
+ * that allocate; the BAREHEAP_* variables read at start-up (this program
+ * run again with the environment under test).
  *
  * Every scenario runs in a child process of its own: a seccomp filter
  * cannot be taken back, and a scenario that hangs is stopped by an alarm
@@ -289,6 +290,72 @@ static void scenario_atfork_handlers_allocate(void) {
     CHECK(stderr_back_count(saved, "bareheap: ") == 0);
 }
 
+/* ---- The environment, read at start-up: a fresh process each ---- */
+
+/* Runs this program again with envp and --report-arenas: the arena count
+ * it reports, or -1. */
+static int arenas_under(char *const envp[]) {
+    char *argv[] = {(char *)"test_hosted_process", (char *)"--report-arenas", NULL};
+    char text[32] = {0};
+    int out[2], status = 0, arenas = -1;
+    pid_t pid;
+    if (pipe(out) != 0)
+        return -1;
+    pid = fork();
+    if (pid == 0) {
+        dup2(out[1], 1);
+        close(out[0]);
+        close(out[1]);
+        execve("/proc/self/exe", argv, envp);
+        _exit(127);
+    }
+    close(out[1]);
+    if (pid > 0 && read(out[0], text, sizeof text - 1) > 0 && waitpid(pid, &status, 0) == pid &&
+        WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        arenas = atoi(text);
+    close(out[0]);
+    return arenas;
+}
+
+/* "name=" followed by n copies of c. */
+static char *env_filler(const char *name, size_t n) {
+    size_t name_bytes = strlen(name);
+    char *entry = malloc(name_bytes + 1 + n + 1);
+    CHECK(entry != NULL);
+    if (!entry)
+        exit(1);
+    memcpy(entry, name, name_bytes);
+    entry[name_bytes] = '=';
+    memset(entry + name_bytes + 1, 'x', n);
+    entry[name_bytes + 1 + n] = '\0';
+    return entry;
+}
+
+/* BAREHEAP_* found past 64 KiB of other variables (they were not looked
+ * for there), not cut where 64 KiB end (BAREHEAP_ARENAS=32 was read as 3),
+ * and a count too large for an unsigned clamped, not narrowed (4294967298
+ * gave 2 arenas). */
+static void scenario_environment(void) {
+    char *a = env_filler("A", 60000), *b = env_filler("B", 60000), *c = env_filler("C", 60000);
+    /* "CUT=...\0BAREHEAP_ARENAS=3" is 65535 bytes, where the block ended. */
+    char *cut = env_filler("CUT", 65535 - 4 - 1 - strlen("BAREHEAP_ARENAS=3"));
+    char *past_64k[] = {a, b, c, (char *)"BAREHEAP_ARENAS=3", NULL};
+    char *across_64k[] = {cut, (char *)"BAREHEAP_ARENAS=32", NULL};
+    char *huge[] = {(char *)"BAREHEAP_ARENAS=4294967298", NULL};
+    char *most[] = {(char *)"BAREHEAP_ARENAS=64", NULL};
+    char *garbage[] = {(char *)"BAREHEAP_ARENAS=two", (char *)"BAREHEAP_ARENASX=2", (char *)"BAREHEAP_=2", NULL};
+    char *none[] = {NULL};
+    int most_arenas = arenas_under(most);
+    CHECK(arenas_under(past_64k) == 3);
+    CHECK(arenas_under(across_64k) == 32);
+    CHECK(most_arenas >= 4 && arenas_under(huge) == most_arenas);
+    CHECK(arenas_under(garbage) == arenas_under(none));
+    free(a);
+    free(b);
+    free(c);
+    free(cut);
+}
+
 typedef struct scenario {
     const char *name;
     void (*run)(void);
@@ -299,6 +366,7 @@ static const scenario scenarios[] = {
     {"fork_child_mapped_free", scenario_fork_child_mapped_free},
     {"vm_read_refused", scenario_vm_read_refused},
     {"atfork_handlers_allocate", scenario_atfork_handlers_allocate},
+    {"environment", scenario_environment},
 };
 
 /* Runs s in a child process; 0 when it passed. */
@@ -326,9 +394,14 @@ static int run_isolated(const scenario *s) {
     return 1;
 }
 
-int main(void) {
+int main(int argc, char **argv) {
     int failed = 0;
     size_t i;
+    /* A fresh process of the environment scenarios. */
+    if (argc > 1 && strcmp(argv[1], "--report-arenas") == 0) {
+        printf("%d\n", bh_hosted_arena_count());
+        return 0;
+    }
     for (i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++)
         failed += run_isolated(&scenarios[i]);
     if (failed) {
