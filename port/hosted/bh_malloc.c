@@ -360,10 +360,13 @@ static size_t env_size(const char *name, size_t fallback) {
     return *s == '\0' ? value : fallback;
 }
 
-/* path with every "%p" replaced by the process id. */
-static void trace_path_expand(const char *pattern, char *out, size_t out_bytes) {
+/* pattern with every "%p" replaced by the process id, into out (out_bytes
+ * with the NUL). False when that does not fit: a path cut short, as it was
+ * 24 bytes before the end, names another file, which tracing would create
+ * or truncate. */
+static bool trace_path_expand(const char *pattern, char *out, size_t out_bytes) {
     size_t n = 0;
-    while (*pattern && n + 24 < out_bytes) {
+    while (*pattern) {
         if (pattern[0] == '%' && pattern[1] == 'p') {
             char digits[24];
             size_t d = 0;
@@ -372,14 +375,19 @@ static void trace_path_expand(const char *pattern, char *out, size_t out_bytes) 
                 digits[d++] = (char)('0' + (int)(pid % 10u));
                 pid /= 10u;
             } while (pid);
+            if (d >= out_bytes - n)
+                return false;
             while (d)
                 out[n++] = digits[--d];
             pattern += 2;
         } else {
+            if (n + 1u >= out_bytes)
+                return false;
             out[n++] = *pattern++;
         }
     }
     out[n] = '\0';
+    return true;
 }
 
 /* ---- Start-up ---- */
@@ -480,8 +488,10 @@ static void shim_init_locked(void) {
     }
     trace_pattern = env_find("BAREHEAP_TRACE");
     if (trace_pattern && *trace_pattern) {
-        trace_path_expand(trace_pattern, trace_path, sizeof trace_path);
-        (void)trace_start(trace_path);
+        if (trace_path_expand(trace_pattern, trace_path, sizeof trace_path))
+            (void)trace_start(trace_path);
+        else
+            shim_write_message("trace: the BAREHEAP_TRACE path is too long, not tracing", NULL);
     }
     shim.slow_calls = trace_enabled;
 }

@@ -356,6 +356,38 @@ static void scenario_environment(void) {
     free(cut);
 }
 
+/* A BAREHEAP_TRACE path of nearly PATH_MAX bytes names the file it says
+ * (it was cut 24 bytes before 4096, and the trace went to another file);
+ * one whose %p expansion does not fit is refused, not cut. */
+static void scenario_trace_path_long(void) {
+    char dir[] = "/tmp/bh_hosted_traceXXXXXX";
+    static char path[4200], variable[4300];
+    static const char name[] = "trace_file_name_past_the_old_limit";
+    char *envp[] = {variable, NULL};
+    size_t n;
+    int saved;
+    CHECK(mkdtemp(dir) != NULL);
+    /* dir/././.../name, 4090 bytes in all. */
+    n = (size_t)snprintf(path, sizeof path, "%s/", dir);
+    while (n + 2 + (sizeof name - 1) <= 4090) {
+        memcpy(path + n, "./", 2);
+        n += 2;
+    }
+    memcpy(path + n, name, sizeof name);
+    CHECK(strlen(path) < 4096);
+    snprintf(variable, sizeof variable, "BAREHEAP_TRACE=%s", path);
+    CHECK(arenas_under(envp) >= 1);
+    CHECK(access(path, F_OK) == 0);
+    unlink(path);
+    /* Too long once %p is expanded: nothing created, and a message. */
+    snprintf(variable, sizeof variable, "BAREHEAP_TRACE=%s%s", path, "_%p_%p");
+    saved = stderr_to_file();
+    CHECK(arenas_under(envp) >= 1);
+    CHECK(stderr_back_count(saved, "BAREHEAP_TRACE path is too long") == 1);
+    /* Only the directory was ever in it. */
+    CHECK(rmdir(dir) == 0);
+}
+
 typedef struct scenario {
     const char *name;
     void (*run)(void);
@@ -367,6 +399,7 @@ static const scenario scenarios[] = {
     {"vm_read_refused", scenario_vm_read_refused},
     {"atfork_handlers_allocate", scenario_atfork_handlers_allocate},
     {"environment", scenario_environment},
+    {"trace_path_long", scenario_trace_path_long},
 };
 
 /* Runs s in a child process; 0 when it passed. */
