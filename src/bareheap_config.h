@@ -18,7 +18,7 @@
 /* Alignment of every returned pointer and granule of every block size, bytes:
  * alignof(max_align_t) of the target (16 on x86 with glibc and on RISC-V,
  * whose long double is 16 bytes; 8 on 32-bit ARM), raise it for wider vector
- * types. Power of two, at least 8. */
+ * types. Power of two, 8..4096 (larger alignments: bh_alloc_aligned()). */
 #ifndef BAREHEAP_ALIGN_BYTES
 #if defined(__x86_64__) || defined(__i386__) || defined(_M_X64) || defined(_M_IX86) || \
     defined(__riscv) || (UINTPTR_MAX > 0xFFFFFFFFu)
@@ -110,7 +110,7 @@
 
 /* 1: the same for Valgrind's memcheck, through its client requests (needs
  * <valgrind/memcheck.h>, so hosted builds only; costs a few instructions per
- * call when not running under Valgrind). */
+ * call when not running under Valgrind). Not together with BAREHEAP_ASAN. */
 #ifndef BAREHEAP_VALGRIND
 #define BAREHEAP_VALGRIND 0
 #endif
