@@ -78,8 +78,9 @@
 /* 1: use the compiler's count-leading/trailing-zeros builtins; 0: a portable
  * table-based fallback, for cores without a CLZ instruction, where the
  * builtins become calls of libgcc's __clzsi2/__ctzsi2 (ARMv6-M, RISC-V
- * without Zbb): on RV32IMAC the fallback takes the worst alloc from 236 to 198
- * instructions (make wcet). The default follows the target's CLZ. */
+ * without Zbb): on RV32IMAC the fallback took the worst alloc from 236 to 198
+ * instructions when it became the default (make wcet at fb5f2f0; the README
+ * has today's figures). The default follows the target's CLZ. */
 #ifndef BAREHEAP_USE_BUILTINS
 #if !(defined(__GNUC__) || defined(__clang__))
 #define BAREHEAP_USE_BUILTINS 0
