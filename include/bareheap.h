@@ -12,8 +12,9 @@
  *   heap_*  one default heap, for code that wants a plain malloc replacement.
  *
  * Alignment: every pointer returned is aligned to bh_alignment() bytes
- * (BAREHEAP_ALIGN_BYTES: alignof(max_align_t) of the target by default, 8 on
- * 32-bit ARM and RISC-V, 16 on x86). bh_alloc_aligned() gives more.
+ * (BAREHEAP_ALIGN_BYTES: alignof(max_align_t) of the target by default, 16 on
+ * x86, RISC-V and 64-bit targets, 8 on 32-bit ARM). bh_alloc_aligned() gives
+ * more.
  *
  * Locking and ISR rules
  *   Without a lock (the default) calls on the same heap must not run
