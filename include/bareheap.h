@@ -130,14 +130,21 @@ typedef void (*bh_trim_fn)(void *context, void *lo, size_t size_bytes);
  * the start (aligned up: a misaligned mem is fine) and sized for this region:
  * bh_control_size(size_bytes) bytes. The rest is one free block.
  * Returns the handle (inside mem), or NULL when mem is NULL, the region wraps
- * the address space, or it is too small for the control structure plus one
- * block of the minimum size. O(log size): clears the free-list table. */
+ * the address space, or it is too small (size_bytes 0 included) for the
+ * control structure plus one block of the minimum size. The new heap has no
+ * lock and no error handler. Not serialised: no other call may use this
+ * memory meanwhile; memory still in use by a live heap or anything else is
+ * undefined behaviour. O(log size): clears the free-list table. */
 bh_heap *bh_init(void *mem, size_t size_bytes);
 
 /* As bh_init(), with the size-class table sized for blocks up to
  * max_region_bytes (if larger than size_bytes), so that regions added later
  * that are larger than the first one are served at full speed. Without it,
- * blocks larger than the first region all fall into its top size class. */
+ * blocks larger than the first region all fall into its top size class.
+ * The control structure is then bh_control_size(max_region_bytes) bytes,
+ * taken from mem. A max_region_bytes at or below size_bytes (0 included)
+ * changes nothing. Otherwise as bh_init(). O(log max(size_bytes,
+ * max_region_bytes)). */
 bh_heap *bh_init_ex(void *mem, size_t size_bytes, size_t max_region_bytes);
 
 /* Allocates size_bytes. Returns a pointer aligned to bh_alignment(), or NULL
@@ -150,7 +157,9 @@ bh_heap *bh_init_ex(void *mem, size_t size_bytes, size_t max_region_bytes);
 void *bh_alloc(bh_heap *heap, size_t size_bytes);
 
 /* Allocates count * size_bytes zeroed bytes. NULL when the product overflows
- * size_t, otherwise as bh_alloc() plus O(n) zeroing. */
+ * size_t (counted in failed_count), otherwise as bh_alloc(): NULL heap gives
+ * NULL, a product of 0 a unique minimal block, aligned to bh_alignment().
+ * O(1) plus O(n) zeroing, which runs outside the heap's lock. */
 void *bh_calloc(bh_heap *heap, size_t count, size_t size_bytes);
 
 /* Allocates size_bytes aligned to align_bytes, which must be a power of two.
@@ -184,7 +193,8 @@ void bh_free(bh_heap *heap, void *ptr);
  * peak_used_bytes counts both. O(1) plus the copy. */
 void *bh_realloc(bh_heap *heap, void *ptr, size_t size_bytes);
 
-/* Bytes usable at ptr: at least what was requested, often a little more.
+/* Bytes usable at ptr: at least what was requested, often a little more
+ * (at BAREHEAP_DEBUG >= 2 exactly what was requested: the canary follows).
  * NULL heap or ptr: 0. An invalid ptr is reported as in bh_free() and 0
  * returned. O(1). */
 size_t bh_usable_size(bh_heap *heap, void *ptr);
@@ -194,7 +204,9 @@ size_t bh_usable_size(bh_heap *heap, void *ptr);
  * region wraps, is too small for one block, overlaps memory this heap uses
  * (its control structure, blocks and sentinels; the few bytes of alignment
  * slack at the ends of a region are never written and may be given again), or
- * BAREHEAP_MAX_REGIONS regions are already in use. O(BAREHEAP_MAX_REGIONS). */
+ * BAREHEAP_MAX_REGIONS regions are already in use. mem need not be aligned:
+ * the region is aligned inward (a word or more at each end). Memory in use by
+ * anything else is undefined behaviour. O(BAREHEAP_MAX_REGIONS). */
 bool bh_add_region(bh_heap *heap, void *mem, size_t size_bytes);
 
 /* Checks every invariant: block sizes and flags, footers, no two adjacent
@@ -238,7 +250,8 @@ size_t bh_walk(bh_heap *heap, bh_walk_fn fn, void *context);
 size_t bh_trim(bh_heap *heap, size_t keep_bytes, bh_trim_fn fn, void *context);
 
 /* Sets the function told about misuse and corruption (NULL: none, problems
- * are only counted in bh_stats.error_count). NULL heap: does nothing. */
+ * are only counted in bh_stats.error_count). NULL heap: does nothing.
+ * Runs under the heap's lock, if it has one. O(1). */
 void bh_set_error_handler(bh_heap *heap, bh_error_fn fn, void *context);
 
 /* Makes every later call on this heap run between lock(context) and
@@ -249,20 +262,28 @@ void bh_set_error_handler(bh_heap *heap, bh_error_fn fn, void *context);
  * serialised. O(1). */
 bool bh_set_lock(bh_heap *heap, bh_lock_fn lock, bh_lock_fn unlock, void *context);
 
-/* Size queries, independent of any heap: the ABI does not change with them. */
+/* Size queries, independent of any heap: the ABI does not change with them.
+ * O(1), no state read or written, so safe from any thread or interrupt
+ * handler at any time. */
 size_t bh_alignment(void);             /* alignment of every returned pointer */
 size_t bh_block_overhead(void);        /* bytes of header (and, at BAREHEAP_DEBUG >= 2, seal) per allocation */
 size_t bh_min_block_size(void);        /* smallest block, header included */
 size_t bh_control_size(size_t region_bytes); /* control structure for this heap size */
-const char *bh_error_name(bh_error kind);    /* "double free", ...; never NULL */
+const char *bh_error_name(bh_error kind);    /* "double free", ...; "unknown" for a value
+                                                not in bh_error; never NULL */
 
 /* --- Default heap --------------------------------------------------------- */
 /* The same operations on one heap kept by the library. Before heap_init()
  * succeeds: heap_alloc/calloc/aligned/realloc return NULL, heap_free does
  * nothing, heap_usable_size returns 0, heap_add_region and heap_get_stats
  * return false, heap_check returns 1. Calling heap_init() again starts a new
- * heap; blocks of the old one must not be used with it. A heap_init() that
- * fails (returns false) leaves the current default heap as it was. */
+ * heap; blocks of the old one must not be used with it, and it has neither
+ * the old heap's lock nor its error handler (set them again on
+ * heap_default()). A heap_init() that fails (returns false) leaves the
+ * current default heap as it was. Each call has the contract, complexity
+ * and locking of its bh_* counterpart on heap_default(); heap_init() itself,
+ * like bh_init(), is not serialised: no other heap_* call may run meanwhile.
+ * With BAREHEAP_DEFAULT_HEAP 0 none of these functions is compiled. */
 bool heap_init(void *base, size_t size_bytes);
 void *heap_alloc(size_t size_bytes);
 void heap_free(void *ptr);
