@@ -4,7 +4,7 @@
 #                Cortex-M example under QEMU (build/target-cortex-m3)
 #   make test    the full matrix: host gcc, host clang, i386 under qemu-user,
 #                a freestanding Cortex-M4 build of the core, and the unit
-#                tests as firmware on six QEMU boards (make test-targets),
+#                tests as firmware on seven QEMU boards (make test-targets),
 #                and the Linux malloc shim under real programs (test-hosted)
 #   make size    code size of the core on Cortex-M0, M4 and RV32 (-Os) and
 #                the control structure per heap size (tools/size.sh)
