@@ -71,7 +71,7 @@ def frag_headline(ctx):
     R, md = ctx["R"], []
     w = md.append
     w("Memory used at the first failure (live requested bytes / region bytes, the control structure "
-      "counted as used), mean over %d seeds, and false failures (the request failed while a free block "
+      "counted as lost), mean over %d seeds, and false failures (the request failed while a free block "
       "with enough usable bytes existed):" % ctx["seeds"])
     w("")
     w("| build | 1 MiB heap, 16 B..8 KiB | 64 KiB heap, 8..512 B | false failures |")
@@ -83,7 +83,7 @@ def frag_headline(ctx):
                                                    a1["false_failures"] + a2["false_failures"], 2 * ctx["seeds"]))
     for name, f1, f2 in FIELD_FRAG:
         w("| %s * (Cortex-M4) | %.2f | %.2f | |" % (name, f1, f2))
-    w("| target (issue 4, 32-bit) | >= %.2f | >= %.2f | 0 |" % (TARGETS["frag_1m"], TARGETS["frag_64k"]))
+    w("| target (32-bit) | >= %.2f | >= %.2f | 0 |" % (TARGETS["frag_1m"], TARGETS["frag_64k"]))
     return md
 
 
@@ -246,7 +246,7 @@ def write(ctx, out):
     w("")
     w("Instructions per call (callgrind, x86-64, gcc -O2; everything executed below the driver's call: "
       "for the shared-library allocators this includes the one-instruction PLT jump). "
-      "Rows marked * are the field's figures from ANCHORS.md, same workload shapes, not measured here.")
+      "Rows marked * are the field's published figures, same workload shapes, not measured here.")
     w("")
     w("| allocator | small alloc | small free | mixed alloc | mixed free | ns/op small, ratio to glibc | "
       "ns/op mixed, ratio |")
@@ -259,7 +259,7 @@ def write(ctx, out):
             fmt(ratio(a, "mixed"), 2)))
     for name, sa, sf, ma, mf in FIELD_INSTR:
         w("| %s * | %s | %s | %s | %s | | |" % (name, fmt(sa), fmt(sf), fmt(ma), fmt(mf)))
-    w("| target (issue 4) | <= %d | <= %d | <= %d | <= %d | <= 1.00 | |" %
+    w("| target | <= %d | <= %d | <= %d | <= %d | <= 1.00 | |" %
       (TARGETS["small"] + TARGETS["mixed"]))
     w("")
     md.extend(frag_headline(ctx))
@@ -505,7 +505,7 @@ def write(ctx, out):
         rows_i.append('"%s*" %d %d %d %d' % (name.split(" ")[0], sa, sf, ma, mf))
     d = dat("instructions.dat", rows_i)
     gnuplot(common + histogram + """set output '%s'
-set title 'Instructions per call (callgrind, x86-64; * = ANCHORS.md figure)'
+set title 'Instructions per call (callgrind, x86-64; * = published figure)'
 set ylabel 'instructions'
 set xtics rotate by -20
 set yrange [0:*]
