@@ -184,6 +184,24 @@ static void test_check_bitmaps(void **state) {
     f.heap->sl_bitmap[empty_fl] = 1u;
     expect_corrupt(f.heap);
     f.heap->sl_bitmap[empty_fl] = saved_sl;
+    /* the same in a level that has other lists: its first-level bit is right */
+    for (fl = 0; fl < f.heap->fl_count; fl++) {
+        unsigned sl;
+        if (f.heap->sl_bitmap[fl] == 0)
+            continue;
+        for (sl = 0; sl < SL_COUNT; sl++) {
+            if (f.heap->heads[fl * SL_COUNT + sl] == NULL)
+                break;
+        }
+        if (sl == SL_COUNT)
+            continue;
+        saved_sl = f.heap->sl_bitmap[fl];
+        f.heap->sl_bitmap[fl] = saved_sl | ((uint32_t)1 << sl);
+        expect_corrupt(f.heap);
+        f.heap->sl_bitmap[fl] = saved_sl;
+        break;
+    }
+    assert_true(fl < f.heap->fl_count);
     /* a bit beyond the table */
     if (f.heap->fl_count < sizeof(size_t) * CHAR_BIT) {
         f.heap->fl_bitmap = saved_fl | ((size_t)1 << f.heap->fl_count);
@@ -213,12 +231,14 @@ static void test_check_block_on_wrong_list(void **state) {
     heap->sl_bitmap[CLASS_FL(c)] &= ~((uint32_t)1 << CLASS_SL(c));
     heap->fl_bitmap = 0;
     heap->heads[wrong] = only;
+    only->prev_link = &heap->heads[wrong]; /* links consistent too: only the class is wrong */
     heap->sl_bitmap[CLASS_FL(wrong)] |= (uint32_t)1 << CLASS_SL(wrong);
     heap->fl_bitmap |= (size_t)1 << CLASS_FL(wrong);
     expect_corrupt(heap);
     heap->heads[wrong] = NULL;
     heap->sl_bitmap[CLASS_FL(wrong)] = 0;
     heap->heads[c] = only;
+    only->prev_link = &heap->heads[c];
     heap->sl_bitmap[CLASS_FL(c)] = (uint32_t)1 << CLASS_SL(c);
     heap->fl_bitmap = (size_t)1 << CLASS_FL(c);
     expect_sound(heap);
@@ -236,6 +256,88 @@ static void test_check_counters(void **state) {
     f.heap->free_blocks++;
     expect_corrupt(f.heap);
     f.heap->free_blocks--;
+    expect_sound(f.heap);
+}
+
+/* The damages below leave every other structure consistent, so that only
+ * one of bh_check()'s tests can see each. */
+
+/* p4 made free in place (flags, footer, list, counters all agree), next to
+ * free p3: only the rule that free neighbours always merge is broken. */
+static void test_check_two_free_neighbours(void **state) {
+    fixture f = make_fixture();
+    block *b = block_from_payload(f.p[4]);
+    size_t size = block_size(b);
+    size_t *next_header = header_of(f.p[5]);
+    size_t saved_next = *next_header;
+    unsigned c = heap_class_of(f.heap, size);
+    block *first = f.heap->heads[c];
+    static unsigned char saved[512];
+    (void)state;
+    assert_true(block_is_prev_free(b));                      /* p3 is free */
+    assert_ptr_equal(first, block_from_payload(f.p[3]));     /* and heads this list */
+    assert_true(size <= sizeof saved);
+    memcpy(saved, b, size);
+    b->header = size | FLAG_FREE | FLAG_PREV_FREE;
+    *block_footer(b) = size;
+#if BAREHEAP_DEBUG >= 2
+    memset((unsigned char *)b + 3u * WORD_BYTES, (int)POISON_BYTE, size - 4u * WORD_BYTES);
+#endif
+    *next_header = saved_next | FLAG_PREV_FREE;
+    b->next_free = first;
+    b->prev_link = &f.heap->heads[c];
+    first->prev_link = &b->next_free;
+    f.heap->heads[c] = b;
+    f.heap->free_bytes += size;
+    f.heap->free_blocks++;
+    f.heap->free_count++;
+    expect_corrupt(f.heap);
+    f.heap->heads[c] = first;
+    first->prev_link = &f.heap->heads[c];
+    f.heap->free_bytes -= size;
+    f.heap->free_blocks--;
+    f.heap->free_count--;
+    *next_header = saved_next;
+    memcpy(b, saved, size);
+    expect_sound(f.heap);
+}
+
+/* A free block unlinked from its list, the rest of the list and its bits
+ * intact: the lists hold one free block fewer than the walk finds. */
+static void test_check_free_block_on_no_list(void **state) {
+    fixture f = make_fixture();
+    block *p3 = block_from_payload(f.p[3]);
+    block *after = p3->next_free;
+    block **link = p3->prev_link;
+    (void)state;
+    assert_ptr_equal(after, block_from_payload(f.p[1])); /* freed first, so second */
+    *link = after;
+    after->prev_link = link;
+    expect_corrupt(f.heap);
+    *link = p3;
+    after->prev_link = &p3->next_free;
+    expect_sound(f.heap);
+}
+
+/* The alignment word of an aligned block: only powers of two above the
+ * grain that the payload has are sound. */
+static void test_check_alignment_word_damaged(void **state) {
+    fixture f = make_fixture();
+    size_t align = 4u * GRAIN_BYTES, saved, *word;
+    unsigned char *p = (unsigned char *)bh_alloc_aligned(f.heap, align, 64);
+    (void)state;
+    assert_non_null(p);
+    word = block_align_word(block_from_payload(p));
+    saved = *word;
+    assert_int_equal(saved, align);
+    expect_sound(f.heap);
+    *word = GRAIN_BYTES; /* what a plain block has: never recorded */
+    expect_corrupt(f.heap);
+    *word = 3u * GRAIN_BYTES; /* not a power of two */
+    expect_corrupt(f.heap);
+    *word = (size_t)1 << (sizeof(size_t) * CHAR_BIT - 1u); /* more than the payload has */
+    expect_corrupt(f.heap);
+    *word = saved;
     expect_sound(f.heap);
 }
 
@@ -444,6 +546,9 @@ int main(void) {
         cmocka_unit_test(test_check_bitmaps),
         cmocka_unit_test(test_check_block_on_wrong_list),
         cmocka_unit_test(test_check_counters),
+        cmocka_unit_test(test_check_two_free_neighbours),
+        cmocka_unit_test(test_check_free_block_on_no_list),
+        cmocka_unit_test(test_check_alignment_word_damaged),
 #if BAREHEAP_DEBUG >= 1
         cmocka_unit_test(test_free_next_claims_prev_free),
         cmocka_unit_test(test_free_next_size_implausible),
