@@ -461,6 +461,45 @@ static void test_free_bad_footer_before(void **state) {
 }
 #endif
 
+#if BAREHEAP_DEBUG < 2
+static void trim_never(void *context, void *lo, size_t size_bytes) {
+    (void)context;
+    (void)lo;
+    (void)size_bytes;
+    fail_msg("bh_trim offered memory from a damaged tail");
+}
+
+/* The free last block's footer claims a size no block can have (below the
+ * minimum, or not whole grains), and the word that size points at reads as
+ * that block's header: bh_trim() reports the tail and offers nothing. */
+static void test_trim_implausible_footer(void **state) {
+    fixture f = make_fixture();
+    uintptr_t hi = f.heap->regions[0].hi;
+    size_t *footer = (size_t *)(void *)(hi - WORD_BYTES);
+    size_t saved = *footer, sizes[2], i;
+    (void)state;
+    sizes[0] = MIN_BLOCK_BYTES - GRAIN_BYTES; /* 0 where the minimum is one grain */
+    sizes[1] = MIN_BLOCK_BYTES + WORD_BYTES;  /* whole grains where a grain is a word */
+    for (i = 0; i < 2u; i++) {
+        size_t *forged = (size_t *)(void *)(hi - sizes[i]);
+        size_t saved_forged;
+        if (sizes[i] == 0 || (i == 1u && (sizes[i] & (GRAIN_BYTES - 1u)) == 0))
+            continue;
+        saved_forged = *forged;
+        *footer = sizes[i];
+        *forged = sizes[i] | FLAG_FREE;
+        bt_errors_clear(&g_errors);
+        assert_int_equal(bh_trim(f.heap, 0, trim_never, NULL), 0);
+        assert_int_equal(g_errors.count, 1);
+        assert_int_equal(g_errors.kind[0], BH_ERROR_CORRUPTION);
+        assert_ptr_equal(g_errors.address[0], (const void *)hi);
+        *forged = saved_forged;
+        *footer = saved;
+        expect_sound(f.heap);
+    }
+}
+#endif
+
 /* ---- edges ---- */
 
 static void test_regions_at_the_ends_of_memory(void **state) {
@@ -558,6 +597,9 @@ int main(void) {
         cmocka_unit_test(test_free_first_block_of_added_region_claims_prev_free),
 #endif
         cmocka_unit_test(test_free_bad_footer_before),
+#endif
+#if BAREHEAP_DEBUG < 2
+        cmocka_unit_test(test_trim_implausible_footer),
 #endif
         cmocka_unit_test(test_regions_at_the_ends_of_memory),
         cmocka_unit_test(test_init_too_small_or_misaligned),
