@@ -509,6 +509,8 @@ static void test_regions_at_the_ends_of_memory(void **state) {
     /* Fake addresses: never dereferenced, the calls refuse them first. */
     assert_false(bh_add_region(f.heap, (void *)(uintptr_t)1, 2));
     assert_false(bh_add_region(f.heap, (void *)(UINTPTR_MAX - 15u), 15));
+    /* within two words and a grain of the top: aligning the start up wraps */
+    assert_false(bh_add_region(f.heap, (void *)(UINTPTR_MAX - 10u), 10));
     assert_null(bh_init((void *)(UINTPTR_MAX - 3u), 3));
     after = bt_stats(f.heap);
     bt_assert_stats_equal(&before, &after, 0);
