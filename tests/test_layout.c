@@ -260,6 +260,63 @@ static void test_size_classes_are_ordered_and_exact_at_minimums(void **state) {
     }
 }
 
+/* A region's blocks cover its memory to the grain: the first block sits one
+ * word below the first grain boundary that leaves the word below it inside
+ * the region, the sentinel one word below the last grain boundary at or
+ * before its end. */
+static void expect_region_tight(const region *r, uintptr_t lo_raw, uintptr_t hi_raw) {
+    assert_int_equal((r->lo + WORD_BYTES) % GRAIN_BYTES, 0);
+    assert_true(r->lo >= lo_raw + WORD_BYTES);
+    assert_true(r->lo - GRAIN_BYTES < lo_raw + WORD_BYTES);
+    assert_int_equal((r->hi + WORD_BYTES) % GRAIN_BYTES, 0);
+    assert_true(r->hi + WORD_BYTES <= hi_raw);
+    assert_true(r->hi + WORD_BYTES + GRAIN_BYTES > hi_raw);
+}
+
+static union {
+    long double ld;
+    void *p;
+    unsigned char b[2048 + 64];
+} extra;
+
+static void test_regions_use_their_memory_to_the_grain(void **state) {
+    unsigned char *mem = (unsigned char *)(((uintptr_t)memory.b + GRAIN_BYTES - 1u) & ~(uintptr_t)(GRAIN_BYTES - 1u));
+    unsigned char *more = (unsigned char *)(((uintptr_t)extra.b + GRAIN_BYTES - 1u) & ~(uintptr_t)(GRAIN_BYTES - 1u));
+    size_t k, size;
+    (void)state;
+    for (k = 0; k < GRAIN_BYTES; k++) {
+        for (size = 1024; size < 1024 + GRAIN_BYTES; size++) {
+            /* the first region begins after the control structure */
+            bh_heap *h = bh_init(mem + k, size);
+            assert_non_null(h);
+            expect_region_tight(&h->regions[0], (uintptr_t)h + h->control_bytes - WORD_BYTES,
+                                (uintptr_t)(mem + k + size));
+            /* an added one, with all of its memory */
+            assert_true(bh_add_region(h, more + k, size));
+            expect_region_tight(&h->regions[1], (uintptr_t)(more + k), (uintptr_t)(more + k + size));
+            assert_int_equal(h->total_bytes, (size_t)(h->regions[0].hi - h->regions[0].lo) +
+                                                 (size_t)(h->regions[1].hi - h->regions[1].lo));
+            assert_int_equal(bh_check(h), 0);
+        }
+    }
+}
+
+/* The control structure is its struct, list heads and bitmaps, rounded up
+ * to a whole grain and no more. */
+static void test_control_bytes_round_to_the_grain(void **state) {
+    unsigned shift;
+    (void)state;
+    for (shift = 4; shift < sizeof(size_t) * CHAR_BIT - 1u; shift++) {
+        size_t region_bytes = (size_t)1 << shift;
+        unsigned fl = fl_count_for(region_bytes);
+        size_t exact = sizeof(bh_heap) + (size_t)fl * SL_COUNT * sizeof(block *) + ((size_t)fl + 1u) * sizeof(uint32_t);
+        size_t control = bh_control_size(region_bytes);
+        assert_int_equal(control % GRAIN_BYTES, 0);
+        assert_true(control >= exact);
+        assert_true(control - exact < GRAIN_BYTES);
+    }
+}
+
 static void test_bit_scans(void **state) {
     unsigned i;
     (void)state;
@@ -289,6 +346,8 @@ int main(void) {
         cmocka_unit_test_setup(test_aligned_gives_the_front_back, setup),
         cmocka_unit_test(test_size_classes_are_ordered_and_exact_at_minimums),
         cmocka_unit_test(test_bit_scans),
+        cmocka_unit_test(test_regions_use_their_memory_to_the_grain),
+        cmocka_unit_test(test_control_bytes_round_to_the_grain),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
