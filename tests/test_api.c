@@ -753,6 +753,8 @@ static void test_aligned_invalid(void **state)
     }
     after = bt_stats(heap);
     bt_assert_stats_equal(&before, &after, BT_IGNORE_FAILED);
+    /* each is a request that returned NULL */
+    assert_int_equal(after.failed_count, before.failed_count + 2u * BT_ARRAY_LEN(bad));
 
     /* A valid alignment no block can offer. */
     assert_null(bh_alloc_aligned(heap, (size_t)1 << (sizeof(size_t) * CHAR_BIT - 1u), 16));
