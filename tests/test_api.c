@@ -1101,6 +1101,74 @@ static void test_realloc_grow_prev(void **state)
     assert_no_errors();
 }
 
+/* A shrink that gives back exactly one minimum block: the tail stands as a
+ * free block of its own. */
+static void test_realloc_shrink_by_a_minimum_block(void **state)
+{
+    bh_heap *heap = fresh_heap();
+    size_t sizes[4] = {1024, 1024, 1024, 1024};
+    unsigned char *b[4];
+    unsigned char *r;
+    size_t want;
+    bh_stats before, after;
+    (void)state;
+
+    alloc_run(heap, sizes, b);
+    want = (size_t)(b[2] - b[1]) - bh_min_block_size() - bh_block_overhead();
+    before = bt_stats(heap);
+    r = (unsigned char *)bh_realloc(heap, b[1], want);
+    assert_ptr_equal(r, b[1]);
+    after = bt_stats(heap);
+    assert_int_equal(after.free_blocks, before.free_blocks + 1u);
+    assert_int_equal(after.free_bytes, before.free_bytes + bh_min_block_size());
+    assert_true(bt_verify(r, want, 101));
+    assert_run_intact(heap, b, 2);
+    assert_no_errors();
+    assert_int_equal(bh_check(heap), 0);
+}
+
+/* Growth that needs the block and a free neighbour to the last grain, the
+ * one after it, then the one before it: served in place, not moved. */
+static void test_realloc_grow_exactly_into_neighbours(void **state)
+{
+    bh_heap *heap = fresh_heap();
+    size_t sizes[4] = {300, 300, 300, 300};
+    unsigned char *b[4];
+    unsigned char *r;
+    size_t old_usable, want;
+    bh_stats before, after;
+    (void)state;
+
+    alloc_run(heap, sizes, b);
+    old_usable = bh_usable_size(heap, b[1]);
+    bh_free(heap, b[2]);
+    want = (size_t)(b[3] - b[1]) - bh_block_overhead();
+    before = bt_stats(heap);
+    r = (unsigned char *)bh_realloc(heap, b[1], want);
+    assert_ptr_equal(r, b[1]);
+    after = bt_stats(heap);
+    assert_true(bh_usable_size(heap, r) >= want);
+    assert_true(bt_verify(r, old_usable, 101));
+    assert_int_equal(after.free_blocks, before.free_blocks - 1u);
+    assert_int_equal(after.used_bytes, before.used_bytes + (size_t)(b[3] - b[2]));
+    assert_int_equal(bh_check(heap), 0);
+
+    /* b[0] free before it, b[3] used after it */
+    bh_free(heap, b[0]);
+    want = (size_t)(b[3] - b[0]) - bh_block_overhead();
+    before = bt_stats(heap);
+    r = (unsigned char *)bh_realloc(heap, b[1], want);
+    assert_ptr_equal(r, b[0]);
+    after = bt_stats(heap);
+    assert_true(bh_usable_size(heap, r) >= want);
+    assert_true(bt_verify(r, old_usable, 101));
+    assert_int_equal(after.free_blocks, before.free_blocks - 1u);
+    assert_int_equal(after.used_bytes, before.used_bytes + (size_t)(b[1] - b[0]));
+    assert_run_intact(heap, b, 3);
+    assert_no_errors();
+    assert_int_equal(bh_check(heap), 0);
+}
+
 static void test_realloc_move(void **state)
 {
     bh_heap *heap = fresh_heap();
@@ -3073,6 +3141,8 @@ int main(void)
         cmocka_unit_test(test_realloc_shrink_in_place),
         cmocka_unit_test(test_realloc_grow_next),
         cmocka_unit_test(test_realloc_grow_prev),
+        cmocka_unit_test(test_realloc_shrink_by_a_minimum_block),
+        cmocka_unit_test(test_realloc_grow_exactly_into_neighbours),
         cmocka_unit_test(test_realloc_move),
         cmocka_unit_test(test_realloc_failure_keeps_block),
         cmocka_unit_test(test_realloc_keeps_alignment),
