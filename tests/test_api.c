@@ -1673,6 +1673,34 @@ static void test_invalid_forged_header(void **state)
     }
 }
 
+/* A header word the program wrote inside its block, of a size no block can
+ * have (below the minimum, or not whole grains), followed where that size
+ * ends by a plausible header: still not a block. */
+static void test_invalid_forged_implausible_size(void **state)
+{
+    bh_heap *heap = victim_heap();
+    unsigned char *host = g_victim[9];
+    unsigned char *fake = host + 4u * bh_alignment();
+    size_t forged[2], i;
+    (void)state;
+
+    g_victim[9] = NULL;
+    /* 0 (skipped) where the minimum is one grain; half a grain where that
+     * leaves the flag bits (the three lowest) clear */
+    forged[0] = bh_min_block_size() - bh_alignment();
+    forged[1] = bh_alignment() / 2u >= 8u ? bh_min_block_size() + bh_alignment() / 2u : 0u;
+    for (i = 0; i < 2u; i++) {
+        size_t next_header = bh_min_block_size();
+        if (forged[i] == 0u) {
+            continue;
+        }
+        memset(host, 0x3D, g_victim_usable[9]);
+        memcpy(fake - sizeof(size_t), &forged[i], sizeof(size_t));
+        memcpy(fake - sizeof(size_t) + forged[i], &next_header, sizeof(size_t));
+        expect_rejected(heap, fake, BH_ERROR_INVALID_POINTER);
+    }
+}
+
 static void test_invalid_misaligned(void **state)
 {
     bh_heap *heap = victim_heap();
@@ -3152,6 +3180,7 @@ int main(void)
         cmocka_unit_test(test_invalid_foreign),
         cmocka_unit_test(test_invalid_interior),
         cmocka_unit_test(test_invalid_forged_header),
+        cmocka_unit_test(test_invalid_forged_implausible_size),
 #if (BAREHEAP_DEBUG >= 2)
         cmocka_unit_test(test_forged_header_at_block_boundary),
 #endif
