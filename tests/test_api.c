@@ -1867,6 +1867,114 @@ static void test_write_after_free_is_no_mark(void **state)
 }
 #endif
 
+#if (BAREHEAP_DEBUG >= 2)
+/* Every error reported since the last clear is the use after free at at
+ * (one from the call; at BAREHEAP_DEBUG 3 the check after it finds it too). */
+static void assert_damage_reported(const void *at)
+{
+    unsigned i;
+    assert_true(g_errors.count >= 1u);
+    for (i = 0; i < g_errors.count && i < BT_MAX_ERRORS; i++) {
+        assert_int_equal(g_errors.kind[i], BH_ERROR_USE_AFTER_FREE);
+        assert_ptr_equal(g_errors.address[i], at);
+    }
+    bt_errors_clear(&g_errors);
+}
+
+/* A heap whose free tail is taken by one used block: only the blocks the
+ * test frees are free. */
+static void *take_the_rest(bh_heap *heap)
+{
+    void *rest = bh_alloc(heap, bt_stats(heap).largest_free_bytes);
+    assert_non_null(rest);
+    assert_int_equal(bt_stats(heap).free_blocks, 0);
+    return rest;
+}
+
+/* A free block written to is not handed out by an aligned allocation, nor
+ * by a realloc that moves down into it or reaches through the block before
+ * it into the free one after it: each reports the damage as a use after
+ * free and returns NULL, the old block intact. Repaired, the same call
+ * succeeds. */
+static void test_damaged_free_block_not_handed_out(void **state)
+{
+    bh_heap *heap;
+    unsigned char *prev, *b, *next, *guard, *at, *r;
+    size_t want;
+    (void)state;
+
+    /* aligned: the only free block is prev */
+    heap = fresh_heap_in(g_region_mem.b, 64u * 1024u);
+    prev = (unsigned char *)bh_alloc(heap, 1024);
+    guard = (unsigned char *)bh_alloc(heap, 16);
+    assert_non_null(prev);
+    assert_non_null(guard);
+    (void)take_the_rest(heap);
+    bh_free(heap, prev);
+    at = prev + 600;
+    *at ^= 0x5A;
+    assert_null(bh_alloc_aligned(heap, 4u * bh_alignment(), 900));
+    assert_damage_reported(at);
+    *at ^= 0x5A;
+    r = (unsigned char *)bh_alloc_aligned(heap, 4u * bh_alignment(), 900);
+    assert_non_null(r);
+    assert_true(in_range(r, prev, 1024));
+    assert_no_errors();
+    assert_int_equal(bh_check(heap), 0);
+
+    /* realloc into the free block before, the one after used */
+    heap = fresh_heap_in(g_region_mem.b, 64u * 1024u);
+    prev = (unsigned char *)bh_alloc(heap, 1024);
+    b = (unsigned char *)bh_alloc(heap, 256);
+    guard = (unsigned char *)bh_alloc(heap, 16);
+    assert_non_null(prev);
+    assert_non_null(b);
+    assert_non_null(guard);
+    (void)take_the_rest(heap);
+    bt_fill(b, 256, 7);
+    bh_free(heap, prev);
+    at = prev + 500;
+    *at ^= 0x5A;
+    assert_null(bh_realloc(heap, b, 700));
+    assert_damage_reported(at);
+    assert_true(bt_verify(b, 256, 7));
+    *at ^= 0x5A;
+    r = (unsigned char *)bh_realloc(heap, b, 700);
+    assert_ptr_equal(r, prev);
+    assert_true(bt_verify(r, 256, 7));
+    assert_no_errors();
+    assert_int_equal(bh_check(heap), 0);
+
+    /* realloc through the free block before into the free one after */
+    heap = fresh_heap_in(g_region_mem.b, 64u * 1024u);
+    prev = (unsigned char *)bh_alloc(heap, 64);
+    b = (unsigned char *)bh_alloc(heap, 256);
+    next = (unsigned char *)bh_alloc(heap, 1024);
+    guard = (unsigned char *)bh_alloc(heap, 16);
+    assert_non_null(prev);
+    assert_non_null(b);
+    assert_non_null(next);
+    assert_non_null(guard);
+    (void)take_the_rest(heap);
+    bt_fill(b, 256, 8);
+    bh_free(heap, prev);
+    bh_free(heap, next);
+    /* all three blocks but one grain: more than b and next hold */
+    want = (size_t)(guard - prev) - bh_block_overhead() - bh_alignment();
+    at = next + 100;
+    *at ^= 0x5A;
+    assert_null(bh_realloc(heap, b, want));
+    assert_damage_reported(at);
+    assert_true(bt_verify(b, 256, 8));
+    *at ^= 0x5A;
+    r = (unsigned char *)bh_realloc(heap, b, want);
+    assert_ptr_equal(r, prev);
+    assert_true(bt_verify(r, 256, 8));
+    assert_no_errors();
+    assert_int_equal(bh_check(heap), 0);
+}
+#endif
+
 static void test_invalid_with_null_handler(void **state)
 {
     bh_heap *heap = victim_heap();
@@ -3190,6 +3298,7 @@ int main(void)
 #if (BAREHEAP_DEBUG >= 2)
         cmocka_unit_test(test_free_into_poison_is_invalid),
         cmocka_unit_test(test_write_after_free_is_no_mark),
+        cmocka_unit_test(test_damaged_free_block_not_handed_out),
 #endif
         cmocka_unit_test(test_invalid_with_null_handler),
         cmocka_unit_test(test_invalid_handler_longjmp),
