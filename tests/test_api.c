@@ -2844,6 +2844,50 @@ static void test_stats_largest_free(void **state)
     }
 }
 
+/* More free blocks in the highest non-empty class than a request probes,
+ * the largest of them out of the probe's reach (freed first: last on its
+ * list). largest_free_bytes counts only the blocks a request examines, so
+ * the figure is served. */
+static void test_stats_largest_free_beyond_probe(void **state)
+{
+    enum { N = BAREHEAP_PROBE_LIMIT + 1 };
+    size_t heap_bytes = 192u * 1024u;
+    bh_heap *heap = fresh_heap_in(g_region_mem.b, heap_bytes);
+    /* 2 * SL_COUNT grains: the minimum of a class two grains wide */
+    size_t block = ((size_t)2 << BAREHEAP_SL_LOG2) * bh_alignment();
+    void *x[N], *sep[N], *rest, *p;
+    size_t i;
+    bh_stats s;
+    (void)state;
+
+    assert_true(N * (block + bh_alignment() + bh_min_block_size()) < heap_bytes - 16384u);
+    for (i = 0; i < N; i++) {
+        /* the first one grain larger: the same class */
+        x[i] = bh_alloc(heap, block - bh_block_overhead() + (i == 0u ? bh_alignment() : 0u));
+        sep[i] = bh_alloc(heap, 0);
+        assert_non_null(x[i]);
+        assert_non_null(sep[i]);
+    }
+    rest = bh_alloc(heap, bt_stats(heap).largest_free_bytes);
+    assert_non_null(rest);
+    for (i = 0; i < N; i++) {
+        bh_free(heap, x[i]);
+    }
+    s = bt_stats(heap);
+    assert_int_equal(s.free_blocks, N);
+    assert_int_equal(s.largest_free_bytes, block - bh_block_overhead());
+    p = bh_alloc(heap, s.largest_free_bytes);
+    assert_non_null(p);
+    bh_free(heap, p);
+    bh_free(heap, rest);
+    for (i = 0; i < N; i++) {
+        bh_free(heap, sep[i]);
+    }
+    assert_int_equal(bt_stats(heap).free_blocks, 1);
+    assert_no_errors();
+    assert_int_equal(bh_check(heap), 0);
+}
+
 /* ---- Walk ---- */
 
 typedef struct order_check {
@@ -3318,6 +3362,7 @@ int main(void)
         cmocka_unit_test(test_stats_peak_across_regions),
         cmocka_unit_test(test_stats_counts_balance),
         cmocka_unit_test(test_stats_largest_free),
+        cmocka_unit_test(test_stats_largest_free_beyond_probe),
         cmocka_unit_test(test_walk),
         cmocka_unit_test(test_trim),
 #if BAREHEAP_DEFAULT_HEAP
