@@ -15,38 +15,16 @@
 #include <string.h>
 #include <sys/mman.h>
 
-/* What the example needs from the board and the demo. */
+#include "example_check.h"
+
+/* What the example needs from the board. */
 const void *board_multiboot_info;
 unsigned char __image_start[1], __image_end[1];
-void board_write(const char *text, size_t n);
-void demo_put_line(const char *label, uintptr_t value, unsigned base);
-int demo_run(void);
-void board_write(const char *text, size_t n) {
-    (void)text;
-    (void)n;
-}
-void demo_put_line(const char *label, uintptr_t value, unsigned base) {
-    (void)label;
-    (void)value;
-    (void)base;
-}
-int demo_run(void) { return 0; }
 
 int example_main(int argc, char **argv);
 #define main example_main
 #include "x86-kernel/main.c"
 #undef main
-
-static unsigned failures, checks;
-
-#define CHECK(cond)                                                    \
-    do {                                                               \
-        checks++;                                                      \
-        if (!(cond)) {                                                 \
-            failures++;                                                \
-            fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #cond); \
-        }                                                              \
-    } while (0)
 
 #ifndef MAP_32BIT
 #define MAP_32BIT 0 /* 32-bit builds: every address is below 4 GiB */
@@ -147,6 +125,5 @@ int main(void) {
     test_overlapping_usable();
     test_reserved_cut_out();
     test_damaged_maps();
-    printf("%u passed, %u failed\n", checks - failures, failures);
-    return failures != 0;
+    return check_report();
 }

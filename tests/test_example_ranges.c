@@ -13,19 +13,10 @@
 
 #include "bareheap.h"
 #include "bareheap_config.h"
-#include "demo_workload.h"
 #include "mem_ranges.h"
 
-static unsigned failures, checks;
-
-#define CHECK(cond)                                                    \
-    do {                                                               \
-        checks++;                                                      \
-        if (!(cond)) {                                                 \
-            failures++;                                                \
-            fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #cond); \
-        }                                                              \
-    } while (0)
+#define EXAMPLE_OWN_PUT_LINE
+#include "example_check.h"
 
 /* What mem_ranges_to_heap() printed: the refused regions' addresses. */
 static uintptr_t refused[MEM_RANGES_MAX];
@@ -36,7 +27,6 @@ void demo_put_line(const char *label, uintptr_t value, unsigned base) {
     if (strncmp(label, "region refused", 14) == 0 && refused_count < MEM_RANGES_MAX)
         refused[refused_count++] = value;
 }
-int demo_run(void) { return 0; }
 
 /* The invariant of mem_ranges.h: non-empty, no two overlapping or touching. */
 static int ranges_valid(const mem_ranges *m) {
@@ -234,6 +224,5 @@ int main(void) {
     test_capacity();
     test_against_bitmap();
     test_to_heap();
-    printf("%u passed, %u failed\n", checks - failures, failures);
-    return failures != 0;
+    return check_report();
 }

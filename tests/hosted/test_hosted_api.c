@@ -6,8 +6,6 @@
  * the owning arena, bad frees reported and survived, fork from a threaded
  * program, and memory given back (malloc_trim, after many frees, at the
  * exit of an arena's last thread).
- *
- * Plain checks that count failures (no assert(): it vanishes under NDEBUG).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -23,21 +21,7 @@
 #include <unistd.h>
 
 #include "bareheap_malloc.h"
-
-static int failures;
-
-#define CHECK(cond)                                                              \
-    do {                                                                         \
-        if (!(cond)) {                                                           \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-            failures++;                                                          \
-        }                                                                        \
-    } while (0)
-
-/* Opaque to the optimiser: sizes the compiler cannot see through, so calls
- * with absurd sizes are not folded away. */
-static volatile size_t opaque_zero;
-static size_t opaque(size_t x) { return x + opaque_zero; }
+#include "hosted_check.h"
 
 static int is_aligned(const void *p, size_t align) { return ((uintptr_t)p & (align - 1u)) == 0; }
 

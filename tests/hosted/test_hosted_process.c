@@ -9,8 +9,6 @@
  * Every scenario runs in a child process of its own: a seccomp filter
  * cannot be taken back, and a scenario that hangs is stopped by an alarm
  * and counted as failed instead of hanging the test.
- *
- * Plain checks that count failures (no assert(): it vanishes under NDEBUG).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -33,21 +31,7 @@
 #include <unistd.h>
 
 #include "bareheap_malloc.h"
-
-static int failures;
-
-#define CHECK(cond)                                                                  \
-    do {                                                                             \
-        if (!(cond)) {                                                               \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-            failures++;                                                              \
-        }                                                                            \
-    } while (0)
-
-/* Opaque to the optimiser: a malloc/free pair of a size it cannot see is
- * not folded away. */
-static volatile size_t opaque_zero;
-static size_t opaque(size_t x) { return x + opaque_zero; }
+#include "hosted_check.h"
 
 #if defined(__x86_64__)
 #define AUDIT_ARCH_NATIVE AUDIT_ARCH_X86_64
