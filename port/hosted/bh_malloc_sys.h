@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/futex.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -103,6 +104,8 @@ static inline long sys_write(int fd, const void *buffer, size_t bytes) {
 }
 
 static inline long sys_close(int fd) { return sys_call6(SYS_close, fd, 0, 0, 0, 0, 0); }
+
+static inline long sys_fstat(int fd, struct stat *st) { return sys_call6(SYS_fstat, fd, (long)st, 0, 0, 0, 0); }
 
 static inline long sys_sched_yield(void) { return sys_call6(SYS_sched_yield, 0, 0, 0, 0, 0, 0); }
 

@@ -18,6 +18,13 @@
  * twice), and at exit from a destructor. Calls made after that destructor
  * (other libraries' exit code) are written one by one. A fork child stops
  * recording: the file belongs to the process that opened it.
+ *
+ * The descriptor: a program may close descriptors it did not open (daemons
+ * close them all at start-up) and get the trace's number back for a file of
+ * its own, where records would then land. So each write first checks that
+ * the descriptor still names the file opened (device and inode, one fstat
+ * per 1 MiB written); if not, tracing stops and the descriptor, the
+ * program's now, is left alone.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -40,6 +47,8 @@ SHIM_HIDDEN int trace_enabled;
 
 static shim_lock trace_mutex;
 static int trace_fd = -1;
+static dev_t trace_dev; /* the file trace_fd was opened on */
+static ino_t trace_ino;
 static size_t trace_used_bytes;
 static int trace_unbuffered; /* after the exit-time flush */
 static unsigned trace_thread_count;
@@ -71,9 +80,21 @@ void shim_write_message(const char *text, const void *address) {
     (void)sys_write(2, line, n);
 }
 
+/* Whether trace_fd still names the trace file. */
+static bool trace_fd_is_ours(void) {
+    struct stat st;
+    return trace_fd >= 0 && sys_fstat(trace_fd, &st) == 0 && st.st_dev == trace_dev && st.st_ino == trace_ino;
+}
+
 /* Writes all n bytes or gives up on the trace (a full disk must not stop
  * the program). */
 static void trace_write_all(const unsigned char *data, size_t n) {
+    if (trace_fd >= 0 && !trace_fd_is_ours()) {
+        shim_write_message("trace: the program closed the trace file's descriptor, tracing stopped", NULL);
+        trace_fd = -1; /* not closed: the number may be the program's file now */
+        trace_enabled = 0;
+        return;
+    }
     while (n > 0 && trace_fd >= 0) {
         long written = sys_write(trace_fd, data, n);
         if (written < 0) {
@@ -99,12 +120,17 @@ static void trace_flush_locked(void) {
 bool trace_start(const char *path) {
     bh_trace_file_header header;
     memset(&header, 0, sizeof header);
+    struct stat st;
     long fd = sys_open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
+    if (fd < 0 || sys_fstat((int)fd, &st) != 0) {
+        if (fd >= 0)
+            (void)sys_close((int)fd);
         shim_write_message("trace: cannot create the BAREHEAP_TRACE file, not tracing", NULL);
         return false;
     }
     trace_fd = (int)fd;
+    trace_dev = st.st_dev;
+    trace_ino = st.st_ino;
     memcpy(header.magic, BH_TRACE_MAGIC, sizeof header.magic);
     header.version = BH_TRACE_VERSION;
     header.pointer_bytes = (uint16_t)sizeof(void *);
@@ -172,7 +198,7 @@ void trace_fork_child(void) {
     tls_trace_depth = 0;
     trace_used_bytes = 0;
     trace_enabled = 0;
-    if (trace_fd >= 0)
+    if (trace_fd_is_ours())
         (void)sys_close(trace_fd);
     trace_fd = -1;
 }

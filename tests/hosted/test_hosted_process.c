@@ -12,6 +12,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -372,6 +373,71 @@ static void scenario_trace_path_long(void) {
     CHECK(rmdir(dir) == 0);
 }
 
+/* Run with BAREHEAP_TRACE=trace_path: closes the trace's descriptor, as a
+ * daemon closing every descriptor does, opens file_path (which gets that
+ * number back), writes one line to it and allocates enough records to fill
+ * the trace buffer several times, keeping the file open to the exit-time
+ * flush. 0 when the file got the trace's number. */
+static int reuse_trace_fd(const char *trace_path, const char *file_path) {
+    char link[64], target[4096];
+    int fd, trace_fd = -1, i;
+    for (fd = 3; fd < 1024 && trace_fd < 0; fd++) {
+        ssize_t n;
+        snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+        n = readlink(link, target, sizeof target - 1);
+        if (n > 0) {
+            target[n] = '\0';
+            if (strcmp(target, trace_path) == 0)
+                trace_fd = fd;
+        }
+    }
+    if (trace_fd < 0)
+        return 2;
+    close(trace_fd);
+    fd = open(file_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd != trace_fd || write(fd, "mine\n", 5) != 5)
+        return 3;
+    for (i = 0; i < 100000; i++)
+        free(malloc(opaque(24)));
+    return 0;
+}
+
+/* A program that closes the trace's descriptor and reuses its number keeps
+ * its own file as it wrote it: the records (3 MiB here) went into that
+ * file before, overwriting and appending to what the program wrote. */
+static void scenario_trace_fd_reused(void) {
+    char dir[] = "/tmp/bh_hosted_fdXXXXXX";
+    static char trace_path[256], file_path[256], variable[300];
+    char *argv[] = {(char *)"test_hosted_process", (char *)"--reuse-trace-fd", trace_path, file_path, NULL};
+    char *envp[] = {variable, NULL};
+    char content[64];
+    int status = 0, saved, fd;
+    ssize_t n;
+    pid_t pid;
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(trace_path, sizeof trace_path, "%s/trace", dir);
+    snprintf(file_path, sizeof file_path, "%s/file", dir);
+    snprintf(variable, sizeof variable, "BAREHEAP_TRACE=%s", trace_path);
+    saved = stderr_to_file();
+    fflush(NULL);
+    pid = fork();
+    if (pid == 0) {
+        execve("/proc/self/exe", argv, envp);
+        _exit(127);
+    }
+    CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    CHECK(stderr_back_count(saved, "tracing stopped") == 1);
+    fd = open(file_path, O_RDONLY);
+    n = fd >= 0 ? read(fd, content, sizeof content) : -1;
+    CHECK(n == 5 && memcmp(content, "mine\n", 5) == 0);
+    if (fd >= 0)
+        close(fd);
+    unlink(file_path);
+    unlink(trace_path);
+    CHECK(rmdir(dir) == 0);
+}
+
 typedef struct scenario {
     const char *name;
     void (*run)(void);
@@ -384,6 +450,7 @@ static const scenario scenarios[] = {
     {"atfork_handlers_allocate", scenario_atfork_handlers_allocate},
     {"environment", scenario_environment},
     {"trace_path_long", scenario_trace_path_long},
+    {"trace_fd_reused", scenario_trace_fd_reused},
 };
 
 /* Runs s in a child process; 0 when it passed. */
@@ -419,6 +486,8 @@ int main(int argc, char **argv) {
         printf("%d\n", bh_hosted_arena_count());
         return 0;
     }
+    if (argc > 3 && strcmp(argv[1], "--reuse-trace-fd") == 0)
+        return reuse_trace_fd(argv[2], argv[3]);
     for (i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++)
         failed += run_isolated(&scenarios[i]);
     if (failed) {
