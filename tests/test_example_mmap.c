@@ -113,6 +113,9 @@ static void test_damaged_maps(void) {
     n = put_entry(good, 20, ram + 0x200000, 0x100000, 1);
     n = put_entry(n, 20, ram + 0x280000, UINT64_MAX - 0x1000, 2);
     CHECK(run_map(n) == 0x100000 + 0x80000);
+    /* A usable entry whose length wraps is damage, not RAM up to 4 GiB. */
+    n = put_entry(good, 20, ram + 0x200000, UINT64_MAX - 0x1000, 1);
+    CHECK(run_map(n) == 0x100000);
 }
 
 int main(void) {

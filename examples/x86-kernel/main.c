@@ -68,7 +68,8 @@ static const unsigned char *mmap_entry(const mb_info *mbi, uint32_t off)
 }
 
 /* An entry's end, base + length, or the top of the 64-bit space if that
- * wraps. */
+ * wraps (no RAM ends there: a usable entry that does is damaged and left
+ * out; a reserved one reserves to the top). */
 static uint64_t mmap_end(const unsigned char *e)
 {
     uint64_t base = rd64(e + 4), len = rd64(e + 12);
@@ -120,7 +121,7 @@ int main(int argc, char **argv)
         demo_put_line("mmap base        ", (uintptr_t)base, 16u);
         demo_put_line("     length      ", (uintptr_t)rd64(e + 12), 16u);
         demo_put_line("     type        ", type, 10u);
-        if (type == MB_TYPE_USABLE && end > 0x100000u && base < 0x100000000ull) {
+        if (type == MB_TYPE_USABLE && end > 0x100000u && end != ~(uint64_t)0 && base < 0x100000000ull) {
             mem_ranges_add(&g_ram, (uintptr_t)(base < 0x100000u ? 0x100000u : base), addr_clip(end));
         }
     }
