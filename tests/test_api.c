@@ -1891,6 +1891,26 @@ static void *take_the_rest(bh_heap *heap)
     return rest;
 }
 
+/* b, holding 256 bytes of pattern seed, grown to want bytes would move down
+ * into the free block prev and take the free byte at at: with that byte
+ * damaged the realloc fails, reporting it, b intact; repaired, it succeeds
+ * at prev with the data. */
+static void expect_realloc_damage_refused(bh_heap *heap, unsigned char *b, size_t want, unsigned char *at,
+                                          unsigned char *prev, unsigned seed)
+{
+    unsigned char *r;
+    *at ^= 0x5A;
+    assert_null(bh_realloc(heap, b, want));
+    assert_damage_reported(at);
+    assert_true(bt_verify(b, 256, seed));
+    *at ^= 0x5A;
+    r = (unsigned char *)bh_realloc(heap, b, want);
+    assert_ptr_equal(r, prev);
+    assert_true(bt_verify(r, 256, seed));
+    assert_no_errors();
+    assert_int_equal(bh_check(heap), 0);
+}
+
 /* A free block written to is not handed out by an aligned allocation, nor
  * by a realloc that moves down into it or reaches through the block before
  * it into the free one after it: each reports the damage as a use after
@@ -1933,17 +1953,7 @@ static void test_damaged_free_block_not_handed_out(void **state)
     (void)take_the_rest(heap);
     bt_fill(b, 256, 7);
     bh_free(heap, prev);
-    at = prev + 500;
-    *at ^= 0x5A;
-    assert_null(bh_realloc(heap, b, 700));
-    assert_damage_reported(at);
-    assert_true(bt_verify(b, 256, 7));
-    *at ^= 0x5A;
-    r = (unsigned char *)bh_realloc(heap, b, 700);
-    assert_ptr_equal(r, prev);
-    assert_true(bt_verify(r, 256, 7));
-    assert_no_errors();
-    assert_int_equal(bh_check(heap), 0);
+    expect_realloc_damage_refused(heap, b, 700, prev + 500, prev, 7);
 
     /* realloc through the free block before into the free one after */
     heap = fresh_heap_in(g_region_mem.b, 64u * 1024u);
@@ -1961,17 +1971,7 @@ static void test_damaged_free_block_not_handed_out(void **state)
     bh_free(heap, next);
     /* all three blocks but one grain: more than b and next hold */
     want = (size_t)(guard - prev) - bh_block_overhead() - bh_alignment();
-    at = next + 100;
-    *at ^= 0x5A;
-    assert_null(bh_realloc(heap, b, want));
-    assert_damage_reported(at);
-    assert_true(bt_verify(b, 256, 8));
-    *at ^= 0x5A;
-    r = (unsigned char *)bh_realloc(heap, b, want);
-    assert_ptr_equal(r, prev);
-    assert_true(bt_verify(r, 256, 8));
-    assert_no_errors();
-    assert_int_equal(bh_check(heap), 0);
+    expect_realloc_damage_refused(heap, b, want, next + 100, prev, 8);
 }
 #endif
 
