@@ -661,80 +661,35 @@ static inline direct_header *direct_header_of(const void *payload) {
     return (direct_header *)(uintptr_t)((uintptr_t)payload - sizeof(direct_header));
 }
 
-/* This process's id, for process_vm_readv() on itself: read once, not on
- * every free of a mapped block (a getpid() system call each time), and
- * forgotten in a fork child (fork_child()), which has an id of its own.
- * 0: not read yet. A child made without fork()'s handlers (_Fork(), a raw
- * clone) still holds its parent's: the kernel then refuses the call (ESRCH
- * once the parent is gone, EPERM where it may not be read), and the id is
- * read again. */
-static _Atomic long self_pid;
-/* Set once process_vm_readv() has been refused for this process's own id (a
- * seccomp filter, a kernel without it): the fallback is used from then on,
- * without asking again. */
-static atomic_int vm_read_refused;
-
-/* process_vm_readv() on this process: the bytes copied or -errno, -ENOSYS
- * when the call is refused. */
-static long own_memory_read(const void *address, void *buffer, size_t bytes) {
-    long pid = atomic_load_explicit(&self_pid, memory_order_relaxed), copied, now;
-    if (atomic_load_explicit(&vm_read_refused, memory_order_relaxed))
-        return -ENOSYS;
-    if (fork_holds_locks()) {
-        /* Inside fork(): a child handler that runs before fork_child()
-         * would find the parent's id kept. */
-        pid = sys_getpid();
-    } else if (SHIM_UNLIKELY(pid == 0)) {
-        pid = sys_getpid();
-        atomic_store_explicit(&self_pid, pid, memory_order_relaxed);
-    }
-    copied = sys_process_vm_readv(pid, address, buffer, bytes);
-    if (SHIM_UNLIKELY(copied == -ESRCH || copied == -EPERM) && (now = sys_getpid()) != pid) {
-        atomic_store_explicit(&self_pid, now, memory_order_relaxed);
-        copied = sys_process_vm_readv(now, address, buffer, bytes);
-    }
-    /* With this process's own id, EPERM is a filter's answer, never the
-     * kernel's. */
-    if (SHIM_UNLIKELY(copied == -EPERM || copied == -ENOSYS)) {
-        atomic_store_explicit(&vm_read_refused, 1, memory_order_relaxed);
-        copied = -ENOSYS;
-    }
-    return copied;
-}
-
 /* Whether a mapped block's header lies below payload. A pointer outside the
  * arenas is a mapped block or not the shim's at all, and may point anywhere:
  * the start of a mapping with nothing before it, memory already unmapped, a
- * page without read access. So the kernel reads the header for the shim
- * (process_vm_readv() on this process), and answers EFAULT where it cannot,
- * with no fault; a copy cut short means the header runs into such a page,
- * which a mapped block's never does. One system call (the process id is
- * kept: own_memory_read()), on paths that also map, unmap or move a
- * mapping.
+ * page without read access (PROT_NONE, a guard page). So the kernel is asked
+ * first whether the header's words can be read (FUTEX_WAIT loads a word and
+ * answers EFAULT where it cannot, with no fault: sys_futex_probe()), one word
+ * in each page the header spans (a valid header, at the start of its
+ * mapping, spans one), and only then is the header read here. One system
+ * call, on paths that also map, unmap or move a mapping.
  *
- * Where that call is refused (a seccomp filter, a kernel without it), the
- * kernel is asked whether the header's words can be read (FUTEX_WAIT,
- * sys_futex_probe()), one word in each page the header spans, and only then
- * are they read here. mincore(), used before, tells that a page is mapped,
- * not that it can be read: a pointer just past a PROT_NONE page (a guard
- * page) faulted in free(). The values probed for are ones a valid header
- * does not hold (its tag's complement; 1 for a page-aligned map_base), so a
- * valid block gets the quick answer. Any answer but EFAULT (futex refused
- * too) reads the header as before. */
+ * futex is a call no seccomp filter refuses to a threaded program; the call
+ * used before, process_vm_readv() on the process itself, is refused by
+ * container profiles and killed the process under filters that kill
+ * (systemd's default action), and needed the process id, which a fork child
+ * must read again. mincore(), used before that, tells that a page is mapped,
+ * not that it can be read. The values probed for are ones a valid header does
+ * not hold (its tag's complement; 1 for a page-aligned map_base), so a valid
+ * block gets the quick answer (EAGAIN; an equal word costs a timeout path,
+ * about 15 us). Any answer but EFAULT (futex itself refused) reads the
+ * header. Another thread unmapping the memory between the probe and the read
+ * would still fault: only for a pointer that is not a live block, into
+ * memory being unmapped at that moment. */
 static bool direct_is_valid(const void *payload) {
     uintptr_t expected = DIRECT_TAG ^ (uintptr_t)payload;
     const direct_header *h;
-    direct_header copy;
     uintptr_t page_mask;
-    long copied;
     if (((uintptr_t)payload & (MALLOC_ALIGN_BYTES - 1u)) != 0 || (uintptr_t)payload < sizeof(direct_header))
         return false;
     h = direct_header_of(payload);
-    copied = own_memory_read(h, &copy, sizeof copy);
-    if (copied == (long)sizeof copy)
-        return copy.tag == expected;
-    if (copied >= 0 || copied == -EFAULT)
-        return false;
     /* The tag's low half (little-endian) is the word at &h->tag. */
     if (sys_futex_probe(&h->tag, (uint32_t)~expected) == -EFAULT)
         return false;
@@ -1576,7 +1531,6 @@ static void fork_child(void) {
         shim_lock_reset(&arenas[i].lock);
     shim_lock_reset(&shim.init_lock);
     tls_held_lock = NULL;
-    atomic_store_explicit(&self_pid, 0, memory_order_relaxed);
     if (trace_enabled)
         trace_fork_child();
     shim.slow_calls = 0;

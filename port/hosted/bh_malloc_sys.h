@@ -23,7 +23,6 @@
 #include <linux/futex.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/uio.h>
 #include <time.h>
 
 #if defined(__x86_64__)
@@ -122,16 +121,6 @@ static inline long sys_futex_probe(const void *address, uint32_t value) {
     static const struct timespec long_ago = {0, 0};
     return sys_call6(SYS_futex, (long)(uintptr_t)address, FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG, (long)value,
                      (long)&long_ago, 0, (long)FUTEX_BITSET_MATCH_ANY);
-}
-
-/* Copies bytes from the memory of process pid (this process's own id, for
- * the shim) at address into buffer: the number copied (fewer where the
- * range runs into memory that cannot be read), or -EFAULT where its first
- * byte cannot be read (unmapped, or mapped without read access), without a
- * fault. */
-static inline long sys_process_vm_readv(long pid, const void *address, void *buffer, size_t bytes) {
-    struct iovec local = {buffer, bytes}, remote = {(void *)(uintptr_t)address, bytes};
-    return sys_call6(SYS_process_vm_readv, pid, (long)&local, 1, (long)&remote, 1, 0);
 }
 
 /* The kernel's call: the result is the number of mask bytes it wrote. */
