@@ -470,6 +470,18 @@ static int search_bisect(probe_context *p, size_t grain, size_t *lo, size_t *hi)
     return 0;
 }
 
+/* The largest whole-grain size below the power of two at or below bytes
+ * (0 when there is none): where the control structure is a row of free
+ * lists smaller than at that power of two. */
+static size_t size_below_power_of_two(size_t bytes, size_t grain)
+{
+    size_t boundary = 1;
+    while (boundary <= bytes / 2u) {
+        boundary *= 2u;
+    }
+    return (boundary - 1u) / grain * grain;
+}
+
 static int min_heap_search(const trace_file *trace, const options *o, size_t start_bytes, min_heap_report *m)
 {
     size_t grain = bh_alignment(), lo, hi, step;
@@ -530,11 +542,7 @@ static int min_heap_search(const trace_file *trace, const options *o, size_t sta
              * or above the power of two under it, where the control structure
              * is larger: a --max-heap of 64K (the RAM of a small part) would
              * hide the size just under 64K that runs. */
-            size_t boundary = 1, below;
-            while (boundary <= max_grains_bytes / 2u) {
-                boundary *= 2u;
-            }
-            below = (boundary - 1u) / grain * grain;
+            size_t below = size_below_power_of_two(max_grains_bytes, grain);
             ran = below == 0u ? 0 : probe_runs(&p, below, NULL);
             if (ran <= 0) {
                 return ran;
@@ -554,11 +562,7 @@ static int min_heap_search(const trace_file *trace, const options *o, size_t sta
      * more room for blocks than at N - grain: the largest size below it may
      * run where N - grain fails. Tried, and searched below when it runs. */
     for (;;) {
-        size_t boundary = 1, below;
-        while (boundary <= hi / 2u) {
-            boundary *= 2u;
-        }
-        below = (boundary - 1u) / grain * grain;
+        size_t below = size_below_power_of_two(hi, grain);
         if (below == 0u || below >= lo) {
             break;
         }
