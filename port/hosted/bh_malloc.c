@@ -671,18 +671,17 @@ static inline direct_header *direct_header_of(const void *payload) {
  * mapping, spans one), and only then is the header read here. One system
  * call, on paths that also map, unmap or move a mapping.
  *
- * futex is a call no seccomp filter refuses to a threaded program; the call
- * used before, process_vm_readv() on the process itself, is refused by
- * container profiles and killed the process under filters that kill
- * (systemd's default action), and needed the process id, which a fork child
- * must read again. mincore(), used before that, tells that a page is mapped,
- * not that it can be read. The values probed for are ones a valid header does
- * not hold (its tag's complement; 1 for a page-aligned map_base), so a valid
- * block gets the quick answer (EAGAIN; an equal word costs a timeout path,
- * about 15 us). Any answer but EFAULT (futex itself refused) reads the
- * header. Another thread unmapping the memory between the probe and the read
- * would still fault: only for a pointer that is not a live block, into
- * memory being unmapped at that moment. */
+ * futex is a call no seccomp filter refuses to a threaded program, where
+ * process_vm_readv() on the process itself is refused by container profiles
+ * and kills the process under filters that kill (systemd's default action);
+ * mincore() tells that a page is mapped, not that it can be read. The
+ * values probed for are ones a valid header does not hold (its tag's
+ * complement; 1 for a page-aligned map_base), so a valid block gets the
+ * quick answer (EAGAIN; an equal word costs a timeout path, about 15 us).
+ * Any answer but EFAULT (futex itself refused) reads the header. Another
+ * thread unmapping the memory between the probe and the read would still
+ * fault: only for a pointer that is not a live block, into memory being
+ * unmapped at that moment. */
 static bool direct_is_valid(const void *payload) {
     uintptr_t expected = DIRECT_TAG ^ (uintptr_t)payload;
     const direct_header *h;

@@ -1,10 +1,11 @@
 /*
  * The hosted malloc shim and the process around it, linked against
  * libbareheap-malloc.a: the system calls a free of a mapped block makes,
- * and what it reads, also where a seccomp filter refuses process_vm_readv();
- * frees of mapped blocks in a fork child; fork() handlers of other code
- * that allocate; the BAREHEAP_* variables read at start-up (this program
- * run again with the environment under test).
+ * and what it reads, also where a seccomp filter refuses or kills
+ * process_vm_readv(); frees of mapped blocks in a fork child; fork()
+ * handlers of other code that allocate; the BAREHEAP_* variables read at
+ * start-up and the trace file (this program run again with the environment
+ * under test).
  *
  * Every scenario runs in a child process of its own: a seccomp filter
  * cannot be taken back, and a scenario that hangs is stopped by an alarm
