@@ -599,12 +599,12 @@ static char *slice_start_after_unmapped(char *p) {
 
 /* Pointers the shim must not read through: one in an arena's part of the
  * reservation but past the memory it has mapped, one at the start of an
- * arena's slice (the word below it unmapped), one at the start of a mapping whose page before is
- * unmapped (where a mapped block's header would be), one just past a page
- * mapped without read access, one whose header would run from a readable
- * page into one without read access (the kernel copies part of it), and an
- * interior pointer given to realloc with a size that would move the block to
- * a mapping. Each is reported and survived. */
+ * arena's slice (the word below it unmapped), one at the start of a mapping
+ * whose page before is unmapped (where a mapped block's header would be),
+ * one just past a page mapped without read access, one whose header would
+ * run from a readable page into one without read access, and an interior
+ * pointer given to realloc with a size that would move the block to a
+ * mapping. Each is reported and survived. */
 static void test_bad_pointers_not_read(void) {
     capture c;
     char *p = malloc(opaque(16));
