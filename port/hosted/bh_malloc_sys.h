@@ -102,6 +102,23 @@ static inline long sys_write(int fd, const void *buffer, size_t bytes) {
     return sys_call6(SYS_write, fd, (long)buffer, (long)bytes, 0, 0, 0);
 }
 
+/* The kernel's signal sets: 64 signals, 8 bytes, on every Linux port here. */
+#define SYS_SIGSET_BYTES 8
+
+static inline long sys_rt_sigprocmask(int how, const uint64_t *set, uint64_t *old) {
+    return sys_call6(SYS_rt_sigprocmask, how, (long)set, (long)old, SYS_SIGSET_BYTES, 0, 0);
+}
+
+static inline long sys_rt_sigpending(uint64_t *set) {
+    return sys_call6(SYS_rt_sigpending, (long)set, SYS_SIGSET_BYTES, 0, 0, 0, 0);
+}
+
+/* Takes one of the signals in set if pending, without waiting. */
+static inline long sys_rt_sigtake(const uint64_t *set) {
+    static const struct timespec now = {0, 0};
+    return sys_call6(SYS_rt_sigtimedwait, (long)set, 0, (long)&now, SYS_SIGSET_BYTES, 0, 0);
+}
+
 static inline long sys_close(int fd) { return sys_call6(SYS_close, fd, 0, 0, 0, 0, 0); }
 
 static inline long sys_fstat(int fd, struct stat *st) { return sys_call6(SYS_fstat, fd, (long)st, 0, 0, 0, 0); }

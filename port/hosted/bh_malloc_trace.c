@@ -24,11 +24,14 @@
  * its own, where records would then land. So each write first checks that
  * the descriptor still names the file opened (device and inode, one fstat
  * per 1 MiB written); if not, tracing stops and the descriptor, the
- * program's now, is left alone.
+ * program's now, is left alone. A trace that is a FIFO or socket is written
+ * without raising SIGPIPE: its reader going away stops the trace, not the
+ * program.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <string.h>
 
 #include "bh_malloc_internal.h"
@@ -49,6 +52,7 @@ static shim_lock trace_mutex;
 static int trace_fd = -1;
 static dev_t trace_dev; /* the file trace_fd was opened on */
 static ino_t trace_ino;
+static int trace_may_pipe; /* not a regular file: a reader may go away */
 static size_t trace_used_bytes;
 static int trace_unbuffered; /* after the exit-time flush */
 static unsigned trace_thread_count;
@@ -56,6 +60,29 @@ static unsigned char trace_buffer[TRACE_BUFFER_BYTES] __attribute__((aligned(64)
 
 /* 1 + the thread's index in the trace; 0 until its first traced call. */
 static __thread unsigned tls_trace_thread_plus1 __attribute__((tls_model("initial-exec")));
+
+/* write(2) that never raises SIGPIPE: to a pipe or socket whose reader has
+ * gone it returns -EPIPE or a short count, and the program (whose default
+ * for SIGPIPE is to die) goes on. SIGPIPE is blocked around the write, and the one the write
+ * raised is taken off the thread's pending set, unless one was pending
+ * already (the program's own, which must still reach it). */
+static long write_no_sigpipe(int fd, const void *data, size_t n) {
+    const uint64_t pipe_bit = (uint64_t)1 << (SIGPIPE - 1);
+    uint64_t old_mask = 0, pending = 0;
+    long written;
+    bool blocked = sys_rt_sigprocmask(SIG_BLOCK, &pipe_bit, &old_mask) == 0;
+    if (blocked && sys_rt_sigpending(&pending) != 0)
+        pending = pipe_bit; /* unknown: take nothing */
+    written = sys_write(fd, data, n);
+    if (blocked) {
+        /* The kernel raises it also for a write cut short, which returns
+         * the bytes written before the reader went. */
+        if (written != (long)n && !(pending & pipe_bit))
+            (void)sys_rt_sigtake(&pipe_bit);
+        (void)sys_rt_sigprocmask(SIG_SETMASK, &old_mask, NULL);
+    }
+    return written;
+}
 
 void shim_write_message(const char *text, const void *address) {
     char line[160];
@@ -76,8 +103,8 @@ void shim_write_message(const char *text, const void *address) {
             line[n++] = hex_digits[(a >> shift) & 15u];
     }
     line[n++] = '\n';
-    /* Best effort: stderr may be closed. */
-    (void)sys_write(2, line, n);
+    /* Best effort: stderr may be closed, or a pipe nobody reads. */
+    (void)write_no_sigpipe(2, line, n);
 }
 
 /* Whether trace_fd still names the trace file. */
@@ -96,7 +123,7 @@ static void trace_write_all(const unsigned char *data, size_t n) {
         return;
     }
     while (n > 0 && trace_fd >= 0) {
-        long written = sys_write(trace_fd, data, n);
+        long written = trace_may_pipe ? write_no_sigpipe(trace_fd, data, n) : sys_write(trace_fd, data, n);
         if (written < 0) {
             if (written == -EINTR)
                 continue;
@@ -131,6 +158,7 @@ bool trace_start(const char *path) {
     trace_fd = (int)fd;
     trace_dev = st.st_dev;
     trace_ino = st.st_ino;
+    trace_may_pipe = !S_ISREG(st.st_mode);
     memcpy(header.magic, BH_TRACE_MAGIC, sizeof header.magic);
     header.version = BH_TRACE_VERSION;
     header.pointer_bytes = (uint16_t)sizeof(void *);

@@ -4,8 +4,8 @@
  * and what it reads, also where a seccomp filter refuses or kills
  * process_vm_readv(); frees of mapped blocks in a fork child; fork()
  * handlers of other code that allocate; the BAREHEAP_* variables read at
- * start-up and the trace file (this program run again with the environment
- * under test).
+ * start-up and the trace file, also a FIFO whose reader goes away (this
+ * program run again with the environment under test).
  *
  * Every scenario runs in a child process of its own: a seccomp filter
  * cannot be taken back, and a scenario that hangs is stopped by an alarm
@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <ucontext.h>
@@ -443,6 +444,89 @@ static void scenario_trace_fd_reused(void) {
     CHECK(rmdir(dir) == 0);
 }
 
+static volatile sig_atomic_t sigpipe_count;
+static void on_sigpipe(int sig) {
+    (void)sig;
+    sigpipe_count++;
+}
+
+/* Run with BAREHEAP_TRACE naming a FIFO whose reader goes away: allocates
+ * enough records to fill the trace buffer several times, then checks that
+ * SIGPIPE still works for the program as before. With pending, the program
+ * has SIGPIPE blocked and one pending before: it must still be pending
+ * and blocked after, and reach the handler once unblocked. Then in both
+ * modes, the program's own write to a pipe without a reader raises it.
+ * 0 when all held. */
+static int trace_fifo_writer(bool pending) {
+    sigset_t mask, pipe_only;
+    int fds[2], i;
+    sigemptyset(&pipe_only);
+    sigaddset(&pipe_only, SIGPIPE);
+    if (signal(SIGPIPE, on_sigpipe) == SIG_ERR)
+        return 2;
+    if (pending && (sigprocmask(SIG_BLOCK, &pipe_only, NULL) != 0 || raise(SIGPIPE) != 0))
+        return 3;
+    for (i = 0; i < 200000; i++)
+        free(malloc(opaque(24)));
+    if (sigprocmask(SIG_BLOCK, NULL, &mask) != 0 || sigismember(&mask, SIGPIPE) != pending)
+        return 4;
+    if (sigpending(&mask) != 0 || sigismember(&mask, SIGPIPE) != pending || sigpipe_count != 0)
+        return 5;
+    if (pending && (sigprocmask(SIG_UNBLOCK, &pipe_only, NULL) != 0 || sigpipe_count != 1))
+        return 6;
+    if (pipe(fds) != 0)
+        return 7;
+    close(fds[0]);
+    if (write(fds[1], "x", 1) != -1 || errno != EPIPE || sigpipe_count != 1 + pending)
+        return 8;
+    return 0;
+}
+
+/* A trace into a FIFO whose reader stops reading and closes it: tracing
+ * stops with a message, and the program goes on with its SIGPIPE as it
+ * was (the trace's write raised SIGPIPE, whose default action killed it). */
+static void scenario_trace_fifo_reader_gone(void) {
+    char dir[] = "/tmp/bh_hosted_fifoXXXXXX";
+    static char fifo_path[256], variable[300];
+    static const char *const modes[] = {"--trace-fifo-writer", "--trace-fifo-writer-pending"};
+    char *envp[] = {variable, NULL};
+    size_t m;
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(fifo_path, sizeof fifo_path, "%s/fifo", dir);
+    snprintf(variable, sizeof variable, "BAREHEAP_TRACE=%s", fifo_path);
+    CHECK(mkfifo(fifo_path, 0600) == 0);
+    for (m = 0; m < sizeof modes / sizeof modes[0]; m++) {
+        char *argv[] = {(char *)"test_hosted_process", (char *)modes[m], NULL};
+        int status = 0, saved;
+        pid_t reader, writer;
+        fflush(NULL);
+        reader = fork();
+        if (reader == 0) {
+            /* Reads the header and part of the first buffer, then goes. */
+            static char chunk[65536];
+            int fd = open(fifo_path, O_RDONLY);
+            _exit(fd >= 0 && read(fd, chunk, sizeof chunk) > 0 ? 0 : 1);
+        }
+        saved = stderr_to_file();
+        writer = fork();
+        if (writer == 0) {
+            execve("/proc/self/exe", argv, envp);
+            _exit(127);
+        }
+        CHECK(writer > 0 && waitpid(writer, &status, 0) == writer);
+        if (WIFSIGNALED(status))
+            fprintf(stderr, "trace_fifo_reader_gone: %s: killed by signal %d\n", modes[m], WTERMSIG(status));
+        else if (WEXITSTATUS(status) != 0)
+            fprintf(stderr, "trace_fifo_reader_gone: %s: exit %d\n", modes[m], WEXITSTATUS(status));
+        CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        CHECK(stderr_back_count(saved, "tracing stopped") == 1);
+        CHECK(reader > 0 && waitpid(reader, &status, 0) == reader);
+        CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+    unlink(fifo_path);
+    CHECK(rmdir(dir) == 0);
+}
+
 typedef struct scenario {
     const char *name;
     void (*run)(void);
@@ -457,6 +541,7 @@ static const scenario scenarios[] = {
     {"environment", scenario_environment},
     {"trace_path_long", scenario_trace_path_long},
     {"trace_fd_reused", scenario_trace_fd_reused},
+    {"trace_fifo_reader_gone", scenario_trace_fifo_reader_gone},
 };
 
 /* Runs s in a child process; 0 when it passed. */
@@ -494,6 +579,10 @@ int main(int argc, char **argv) {
     }
     if (argc > 3 && strcmp(argv[1], "--reuse-trace-fd") == 0)
         return reuse_trace_fd(argv[2], argv[3]);
+    if (argc > 1 && strcmp(argv[1], "--trace-fifo-writer") == 0)
+        return trace_fifo_writer(false);
+    if (argc > 1 && strcmp(argv[1], "--trace-fifo-writer-pending") == 0)
+        return trace_fifo_writer(true);
     for (i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++)
         failed += run_isolated(&scenarios[i]);
     if (failed) {
