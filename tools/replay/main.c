@@ -187,16 +187,16 @@ static bool size_parse(const char *text, size_t *out)
 static size_t round_up(size_t v, size_t grain) { return (v + grain - 1u) / grain * grain; }
 
 /* "12.3 KiB" for people; exact bytes are printed beside it. */
-static const char *size_human(size_t bytes, char *buf, size_t buf_bytes)
+static const char *size_human(uint64_t bytes, char *buf, size_t buf_bytes)
 {
-    if (bytes >= (size_t)1 << 30) {
+    if (bytes >= (uint64_t)1 << 30) {
         snprintf(buf, buf_bytes, "%.2f GiB", (double)bytes / (double)(1u << 30));
-    } else if (bytes >= (size_t)1 << 20) {
+    } else if (bytes >= (uint64_t)1 << 20) {
         snprintf(buf, buf_bytes, "%.2f MiB", (double)bytes / (double)(1u << 20));
     } else if (bytes >= 1024u) {
         snprintf(buf, buf_bytes, "%.1f KiB", (double)bytes / 1024.0);
     } else {
-        snprintf(buf, buf_bytes, "%zu B", bytes);
+        snprintf(buf, buf_bytes, "%llu B", (unsigned long long)bytes);
     }
     return buf;
 }
@@ -268,7 +268,8 @@ static void out_samples(const replay_result *r)
     putchar('[');
     for (i = 0; i < r->sample_count; i++) {
         const replay_sample *s = &r->samples[i];
-        printf("%s\n    [%zu, %zu, %zu, %zu, %zu, %zu, %zu, %zu]", i == 0u ? "" : ",", s->op_index, s->live_bytes,
+        printf("%s\n    [%zu, %llu, %zu, %zu, %zu, %zu, %zu, %zu]", i == 0u ? "" : ",", s->op_index,
+               (unsigned long long)s->live_bytes,
                s->used_bytes, s->free_bytes, s->largest_free_bytes, s->free_blocks, s->span_bytes, s->held_bytes);
     }
     printf("\n  ]");
@@ -823,7 +824,8 @@ static int report_trace(const options *o, const trace_file *trace)
         printf("  operations      %zu allocations, %zu frees, %zu reallocs; %zu failed when recorded (skipped); "
                "%zu frees of unknown addresses; %zu addresses handed out while live\n",
                r.allocs, r.frees, r.reallocs, r.skipped_failed_in_trace, r.unknown_frees, r.reused_addresses);
-        printf("  peak live       %zu B requested (%s) at op %zu; %zu live blocks at most\n", r.peak_live_bytes,
+        printf("  peak live       %llu B requested (%s) at op %zu; %zu live blocks at most\n",
+               (unsigned long long)r.peak_live_bytes,
                size_human(r.peak_live_bytes, a, sizeof a), r.peak_live_op, r.peak_live_blocks);
         printf("  peak used       %zu B in used blocks, headers included (%s), at op %zu\n", r.peak_used_bytes,
                size_human(r.peak_used_bytes, a, sizeof a), r.peak_used_op);
@@ -845,9 +847,9 @@ static int report_trace(const options *o, const trace_file *trace)
                 snprintf(line + n, sizeof line - (size_t)n, " aligned to %llu",
                          1ull << (r.first_failure.align_log2 & 63u));
             }
-            printf("  first failure   op %zu (%s): %zu B free, largest free block %zu B, %zu B live; "
+            printf("  first failure   op %zu (%s): %zu B free, largest free block %zu B, %llu B live; "
                    "%zu failures in all\n", r.first_failure.op_index, line, r.first_failure.free_bytes,
-                   r.first_failure.largest_free_bytes, r.first_failure.live_bytes, r.failures);
+                   r.first_failure.largest_free_bytes, (unsigned long long)r.first_failure.live_bytes, r.failures);
         }
     } else {
         out_str("trace", o->trace_path);

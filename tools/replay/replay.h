@@ -63,7 +63,7 @@ const char *trace_op_name(unsigned op);
  * the free ones between them. */
 typedef struct replay_sample {
     size_t op_index;
-    size_t live_bytes;      /* requested bytes of live blocks, in the trace */
+    uint64_t live_bytes;    /* requested bytes of live blocks, in the trace */
     size_t held_bytes;      /* of which the replay holds (less its failed allocations) */
     size_t used_bytes;      /* bytes of used blocks, headers included */
     size_t free_bytes;
@@ -105,7 +105,7 @@ typedef struct replay_failure {
     unsigned align_log2;
     size_t free_bytes;
     size_t largest_free_bytes;
-    size_t live_bytes;
+    uint64_t live_bytes;
 } replay_failure;
 
 typedef struct replay_result {
@@ -119,17 +119,19 @@ typedef struct replay_result {
     size_t skipped_failed_in_trace; /* calls that returned NULL when recorded: not replayed */
     size_t unknown_frees;      /* free/realloc of an address no live block was recorded at */
     size_t reused_addresses;   /* a result address still live in the map: the old block is kept */
-    size_t bad_records;        /* unknown operation codes: skipped */
+    size_t bad_records;        /* unknown operation codes, and sizes that would take the
+                                  live bytes past 2^64 - 1 (no process holds that): skipped */
     size_t failures;
     bool failed;
     replay_failure first_failure;
-    size_t peak_live_bytes;    /* requested bytes */
+    uint64_t peak_live_bytes;  /* requested bytes: a 64-bit program's, also in a 32-bit build */
     size_t peak_live_op;
     size_t peak_live_blocks;
     size_t peak_used_bytes;    /* headers included */
     size_t peak_used_op;
     size_t peak_end_offset;    /* highest end of a used block, from the start of the heap memory */
-    size_t end_live_bytes, end_live_blocks;
+    uint64_t end_live_bytes;
+    size_t end_live_blocks;
     replay_sample *samples;    /* malloc'ed; free with replay_result_free() */
     size_t sample_count;
     heap_map snapshot;         /* blocks after config.snapshot_op, offsets from the first block */

@@ -202,8 +202,8 @@ typedef struct replay_state {
     bh_heap *heap;
     const unsigned char *memory;
     replay_result *result;
-    size_t live_bytes;  /* requested and not freed, in the trace */
-    size_t held_bytes;  /* of which the replay holds blocks (less what failed here) */
+    uint64_t live_bytes; /* requested and not freed, in the trace */
+    size_t held_bytes;   /* of which the replay holds blocks (less what failed here) */
     size_t live_blocks;
 } replay_state;
 
@@ -268,10 +268,10 @@ static bool state_live_add(replay_state *s, addr_map *m, uint64_t key, void *pay
         /* The program got an address that is live in the trace: a free was
          * not recorded. Its block stays allocated (conservative). */
         s->result->reused_addresses++;
-        s->live_bytes -= (size_t)old.size_bytes;
+        s->live_bytes -= old.size_bytes;
         s->live_blocks--;
     }
-    s->live_bytes += size_from_trace(size_bytes);
+    s->live_bytes += size_bytes;
     s->held_bytes += size_from_trace(held_bytes);
     s->live_blocks++;
     if (s->live_bytes > s->result->peak_live_bytes) {
@@ -285,7 +285,7 @@ static bool state_live_add(replay_state *s, addr_map *m, uint64_t key, void *pay
 
 static void state_live_remove(replay_state *s, const addr_slot *slot)
 {
-    s->live_bytes -= size_from_trace(slot->size_bytes);
+    s->live_bytes -= slot->size_bytes;
     s->held_bytes -= size_from_trace(slot->held_bytes);
     s->live_blocks--;
 }
@@ -350,7 +350,7 @@ static bool state_step(replay_state *s, addr_map *m, size_t index, const trace_o
     addr_slot slot;
     void *p;
     uint64_t held;
-    size_t live_before = r->peak_live_bytes;
+    uint64_t live_before = r->peak_live_bytes;
 
     switch (op->op) {
     case BH_TRACE_MALLOC:
@@ -358,6 +358,10 @@ static bool state_step(replay_state *s, addr_map *m, size_t index, const trace_o
     case BH_TRACE_ALIGNED:
         if (op->result == 0u) {
             r->skipped_failed_in_trace++;
+            return true;
+        }
+        if (op->size_bytes > UINT64_MAX - s->live_bytes) {
+            r->bad_records++;
             return true;
         }
         r->allocs++;
@@ -388,6 +392,13 @@ static bool state_step(replay_state *s, addr_map *m, size_t index, const trace_o
         }
         if (op->result == 0u) { /* failed when recorded: the block stayed */
             r->skipped_failed_in_trace++;
+            return true;
+        }
+        /* Against the live bytes before the old block leaves them: no real
+         * trace comes near (a 64-bit process has at most 2^57 bytes of
+         * address space), and a refused record changes nothing. */
+        if (op->size_bytes > UINT64_MAX - s->live_bytes) {
+            r->bad_records++;
             return true;
         }
         if (!addr_map_take(m, op->arg, &slot)) {

@@ -441,6 +441,25 @@ static void case_errors(void)
     CHECK(kv_get(out, "bad_records") == 1u, "one unknown operation code");
     CHECK(kv_get(out, "end_live_blocks") == 0u, "the realloc result was freed");
 
+    /* Live bytes are a 64-bit program's, counted in 64 bits also by a 32-bit
+     * build; a size that would take them past 2^64 - 1 (two 2^63-byte blocks
+     * at once: no trace of a real process) is a bad record, skipped, where
+     * the count wrapped and every figure after it was wrong. */
+    path_make(path, sizeof path, "wrap.bht");
+    trace_begin(&w, path, BH_TRACE_MAGIC, BH_TRACE_VERSION);
+    trace_put(&w, BH_TRACE_MALLOC, 0, 0, 1ull << 63, 0, 0x100000);
+    trace_put(&w, BH_TRACE_MALLOC, 0, 0, 1ull << 63, 0, 0x200000);
+    trace_put(&w, BH_TRACE_MALLOC, 0, 0, 100, 0, 0x300000);
+    trace_put(&w, BH_TRACE_REALLOC, 0, 0, 1ull << 63, 0x300000, 0x400000);
+    trace_put(&w, BH_TRACE_FREE, 0, 0, 0, 0x100000, 0);
+    trace_end(&w);
+    tool_run(out, path, "--heap", "4K", NULL, NULL);
+    CHECK(out->status == 1, "wrapping sizes (the first fails in 4 KiB): exit %d %s", out->status, out->err);
+    CHECK(kv_get(out, "bad_records") == 2u, "two records refused: %llu", kv_get(out, "bad_records"));
+    CHECK(kv_get(out, "peak_live_bytes") == (1ull << 63) + 100u, "peak live %llu", kv_get(out, "peak_live_bytes"));
+    CHECK(kv_get(out, "end_live_bytes") == 100u && kv_get(out, "end_live_blocks") == 1u, "end live %llu",
+          kv_get(out, "end_live_bytes"));
+
     /* Walk dumps whose block lines lack a number or hold one that is not a
      * size: refused (exit 4), not drawn as blocks the log never held. */
     {
