@@ -94,6 +94,7 @@ int main(int argc, char **argv)
               "mallinfo");
         check(malloc_trim(0) == 0 && mallopt(M_TRIM_THRESHOLD, 0) == 0, "malloc_trim / mallopt");
         malloc_stats();
+        mstats("(bareheap)"); /* links: newlib's would bring its mallinfo beside ours */
     }
 
     errno = 0;

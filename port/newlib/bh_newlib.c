@@ -9,7 +9,10 @@
  * every function of newlib's malloc family, mallinfo(), malloc_stats(),
  * malloc_trim() and mallopt() included: newlib builds each of those into an
  * object that needs its own heap's variables, which would bring in its
- * _malloc_r beside this one (a link error).
+ * _malloc_r beside this one (a link error). mstats() and _mstats_r() too:
+ * newlib keeps them in one object with mallinfo(), malloc_stats() and
+ * mallopt(), so a call to mstats() would bring in that object, and its
+ * second definitions of those three (a link error again).
  *
  * The heap is the linker script's [__heap_start, __heap_end), given to
  * heap_init() on the first allocation. More memory can be added at any time
@@ -177,6 +180,13 @@ void _malloc_stats_r(struct _reent *reent)
             (unsigned long)info.arena, (unsigned long)info.usmblks, (unsigned long)info.uordblks);
 }
 
+/* newlib's older statistics call: a title line, then malloc_stats(). */
+void _mstats_r(struct _reent *reent, char *title)
+{
+    fprintf(_stderr_r(reent), "Memory allocation statistics %s\n", title);
+    _malloc_stats_r(reent);
+}
+
 /* Nothing to give back to a system: 0, as newlib's when it releases nothing. */
 int _malloc_trim_r(struct _reent *reent, size_t pad_bytes)
 {
@@ -252,4 +262,9 @@ int malloc_trim(size_t pad_bytes)
 int mallopt(int parameter, int value)
 {
     return _mallopt_r(_REENT, parameter, value);
+}
+
+void mstats(char *title)
+{
+    _mstats_r(_REENT, title);
 }
