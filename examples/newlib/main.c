@@ -2,7 +2,8 @@
  * newlib on bareheap (port/newlib/), as firmware for QEMU's mps2-an385 /
  * mps2-an386, linked with --specs=nano.specs: printf, malloc, calloc,
  * realloc, memalign and strdup all take their memory from bareheap's default
- * heap, [__heap_start, __heap_end) of the linker script.
+ * heap, [__heap_start, __heap_end) of the linker script, and a second
+ * region added before the first allocation.
  *
  * Proves it: every pointer newlib hands out lies inside that region, and
  * bareheap's statistics count each call (printf's stdout buffer included).
@@ -18,9 +19,16 @@
 #include <unistd.h>
 
 #include "bareheap.h"
+#include "bh_newlib.h"
 #include "board.h"
 
 extern unsigned char __heap_start[], __heap_end[];
+
+/* A second region, given before the first allocation. */
+static union {
+    long double align;
+    unsigned char bytes[4096];
+} g_extra;
 
 static int g_failures;
 
@@ -38,7 +46,8 @@ static void check(int ok, const char *what)
 static int in_heap(const void *p)
 {
     uintptr_t a = (uintptr_t)p;
-    return a >= (uintptr_t)__heap_start && a < (uintptr_t)__heap_end;
+    return (a >= (uintptr_t)__heap_start && a < (uintptr_t)__heap_end) ||
+           (a >= (uintptr_t)g_extra.bytes && a < (uintptr_t)(g_extra.bytes + sizeof g_extra.bytes));
 }
 
 int main(int argc, char **argv)
@@ -57,6 +66,10 @@ int main(int argc, char **argv)
 
     /* Nothing has allocated yet: the heap is set up by the first call. */
     check(!heap_get_stats(&before), "heap initialised before the first allocation");
+    /* Memory can be added before anything has allocated: the port makes the
+     * heap for it (heap_add_region() alone has no heap yet to add to). */
+    check(bh_newlib_add_region(g_extra.bytes, sizeof g_extra.bytes), "add a region before the first allocation");
+    check(heap_get_stats(&before) && before.region_count == 2u, "the added region is not in the heap");
 
     /* printf allocates stdout's buffer through _malloc_r. */
     printf("newlib printf on bareheap: %d %s\n", 42, "hello");

@@ -16,7 +16,9 @@
  *
  * The heap is the linker script's [__heap_start, __heap_end), given to
  * heap_init() on the first allocation. More memory can be added at any time
- * with heap_add_region(). Each call runs between __malloc_lock() and
+ * with bh_newlib_add_region() (bh_newlib.h); heap_add_region() would refuse
+ * it before the first allocation, when there is no heap yet, and would run
+ * outside newlib's lock. Each call runs between __malloc_lock() and
  * __malloc_unlock() (newlib's hooks: empty in a single-threaded newlib; an
  * RTOS port overrides them, e.g. with a recursive mutex or by masking
  * interrupts), so the heap_* calls are never entered twice at once.
@@ -34,6 +36,7 @@
 #include <sys/lock.h>
 
 #include "bareheap.h"
+#include "bh_newlib.h"
 
 extern unsigned char __heap_start[], __heap_end[];
 
@@ -55,6 +58,18 @@ static bool heap_ready(void)
         g_ready = heap_init(__heap_start, (size_t)(__heap_end - __heap_start));
     }
     return g_ready;
+}
+
+bool bh_newlib_add_region(void *mem, size_t size_bytes)
+{
+    struct _reent *reent = _REENT;
+    bool added = false;
+    __malloc_lock(reent);
+    if (heap_ready()) {
+        added = heap_add_region(mem, size_bytes);
+    }
+    __malloc_unlock(reent);
+    return added;
 }
 
 static void *result(struct _reent *reent, void *ptr)
