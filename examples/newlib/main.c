@@ -112,6 +112,10 @@ int main(int argc, char **argv)
 
     errno = 0;
     check(malloc(SIZE_MAX / 2u) == NULL && errno == ENOMEM, "a failed malloc sets ENOMEM");
+    errno = 0;
+    check(memalign(0, SIZE_MAX / 2u) == NULL && errno == ENOMEM, "memalign(0, too much) sets ENOMEM");
+    errno = 0;
+    check(memalign(6, 16) == NULL && errno == EINVAL, "memalign(6) is refused with EINVAL");
 
     free(s);
     free(zeros);

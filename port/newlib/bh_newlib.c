@@ -23,7 +23,8 @@
  * RTOS port overrides them, e.g. with a recursive mutex or by masking
  * interrupts), so the heap_* calls are never entered twice at once.
  *
- * A failed allocation sets errno (the caller's struct _reent) to ENOMEM.
+ * A failed allocation sets errno (the caller's struct _reent) to ENOMEM;
+ * memalign() with an alignment that is not a power of two, to EINVAL.
  */
 #include <errno.h>
 #include <malloc.h>
@@ -124,21 +125,24 @@ void *_realloc_r(struct _reent *reent, void *ptr, size_t size_bytes)
     return size_bytes == 0u ? p : result(reent, p);
 }
 
+/* An alignment that is not a power of two is refused (EINVAL), as newlib's
+ * own memalign() refuses it: rounding 6 up to the default 8 would return a
+ * pointer that is not a multiple of 6. 0 and powers of two below the
+ * default alignment get the default; a failure with those is ENOMEM. */
 void *_memalign_r(struct _reent *reent, size_t align_bytes, size_t size_bytes)
 {
     void *p = NULL;
+    if ((align_bytes & (align_bytes - 1u)) != 0u) {
+        reent->_errno = EINVAL;
+        return NULL;
+    }
     __malloc_lock(reent);
     if (heap_ready()) {
-        /* At least the default alignment; newlib callers may ask for less. */
         p = heap_alloc_aligned(align_bytes < bh_alignment() ? bh_alignment() : align_bytes,
                                size_bytes);
     }
     __malloc_unlock(reent);
-    if (p == NULL) {
-        reent->_errno = align_bytes == 0u || (align_bytes & (align_bytes - 1u)) != 0u ? EINVAL
-                                                                                      : ENOMEM;
-    }
-    return p;
+    return result(reent, p);
 }
 
 size_t _malloc_usable_size_r(struct _reent *reent, void *ptr)
