@@ -24,9 +24,12 @@
  *   bh_init*, bh_set_lock and the size queries then runs its whole body
  *   between one lock() and one unlock(), never nested, so a non-recursive
  *   mutex, a spinlock or an interrupt mask all serve. With an interrupt mask
- *   as the lock (port/locks/), every call is safe from interrupt handlers,
- *   and the time interrupts stay masked is the call's bounded time; calloc
- *   zeroes outside the lock. The error handler and the bh_walk() and
+ *   as the lock (port/locks/), every call is safe from the interrupt
+ *   handlers it masks (on Cortex-M not NMI or HardFault, which PRIMASK does
+ *   not mask), and interrupts stay masked for the call's bounded time:
+ *   calloc zeroes outside the lock, but a realloc that moves the block
+ *   copies it under the lock (O(size)), and bh_check() and bh_walk() hold
+ *   it for O(number of blocks). The error handler and the bh_walk() and
  *   bh_trim() callbacks run with the lock held and must not call into the
  *   same heap.
  *

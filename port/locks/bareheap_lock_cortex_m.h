@@ -1,8 +1,10 @@
 /*
  * bareheap lock for single-core Cortex-M: masks interrupts (PRIMASK) for the
  * duration of each heap call, restoring the previous mask afterwards, so the
- * heap may be used from thread code and interrupt handlers alike. The time
- * interrupts stay masked is one call's bounded time.
+ * heap may be used from thread code and interrupt handlers alike, but not
+ * from NMI or HardFault handlers, which PRIMASK does not mask. The time
+ * interrupts stay masked is one call's bounded time. PRIMASK exists on every
+ * Cortex-M, ARMv6-M (M0/M0+) included; BASEPRI is not needed.
  *
  *   static bh_cortex_m_lock lock;
  *   bh_set_lock(heap, bh_cortex_m_lock_enter, bh_cortex_m_lock_exit, &lock);

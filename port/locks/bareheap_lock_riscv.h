@@ -2,7 +2,9 @@
  * bareheap lock for single-hart RISC-V in machine mode: clears mstatus.MIE
  * for the duration of each heap call and restores it afterwards, so the heap
  * may be used from thread code and trap handlers alike. The time interrupts
- * stay disabled is one call's bounded time.
+ * stay disabled is one call's bounded time. Machine mode only: in supervisor
+ * mode reading mstatus is an illegal instruction (sstatus.SIE is the bit
+ * there).
  *
  *   static bh_riscv_lock lock;
  *   bh_set_lock(heap, bh_riscv_lock_enter, bh_riscv_lock_exit, &lock);

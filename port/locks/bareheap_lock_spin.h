@@ -2,7 +2,12 @@
  * bareheap lock for multi-core systems: a C11 atomic test-and-set spinlock
  * (acquire on entry, release on exit). Needs <stdatomic.h> (C11). Combine it
  * with an interrupt mask if handlers on the same core use the heap, or a
- * handler could spin on a lock its own core holds.
+ * handler could spin on a lock its own core holds: mask first, then take
+ * the spinlock, and store the saved mask only once the spinlock is held
+ * (read it back before releasing). Calling bh_cortex_m_lock_enter() before
+ * bh_spin_lock_enter() on one shared bh_cortex_m_lock does not do that: a
+ * core waiting for the spinlock overwrites the saved mask of the core that
+ * holds it, which then restores the other core's mask on exit.
  *
  *   static bh_spin_lock lock = BH_SPIN_LOCK_INIT;
  *   bh_set_lock(heap, bh_spin_lock_enter, bh_spin_lock_exit, &lock);
