@@ -100,3 +100,14 @@ if(BAREHEAP_BOARD STREQUAL "x86-multiboot")
     set_tests_properties(exit_status_${_bh_status} PROPERTIES WILL_FAIL TRUE TIMEOUT 60)
   endforeach()
 endif()
+
+# port/locks/'s interrupt masks on the CPUs they are written for: a call
+# runs masked and leaves the caller's mask as it found it (masked or not).
+if(BAREHEAP_BOARD MATCHES "^(microbit|mps2-an38[56]|riscv-virt)$")
+  add_executable(lock_mask "${_bh_target_dir}/lock_mask.c")
+  target_link_libraries(lock_mask PRIVATE bareheap)
+  bareheap_add_firmware(lock_mask)
+  add_test(NAME lock_mask COMMAND lock_mask)
+  set_tests_properties(lock_mask PROPERTIES
+    PASS_REGULAR_EXPRESSION "lock_mask: ok" FAIL_REGULAR_EXPRESSION "FAULT:|FAILED" TIMEOUT 60)
+endif()
