@@ -216,8 +216,10 @@ bool bh_add_region(bh_heap *heap, void *mem, size_t size_bytes);
  * free blocks, every free block in the list of its class, bitmaps agreeing
  * with the lists, counters agreeing with the blocks. Each problem is reported
  * to the error handler (BH_ERROR_CORRUPTION, or the specific kind) and counted.
- * Returns the number of problems, 0 for a sound heap. Writes to no block (only
- * error_count grows).
+ * A control structure whose region table or class table is inconsistent is
+ * one problem, reported at the heap's address, and no block is read: its
+ * bounds would lead outside the heap. Returns the number of problems, 0 for
+ * a sound heap. Writes to no block (only error_count grows).
  * NULL heap: returns 1. O(number of blocks). */
 size_t bh_check(bh_heap *heap);
 
@@ -228,7 +230,8 @@ bool bh_get_stats(bh_heap *heap, bh_stats *stats);
 
 /* Calls fn once per block of every region, in address order, until fn
  * returns false. Stops early, without calling fn for it, at a block whose
- * header is inconsistent. Returns the number of blocks visited. fn must not
+ * header is inconsistent, and visits nothing when the control structure is
+ * (as bh_check() finds it). Returns the number of blocks visited. fn must not
  * call into the heap. NULL heap or fn: 0, nothing called.
  * O(number of blocks). */
 size_t bh_walk(bh_heap *heap, bh_walk_fn fn, void *context);
@@ -244,7 +247,8 @@ size_t bh_walk(bh_heap *heap, bh_walk_fn fn, void *context);
  * anything (round it to pages). Returns the bytes offered in total.
  * NULL heap or fn: 0, nothing called. A region whose sentinel, last
  * block's footer and header disagree is reported (BH_ERROR_CORRUPTION) and
- * nothing of it offered. A later free of a pointer into discarded memory
+ * nothing of it offered; so is an inconsistent control structure (as
+ * bh_check() finds it), and then nothing at all is offered. A later free of a pointer into discarded memory
  * is still refused, reported as an invalid pointer (its old header may be
  * gone) rather than a double free. At
  * BAREHEAP_DEBUG >= 2 free memory holds a poison pattern that allocations

@@ -567,12 +567,6 @@ static bool region_format(bh_heap *heap, uintptr_t lo_raw, uintptr_t hi_raw) {
     return true;
 }
 
-static size_t control_bytes_for(unsigned fl_count) {
-    size_t bytes = sizeof(bh_heap) + (size_t)fl_count * SL_COUNT * sizeof(block *) +
-                   ((size_t)fl_count + 1u) * sizeof(uint32_t);
-    return (bytes + GRAIN_BYTES - 1u) & ~(GRAIN_BYTES - 1u);
-}
-
 /* ---- Instance API ---- */
 
 size_t bh_control_size(size_t region_bytes) {

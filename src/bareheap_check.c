@@ -3,7 +3,8 @@
  * tests, debugging and start-up self-checks, never for a real-time path.
  * Also bh_trim(), which reads only the last block of each region.
  *
- * Both trust nothing they read: every block size is checked against its
+ * Both trust nothing they read: the region and class tables are checked
+ * against each other before any walk, every block size is checked against its
  * region before the walk steps over it, and every free-list link is checked
  * to point at a block of the heap before it is followed, so a corrupt heap
  * gives a report, not a fault. Neither writes to a block.
@@ -26,6 +27,34 @@ static const region *region_of_block(const bh_heap *heap, uintptr_t a) {
             return &heap->regions[i];
     }
     return NULL;
+}
+
+/* Whether the fields that bound every walk agree with each other: the
+ * region count, each region's extent (placed like blocks, holding one at
+ * least, adding up to total_bytes, the first one right after the control
+ * structure) and the class table (its size, top class, and where its
+ * bitmaps lie). A stray write to any one of them breaks one of these
+ * relations; trusted, it would send a walk through memory that is not the
+ * heap's (a region table entry past the count has a sentinel at address
+ * 0). O(BAREHEAP_MAX_REGIONS). */
+static bool control_plausible(const bh_heap *heap) {
+    size_t region_bytes = 0;
+    unsigned i;
+    if (heap->region_count == 0 || heap->region_count > BAREHEAP_MAX_REGIONS ||
+        heap->fl_count == 0 || heap->fl_count > fl_count_for(SIZE_MAX) ||
+        heap->class_top != heap->fl_count * SL_COUNT - 1u ||
+        heap->sl_bitmap != (const uint32_t *)(const void *)&heap->heads[(size_t)heap->fl_count * SL_COUNT] ||
+        heap->control_bytes != control_bytes_for(heap->fl_count) ||
+        heap->regions[0].lo != (uintptr_t)heap + heap->control_bytes + GRAIN_BYTES - WORD_BYTES)
+        return false;
+    for (i = 0; i < heap->region_count; i++) {
+        const region *r = &heap->regions[i];
+        if (((r->lo + WORD_BYTES) & (GRAIN_BYTES - 1u)) != 0 || ((r->hi + WORD_BYTES) & (GRAIN_BYTES - 1u)) != 0 ||
+            r->hi <= r->lo || r->hi - r->lo < MIN_BLOCK_BYTES)
+            return false;
+        region_bytes += (size_t)(r->hi - r->lo);
+    }
+    return region_bytes == heap->total_bytes;
 }
 
 typedef struct walk_totals {
@@ -138,7 +167,7 @@ static size_t lists_check(bh_heap *heap, size_t free_blocks) {
     }
     if ((heap->fl_bitmap >> heap->fl_count) != 0) /* bits beyond the table */
         problems += check_problem(heap, &heap->fl_bitmap);
-    if (heap->sl_bitmap[heap->fl_count] != 0 || heap->class_top != heap->fl_count * SL_COUNT - 1u)
+    if (heap->sl_bitmap[heap->fl_count] != 0)
         problems += check_problem(heap, &heap->sl_bitmap[heap->fl_count]);
     if (listed != free_blocks)
         problems += check_problem(heap, heap);
@@ -149,6 +178,9 @@ size_t bh_internal_check(bh_heap *heap) {
     walk_totals t = {0, 0, 0, 0};
     size_t problems = 0;
     unsigned i;
+    /* Bounds that cannot be trusted: one report, and no walk. */
+    if (!control_plausible(heap))
+        return check_problem(heap, heap);
     for (i = 0; i < heap->region_count; i++)
         problems += region_check(heap, &heap->regions[i], &t);
     problems += lists_check(heap, t.free_blocks);
@@ -171,6 +203,8 @@ size_t bh_check(bh_heap *heap) {
 static size_t walk_locked(bh_heap *heap, bh_walk_fn fn, void *context) {
     size_t visited = 0;
     unsigned i;
+    if (!control_plausible(heap))
+        return 0;
     for (i = 0; i < heap->region_count; i++) {
         const region *r = &heap->regions[i];
         uintptr_t a = r->lo;
@@ -234,6 +268,11 @@ static size_t trim_locked(bh_heap *heap, size_t keep_bytes, bh_trim_fn fn, void 
     size_t skip_bytes = keep_bytes > 3u * WORD_BYTES ? keep_bytes : 3u * WORD_BYTES;
     size_t offered = 0;
     unsigned i;
+    /* Damaged region bounds could make live memory look like a free tail. */
+    if (!control_plausible(heap)) {
+        (void)check_problem(heap, heap);
+        return 0;
+    }
     for (i = 0; i < heap->region_count; i++) {
         uintptr_t b = region_free_tail(heap, &heap->regions[i]);
         uintptr_t hi = heap->regions[i].hi - WORD_BYTES;

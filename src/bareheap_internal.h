@@ -388,6 +388,15 @@ static inline unsigned fl_count_for(size_t max_block_bytes) {
     return CLASS_FL(c) + 1u;
 }
 
+/* Bytes of control structure for fl_count first-level classes: the struct,
+ * the list heads, the second-level bitmaps (one more than fl_count, the last
+ * always 0), rounded to a grain. */
+static inline size_t control_bytes_for(unsigned fl_count) {
+    size_t bytes = sizeof(bh_heap) + (size_t)fl_count * SL_COUNT * sizeof(block *) +
+                   ((size_t)fl_count + 1u) * sizeof(uint32_t);
+    return (bytes + GRAIN_BYTES - 1u) & ~(GRAIN_BYTES - 1u);
+}
+
 /* Every public call on a heap runs its _locked body between these two; the
  * body never calls a public function, so the lock is never taken twice. */
 static inline void lock_enter(bh_heap *heap) {

@@ -259,6 +259,108 @@ static void test_check_counters(void **state) {
     expect_sound(f.heap);
 }
 
+/* ---- The control structure's own bounds ----
+ * The region table, the size of the class table and where its bitmaps lie
+ * are what every walk takes for its bounds. A stray write to one of them
+ * must be reported, not followed: bh_check() reports it once (at the heap)
+ * and walks nothing, bh_walk() visits nothing, bh_trim() offers nothing. */
+
+#if BAREHEAP_DEBUG < 2
+static void trim_never_control(void *context, void *lo, size_t size_bytes) {
+    (void)context;
+    (void)lo;
+    (void)size_bytes;
+    fail_msg("bh_trim offered memory of a heap whose control structure is damaged");
+}
+#endif
+
+static void expect_control_refused(bh_heap *heap) {
+    bt_errors_clear(&g_errors);
+    assert_int_equal(bh_check(heap), 1);
+    assert_int_equal(g_errors.count, 1);
+    assert_int_equal(g_errors.kind[0], BH_ERROR_CORRUPTION);
+    assert_ptr_equal(g_errors.address[0], heap);
+    bt_errors_clear(&g_errors);
+    assert_int_equal(bt_walk(heap, &g_walk, 0u), 0);
+    assert_int_equal(g_errors.count, 0);
+#if BAREHEAP_DEBUG < 2
+    assert_int_equal(bh_trim(heap, 0, trim_never_control, NULL), 0);
+    assert_int_equal(g_errors.count, 1);
+    assert_int_equal(g_errors.kind[0], BH_ERROR_CORRUPTION);
+    assert_ptr_equal(g_errors.address[0], heap);
+#endif
+    bt_errors_clear(&g_errors);
+}
+
+/* A bit flipped high in an address: far outside the heap. */
+#define FAR_BIT ((uintptr_t)1 << (sizeof(uintptr_t) * CHAR_BIT - 2u))
+
+static void test_check_control_damaged(void **state) {
+    fixture f = make_fixture();
+    bh_heap *heap = f.heap;
+    unsigned saved_u, i;
+    size_t saved_z;
+    uintptr_t saved_a;
+    uint32_t *saved_sl = heap->sl_bitmap;
+    (void)state;
+#if BAREHEAP_MAX_REGIONS >= 2
+    /* A second region, its last block free, so that trim has a tail there. */
+    assert_true(bh_add_region(heap, bt_align_up(g_big_mem.b, bh_alignment()), 8192));
+#endif
+    expect_sound(heap);
+    /* The region count: none, one more than in use (an empty entry, whose
+     * sentinel would be read at address 0), more than the table holds. */
+    saved_u = heap->region_count;
+    heap->region_count = 0;
+    expect_control_refused(heap);
+    heap->region_count = saved_u + 1u;
+    if (heap->region_count <= BAREHEAP_MAX_REGIONS)
+        expect_control_refused(heap);
+    heap->region_count = BAREHEAP_MAX_REGIONS + 1u;
+    expect_control_refused(heap);
+    heap->region_count = saved_u;
+    /* Each bound of each region, moved far away or by a grain. */
+    for (i = 0; i < heap->region_count; i++) {
+        saved_a = heap->regions[i].lo;
+        heap->regions[i].lo = saved_a ^ FAR_BIT;
+        expect_control_refused(heap);
+        heap->regions[i].lo = saved_a - GRAIN_BYTES;
+        expect_control_refused(heap);
+        heap->regions[i].lo = saved_a;
+        saved_a = heap->regions[i].hi;
+        heap->regions[i].hi = saved_a ^ FAR_BIT;
+        expect_control_refused(heap);
+        heap->regions[i].hi = saved_a + GRAIN_BYTES;
+        expect_control_refused(heap);
+        heap->regions[i].hi = saved_a;
+    }
+    saved_z = heap->total_bytes;
+    heap->total_bytes = saved_z + GRAIN_BYTES;
+    expect_control_refused(heap);
+    heap->total_bytes = saved_z;
+    /* The class table: its size, its top class, where its bitmaps lie,
+     * and the size of the whole structure, which places region 0. */
+    saved_u = heap->fl_count;
+    heap->fl_count = saved_u + 1u;
+    expect_control_refused(heap);
+    heap->fl_count = saved_u + (unsigned)(sizeof(size_t) * CHAR_BIT);
+    expect_control_refused(heap);
+    heap->fl_count = saved_u;
+    saved_u = heap->class_top;
+    heap->class_top = saved_u + 1u;
+    expect_control_refused(heap);
+    heap->class_top = saved_u;
+    heap->sl_bitmap = (uint32_t *)(void *)((uintptr_t)saved_sl ^ FAR_BIT);
+    expect_control_refused(heap);
+    heap->sl_bitmap = saved_sl;
+    saved_z = heap->control_bytes;
+    heap->control_bytes = saved_z + GRAIN_BYTES;
+    expect_control_refused(heap);
+    heap->control_bytes = saved_z;
+    expect_sound(heap);
+    assert_true(bt_walk(heap, &g_walk, 0u) >= 7u);
+}
+
 /* The damages below leave every other structure consistent, so that only
  * one of bh_check()'s tests can see each. */
 
@@ -587,6 +689,7 @@ int main(void) {
         cmocka_unit_test(test_check_bitmaps),
         cmocka_unit_test(test_check_block_on_wrong_list),
         cmocka_unit_test(test_check_counters),
+        cmocka_unit_test(test_check_control_damaged),
         cmocka_unit_test(test_check_two_free_neighbours),
         cmocka_unit_test(test_check_free_block_on_no_list),
         cmocka_unit_test(test_check_alignment_word_damaged),
