@@ -45,6 +45,16 @@ static bh_heap *fresh_heap(size_t size_bytes)
     return heap;
 }
 
+/* How many of a random test's seeded runs to do. At BAREHEAP_DEBUG 3 every
+ * call checks the whole heap and the poison of its free memory, O(heap
+ * bytes) per call, and the full set took minutes there: one run in four
+ * (the first ones, so each is one of the full set). */
+#if BAREHEAP_DEBUG >= 3
+#define RANDOM_RUNS(n) (((n) + 3u) / 4u)
+#else
+#define RANDOM_RUNS(n) (n)
+#endif
+
 /* Block size a request needs at least: header plus payload, in grains. */
 static size_t request_block_bytes(size_t request)
 {
@@ -156,7 +166,7 @@ static void test_free_then_same_size_random(void **state)
     uint32_t seed;
     (void)state;
 
-    for (seed = 1; seed <= 6u; seed++) {
+    for (seed = 1; seed <= RANDOM_RUNS(6u); seed++) {
         bh_heap *heap = fresh_heap(MIB);
         bt_rng rng;
         size_t n = 0, step, trials = 0;
@@ -515,7 +525,7 @@ static void test_good_fit_random_runs(void **state)
     size_t worst_permille = 1000;
     (void)state;
 
-    for (run = 1; run <= 20u; run++) {
+    for (run = 1; run <= RANDOM_RUNS(20u); run++) {
         bh_heap *heap = fresh_heap(MIB);
         bt_rng rng;
         size_t n = 0, step, failures = 0, live_req = 0;
