@@ -109,9 +109,9 @@ test-m32:
 #     range, in C11: full checking with portable bit scans, the fewest
 #     classes and the close fit, under AddressSanitizer and UBSan (the
 #     checking code's own arithmetic on damaged words included); no checking
-#     with the most classes, a wide grain, few regions.
+#     with the most classes, a wide grain, a single region.
 VARIANT1 := BAREHEAP_DEBUG=3;BAREHEAP_SL_LOG2=2;BAREHEAP_USE_BUILTINS=0;BAREHEAP_PROBE_LIMIT=1;BAREHEAP_CLOSE_FIT=1
-VARIANT2 := BAREHEAP_DEBUG=0;BAREHEAP_SL_LOG2=5;BAREHEAP_ALIGN_BYTES=32;BAREHEAP_MAX_REGIONS=3;BAREHEAP_PROBE_LIMIT=64
+VARIANT2 := BAREHEAP_DEBUG=0;BAREHEAP_SL_LOG2=5;BAREHEAP_ALIGN_BYTES=32;BAREHEAP_MAX_REGIONS=1;BAREHEAP_PROBE_LIMIT=64
 test-variants:
 	$(CMAKE) -S . -B $(BUILD)/variant1 $(call gen,$(BUILD)/variant1) -DCMAKE_C_COMPILER=gcc \
 		$(OPT_FLAGS) -DCMAKE_C_STANDARD=11 -DBAREHEAP_WERROR=ON -DBAREHEAP_BUILD_TESTS=ON \
