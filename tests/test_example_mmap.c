@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "bareheap_config.h"
 #include "example_check.h"
 
 /* What the example needs from the board. */
