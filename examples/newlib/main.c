@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "bareheap.h"
-#include "bh_newlib.h"
+#include "bareheap_newlib.h"
 #include "board.h"
 
 extern unsigned char __heap_start[], __heap_end[];

@@ -16,7 +16,7 @@
  *
  * The heap is the linker script's [__heap_start, __heap_end), given to
  * heap_init() on the first allocation. More memory can be added at any time
- * with bh_newlib_add_region() (bh_newlib.h); heap_add_region() would refuse
+ * with bh_newlib_add_region() (bareheap_newlib.h); heap_add_region() would refuse
  * it before the first allocation, when there is no heap yet, and would run
  * outside newlib's lock. Each call runs between __malloc_lock() and
  * __malloc_unlock() (newlib's hooks: empty in a single-threaded newlib; an
@@ -37,7 +37,7 @@
 #include <sys/lock.h>
 
 #include "bareheap.h"
-#include "bh_newlib.h"
+#include "bareheap_newlib.h"
 
 extern unsigned char __heap_start[], __heap_end[];
 

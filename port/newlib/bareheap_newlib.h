@@ -1,8 +1,8 @@
 /*
  * What port/newlib/bh_newlib.c offers beyond newlib's own malloc family.
  */
-#ifndef BH_NEWLIB_H
-#define BH_NEWLIB_H
+#ifndef BAREHEAP_NEWLIB_H
+#define BAREHEAP_NEWLIB_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -17,11 +17,16 @@ extern "C" {
  * [__heap_start, __heap_end). Runs between __malloc_lock() and
  * __malloc_unlock(), like malloc(). heap_add_region() called directly does
  * neither: before the first allocation there is no default heap, so it
- * returns false and adds nothing, and it does not take newlib's lock. */
+ * returns false and adds nothing, and it does not take newlib's lock.
+ * NULL mem or size_bytes 0: false, nothing added. mem need not be aligned
+ * (the region starts at its first aligned block). O(BAREHEAP_MAX_REGIONS).
+ * Thread-safe as malloc() is, through newlib's lock; from an interrupt
+ * handler only where __malloc_lock() masks that interrupt. The memory must
+ * stay the heap's for the rest of the program. */
 bool bh_newlib_add_region(void *mem, size_t size_bytes);
 
 #ifdef __cplusplus
 }
 #endif
 
-#endif /* BH_NEWLIB_H */
+#endif /* BAREHEAP_NEWLIB_H */
