@@ -106,6 +106,9 @@ class Bounder:
                     raise SystemExit(f"wcet_bound: a jump through {reg} that is no hook ({mnem} {ops})")
                 return ("ret" if base == "bx" else "cret"), None
             if base.startswith(("pop", "ldm")) and "pc" in ops:
+                if base.startswith("ldm") and not ops.startswith("sp!"):
+                    # ldm from another base than the stack: a jump through a table
+                    raise SystemExit(f"wcet_bound: unsupported control transfer: {mnem} {ops}")
                 conditional = re.match(r"^(pop|ldmia|ldmfd|ldm)" + ARM_COND + r"$", base)
                 return ("cret" if conditional else "ret"), None
             if base.startswith("ldr") and re.match(r"^pc, \[sp\], #4", ops):

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks tools/wcet_bound.py on constructs that once made it print a bound
 # below a real call's count (tools/wcet/selftest/): it must refuse jump
-# tables (RISC-V pc-relative tables, Cortex-M0's __gnu_thumb1_case_*), count
+# tables (RISC-V pc-relative tables, Cortex-M0's __gnu_thumb1_case_*, an ldm
+# of pc from a table), count
 # the callee of a far tail call (RISC-V auipc + jr) and of a blx to ARM code,
 # and bound a loop whose cycle closes through a fall-through. Run by
 # tools/wcet.sh before it measures. Usage: tools/wcet/selftest.sh BUILD_DIR
@@ -58,6 +59,9 @@ refuses "RISC-V jump table" riscv $rvdump "$out/rv_switch.elf" f "no hook"
 
 build m0_switch $arm -mcpu=cortex-m0 -mthumb -Os "$src/switch.c"
 refuses "Cortex-M0 jump table" arm $armdump "$out/m0_switch.elf" f "jump table"
+
+build arm_ldm_pc $arm -mcpu=cortex-m3 -mthumb "$src/ldm_pc.S"
+refuses "ldm of pc from a table" arm $armdump "$out/arm_ldm_pc.elf" _start "unsupported control transfer"
 
 build rv_tail $rv "${rv32[@]}" -O2 -mno-relax -Wl,--no-relax "$src/call.c"
 if ! grep -q "jr.*<g>" <("$rvdump" -d --no-show-raw-insn "$out/rv_tail.elf" | awk '/<tail>:/,/^$/'); then
