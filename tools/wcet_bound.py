@@ -206,10 +206,12 @@ class Bounder:
 
     def classify(self, name, k, hooks=True):
         """kind() of instruction k of name, a bl inside its own function (a
-        Thumb-1 far jump) taken as the jump it is."""
+        Thumb-1 far jump) taken as the jump it is. A bl to its own entry is
+        recursion, and a RISC-V jal to its own function a call, as they are."""
         _, mnem, ops = self.funcs[name][k]
         kind, tgt = self.kind(mnem, ops, self.prev(name, k), (name, k) if hooks else None)
-        if kind == "call" and tgt in self.index[name]:
+        if (kind == "call" and self.arch == "arm" and tgt in self.index[name] and
+                tgt != self.funcs[name][0][0]):
             kind = "jump"
         return kind, tgt
 

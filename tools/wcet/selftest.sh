@@ -2,9 +2,9 @@
 # Checks tools/wcet_bound.py on constructs that once made it print a bound
 # below a real call's count (tools/wcet/selftest/): it must refuse jump
 # tables (RISC-V pc-relative tables, Cortex-M0's __gnu_thumb1_case_*, an ldm
-# of pc from a table), count
-# the callee of a far tail call (RISC-V auipc + jr) and of a blx to ARM code,
-# and bound a loop whose cycle closes through a fall-through. Run by
+# of pc from a table) and recursion, count the callee of a far tail call
+# (RISC-V auipc + jr), of a blx to ARM code and of a jal inside its own
+# function, and bound a loop whose cycle closes through a fall-through. Run by
 # tools/wcet.sh before it measures. Usage: tools/wcet/selftest.sh BUILD_DIR
 set -euo pipefail
 
@@ -21,9 +21,9 @@ build() { # name compiler flags... source
   "$cc" -ffreestanding -nostdlib -nostartfiles -Wl,-e,_start -Wl,--no-warn-rwx-segments "$@" -lgcc -o "$out/$name.elf"
 }
 
-refuses() { # label arch objdump elf entry pattern
+refuses() { # label arch objdump elf entry pattern [bound tool args...]
   local msg
-  if msg=$("${bound[@]}" --arch "$2" --objdump "$3" --elf "$4" "$5" 2>&1); then
+  if msg=$("${bound[@]}" --arch "$2" --objdump "$3" --elf "$4" "${@:7}" "$5" 2>&1); then
     echo "wcet selftest: $1: the bound tool gave '$msg' instead of refusing" >&2
     fail=1
   elif ! grep -q "$6" <<< "$msg"; then
@@ -36,6 +36,17 @@ bound_of() { # arch objdump elf entry [loop args...]
   local arch=$1 objdump=$2 elf=$3 entry=$4
   shift 4
   "${bound[@]}" --arch "$arch" --objdump "$objdump" --elf "$elf" "$@" "$entry" | awk '{ print $2 }'
+}
+
+at_least() { # label arch objdump elf entry count: the bound must be count or more
+  local b
+  if ! b=$(bound_of "$2" "$3" "$4" "$5" 2>&1) || ! [[ "$b" =~ ^[0-9]+$ ]]; then
+    echo "wcet selftest: $1: the bound tool failed: $b" >&2
+    fail=1
+  elif [ "$b" -lt "$6" ]; then
+    echo "wcet selftest: $1: bound $b below the $6 instructions executed" >&2
+    fail=1
+  fi
 }
 
 includes_callee() { # label arch objdump elf caller
@@ -62,6 +73,12 @@ refuses "Cortex-M0 jump table" arm $armdump "$out/m0_switch.elf" f "jump table"
 
 build arm_ldm_pc $arm -mcpu=cortex-m3 -mthumb "$src/ldm_pc.S"
 refuses "ldm of pc from a table" arm $armdump "$out/arm_ldm_pc.elf" _start "unsupported control transfer"
+
+build rv_local_call $rv "${rv32[@]}" "$src/rv_local_call.S"
+at_least "RISC-V jal inside its function" riscv $rvdump "$out/rv_local_call.elf" _start 18
+
+build arm_recursion $arm -mcpu=cortex-m3 -mthumb "$src/arm_recursion.S"
+refuses "recursion by bl" arm $armdump "$out/arm_recursion.elf" _start "recursion" --loop _start=2
 
 build rv_tail $rv "${rv32[@]}" -O2 -mno-relax -Wl,--no-relax "$src/call.c"
 if ! grep -q "jr.*<g>" <("$rvdump" -d --no-show-raw-insn "$out/rv_tail.elf" | awk '/<tail>:/,/^$/'); then
@@ -97,4 +114,4 @@ done
 if [ "$fail" -ne 0 ]; then
   exit 1
 fi
-echo "wcet selftest: the bound tool refuses jump tables, follows far tail calls and blx, bounds loops"
+echo "wcet selftest: the bound tool refuses jump tables and recursion, follows far tail calls, blx and local calls, bounds loops"
