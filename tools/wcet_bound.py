@@ -128,9 +128,12 @@ class Bounder:
             return "jump", target_of(ops)
         if mnem in ("ret", "jr"):
             # jr to a register other than ra: a tail call of a hook, unless the
-            # register was just loaded (a jump table's dispatch)
+            # register was just loaded (a jump table's dispatch); jr t0 the
+            # return of a routine called by jal t0 (-msave-restore's
+            # __riscv_save_N) where t0 still holds the link
             reg = ops.strip()
-            if mnem == "jr" and reg not in ("ra", "t0") and not self.hook_target(reg, at):
+            if (mnem == "jr" and reg != "ra" and not (reg == "t0" and self.link_kept(reg, at)) and
+                    not self.hook_target(reg, at)):
                 raise SystemExit(f"wcet_bound: a jump through {reg} that is no hook ({mnem} {ops})")
             return "ret", None
         if mnem == "jalr":
@@ -151,6 +154,11 @@ class Bounder:
         name, k = at
         return self.field_at(name, k, reg, set())
 
+    def link_kept(self, reg, at):
+        """True if reg, at instruction at = (function, index), is on every
+        path the value it had at the function's entry."""
+        return at is None or self.unwritten(at[0], at[1], reg, set())
+
     def field_at(self, name, k, reg, seen):
         if (k, reg) in seen:
             return True
@@ -161,18 +169,9 @@ class Bounder:
         for p in preds:
             _, m, o = self.funcs[name][p]
             base = m.split(".")[0]
-            if base in ("bl", "blx", "jal", "jalr", "call") or re.match(r"^bl" + ARM_COND + "$", base):
+            writes = self.writes(name, p, reg)
+            if writes == "call":
                 return False  # a call clobbers the argument registers
-            writes = False
-            if self.arch == "arm":
-                if base.startswith(("pop", "ldm")):
-                    writes = re.search(r"\b" + reg + r"\b", o.split("{", 1)[-1]) is not None
-                elif not (re.match(r"^(str|stm|push|cmp|cmn|tst|teq|it)", base) or
-                          base in ("b", "bx", "cbz", "cbnz") or ARM_BRANCH.match(base)):
-                    # (bic, bfi, bfc... write their first operand like the rest)
-                    writes = o.split(",")[0].strip() == reg
-            elif m not in ("sw", "sh", "sb", "j") and m not in RV_BRANCH:
-                writes = o.split(",")[0].strip() == reg
             if not writes:
                 if not self.field_at(name, p, reg, seen):
                     return False
@@ -187,6 +186,36 @@ class Bounder:
             else:
                 ok = m == "lw" and re.match(r"^-?\d+\((?!sp)\w+\)$", src) is not None
             if not ok:
+                return False
+        return True
+
+    def writes(self, name, k, reg):
+        """True if instruction k of name may write reg; "call" for a call,
+        which clobbers the argument registers."""
+        _, m, o = self.funcs[name][k]
+        base = m.split(".")[0]
+        if base in ("bl", "blx", "jal", "jalr", "call") or re.match(r"^bl" + ARM_COND + "$", base):
+            return "call"
+        if self.arch == "arm":
+            if base.startswith(("pop", "ldm")):
+                return re.search(r"\b" + reg + r"\b", o.split("{", 1)[-1]) is not None
+            if (re.match(r"^(str|stm|push|cmp|cmn|tst|teq|it)", base) or
+                    base in ("b", "bx", "cbz", "cbnz") or ARM_BRANCH.match(base)):
+                return False
+            # (bic, bfi, bfc... write their first operand like the rest)
+            return o.split(",")[0].strip() == reg
+        if m in ("sw", "sh", "sb", "j") or m in RV_BRANCH:
+            return False
+        return o.split(",")[0].strip() == reg
+
+    def unwritten(self, name, k, reg, seen):
+        """True if no path from the entry of name to instruction k writes
+        reg, calls included: it still holds what the caller passed."""
+        if k in seen:
+            return True
+        seen.add(k)
+        for p in self.preds(name).get(k, []):
+            if self.writes(name, p, reg) or not self.unwritten(name, p, reg, seen):
                 return False
         return True
 

@@ -2,10 +2,11 @@
 # Checks tools/wcet_bound.py on constructs that once made it print a bound
 # below a real call's count (tools/wcet/selftest/): it must refuse jump
 # tables (RISC-V pc-relative tables, Cortex-M0's __gnu_thumb1_case_*, an ldm
-# of pc from a table) and recursion, count the callee of a far tail call
-# (RISC-V auipc + jr), of a blx to ARM code and of a jal inside its own
-# function, and bound a loop whose cycle closes through a fall-through. Run by
-# tools/wcet.sh before it measures. Usage: tools/wcet/selftest.sh BUILD_DIR
+# of pc from a table, a RISC-V jr t0 that is no return) and recursion, count
+# the callee of a far tail call (RISC-V auipc + jr), of a blx to ARM code and
+# of a jal inside its own function, and bound a loop whose cycle closes
+# through a fall-through. Run by tools/wcet.sh before it measures.
+# Usage: tools/wcet/selftest.sh BUILD_DIR
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -76,6 +77,10 @@ refuses "ldm of pc from a table" arm $armdump "$out/arm_ldm_pc.elf" _start "unsu
 
 build rv_local_call $rv "${rv32[@]}" "$src/rv_local_call.S"
 at_least "RISC-V jal inside its function" riscv $rvdump "$out/rv_local_call.elf" _start 18
+
+build rv_jr_t0 $rv "${rv32[@]}" "$src/rv_jr_t0.S"
+refuses "RISC-V jr t0 to an address" riscv $rvdump "$out/rv_jr_t0.elf" _start "no hook"
+at_least "RISC-V jr t0 returning from jal t0" riscv $rvdump "$out/rv_jr_t0.elf" f 5
 
 build arm_recursion $arm -mcpu=cortex-m3 -mthumb "$src/arm_recursion.S"
 refuses "recursion by bl" arm $armdump "$out/arm_recursion.elf" _start "recursion" --loop _start=2
