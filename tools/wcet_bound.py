@@ -14,7 +14,9 @@ Counted as make wcet counts: one per instruction executed, the return
 included. Indirect calls (the lock hooks, the error handler) count their call
 instruction only: their bodies are the application's. A jump through a
 register is taken for a hook's tail call only where the register holds, on
-every path to the jump, a word loaded from a structure field; anything else
+every path to the jump, a word loaded from a structure field (through a
+pointer the function was given or loaded, not an address it computed);
+anything else
 there (a jump table's entry, a linker veneer's address) stops the tool, as do
 libgcc's table-dispatch helpers, rather than end the path early. Functions named with
 --exclude (memcpy and its helpers, counted apart as the copy) count their call
@@ -36,6 +38,11 @@ ARM_COND = r"(eq|ne|cs|hs|cc|lo|mi|pl|vs|vc|hi|ls|ge|lt|gt|le)"
 ARM_BRANCH = re.compile(r"^b" + ARM_COND + r"(\.n|\.w)?$")
 RV_BRANCH = {"beq", "bne", "blt", "bge", "bltu", "bgeu", "beqz", "bnez", "blez", "bgez", "bltz", "bgtz",
              "bgt", "ble", "bgtu", "bleu"}
+
+# registers a call preserves (AAPCS, RISC-V psABI)
+CALLEE_SAVED = {"arm": {"r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "sl", "fp", "sp"},
+                "riscv": {"sp", "s0", "fp", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10",
+                          "s11"}}
 
 
 def parse(objdump, elf):
@@ -181,11 +188,48 @@ class Bounder:
                 if not self.field_at(name, p, src, seen):
                     return False
                 continue
-            if self.arch == "arm":
-                ok = base == "ldr" and re.match(r"^\[(?!pc|sp)\w+(, #-?\d+)?\]", src) is not None
+            ptr = self.field_base(m, src)
+            if ptr is None or not self.pointer_at(name, p, ptr, set()):
+                return False
+        return True
+
+    def field_base(self, mnem, src):
+        """The base register if src, the source operand of a load mnem, is a
+        word of a structure: [rX, #imm] / imm(rX), not pc- or sp-relative;
+        else None."""
+        if self.arch == "arm":
+            m = re.match(r"^\[(?!pc|sp)(\w+)(, #-?\d+)?\]", src)
+            return m.group(1) if m and mnem.split(".")[0] == "ldr" else None
+        m = re.match(r"^-?\d+\((?!sp)(\w+)\)$", src)
+        return m.group(1) if m and mnem == "lw" else None
+
+    def pointer_at(self, name, k, reg, seen):
+        """True if reg, at instruction k of name, holds on every path a
+        pointer: a value the function was entered with or a word loaded from
+        a structure, through register copies. An address computed there (a
+        table's base plus an index) is none, so a load through it reads a
+        table's entry, not a structure's field."""
+        if (k, reg) in seen:
+            return True
+        seen.add((k, reg))
+        for p in self.preds(name).get(k, []):
+            writes = self.writes(name, p, reg)
+            if writes == "call":
+                if reg not in CALLEE_SAVED[self.arch]:
+                    return False
+                writes = False
+            if writes:
+                _, m, o = self.funcs[name][p]
+                src = o.split(",", 1)[1].strip() if "," in o else ""
+                if m.split(".")[0] in ("mov", "mv") and re.match(r"^\w+$", src):
+                    reg2 = src
+                elif self.field_base(m, src) is not None:
+                    continue
+                else:
+                    return False
             else:
-                ok = m == "lw" and re.match(r"^-?\d+\((?!sp)\w+\)$", src) is not None
-            if not ok:
+                reg2 = reg
+            if not self.pointer_at(name, p, reg2, seen):
                 return False
         return True
 

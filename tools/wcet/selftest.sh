@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Checks tools/wcet_bound.py on constructs that once made it print a bound
 # below a real call's count (tools/wcet/selftest/): it must refuse jump
-# tables (RISC-V pc-relative tables, Cortex-M0's __gnu_thumb1_case_*, an ldm
-# of pc from a table, a RISC-V jr t0 that is no return) and recursion, count
-# the callee of a far tail call (RISC-V auipc + jr), of a blx to ARM code and
-# of a jal inside its own function, and bound a loop whose cycle closes
-# through a fall-through. Run by tools/wcet.sh before it measures.
-# Usage: tools/wcet/selftest.sh BUILD_DIR
+# tables (RISC-V pc-relative and absolute tables, Cortex-M0's
+# __gnu_thumb1_case_*, an ldm of pc from a table, a RISC-V jr t0 that is no
+# return) and recursion, count the callee of a far tail call (RISC-V auipc +
+# jr), of a blx to ARM code and of a jal inside its own function, and bound a
+# loop whose cycle closes through a fall-through. Run by tools/wcet.sh before
+# it measures. Usage: tools/wcet/selftest.sh BUILD_DIR
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -68,6 +68,11 @@ rv32=(-march=rv32imac -mabi=ilp32 -mcmodel=medany)
 
 build rv_switch $rv "${rv32[@]}" -O2 "$src/switch.c"
 refuses "RISC-V jump table" riscv $rvdump "$out/rv_switch.elf" f "no hook"
+
+# -mcmodel=medlow: an absolute table, whose entry is loaded by lw a5,0(a0)
+# like a field, but through an address computed from the index
+build rv_switch_medlow $rv -march=rv32imac -mabi=ilp32 -mcmodel=medlow -O2 "$src/switch.c"
+refuses "RISC-V absolute jump table" riscv $rvdump "$out/rv_switch_medlow.elf" f "no hook"
 
 build m0_switch $arm -mcpu=cortex-m0 -mthumb -Os "$src/switch.c"
 refuses "Cortex-M0 jump table" arm $armdump "$out/m0_switch.elf" f "jump table"

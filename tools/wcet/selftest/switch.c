@@ -1,5 +1,7 @@
 /* A dense switch: compilers dispatch it through a jump table (RISC-V: a
- * pc-relative table and jr; Cortex-M0 -Os: a call of libgcc's
+ * pc-relative table and jr, or with -mcmodel=medlow an absolute one, whose
+ * entry the bound tool once took for a hook's pointer and printed 8, as if
+ * every case returned at once; Cortex-M0 -Os: a call of libgcc's
  * __gnu_thumb1_case_uqi), which the bound tool must refuse, not take for a
  * return. */
 volatile int sink;
