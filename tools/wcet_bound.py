@@ -302,24 +302,41 @@ class Bounder:
         return self.edges(name, k, *self.classify(name, k))
 
     def back_edges(self, name, start):
-        """Edges (from, to) that close a cycle, by depth-first search from start."""
+        """The backward edges (to at or before from) inside a cycle, among
+        the instructions reachable from start: the backward branches of its
+        loops. Every cycle has one, so with them cut the graph has none. (The
+        edges a depth-first search finds closing a cycle would not do: a loop
+        with two entries can take two of those per turn, one of them forward,
+        so that N of them are fewer turns than N backward branches.)"""
         key = (name, start)
         if key in self.backs:
             return self.backs[key]
-        backs, state, stack = set(), {start: 1}, [(start, iter(self.successors(name, start)))]
-        while stack:
-            k, it = stack[-1]
-            nxt = next(it, None)
-            if nxt is None:
-                state[k] = 2
-                stack.pop()
-            elif state.get(nxt) == 1:
-                backs.add((k, nxt))
-            elif nxt not in state:
-                if nxt >= len(self.funcs[name]):
-                    raise SystemExit(f"wcet_bound: {name} runs off its end")
-                state[nxt] = 1
-                stack.append((nxt, iter(self.successors(name, nxt))))
+        # Tarjan's strongly connected components
+        index, low, comp, stack, on = {}, {}, {}, [], set()
+
+        def visit(k):
+            if k >= len(self.funcs[name]):
+                raise SystemExit(f"wcet_bound: {name} runs off its end")
+            index[k] = low[k] = len(index)
+            stack.append(k)
+            on.add(k)
+            for s in self.successors(name, k):
+                if s not in index:
+                    visit(s)
+                    low[k] = min(low[k], low[s])
+                elif s in on:
+                    low[k] = min(low[k], index[s])
+            if low[k] == index[k]:
+                while True:
+                    m = stack.pop()
+                    on.discard(m)
+                    comp[m] = k
+                    if m == k:
+                        break
+
+        visit(start)
+        backs = {(k, s) for k in index for s in self.successors(name, k)
+                 if s <= k and comp.get(s) == comp[k]}
         self.backs[key] = backs
         return backs
 
@@ -340,7 +357,7 @@ class Bounder:
             raise SystemExit(f"wcet_bound: recursion through {name}")
         self.active.add(key)
         # the longest path from instruction k, taking the branches that close
-        # a cycle (found by depth-first search) at most --loop times in all
+        # a cycle (the backward branches of its loops) at most --loop times in all
         best = self.walk(name, k, {}, 0, self.back_edges(name, k))
         self.active.discard(key)
         self.memo[key] = best

@@ -5,8 +5,9 @@
 # __gnu_thumb1_case_*, an ldm of pc from a table, a RISC-V jr t0 that is no
 # return) and recursion, count the callee of a far tail call (RISC-V auipc +
 # jr), of a blx to ARM code and of a jal inside its own function, and bound a
-# loop whose cycle closes through a fall-through. Run by tools/wcet.sh before
-# it measures. Usage: tools/wcet/selftest.sh BUILD_DIR
+# loop whose cycle closes through a fall-through and one with two entries by
+# its backward branches. Run by tools/wcet.sh before it measures.
+# Usage: tools/wcet/selftest.sh BUILD_DIR
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -39,9 +40,9 @@ bound_of() { # arch objdump elf entry [loop args...]
   "${bound[@]}" --arch "$arch" --objdump "$objdump" --elf "$elf" "$@" "$entry" | awk '{ print $2 }'
 }
 
-at_least() { # label arch objdump elf entry count: the bound must be count or more
+at_least() { # label arch objdump elf entry count [loop args...]: the bound must be count or more
   local b
-  if ! b=$(bound_of "$2" "$3" "$4" "$5" 2>&1) || ! [[ "$b" =~ ^[0-9]+$ ]]; then
+  if ! b=$(bound_of "$2" "$3" "$4" "$5" "${@:7}" 2>&1) || ! [[ "$b" =~ ^[0-9]+$ ]]; then
     echo "wcet selftest: $1: the bound tool failed: $b" >&2
     fail=1
   elif [ "$b" -lt "$6" ]; then
@@ -120,6 +121,9 @@ for t in "riscv $rv $rvdump ${rv32[*]}" "arm $arm $armdump -mcpu=cortex-m3 -mthu
     fail=1
   fi
 done
+
+build rv_two_entries $rv "${rv32[@]}" "$src/rv_two_entries.S"
+at_least "RISC-V loop with two entries" riscv $rvdump "$out/rv_two_entries.elf" _start 15 --loop _start=3
 
 if [ "$fail" -ne 0 ]; then
   exit 1
