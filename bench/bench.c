@@ -60,6 +60,7 @@
 #ifdef BENCH_BAREHEAP
 #include "bareheap.h"
 #include "bareheap_config.h" /* the option values, for the report */
+#include "bareheap_internal.h" /* the pathological calls check the path they take */
 #include "frag.h"
 #include <sys/mman.h>
 
@@ -474,16 +475,62 @@ static void path_fresh(void) {
     }
 }
 
+/* A scenario whose call did not take the path its name promises measures
+ * something else: that is an error, not a figure. */
+static void path_require(int ok, const char *scenario, const char *what) {
+    if (!ok) {
+        fprintf(stderr, "path %s: %s\n", scenario, what);
+        exit(3);
+    }
+}
+
+/* The block size a plain request of n bytes searches for (bh_alloc's rounding). */
+static size_t path_block_bytes(size_t n) {
+    size_t bytes = (n + SEAL_WORDS * WORD_BYTES + WORD_BYTES + GRAIN_BYTES - 1u) & ~(GRAIN_BYTES - 1u);
+    return bytes < MIN_BLOCK_BYTES ? MIN_BLOCK_BYTES : bytes;
+}
+
+/* The class whose blocks a search for block_bytes probes (block_find's
+ * "below"), and whether any class above it holds a free block. */
+static unsigned path_own_class(size_t block_bytes) { return heap_class_of(bh, block_bytes - GRAIN_BYTES); }
+static int path_free_above(unsigned c) {
+    unsigned k;
+    for (k = c + 1u; k <= bh->class_top; k++)
+        if (bh->heads[k])
+            return 1;
+    return 0;
+}
+/* The first free block of the lowest non-empty class. */
+static block *path_first_free(void) {
+    unsigned k;
+    for (k = 0; k <= bh->class_top; k++)
+        if (bh->heads[k])
+            return bh->heads[k];
+    return NULL;
+}
+static size_t path_free_blocks(void) {
+    bh_stats st;
+    bh_get_stats(bh, &st);
+    return st.free_blocks;
+}
+
 /* One huge free block (the whole fresh heap) split for a small request. */
 static const char *path_split(int measure, uint32_t *ticks) {
     void *p;
+    block *huge;
     path_fresh();
+    path_require(path_free_blocks() == 1, "split_huge_block", "a fresh heap is not one free block");
+    huge = path_first_free();
+    path_require(huge && path_free_above(path_own_class(path_block_bytes(100))),
+                 "split_huge_block", "the free block is not in a class above the request's");
     if (measure)
         TIMED(p = bench_alloc(100), ticks);
     else
         p = bench_alloc(100);
     if (!p)
         exit(3);
+    path_require(p == block_payload(huge) && path_free_blocks() == 1, "split_huge_block",
+                 "not served by splitting the huge block");
     return "alloc";
 }
 
@@ -499,15 +546,23 @@ static const char *path_double_merge(int measure, uint32_t *ticks) {
         exit(3);
     bh_free(bh, a);
     bh_free(bh, c);
+    path_require(path_free_blocks() == 3 && block_is_free(block_from_payload(c)) &&
+                     block_is_prev_free(block_from_payload(b)) && !block_is_free(block_from_payload(d)),
+                 "free_two_free_neighbours", "b's neighbours are not both free");
     if (measure)
         TIMED(bench_free(b), ticks);
     else
         bench_free(b);
+    path_require(path_free_blocks() == 2 && block_is_free(block_from_payload(a)) &&
+                     block_next(block_from_payload(a)) == block_from_payload(d),
+                 "free_two_free_neighbours", "free did not merge a, b and c into one block");
     return "free";
 }
 
-/* A request whose own class is the heap's last one, served by probing it:
- * no class above exists, so the bitmap search fails first. */
+/* A request whose own class holds the one free block, the huge one of a
+ * fresh heap: no class above holds a free block (the heap's classes go on
+ * to twice its size, empty), so the bitmap search fails first and the
+ * class's head is probed. */
 static const char *path_last_class(int measure, uint32_t *ticks) {
     bh_stats st;
     void *p;
@@ -515,6 +570,9 @@ static const char *path_last_class(int measure, uint32_t *ticks) {
     path_fresh();
     bh_get_stats(bh, &st);
     n = st.largest_free_bytes - 64; /* just below the one huge block: its own class */
+    path_require(st.free_blocks == 1 && bh->heads[path_own_class(path_block_bytes(n))] == path_first_free() &&
+                     !path_free_above(path_own_class(path_block_bytes(n))),
+                 "alloc_last_class", "the one free block is not in the request's own class");
     if (measure)
         TIMED(p = bench_alloc(n), ticks);
     else
@@ -526,13 +584,20 @@ static const char *path_last_class(int measure, uint32_t *ticks) {
 
 /* The request's own class holds BAREHEAP_PROBE_LIMIT - 1 blocks too small
  * ahead of the one that fits, and no class above has a free block: the probe
- * walks its full length and takes the last block it may look at. */
+ * walks its full length and takes the last block it may look at.
+ * The blocks are one to N grains above a class minimum, in a class wide
+ * enough for all of them: a request of a class minimum would search from the
+ * class itself and find the block through the bitmap, with no probe (which
+ * at a probe limit of 1 made this the split of a block found in O(1)). */
 static const char *path_probe(int measure, uint32_t *ticks) {
     enum { N = BAREHEAP_PROBE_LIMIT };
     void *blk[N], *guard[N], *p;
-    size_t base = 4096 - bh_block_overhead(); /* a class minimum's request */
-    size_t i;
+    size_t class_min = 4096, base, i;
+    block *b;
     bh_stats st;
+    while (class_min / SL_COUNT <= (size_t)N * GRAIN_BYTES)
+        class_min *= 2;
+    base = class_min - bh_block_overhead() + bh_alignment(); /* a class minimum's request, plus a grain */
     path_fresh();
     for (i = 0; i < N; i++) {
         blk[i] = bh_alloc(bh, base + i * bh_alignment());
@@ -546,12 +611,22 @@ static const char *path_probe(int measure, uint32_t *ticks) {
     bh_free(bh, blk[N - 1]); /* the only fitting block, at the list's tail */
     for (i = 0; i + 1 < N; i++)
         bh_free(bh, blk[i]);
+    {
+        size_t want = path_block_bytes(base + (N - 1) * bh_alignment());
+        unsigned c = path_own_class(want);
+        path_require(!path_free_above(c), "alloc_probe_full", "a class above the request's own holds a free block");
+        for (i = 0, b = bh->heads[c]; b && i + 1 < N; i++, b = b->next_free)
+            path_require(block_size(b) < want, "alloc_probe_full", "a block ahead of the last probe fits");
+        path_require(b == block_from_payload(blk[N - 1]) && block_size(b) >= want, "alloc_probe_full",
+                     "the fitting block is not the last the probe may look at");
+    }
     if (measure)
         TIMED(p = bench_alloc(base + (N - 1) * bh_alignment()), ticks);
     else
         p = bench_alloc(base + (N - 1) * bh_alignment());
     if (!p)
         exit(3);
+    path_require(p == blk[N - 1], "alloc_probe_full", "not served by the block at the probe's end");
     return "alloc";
 }
 
@@ -566,10 +641,14 @@ static const char *path_aligned(int measure, uint32_t *ticks) {
         p = bench_aligned(4096, 1000);
     if (!p || !q)
         exit(3);
+    path_require((uintptr_t)p % 4096u == 0 && path_free_blocks() == 2 &&
+                     block_is_prev_free(block_from_payload(p)) && block_is_free(block_next(block_from_payload(p))),
+                 "aligned_4096", "the front gap and the tail were not both split off");
     return "aligned";
 }
 
-/* realloc growing into a free next block, then one that must move. */
+/* realloc that cannot grow in place (the next block is used, none is before
+ * it): a new block, a copy and a free. */
 static const char *path_realloc_move(int measure, uint32_t *ticks) {
     void *a, *b, *p;
     path_fresh();
@@ -577,12 +656,15 @@ static const char *path_realloc_move(int measure, uint32_t *ticks) {
     b = bh_alloc(bh, 64);
     if (!a || !b)
         exit(3);
+    path_require(block_next(block_from_payload(a)) == block_from_payload(b) && !block_is_prev_free(block_from_payload(a)),
+                 "realloc_move_256_to_512", "a has room to grow in place");
     if (measure)
         TIMED(p = bench_realloc(a, 512), ticks);
     else
         p = bench_realloc(a, 512);
     if (!p)
         exit(3);
+    path_require(p != a, "realloc_move_256_to_512", "the block did not move");
     return "realloc";
 }
 

@@ -339,7 +339,7 @@ def write(ctx, out):
     what = {
         "split_huge_block": "alloc(100) split from the one free block of a fresh heap",
         "free_two_free_neighbours": "free of a block between two free blocks: merge both sides",
-        "alloc_last_class": "a request in the heap's last class: bitmap search fails, head probed",
+        "alloc_last_class": "a request in the class of a fresh heap's one block: nothing above, bitmap search fails, head probed",
         "alloc_probe_full": "own class holds PROBE_LIMIT-1 blocks too small ahead of the one that fits",
         "aligned_4096": "alloc_aligned(4096, 1000): front gap and tail both split off",
         "realloc_move_256_to_512": "realloc that cannot grow in place: alloc, copy 256 B, free",
