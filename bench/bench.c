@@ -9,12 +9,15 @@
  * so that callgrind can count what each call costs below them.
  *
  * Modes (argv[1]):
- *   time  [reps]          ns per op of each workload, median of reps runs
+ *   time  [reps [names]]  ns per op of each workload, median of reps runs
  *   count [names]         each workload (or those named, comma-separated) once,
  *                         with a callgrind dump after each (run it under
  *                         valgrind --tool=callgrind)
- *   lat   [reps]          per-call latency from the cycle counter, minimum per
- *                         call over reps identical runs, then percentiles
+ *   lat   [reps [names]]  per-call latency from the cycle counter, minimum per
+ *                         call over reps runs of the same ops, then percentiles
+ * A hosted malloc cannot be reset: a workload run after another starts from
+ * the state that one left. run_bench.py therefore runs each workload in a
+ * process of its own, as bareheap's fresh heap per workload does.
  *   path  [reps]          pathological single calls (bareheap only), latency
  *   pathcount             the same calls once each under callgrind
  *   frag  region min max seeds [p_alloc_percent]
@@ -274,10 +277,12 @@ static int cmp_u32(const void *a, const void *b) {
 }
 
 static void warm_up(void) {
-    /* First-call setup (lazy binding, allocator init) stays out of the figures. */
+    /* First-call setup (lazy binding, allocator init) stays out of the
+     * figures: every bench_* function is called once, realloc too. */
     void *p;
     adapter_reset();
     p = bench_alloc(64);
+    p = bench_realloc(p, 128);
     bench_free(p);
     p = bench_aligned(64, 64);
     bench_free(p);
@@ -288,7 +293,10 @@ static int mode_time(int reps) {
     double t[64];
     if (reps > 64)
         reps = 64;
+    warm_up();
     for (w = 0; w < N_WORKLOADS; w++) {
+        if (!workloads[w].ops)
+            continue;
         for (r = 0; r < reps; r++) {
             double t0;
             adapter_reset();
@@ -390,6 +398,8 @@ static int mode_lat(int reps) {
         uint32_t *vr = malloc(wl->ops * sizeof *vr);
         size_t na = 0, nf = 0, nr = 0;
         uint32_t i;
+        if (!wl->ops)
+            continue;
         if (!lat || !va || !vf || !vr)
             return 2;
         for (i = 0; i < wl->ops; i++)
@@ -756,7 +766,8 @@ int main(int argc, char **argv) {
     if (!strcmp(mode, "pathcount"))
         return mode_pathcount();
 #endif
-    workloads_make(!strcmp(mode, "count") && argc > 2 ? argv[2] : NULL);
+    /* count [names]; time and lat [reps [names]] */
+    workloads_make(!strcmp(mode, "count") ? (argc > 2 ? argv[2] : NULL) : (argc > 3 ? argv[3] : NULL));
     if (!strcmp(mode, "time"))
         return mode_time(reps);
     if (!strcmp(mode, "count"))

@@ -254,8 +254,8 @@ def write(ctx, out):
     # ---- headline
     w("## Headline")
     w("")
-    w("Instructions per call (callgrind, x86-64, gcc -O2; everything executed below the driver's call: "
-      "for the shared-library allocators this includes the one-instruction PLT jump). "
+    w("Instructions per call (callgrind, x86-64, gcc -O2; everything executed below the driver's call, "
+      "not the call itself: for the shared-library allocators the one-instruction PLT jump is left out). "
       "Rows marked * are the field's published figures, same workload shapes, not measured here.")
     w("")
     w("| allocator | small alloc | small free | mixed alloc | mixed free | ns/op small, ratio to glibc | "
@@ -281,7 +281,8 @@ def write(ctx, out):
     w("## Time per op")
     w("")
     w("Wall-clock ns per op (an op is one alloc, free or realloc, with the driver's loop). In each of %d "
-      "rounds every allocator runs once, interleaved so that they share the machine's state, and reports "
+      "rounds every allocator runs once, interleaved so that they share the machine's state, each workload "
+      "in a process of its own after one call of each function (lazy binding, allocator set-up), and reports "
       "the median of %d repetitions; ns is the median over the rounds, the ratio the median over the "
       "rounds of the allocator's figure over glibc's in the same round. Timings vary from run to run on a "
       "shared machine; the instruction counts above do not." % (ctx["rounds"], ctx["reps"]))
@@ -489,8 +490,13 @@ def write(ctx, out):
     w("- small: 4,096 slots, 2,000,000 ops, sizes uniform 8..256 B; each op frees the slot's block if it "
       "holds one, else allocates. mixed: 1,024 slots, 1,000,000 ops, sizes log-uniform 8 B..64 KiB. "
       "Every allocated block has its first byte written.")
+    w("- Each workload runs in a process of its own, after one call of each function (lazy binding and "
+      "set-up stay out): a hosted malloc cannot be reset, and would otherwise start a workload from the "
+      "state the one before left, where bareheap starts from a fresh heap.")
     w("- Instructions: `valgrind --tool=callgrind`, stats zeroed before and dumped after each workload's "
-      "loop (client requests); per call = the cost callgrind attributes below the wrapper / calls.")
+      "loop (client requests); per call = the cost callgrind attributes below the wrapper / calls. The "
+      "wrappers' own instructions are left out, and with them the PLT jump of the shared-library "
+      "allocators (callgrind's `--skip-plt` counts it in the caller).")
     w("- Nothing here fails on a figure: targets are printed next to what was measured.")
     w("")
 
