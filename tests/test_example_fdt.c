@@ -226,6 +226,53 @@ static void test_reserved_ranges(void) {
     free(fdt);
 }
 
+/* The initrd /chosen points at (QEMU -initrd writes one cell each, other
+ * loaders two) is reported with the reservations; one bound alone is damage. */
+static void test_initrd_reserved(void) {
+    const uint64_t low[] = {RAM_BASE, RAM_BYTES}, start64[] = {0x84000000ull}, end64[] = {0x84049000ull};
+    unsigned char start32[4], end32[4];
+    seen_ranges seen;
+    size_t total;
+    unsigned char *fdt;
+    tree t;
+
+    put32(start32, 0x84000000u);
+    put32(end32, 0x84049000u);
+    tree_begin(&t);
+    emit_memory(&t, low, 1);
+    emit_node(&t, "chosen");
+    emit_prop(&t, "linux,initrd-start", start32, 4);
+    emit_prop(&t, "linux,initrd-end", end32, 4);
+    emit32(&t, FDT_END_NODE);
+    fdt = tree_end(&t, &total);
+    memset(&seen, 0, sizeof seen);
+    CHECK(fdt_reserved(fdt, record_range, &seen) && seen.count == 1);
+    CHECK(seen.base[0] == 0x84000000ull && seen.size[0] == 0x49000ull);
+    free(fdt);
+
+    tree_begin(&t);
+    emit_memory(&t, low, 1);
+    emit_node(&t, "chosen");
+    emit_cells(&t, "linux,initrd-end", end64, 1); /* either order */
+    emit_cells(&t, "linux,initrd-start", start64, 1);
+    emit32(&t, FDT_END_NODE);
+    fdt = tree_end(&t, &total);
+    memset(&seen, 0, sizeof seen);
+    CHECK(fdt_reserved(fdt, record_range, &seen) && seen.count == 1);
+    CHECK(seen.base[0] == 0x84000000ull && seen.size[0] == 0x49000ull);
+    free(fdt);
+
+    tree_begin(&t);
+    emit_memory(&t, low, 1);
+    emit_node(&t, "chosen");
+    emit_prop(&t, "linux,initrd-start", start32, 4);
+    emit32(&t, FDT_END_NODE);
+    fdt = tree_end(&t, &total);
+    memset(&seen, 0, sizeof seen);
+    CHECK(!fdt_reserved(fdt, record_range, &seen));
+    free(fdt);
+}
+
 /* Both readers on a damaged tree: any answer but a range without the image
  * is allowed, and no read outside the tree (the sanitizers' part). */
 static void read_damaged(const unsigned char *fdt) {
@@ -306,6 +353,7 @@ static void test_damaged_trees(void) {
 int main(void) {
     test_ranges_in_any_order();
     test_reserved_ranges();
+    test_initrd_reserved();
     test_damaged_trees();
     return check_report();
 }

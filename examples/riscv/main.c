@@ -8,7 +8,9 @@
  * (__heap_start, from port/baremetal/riscv/virt.ld) minus the device tree
  * itself, which QEMU places inside RAM, and minus every range the tree
  * reserves (its header's memory reservation block and the children of
- * /reserved-memory, where firmware such as OpenSBI records its own memory):
+ * /reserved-memory, where firmware such as OpenSBI records its own memory)
+ * and the initrd /chosen points at (QEMU -initrd puts it in the middle of
+ * the RAM after the image):
  * the largest piece goes to heap_init, the others to heap_add_region.
  */
 #include <stdbool.h>
@@ -227,13 +229,39 @@ static bool fdt_memory(const unsigned char *fdt, uint64_t addr, uint64_t *base, 
     return true;
 }
 
-/* ---- Reserved memory: the header's reservation block and /reserved-memory ---- */
+/* ---- Reserved memory: the header's reservation block, /reserved-memory,
+ * and the initrd /chosen points at ---- */
 typedef struct reserved_search {
     cell_sizes node; /* the root's, then /reserved-memory's own once seen */
     range_fn fn;
     void *context;
+    uint64_t initrd_start, initrd_end;
+    unsigned initrd_seen; /* bit 0: linux,initrd-start, bit 1: linux,initrd-end */
     bool bad;
 } reserved_search;
+
+/* /chosen's linux,initrd-start or -end: one cell or two (QEMU writes one;
+ * other loaders two), anything else is damage. */
+static bool initrd_read(const fdt_prop *prop, reserved_search *r)
+{
+    uint64_t *to;
+    unsigned bit;
+    if (name_is(prop->name, prop->name_room, "linux,initrd-start")) {
+        to = &r->initrd_start;
+        bit = 1u;
+    } else if (name_is(prop->name, prop->name_room, "linux,initrd-end")) {
+        to = &r->initrd_end;
+        bit = 2u;
+    } else {
+        return true;
+    }
+    if (prop->len != 4u && prop->len != 8u) {
+        return false;
+    }
+    *to = cells(prop->value, prop->len / 4u);
+    r->initrd_seen |= bit;
+    return true;
+}
 
 static bool reserved_visit(void *context, const fdt_prop *prop)
 {
@@ -241,6 +269,13 @@ static bool reserved_visit(void *context, const fdt_prop *prop)
     /* The root's properties come before /reserved-memory's. */
     if (prop->depth == 1 || (prop->depth == 2 && name_is(prop->node2, prop->node2_room, "reserved-memory"))) {
         cell_sizes_read(prop, &r->node);
+    } else if (prop->depth == 2 && name_is(prop->node2, prop->node2_room, "chosen")) {
+        /* The loader's initrd (QEMU -initrd) lies in RAM, often in the
+         * middle of the RAM after the image. */
+        if (!initrd_read(prop, r)) {
+            r->bad = true;
+            return false;
+        }
     } else if (prop->depth == 3 && name_is(prop->node2, prop->node2_room, "reserved-memory") &&
                name_is(prop->name, prop->name_room, "reg")) {
         if (!reg_each(prop, r->node, r->fn, r->context)) {
@@ -251,8 +286,9 @@ static bool reserved_visit(void *context, const fdt_prop *prop)
     return true;
 }
 
-/* Calls fn for every reserved range: the memory reservation block's entries
- * and the reg of every child of /reserved-memory (fn's answer is not asked
+/* Calls fn for every reserved range: the memory reservation block's entries,
+ * the reg of every child of /reserved-memory, and the initrd that /chosen's
+ * linux,initrd-start and linux,initrd-end bound (fn's answer is not asked
  * for: every range counts). False (fn may have been called for some) if the
  * tree is malformed. */
 static bool fdt_reserved(const unsigned char *fdt, range_fn fn, void *context)
@@ -275,7 +311,17 @@ static bool fdt_reserved(const unsigned char *fdt, range_fn fn, void *context)
     r.node.size = 1;
     r.fn = fn;
     r.context = context;
-    return fdt_walk(fdt, reserved_visit, &r) && !r.bad;
+    if (!fdt_walk(fdt, reserved_visit, &r) || r.bad) {
+        return false;
+    }
+    if (r.initrd_seen == 3u && r.initrd_end >= r.initrd_start) {
+        if (r.initrd_end > r.initrd_start) {
+            (void)fn(context, r.initrd_start, r.initrd_end - r.initrd_start);
+        }
+    } else if (r.initrd_seen != 0u) {
+        return false; /* one bound without the other, or an end before the start */
+    }
+    return true;
 }
 
 /* The end of [base, base + size) as an address: clipped to the top of the
