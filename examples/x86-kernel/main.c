@@ -6,7 +6,8 @@
  * Every usable (type 1) range of the multiboot memory map at or above 1 MiB
  * and below 4 GiB is a candidate, minus what is already taken there: the
  * kernel image (linked at 2 MiB, so [1 MiB, 2 MiB) stays a range of its own)
- * the multiboot structures the loader put after it, the boot modules (an
+ * the multiboot structures the loader put after it (and its command line
+ * and boot loader name wherever they are), the boot modules (an
  * initrd, -initrd in QEMU) with their list and command lines, and whatever
  * another entry of the map lists as not usable (entries may overlap; the
  * more restrictive type wins). The largest piece
@@ -30,6 +31,7 @@ extern unsigned char __image_start[], __image_end[];
 #define MB_FLAG_CMDLINE (1u << 2)
 #define MB_FLAG_MODS (1u << 3)
 #define MB_FLAG_MMAP (1u << 6)
+#define MB_FLAG_LOADER_NAME (1u << 9)
 #define MB_TYPE_USABLE 1u
 
 typedef struct mb_info {
@@ -40,7 +42,14 @@ typedef struct mb_info {
     uint32_t mods_count, mods_addr;
     uint32_t syms[4];
     uint32_t mmap_length, mmap_addr;
+    uint32_t drives_length, drives_addr;
+    uint32_t config_table;
+    uint32_t boot_loader_name;
 } mb_info;
+
+/* The whole structure as the specification lays it out, up to its last
+ * field (framebuffer_color_info ends at 116): what a loader may fill. */
+#define MB_INFO_BYTES 116u
 
 /* An entry: size (of the rest), then base, length, type; packed, so read it
  * field by field. The next entry is at +size+4. */
@@ -148,8 +157,8 @@ int main(int argc, char **argv)
 
     /* The image, then what the loader put after it: this structure, the map,
      * the command line (QEMU places them right after the kernel). */
-    if ((uintptr_t)mbi + sizeof *mbi > taken_end && (uintptr_t)mbi < taken_end + 0x100000u) {
-        taken_end = (uintptr_t)mbi + sizeof *mbi;
+    if ((uintptr_t)mbi + MB_INFO_BYTES > taken_end && (uintptr_t)mbi < taken_end + 0x100000u) {
+        taken_end = (uintptr_t)mbi + MB_INFO_BYTES;
     }
     if (mbi->mmap_addr + mbi->mmap_length > taken_end && mbi->mmap_addr < taken_end + 0x100000u) {
         taken_end = mbi->mmap_addr + mbi->mmap_length;
@@ -163,8 +172,18 @@ int main(int argc, char **argv)
     }
     taken_end = (taken_end + 4095u) & ~(uintptr_t)4095u;
     mem_ranges_take(&g_ram, (uintptr_t)__image_start, taken_end);
-    mem_ranges_take(&g_ram, (uintptr_t)mbi, (uintptr_t)mbi + sizeof *mbi);
+    mem_ranges_take(&g_ram, (uintptr_t)mbi, (uintptr_t)mbi + MB_INFO_BYTES);
     mem_ranges_take(&g_ram, mbi->mmap_addr, mbi->mmap_addr + mbi->mmap_length);
+    /* The loader's strings, wherever they are: QEMU puts its name right
+     * after the command line, so it may start in the page that ends
+     * taken_end and run into the next. */
+    if ((mbi->flags & MB_FLAG_CMDLINE) != 0u) {
+        mem_ranges_take(&g_ram, mbi->cmdline, mbi->cmdline + str_len((const char *)(uintptr_t)mbi->cmdline) + 1u);
+    }
+    if ((mbi->flags & MB_FLAG_LOADER_NAME) != 0u) {
+        const char *name = (const char *)(uintptr_t)mbi->boot_loader_name;
+        mem_ranges_take(&g_ram, (uintptr_t)name, (uintptr_t)name + str_len(name) + 1u);
+    }
 
     if (mem_ranges_to_heap(&g_ram, 1u) == 0u) {
         put_str("x86 kernel: no usable memory above 1 MiB\ndemo: FAILED\n");
