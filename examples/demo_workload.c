@@ -97,9 +97,17 @@ int demo_run(void)
     size_t log_len = 0, i;
     int errors = 0;
 
-    /* The usage example. */
+    /* The usage example. A failed realloc leaves the block where it was,
+     * still to be freed: never assign its result over the only pointer. */
     msg = heap_alloc(64);
-    msg = heap_realloc(msg, 256);
+    if (msg != NULL) {
+        char *grown = heap_realloc(msg, 256);
+        if (grown != NULL) {
+            msg = grown;
+        } else {
+            errors++;
+        }
+    }
     dma = heap_alloc_aligned(256, 1024);
     if (msg == NULL || dma == NULL || ((uintptr_t)dma & 255u) != 0u) {
         errors++;
