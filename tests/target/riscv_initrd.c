@@ -11,7 +11,7 @@ int example_main(int argc, char **argv);
 #include "riscv/main.c"
 #undef main
 
-void *memset(void *dst, int c, size_t n); /* bareheap_libc's: no <string.h> here */
+#include "heap_fill.h"
 
 /* Finds /chosen's initrd bounds on its own (not through the example's
  * reservations, the code under test). */
@@ -52,9 +52,8 @@ int main(int argc, char **argv)
     const unsigned char *fdt = (const unsigned char *)board_fdt;
     initrd_bounds b = {0};
     uint32_t before;
-    bh_stats s;
-    void *block, *first = NULL;
-    unsigned blocks = 0;
+    void *first;
+    unsigned blocks;
     int rc;
 
     if (fdt == NULL || be32(fdt) != FDT_MAGIC || !fdt_walk(fdt, initrd_visit, &b) || b.seen != 3u ||
@@ -70,21 +69,9 @@ int main(int argc, char **argv)
     if (rc != 0) {
         return rc;
     }
-    /* Everything the heap holds, written: each block is chained to the
-     * previous one by its first word, to free them afterwards. */
-    while (heap_get_stats(&s) && s.largest_free_bytes >= sizeof(void *) &&
-           (block = heap_alloc(s.largest_free_bytes)) != NULL) {
-        memset(block, 0x5a, s.largest_free_bytes);
-        *(void **)block = first;
-        first = block;
-        blocks++;
-    }
+    first = heap_fill_all(&blocks);
     demo_put_line("blocks written   ", blocks, 10u);
-    while (first != NULL) {
-        block = *(void **)first;
-        heap_free(first);
-        first = block;
-    }
+    heap_free_chain(first);
     if (checksum((uintptr_t)b.start, (uintptr_t)b.end) != before) {
         demo_put_line("initrd changed   ", (uintptr_t)b.start, 16u);
         demo_put_line("demo: FAILED", 0u, 10u);

@@ -12,7 +12,7 @@ int example_main(int argc, char **argv);
 #include "x86-kernel/main.c"
 #undef main
 
-void *memset(void *dst, int c, size_t n); /* bareheap_libc's: no <string.h> here */
+#include "heap_fill.h"
 
 #ifndef MB_FLAG_LOADER_NAME
 #define MB_FLAG_LOADER_NAME (1u << 9)
@@ -34,8 +34,7 @@ int main(int argc, char **argv)
     const mb_info *mbi = (const mb_info *)board_multiboot_info;
     const char *cmdline, *loader;
     uint32_t cmdline_sum, loader_sum;
-    bh_stats s;
-    void *block, *first = NULL;
+    unsigned blocks;
     int rc;
 
     if (mbi == NULL || (mbi->flags & MB_FLAG_CMDLINE) == 0u || (mbi->flags & MB_FLAG_LOADER_NAME) == 0u) {
@@ -54,17 +53,7 @@ int main(int argc, char **argv)
     if (rc != 0) {
         return rc;
     }
-    while (heap_get_stats(&s) && s.largest_free_bytes >= sizeof(void *) &&
-           (block = heap_alloc(s.largest_free_bytes)) != NULL) {
-        memset(block, 0x5a, s.largest_free_bytes);
-        *(void **)block = first;
-        first = block;
-    }
-    while (first != NULL) {
-        block = *(void **)first;
-        heap_free(first);
-        first = block;
-    }
+    heap_free_chain(heap_fill_all(&blocks));
     if (str_checksum(cmdline) != cmdline_sum || str_checksum(loader) != loader_sum) {
         put_str("x86 boot info: command line or loader name changed\ndemo: FAILED\n");
         return 1;
