@@ -133,6 +133,22 @@ for t in "${targets[@]}"; do
 done
 
 # results: target opt case calls sum max copy_sum max_with_copy
+# The means of alloc and free are over the random workloads: their cases
+# must hold exactly the calls of those sequences (wcet_step's step counts in
+# wcet.c), no call of another sequence.
+for w in small mixed; do
+  steps=$(sed -n "s/.*wcet_step(\"$w\", wcet_random_$w, \([0-9]*\)).*/\1/p" "$root/tools/wcet/wcet.c")
+  awk -v w="$w" -v steps="$steps" '
+    $3 == "alloc_" w || $3 == "free_" w { n[$1 " " $2] += $4 }
+    END {
+      for (k in n) if (n[k] != steps) {
+        printf "wcet: %s: %d calls in alloc_%s/free_%s, the sequence has %d steps\n", k, n[k], w, w, steps > "/dev/stderr"
+        bad = 1
+      }
+      exit bad
+    }' "$results"
+done
+
 # The call a case (alloc_small, ...) or an entry (bh_alloc, ...) belongs to.
 grp_awk='
   function grp(c) {

@@ -49,6 +49,7 @@ WCET_MARK(alloc_holes_probe_hit)
 WCET_MARK(alloc_holes_probe_miss)
 WCET_MARK(alloc_holes_small)
 WCET_MARK(free_holes)
+WCET_MARK(free_aligned_fragmented)
 WCET_MARK(alloc_probe_worst)
 WCET_MARK(aligned_fresh)
 WCET_MARK(aligned_fragmented)
@@ -361,7 +362,8 @@ static void wcet_aligned(unsigned steps) {
     for (i = 0; i < 600; i++) {
         unsigned s = wcet_rand() % SLOTS;
         if (wcet_slot[s]) {
-            FREE(free_small, wcet_slot[s]);
+            /* not free_small: the mean of free is over the random workloads */
+            FREE(free_aligned_fragmented, wcet_slot[s]);
             wcet_slot[s] = NULL;
         } else if (i & 1u) {
             wcet_slot[s] = ALIGNED(aligned_fragmented, (size_t)8 << (wcet_rand() % 10u), wcet_small());
