@@ -13,7 +13,8 @@
 # executed instruction with the symbol of its function. The log goes through
 # a pipe to awk, which counts, between a marker and wcet_done, the lines whose
 # function is not the firmware's own (wcet_* or main): the instructions of
-# bareheap and its libgcc helpers, exactly, with the call and return included.
+# bareheap and its libgcc helpers, exactly, from the entry's first instruction
+# through its return (the call instruction is the caller's, not counted).
 # memcpy/memmove/memset are counted apart: "realloc, no copy" leaves them out.
 #
 # Each target is built at -O2 and -Os in the default configuration
