@@ -19,6 +19,9 @@ _start:
     movl $__stack_top, %esp
     xorl %ebp, %ebp
     cld
+    /* The i386 psABI has esp 16-aligned at every call (gcc relies on it for
+     * SSE spills): __stack_top is, and the two arguments take 8 bytes. */
+    subl $8, %esp
     pushl %ebx                      /* board_start(magic, info) */
     pushl %eax
     call board_start
