@@ -183,6 +183,8 @@ class Bounder:
                 if not self.field_at(name, p, reg, seen):
                     return False
                 continue
+            if self.writes_aside(name, p, reg):
+                return False
             src = o.split(",", 1)[1].strip() if "," in o else ""
             if base in ("mov", "mv") and re.match(r"^\w+$", src):
                 if not self.field_at(name, p, src, seen):
@@ -219,6 +221,8 @@ class Bounder:
                     return False
                 writes = False
             if writes:
+                if self.writes_aside(name, p, reg):
+                    return False
                 _, m, o = self.funcs[name][p]
                 src = o.split(",", 1)[1].strip() if "," in o else ""
                 if m.split(".")[0] in ("mov", "mv") and re.match(r"^\w+$", src):
@@ -241,6 +245,8 @@ class Bounder:
         if base in ("bl", "blx", "jal", "jalr", "call") or re.match(r"^bl" + ARM_COND + "$", base):
             return "call"
         if self.arch == "arm":
+            if self.writes_aside(name, k, reg):
+                return True
             if base.startswith(("pop", "ldm")):
                 return re.search(r"\b" + reg + r"\b", o.split("{", 1)[-1]) is not None
             if (re.match(r"^(str|stm|push|cmp|cmn|tst|teq|it)", base) or
@@ -251,6 +257,24 @@ class Bounder:
         if m in ("sw", "sh", "sb", "j") or m in RV_BRANCH:
             return False
         return o.split(",")[0].strip() == reg
+
+    def writes_aside(self, name, k, reg):
+        """True if instruction k of name writes reg other than as its one
+        destination, the first operand: the base register of a writeback
+        ([rX, #imm]!, [rX], #imm, rX!), a store-exclusive's status, the
+        second destination of ldrd and of the long multiplies. What reg then
+        holds is no word loaded from a field."""
+        if self.arch != "arm":
+            return False
+        _, m, o = self.funcs[name][k]
+        base = m.split(".")[0]
+        if (re.search(r"\[" + reg + r"\b[^\]]*\]!", o) or re.search(r"\[" + reg + r"\],", o) or
+                re.match(r"^" + reg + r"!", o.strip())):
+            return True
+        if base.startswith("strex"):
+            return o.split(",")[0].strip() == reg
+        return (base.startswith(("ldrd", "ldrexd", "umull", "smull", "umlal", "smlal")) and
+                reg in [x.strip() for x in o.split(",")[:2]])
 
     def unwritten(self, name, k, reg, seen):
         """True if no path from the entry of name to instruction k writes

@@ -3,7 +3,8 @@
 # below a real call's count (tools/wcet/selftest/): it must refuse jump
 # tables (RISC-V pc-relative and absolute tables, Cortex-M0's
 # __gnu_thumb1_case_*, an ldm of pc from a table, a RISC-V jr t0 that is no
-# return) and recursion, count the callee of a far tail call (RISC-V auipc +
+# return, a jump through a register written after its field load by a
+# writeback, a store-exclusive or a long multiply) and recursion, count the callee of a far tail call (RISC-V auipc +
 # jr), of a blx to ARM code and of a jal inside its own function, and bound a
 # loop whose cycle closes through a fall-through and one with two entries by
 # its backward branches. Run by tools/wcet.sh before it measures.
@@ -80,6 +81,11 @@ refuses "Cortex-M0 jump table" arm $armdump "$out/m0_switch.elf" f "jump table"
 
 build arm_ldm_pc $arm -mcpu=cortex-m3 -mthumb "$src/ldm_pc.S"
 refuses "ldm of pc from a table" arm $armdump "$out/arm_ldm_pc.elf" _start "unsupported control transfer"
+
+build arm_writeback $arm -mcpu=cortex-m3 -mthumb "$src/arm_writeback.S"
+for f in _start status mul_high; do
+  refuses "a register written after its field load ($f)" arm $armdump "$out/arm_writeback.elf" $f "no hook"
+done
 
 build rv_local_call $rv "${rv32[@]}" "$src/rv_local_call.S"
 at_least "RISC-V jal inside its function" riscv $rvdump "$out/rv_local_call.elf" _start 18
