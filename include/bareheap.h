@@ -248,9 +248,9 @@ size_t bh_walk(bh_heap *heap, bh_walk_fn fn, void *context);
  * NULL heap or fn: 0, nothing called. A region whose sentinel, last
  * block's footer and header disagree is reported (BH_ERROR_CORRUPTION) and
  * nothing of it offered; so is an inconsistent control structure (as
- * bh_check() finds it), and then nothing at all is offered. A later free of a pointer into discarded memory
- * is still refused, reported as an invalid pointer (its old header may be
- * gone) rather than a double free. At
+ * bh_check() finds it), and then nothing at all is offered. A later free of
+ * a pointer into discarded memory is still refused, reported as an invalid
+ * pointer (its old header may be gone) rather than a double free. At
  * BAREHEAP_DEBUG >= 2 free memory holds a poison pattern that allocations
  * check, so nothing is offered. Only the region's last block is looked at:
  * free memory below a used block stays. O(BAREHEAP_MAX_REGIONS) plus fn. */

@@ -15,9 +15,9 @@ included. Indirect calls (the lock hooks, the error handler) count their call
 instruction only: their bodies are the application's. A jump through a
 register is taken for a hook's tail call only where the register holds, on
 every path to the jump, a word loaded from a structure field (through a
-pointer the function was given or loaded, not an address it computed);
-anything else
-there (a jump table's entry, a linker veneer's address) stops the tool, as do
+pointer the function was given or loaded, not an address it computed) and
+not written since; anything else there (a jump table's entry, a linker
+veneer's address) stops the tool, as do
 libgcc's table-dispatch helpers, rather than end the path early. Functions named with
 --exclude (memcpy and its helpers, counted apart as the copy) count their call
 only. A function with a loop (a backward branch) needs its bound, --loop

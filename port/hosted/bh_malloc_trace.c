@@ -63,9 +63,9 @@ static __thread unsigned tls_trace_thread_plus1 __attribute__((tls_model("initia
 
 /* write(2) that never raises SIGPIPE: to a pipe or socket whose reader has
  * gone it returns -EPIPE or a short count, and the program (whose default
- * for SIGPIPE is to die) goes on. SIGPIPE is blocked around the write, and the one the write
- * raised is taken off the thread's pending set, unless one was pending
- * already (the program's own, which must still reach it). */
+ * for SIGPIPE is to die) goes on. SIGPIPE is blocked around the write, and
+ * the one the write raised is taken off the thread's pending set, unless
+ * one was pending already (the program's own, which must still reach it). */
 static long write_no_sigpipe(int fd, const void *data, size_t n) {
     const uint64_t pipe_bit = (uint64_t)1 << (SIGPIPE - 1);
     uint64_t old_mask = 0, pending = 0;

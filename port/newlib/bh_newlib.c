@@ -15,10 +15,10 @@
  * second definitions of those three (a link error again).
  *
  * The heap is the linker script's [__heap_start, __heap_end), given to
- * heap_init() on the first allocation. More memory can be added at any time
- * with bh_newlib_add_region() (bareheap_newlib.h); heap_add_region() would refuse
- * it before the first allocation, when there is no heap yet, and would run
- * outside newlib's lock. Each call runs between __malloc_lock() and
+ * heap_init() on the first allocation. More memory can be added at any
+ * time with bh_newlib_add_region() (bareheap_newlib.h); heap_add_region()
+ * would refuse it before the first allocation, when there is no heap yet,
+ * and would run outside newlib's lock. Each call runs between __malloc_lock() and
  * __malloc_unlock() (newlib's hooks: empty in a single-threaded newlib; an
  * RTOS port overrides them, e.g. with a recursive mutex or by masking
  * interrupts), so the heap_* calls are never entered twice at once.
