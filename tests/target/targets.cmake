@@ -111,3 +111,20 @@ if(BAREHEAP_BOARD MATCHES "^(microbit|mps2-an38[56]|riscv-virt)$")
   set_tests_properties(lock_mask PROPERTIES
     PASS_REGULAR_EXPRESSION "lock_mask: ok" FAIL_REGULAR_EXPRESSION "FAULT:|FAILED" TIMEOUT 60)
 endif()
+
+# The Cortex-M fault report names the faulting instruction, also when SP is
+# in the lowest bytes of the stack (the Cortex-M0 board has no guard below
+# it, and a report that assumed one printed pc=0 there).
+if(BAREHEAP_BOARD MATCHES "^(microbit|mps2-an38[56])$")
+  string(REPLACE ";" "|" _bh_emulator "${CMAKE_CROSSCOMPILING_EMULATOR}")
+  foreach(_bh_low 0 1)
+    add_executable(fault_pc_${_bh_low} "${_bh_target_dir}/fault_pc.c")
+    target_compile_definitions(fault_pc_${_bh_low} PRIVATE LOW_STACK=${_bh_low})
+    bareheap_add_firmware(fault_pc_${_bh_low})
+    add_test(NAME fault_pc_${_bh_low}
+      COMMAND ${CMAKE_COMMAND} "-DEMULATOR=${_bh_emulator}" "-DFIRMWARE=$<TARGET_FILE:fault_pc_${_bh_low}>"
+              -P "${_bh_target_dir}/fault_check.cmake")
+    set_tests_properties(fault_pc_${_bh_low} PROPERTIES
+      PASS_REGULAR_EXPRESSION "fault_check: ok" TIMEOUT 90)
+  endforeach()
+endif()

@@ -18,6 +18,7 @@
 
 extern uint32_t __stack_top[];
 extern uint32_t __stack_guard[];     /* MPU no-access region, 1 KiB aligned */
+extern uint32_t __stack_bottom[];    /* above the guard (if the board has one) */
 extern uint32_t __data_load[], __data_start[], __data_end[];
 extern uint32_t __bss_start[], __bss_end[];
 typedef void (*init_fn)(void);
@@ -102,8 +103,11 @@ void fault_report(uint32_t ipsr, uint32_t *old_sp)
     uintptr_t sp = (uintptr_t)old_sp;
 
     /* The exception frame: r0-r3, r12, lr, pc, xpsr. Read it only when it
-     * lies inside the stack. */
-    if (sp >= (uintptr_t)__stack_guard + 1024u && sp + 32u <= (uintptr_t)__stack_top) {
+     * lies inside the stack (a frame pushed into the guard was not written).
+     * The bottom comes from the linker script: the Cortex-M0 board has no
+     * guard, and a fixed 1 KiB there hid every fault taken with SP in the
+     * stack's lowest KiB. */
+    if (sp >= (uintptr_t)__stack_bottom && sp + 32u <= (uintptr_t)__stack_top) {
         pc = old_sp[6];
     }
 #if defined(__ARM_ARCH_7M__) || defined(__ARM_ARCH_7EM__)
