@@ -112,7 +112,6 @@ static void put_str(const char *s)
 int main(int argc, char **argv)
 {
     const mb_info *mbi = (const mb_info *)board_multiboot_info;
-    uintptr_t taken_end = (uintptr_t)__image_end;
     const unsigned char *e;
     unsigned i;
     uint32_t off;
@@ -155,28 +154,12 @@ int main(int argc, char **argv)
         }
     }
 
-    /* The image, then what the loader put after it: this structure, the map,
-     * the command line (QEMU places them right after the kernel). */
-    if ((uintptr_t)mbi + MB_INFO_BYTES > taken_end && (uintptr_t)mbi < taken_end + 0x100000u) {
-        taken_end = (uintptr_t)mbi + MB_INFO_BYTES;
-    }
-    if (mbi->mmap_addr + mbi->mmap_length > taken_end && mbi->mmap_addr < taken_end + 0x100000u) {
-        taken_end = mbi->mmap_addr + mbi->mmap_length;
-    }
-    if ((mbi->flags & MB_FLAG_CMDLINE) != 0u && mbi->cmdline >= taken_end - 0x1000u &&
-        mbi->cmdline < taken_end + 0x100000u) {
-        uintptr_t line_end = mbi->cmdline + str_len((const char *)(uintptr_t)mbi->cmdline) + 1u;
-        if (line_end > taken_end) {
-            taken_end = line_end;
-        }
-    }
-    taken_end = (taken_end + 4095u) & ~(uintptr_t)4095u;
-    mem_ranges_take(&g_ram, (uintptr_t)__image_start, taken_end);
+    /* The image (to its page's end), then each structure the loader handed
+     * over, wherever it put it (QEMU: right after the kernel, its name
+     * after the command line, which may run into the next page). */
+    mem_ranges_take(&g_ram, (uintptr_t)__image_start, ((uintptr_t)__image_end + 4095u) & ~(uintptr_t)4095u);
     mem_ranges_take(&g_ram, (uintptr_t)mbi, (uintptr_t)mbi + MB_INFO_BYTES);
     mem_ranges_take(&g_ram, mbi->mmap_addr, mbi->mmap_addr + mbi->mmap_length);
-    /* The loader's strings, wherever they are: QEMU puts its name right
-     * after the command line, so it may start in the page that ends
-     * taken_end and run into the next. */
     if ((mbi->flags & MB_FLAG_CMDLINE) != 0u) {
         mem_ranges_take(&g_ram, mbi->cmdline, mbi->cmdline + str_len((const char *)(uintptr_t)mbi->cmdline) + 1u);
     }
