@@ -2,8 +2,9 @@
  * bareheap benchmark driver.
  *
  * One source, one binary per allocator: the allocator is chosen at build time
- * (BENCH_BAREHEAP, or nothing for whatever malloc the binary is linked with:
- * glibc, jemalloc, mimalloc, tcmalloc). Every allocator runs the same op
+ * (BENCH_BAREHEAP; BENCH_HALFFIT for bench/halffit.c, the algorithm of
+ * o1heap, which is not built here; or nothing for whatever malloc the binary
+ * is linked with: glibc, jemalloc, mimalloc, tcmalloc). Every allocator runs the same op
  * sequences, generated from fixed seeds before the measured loop starts, and
  * is reached through the four bench_* functions below, which are never inlined
  * so that callgrind can count what each call costs below them.
@@ -18,7 +19,7 @@
  * A hosted malloc cannot be reset: a workload run after another starts from
  * the state that one left. run_bench.py therefore runs each workload in a
  * process of its own, as bareheap's fresh heap per workload does.
- *   path  [reps]          pathological single calls (bareheap only), latency
+ *   path  [reps]          pathological single calls (bareheap, half-fit), latency
  *   pathcount             the same calls once each under callgrind
  *   frag  region min max seeds [p_alloc_percent]
  *                         bareheap only: grow a random live set until the first
@@ -93,6 +94,54 @@ NOINLINE void *bench_alloc(size_t n) { return bh_alloc(bh, n); }
 NOINLINE void bench_free(void *p) { bh_free(bh, p); }
 NOINLINE void *bench_realloc(void *p, size_t n) { return bh_realloc(bh, p, n); }
 NOINLINE void *bench_aligned(size_t align, size_t n) { return bh_alloc_aligned(bh, align, n); }
+#elif defined(BENCH_HALFFIT)
+#include "halffit.h"
+#include <sys/mman.h>
+
+#define ADAPTER_NAME "half-fit"
+#define HF_REGION_BYTES ((size_t)256 << 20)
+static unsigned char *hf_region;
+static hf_heap *hf;
+
+static void adapter_reset(void) {
+    if (!hf_region) {
+        void *m = mmap(NULL, HF_REGION_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                       -1, 0);
+        if (m == MAP_FAILED) {
+            perror("mmap");
+            exit(2);
+        }
+        hf_region = m;
+    }
+    hf = hf_init(hf_region, HF_REGION_BYTES);
+    if (!hf) {
+        fprintf(stderr, "hf_init failed\n");
+        exit(2);
+    }
+}
+NOINLINE void *bench_alloc(size_t n) { return hf_alloc(hf, n); }
+NOINLINE void bench_free(void *p) { hf_free(hf, p); }
+/* o1heap has no realloc: what a program on it would write. */
+NOINLINE void *bench_realloc(void *p, size_t n) {
+    void *q;
+    size_t old;
+    if (!p)
+        return hf_alloc(hf, n);
+    if (!n) {
+        hf_free(hf, p);
+        return NULL;
+    }
+    old = hf_usable_size(p);
+    if (n <= old) /* the power-of-two rounding left room */
+        return p;
+    q = hf_alloc(hf, n);
+    if (q) {
+        memcpy(q, p, old);
+        hf_free(hf, p);
+    }
+    return q;
+}
+NOINLINE void *bench_aligned(size_t align, size_t n) { return align <= hf_alignment() ? hf_alloc(hf, n) : NULL; }
 #else
 #ifndef ADAPTER_NAME
 #define ADAPTER_NAME "glibc"
@@ -320,6 +369,13 @@ static int mode_count(void) {
             continue;
         adapter_reset();
         c = workload_run(&workloads[w], NULL, 1);
+#ifdef BENCH_HALFFIT
+        /* The stand-in's figures count only if it kept its heap whole. */
+        if (!hf_check(hf)) {
+            fprintf(stderr, "half-fit: heap inconsistent after %s\n", workloads[w].name);
+            exit(3);
+        }
+#endif
         printf("R mode=count alloc=%s workload=%s allocs=%u frees=%u reallocs=%u\n", ADAPTER_NAME,
                workloads[w].name, c.alloc, c.free, c.realloc);
     }
@@ -445,15 +501,16 @@ static int mode_lat(int reps) {
     return 0;
 }
 
-/* ---- Pathological single calls (bareheap) ------------------------------ */
+/* ---- Pathological single calls (bareheap, half-fit) --------------------- */
 
-#ifdef BENCH_BAREHEAP
+#if defined(BENCH_BAREHEAP) || defined(BENCH_HALFFIT)
 #define PATH_HEAP_BYTES ((size_t)1 << 20)
 #define PATH_CALLS 2000
 static unsigned char path_region[PATH_HEAP_BYTES + 64];
 
-/* Each scenario prepares a fresh heap with bh_* calls (not measured), then
- * makes one call through bench_* (measured). Returns its kind. */
+/* Each scenario prepares a fresh heap with the allocator's own calls (not
+ * measured), then makes one call through bench_* (measured). Returns its
+ * kind. */
 typedef const char *(*path_fn)(int measure, uint32_t *ticks);
 
 #if BENCH_HAVE_TSC
@@ -477,20 +534,22 @@ typedef const char *(*path_fn)(int measure, uint32_t *ticks);
     } while (0)
 #endif
 
-static void path_fresh(void) {
-    bh = bh_init(path_region, PATH_HEAP_BYTES);
-    if (!bh) {
-        fprintf(stderr, "bh_init failed\n");
-        exit(2);
-    }
-}
-
 /* A scenario whose call did not take the path its name promises measures
  * something else: that is an error, not a figure. */
 static void path_require(int ok, const char *scenario, const char *what) {
     if (!ok) {
         fprintf(stderr, "path %s: %s\n", scenario, what);
         exit(3);
+    }
+}
+#endif
+
+#ifdef BENCH_BAREHEAP
+static void path_fresh(void) {
+    bh = bh_init(path_region, PATH_HEAP_BYTES);
+    if (!bh) {
+        fprintf(stderr, "bh_init failed\n");
+        exit(2);
     }
 }
 
@@ -686,6 +745,99 @@ static const struct {
     {"alloc_last_class", path_last_class}, {"alloc_probe_full", path_probe},
     {"aligned_4096", path_aligned},     {"realloc_move_256_to_512", path_realloc_move},
 };
+#endif /* BENCH_BAREHEAP */
+
+#ifdef BENCH_HALFFIT
+/* The same calls where half-fit has them (it has no aligned allocation and
+ * no probing; its realloc is bench_realloc's allocate, copy, free). */
+static void hf_path_fresh(void) {
+    hf = hf_init(path_region, PATH_HEAP_BYTES);
+    if (!hf) {
+        fprintf(stderr, "hf_init failed\n");
+        exit(2);
+    }
+}
+
+/* One huge free fragment (the whole fresh heap) split for a small request. */
+static const char *hf_path_split(int measure, uint32_t *ticks) {
+    void *p;
+    hf_path_fresh();
+    if (measure)
+        TIMED(p = bench_alloc(100), ticks);
+    else
+        p = bench_alloc(100);
+    path_require(p && hf_free_fragments(hf) == 1, "split_huge_block", "not served by splitting the huge fragment");
+    return "alloc";
+}
+
+/* [ free ][ b ][ free ][ used ]: freeing b merges on both sides. */
+static const char *hf_path_double_merge(int measure, uint32_t *ticks) {
+    void *a, *b, *c, *d;
+    hf_path_fresh();
+    a = hf_alloc(hf, 200);
+    b = hf_alloc(hf, 300);
+    c = hf_alloc(hf, 400);
+    d = hf_alloc(hf, 500);
+    if (!a || !b || !c || !d)
+        exit(3);
+    hf_free(hf, a);
+    hf_free(hf, c);
+    path_require(hf_free_fragments(hf) == 3, "free_two_free_neighbours", "b's neighbours are not both free");
+    if (measure)
+        TIMED(bench_free(b), ticks);
+    else
+        bench_free(b);
+    path_require(hf_free_fragments(hf) == 2 && hf_usable_size(a) == (char *)d - (char *)a - hf_alignment(),
+                 "free_two_free_neighbours", "free did not merge a, b and c into one fragment");
+    return "free";
+}
+
+/* The largest request a fresh heap serves: the one fragment is in the
+ * request's own bin, the highest non-empty one. */
+static const char *hf_path_last_class(int measure, uint32_t *ticks) {
+    void *p;
+    size_t n;
+    hf_path_fresh();
+    n = hf_capacity(hf);
+    while (n & (n - 1u))
+        n &= n - 1u; /* the largest power of two within it */
+    n -= hf_alignment();
+    if (measure)
+        TIMED(p = bench_alloc(n), ticks);
+    else
+        p = bench_alloc(n);
+    path_require(p != NULL, "alloc_last_class", "the largest request failed");
+    return "alloc";
+}
+
+/* realloc that cannot grow in place: alloc, copy, free. */
+static const char *hf_path_realloc_move(int measure, uint32_t *ticks) {
+    void *a, *b, *p;
+    hf_path_fresh();
+    a = hf_alloc(hf, 256 - hf_alignment()); /* exactly one 256-byte fragment: no slack to grow into */
+    b = hf_alloc(hf, 64);
+    if (!a || !b)
+        exit(3);
+    if (measure)
+        TIMED(p = bench_realloc(a, 512), ticks);
+    else
+        p = bench_realloc(a, 512);
+    path_require(p && p != a, "realloc_move_256_to_512", "the block did not move");
+    return "realloc";
+}
+
+static const struct {
+    const char *name;
+    path_fn fn;
+} paths[] = {
+    {"split_huge_block", hf_path_split},
+    {"free_two_free_neighbours", hf_path_double_merge},
+    {"alloc_last_class", hf_path_last_class},
+    {"realloc_move_256_to_512", hf_path_realloc_move},
+};
+#endif /* BENCH_HALFFIT */
+
+#if defined(BENCH_BAREHEAP) || defined(BENCH_HALFFIT)
 #define N_PATHS (sizeof paths / sizeof paths[0])
 
 static int mode_path(int reps) {
@@ -726,7 +878,11 @@ static int mode_pathcount(void) {
     return 0;
 }
 
+#endif
+
 /* ---- Fragmentation (bareheap): frag.c, shared with the firmware ---------- */
+
+#ifdef BENCH_BAREHEAP
 
 void frag_print(const char *line) { fputs(line, stdout); }
 
@@ -761,6 +917,8 @@ int main(int argc, char **argv) {
     }
     if (!strcmp(mode, "info"))
         return mode_info();
+#endif
+#if defined(BENCH_BAREHEAP) || defined(BENCH_HALFFIT)
     if (!strcmp(mode, "path"))
         return mode_path(reps);
     if (!strcmp(mode, "pathcount"))

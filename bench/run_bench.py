@@ -9,8 +9,9 @@
 Every figure comes from bench/bench.c, built once per allocator and, for
 bareheap, once per configuration:
   - 64-bit host builds of bareheap (every BAREHEAP_SL_LOG2 / BAREHEAP_PROBE_LIMIT
-    pair of the trade-off table) and of the driver linked against glibc,
-    jemalloc, mimalloc and tcmalloc;
+    pair of the trade-off table), of bench/halffit.c (the half-fit algorithm
+    o1heap uses, for the figures o1heap's published ones do not cover) and of
+    the driver linked against glibc, jemalloc, mimalloc and tcmalloc;
   - 32-bit builds (gcc -m32, run under qemu-i386) for fragmentation: the x86
     default alignment (16) and 8-byte alignment, the Cortex-M model;
   - the same fragmentation runs as Cortex-M4 firmware (bench/frag.c, the
@@ -41,7 +42,8 @@ DRIVER_FLAGS = ["-fno-optimize-sibling-calls", "-Wall", "-Wextra"]
 
 HOSTED = ["glibc", "jemalloc", "mimalloc", "tcmalloc"]
 WORKLOADS = ["small", "mixed", "realloc"]  # bench.c's, each run in a process of its own
-ALLOCATORS = ["bareheap"] + HOSTED
+# half-fit: bench/halffit.c, o1heap's algorithm, standing in for o1heap (not built here).
+ALLOCATORS = ["bareheap", "half-fit"] + HOSTED
 SL_VALUES = [2, 3, 4, 5]
 PROBE_VALUES = [1, 4, 8]
 DEFAULT_SL, DEFAULT_PROBE = 4, 4
@@ -181,6 +183,11 @@ def compile_build(b):
             run(["gcc"] + arch + CFLAGS + b.defines + ["-Iinclude", "-Isrc", "-c", src, "-o", obj], cwd=SNAP)
             objs.append(obj)
         drv = ["-DBENCH_BAREHEAP", "-I" + os.path.join(SNAP, "include"), "-I" + os.path.join(SNAP, "src")]
+    elif b.alloc == "half-fit":
+        obj = os.path.join(BUILD, "%s_halffit.o" % b.name)
+        run(["gcc"] + arch + CFLAGS + DRIVER_FLAGS + ["-c", "bench/halffit.c", "-o", obj], cwd=ROOT)
+        objs.append(obj)
+        drv = ["-DBENCH_HALFFIT"]
     else:
         drv = ['-DADAPTER_NAME="%s"' % b.alloc]
     obj = os.path.join(BUILD, "%s_bench.o" % b.name)
@@ -435,6 +442,7 @@ def main():
     tcmalloc = "/usr/lib/%s/libtcmalloc_minimal.so.4" % ma
     libs = {"glibc": [], "jemalloc": ["-ljemalloc"], "mimalloc": ["-lmimalloc"], "tcmalloc": [tcmalloc]}
     hosted = {a: Build(a, a, libs=libs[a]) for a in HOSTED}
+    halffit = Build("halffit", "half-fit")
     x64 = {(s, p): bareheap_build(s, p) for s in SL_VALUES for p in PROBE_VALUES}
     m32a8 = {(s, p): bareheap_build(s, p, m32=True, align=8) for s in SL_VALUES for p in PROBE_VALUES}
     m32 = bareheap_build(DEFAULT_SL, DEFAULT_PROBE, m32=True)
@@ -446,9 +454,10 @@ def main():
     nd32 = bareheap_build(DEFAULT_SL, DEFAULT_PROBE, m32=True, align=8, debug=0)
     sweep = {p: m32a8.get((DEFAULT_SL, p)) or bareheap_build(DEFAULT_SL, p, m32=True, align=8) for p in PROBE_SWEEP}
     main_bh = x64[(DEFAULT_SL, DEFAULT_PROBE)]
-    main_builds = {"bareheap": main_bh}
+    main_builds = {"bareheap": main_bh, "half-fit": halffit}
     main_builds.update(hosted)
-    all_builds = list(hosted.values()) + list(x64.values()) + list(m32a8.values()) + [m32, cf64, cf32, nd64, nd32]
+    all_builds = [halffit] + list(hosted.values()) + list(x64.values()) + list(m32a8.values())
+    all_builds += [m32, cf64, cf32, nd64, nd32]
     all_builds += [b for b in sweep.values() if b not in all_builds]
     frag_builds = list(x64.values()) + list(m32a8.values()) + [m32, cf32, nd32]
     if opt.only == "frag":
@@ -464,7 +473,8 @@ def main():
     m4.build(FRAG_RUNS, seeds)
 
     R = []  # every record
-    ctx = dict(source=source, R=R, main_builds=main_builds, x64=x64, m32a8=m32a8, m32=m32, m4=m4, seeds=seeds,
+    ctx = dict(source=source, R=R, main_builds=main_builds, halffit=halffit, x64=x64, m32a8=m32a8, m32=m32, m4=m4,
+               seeds=seeds,
                cf64=cf64, cf32=cf32, nd64=nd64, nd32=nd32,
                quick=opt.quick)
     import report  # bench/report.py
@@ -502,7 +512,7 @@ def main():
     for a in ALLOCATORS:
         for wl in WORKLOADS:
             R.extend(records(run(main_builds[a].cmd("lat", lat_reps, wl))))
-    for b in x64.values():
+    for b in list(x64.values()) + [halffit]:
         for r in records(run(b.cmd("path", lat_reps))):
             r["build"] = b.name
             R.append(r)
@@ -517,7 +527,7 @@ def main():
     cg_jobs = [(main_builds[a], ("count", wl), "count") for a in ALLOCATORS for wl in WORKLOADS]
     cg_jobs += [(b, ("count", wl), "count") for b in list(x64.values()) + [cf64, nd64] if b is not main_bh
                 for wl in ("small", "mixed")]
-    cg_jobs += [(b, ("pathcount",), "path") for b in list(x64.values()) + [cf64, nd64]]
+    cg_jobs += [(b, ("pathcount",), "path") for b in list(x64.values()) + [cf64, nd64, halffit]]
     cg = {}
 
     def cg_run(job):
