@@ -22,8 +22,10 @@
 void board_write(const char *text, size_t n);
 
 /* Flushes the console and ends the emulation with this status (0: success).
- * QEMU exits with the status's low 8 bits, except on x86, where statuses
- * above 95 and negative ones arrive as 95 (port/baremetal/x86/board.c). */
+ * QEMU exits with the status when it is 1..255 and with 255 for any other
+ * non-zero status (the exit paths carry 8 bits, and 256 must not arrive as
+ * 0), except on x86, where statuses above 95 and negative ones arrive as 95
+ * (port/baremetal/x86/board.c). */
 void board_exit(int status) __attribute__((noreturn));
 
 /* Arguments given to main(): one ("firmware") unless the program defines

@@ -89,17 +89,18 @@ if(BAREHEAP_BOARD STREQUAL "microbit")
   set_tests_properties(lock_spin_header PROPERTIES PASS_REGULAR_EXPRESSION "no atomic test-and-set")
 endif()
 
-# A firmware whose main returns 32 or 128 must fail: the x86 board's exit
-# path (isa-debug-exit, status + 0x20 below 0x80) once turned both into 0.
-if(BAREHEAP_BOARD STREQUAL "x86-multiboot")
-  foreach(_bh_status 32 128)
-    add_executable(exit_status_${_bh_status} "${_bh_target_dir}/exit_status.c")
-    target_compile_definitions(exit_status_${_bh_status} PRIVATE EXIT_STATUS=${_bh_status})
-    bareheap_add_firmware(exit_status_${_bh_status})
-    add_test(NAME exit_status_${_bh_status} COMMAND exit_status_${_bh_status})
-    set_tests_properties(exit_status_${_bh_status} PROPERTIES WILL_FAIL TRUE TIMEOUT 60)
-  endforeach()
-endif()
+# A firmware whose main returns 32, 128, 256 or -256 must fail on every
+# board: the x86 board's exit path (isa-debug-exit, status + 0x20 below 0x80)
+# once turned 32 and 128 into 0, and the semihosting and RISC-V test-device
+# paths, 8 bits wide, turned 256 and -256 into 0.
+foreach(_bh_status 32 128 256 -256)
+  string(REPLACE "-" "minus" _bh_name "exit_status_${_bh_status}")
+  add_executable(${_bh_name} "${_bh_target_dir}/exit_status.c")
+  target_compile_definitions(${_bh_name} PRIVATE EXIT_STATUS=${_bh_status})
+  bareheap_add_firmware(${_bh_name})
+  add_test(NAME ${_bh_name} COMMAND ${_bh_name})
+  set_tests_properties(${_bh_name} PROPERTIES WILL_FAIL TRUE TIMEOUT 60)
+endforeach()
 
 # port/locks/'s interrupt masks on the CPUs they are written for: a call
 # runs masked and leaves the caller's mask as it found it (masked or not).
