@@ -44,22 +44,30 @@ vectors:
     b       trap_other
     b       trap_other
 
+/* Each mode's lr lies a fixed distance past the instruction to report
+ * (ARM state, the firmware is built -marm): 4 for an undefined instruction,
+ * an svc, a prefetch abort and the interrupted instruction of an IRQ/FIQ,
+ * 8 for a data abort. */
 trap_undef:
     mov     r0, #1
+    sub     r1, lr, #4
     b       trap_common
 trap_svc:
     mov     r0, #2
+    sub     r1, lr, #4
     b       trap_common
 trap_prefetch:
     mov     r0, #3
+    sub     r1, lr, #4
     b       trap_common
 trap_data:
     mov     r0, #4
+    sub     r1, lr, #8
     b       trap_common
 trap_other:
     mov     r0, #5
+    sub     r1, lr, #4
 trap_common:
-    mov     r1, lr
     mrc     p15, 0, r2, c5, c0, 0   /* DFSR */
     ldr     sp, =__stack_top
     bl      board_trap
