@@ -13,11 +13,12 @@
  * Like o1heap: no realloc (bench_realloc allocates, copies and frees), no
  * alignment beyond the header's, no checks of the pointer given to free,
  * O(1) counters (allocated bytes, their peak, the largest request, failures).
+ * Freestanding, so that make wcet counts its instructions on the targets too
+ * (tools/wcet/wcet_halffit.c).
  */
 #include "halffit.h"
 
 #include <stdint.h>
-#include <string.h>
 
 #define HF_WORD_BYTES sizeof(size_t)
 #define HF_ALIGN_BYTES (4u * HF_WORD_BYTES)
@@ -91,7 +92,13 @@ hf_heap *hf_init(void *mem, size_t size_bytes) {
     hf_frag *f;
     if (!mem || end < (uintptr_t)mem || end < arena || end - arena < HF_MIN_BYTES)
         return NULL;
-    memset(h, 0, sizeof *h);
+    /* No memset: make wcet builds this freestanding, without <string.h>. */
+    {
+        unsigned i;
+        for (i = 0; i < HF_BINS; i++)
+            h->bins[i] = NULL;
+        h->nonempty = h->allocated_bytes = h->peak_allocated_bytes = h->peak_request_bytes = h->oom_count = 0;
+    }
     f = (hf_frag *)arena;
     f->next = f->prev = NULL;
     f->size_bytes = (size_t)(end - arena) & ~(HF_MIN_BYTES - 1u);

@@ -21,6 +21,10 @@
 # (BAREHEAP_DEBUG=1: O(1) pointer validation on free and realloc), and at -O2
 # with BAREHEAP_DEBUG=0.
 #
+# For comparison it also counts, under the same trace, the benchmarks'
+# half-fit (bench/halffit.c, the algorithm of o1heap, whose published counts
+# on these CPUs are the targets' reference) in tools/wcet/wcet_halffit.c.
+#
 # Beside each measured worst case it prints the path bound of
 # tools/wcet_bound.py: the longest path through the same binary, which no
 # call can exceed (the run fails if one does).
@@ -133,6 +137,54 @@ for t in "${targets[@]}"; do
   done
 done
 
+# The benchmarks' half-fit (bench/halffit.c, o1heap's algorithm) under the
+# same trace, for comparison with o1heap's published counts: its random and
+# pathological cases of wcet.c (tools/wcet/wcet_halffit.c), -O2 and -Os.
+hf_results=$out/halffit.txt
+: > "$hf_results"
+for t in "${targets[@]}"; do
+  IFS='|' read -r name cc cpu board_src ld qemu <<< "$t"
+  for opt in -O2 -Os; do
+    dir=$out/halffit-$name$opt
+    mkdir -p "$dir"
+    srcs=("$root/tools/wcet/wcet_halffit.c" "$root/bench/halffit.c" "$root/port/baremetal/board_common.c")
+    for s in $board_src; do srcs+=("$root/port/baremetal/$s"); done
+    objs=()
+    for s in "${srcs[@]}" "$root/port/libc/bh_string.c"; do
+      o=$dir/$(basename "$s").o
+      extra=""
+      case "$s" in
+        */port/*) extra="-fno-builtin -fno-tree-loop-distribute-patterns" ;;
+      esac
+      # shellcheck disable=SC2086
+      "$cc" $cpu -std=c99 $opt -g -ffreestanding -ffunction-sections -fdata-sections $extra \
+        -I"$root/bench" -I"$root/port/baremetal" -c "$s" -o "$o"
+      objs+=("$o")
+    done
+    elf=$dir/wcet_halffit.elf
+    # shellcheck disable=SC2086
+    "$cc" $cpu -nostdlib -nostartfiles -Wl,--gc-sections -Wl,--no-warn-rwx-segments \
+      -T"$root/port/baremetal/$ld" "${objs[@]}" -lgcc -o "$elf"
+    fifo=$dir/exec.fifo
+    rm -f "$fifo"
+    mkfifo "$fifo"
+    copy_syms=$("${cc%gcc}nm" "$dir/bh_string.c.o" | awk '$2 ~ /^[TtWw]$/ { print $3 }' | tr '\n' ' ')
+    awk -v copy_syms="$copy_syms" "$count_awk" < "$fifo" > "$dir/counts.txt" &
+    awk_pid=$!
+    # shellcheck disable=SC2086
+    if ! $qemu -singlestep -d exec,nochain -D "$fifo" -kernel "$elf" > "$dir/console.txt" 2>&1; then
+      wait "$awk_pid" || true
+      echo "wcet: half-fit $name $opt firmware failed:" >&2
+      cat "$dir/console.txt" >&2
+      exit 1
+    fi
+    wait "$awk_pid"
+    rm -f "$fifo"
+    grep -q ' 0 errors' "$dir/console.txt" || { cat "$dir/console.txt" >&2; exit 1; }
+    sed "s/^/$name $opt /" "$dir/counts.txt" >> "$hf_results"
+  done
+done
+
 # results: target opt case calls sum max copy_sum max_with_copy
 # The means of alloc and free are over the random workloads: their cases
 # must hold exactly the calls of those sequences (wcet_step's step counts in
@@ -216,3 +268,22 @@ awk "$grp_awk"'
     }
     exit bad
   }' "$results" "$bounds"
+
+# half-fit beside bareheap: alloc and free, mean over the random workloads,
+# worst over every call (wcet_halffit.c's cases are a subset of wcet.c's).
+awk '
+  { k = $1 " " $2; g = ($3 ~ /^alloc_/) ? "alloc" : "free"
+    if (!(k in seen)) { seen[k] = 1; keys[++nk] = k }
+    if ($6 > mx[k, g]) mx[k, g] = $6
+    if ($3 ~ /_(small|mixed)$/) { s[k, g] += $5; n[k, g] += $4 } }
+  END {
+    print ""
+    print "half-fit (bench/halffit.c, the algorithm of o1heap) on the same harness, its cases of the above:"
+    print ""
+    print "| target, opt | alloc mean / worst | free mean / worst |"
+    print "|---|---|---|"
+    for (i = 1; i <= nk; i++) {
+      k = keys[i]
+      printf "| %s | %.0f / %d | %.0f / %d |\n", k, s[k, "alloc"] / n[k, "alloc"], mx[k, "alloc"], s[k, "free"] / n[k, "free"], mx[k, "free"]
+    }
+  }' <(sort -k1,1 -k2,2 -k3,3 "$hf_results")
