@@ -4,7 +4,9 @@
  * Encoding. Each operation is one opcode byte, op = byte % 16, then its
  * arguments (a missing byte reads as 0):
  *   0-3   alloc      slot, size(2)          slot freed first if occupied
- *   4     calloc     slot, count, size(2)
+ *   4     calloc     slot, count, size(2)   count % 9 elements of size / count;
+ *                                          near SIZE_MAX and count >= 2: a product
+ *                                          that wraps to a few bytes
  *   5     aligned    slot, align, size(2)   align byte % 16: 0 -> 0, 1 -> 3
  *                                          (both invalid), else 1 << (a - 2)
  *   6-7   realloc    slot, size(2)          empty slot: realloc(NULL, n)
@@ -375,7 +377,13 @@ static bool op_calloc(bhm_model *m) {
     size_t count = byte_next(m) % 9u;
     size_t n = size_next(m);
     size_t each = count ? n / count : n;
-    bool overflow = each != 0 && count > SIZE_MAX / each;
+    bool overflow;
+    /* A request near SIZE_MAX, split over two or more elements, is made one
+     * that overflows: the product wraps to a few bytes, which the heap could
+     * serve if it multiplied without testing. */
+    if (count >= 2u && n > SIZE_MAX / 2u)
+        each = SIZE_MAX / count + 1u + (SIZE_MAX - n) % 16u;
+    overflow = each != 0 && count > SIZE_MAX / each;
     bh_stats before;
     void *p;
     if (s->p && !slot_free(m, s))
