@@ -175,6 +175,14 @@ static bool stats_same(bhm_model *m, const bh_stats *a, const bh_stats *b, uint3
     return true;
 }
 
+/* A used and free figure the heap passed through. */
+static void watermark_note(bhm_model *m, size_t used_bytes, size_t free_bytes) {
+    if (used_bytes > m->peak_used)
+        m->peak_used = used_bytes;
+    if (free_bytes < m->min_free)
+        m->min_free = free_bytes;
+}
+
 /* The counters against the model's totals. O(1). */
 static bool stats_check(bhm_model *m) {
     bh_stats s;
@@ -207,17 +215,14 @@ static bool stats_check(bhm_model *m) {
             s.free_blocks, s.free_bytes);
     REQUIRE(m, s.free_blocks == 0 ? s.largest_free_bytes == 0 : s.largest_free_bytes + word() <= s.free_bytes,
             "largest_free_bytes beyond free bytes", s.largest_free_bytes, s.free_bytes);
-    if (s.used_bytes > m->max_used_seen)
-        m->max_used_seen = s.used_bytes;
-    if (s.free_bytes < m->min_free_seen)
-        m->min_free_seen = s.free_bytes;
-    REQUIRE(m, s.peak_used_bytes >= m->max_used_seen && s.peak_used_bytes >= m->last_peak,
-            "peak_used_bytes below a used figure seen", s.peak_used_bytes, m->max_used_seen);
-    REQUIRE(m, s.min_free_bytes <= m->min_free_seen && s.min_free_bytes <= m->last_min_free,
-            "min_free_bytes above a free figure seen", s.min_free_bytes, m->min_free_seen);
+    watermark_note(m, s.used_bytes, s.free_bytes);
+    /* Exact, not bounds: a mark kept too high or too low (an added region's
+     * bytes counted as used, say) is as wrong as one never updated. */
+    REQUIRE(m, s.peak_used_bytes == m->peak_used, "peak_used_bytes is not the highest used figure",
+            s.peak_used_bytes, m->peak_used);
+    REQUIRE(m, s.min_free_bytes == m->min_free, "min_free_bytes is not the lowest free figure", s.min_free_bytes,
+            m->min_free);
     REQUIRE(m, s.peak_used_bytes <= s.total_bytes, "peak beyond total", s.peak_used_bytes, s.total_bytes);
-    m->last_peak = s.peak_used_bytes;
-    m->last_min_free = s.min_free_bytes;
     return true;
 }
 
@@ -251,6 +256,32 @@ static bool model_check(bhm_model *m) {
     REQUIRE(m, t.used_bytes == s.used_bytes, "walk: used bytes differ from stats", t.used_bytes, s.used_bytes);
     REQUIRE(m, t.free_blocks == s.free_blocks, "walk: free blocks differ from stats", t.free_blocks,
             s.free_blocks);
+    return true;
+}
+
+/* The block whose payload is ptr, as bh_walk() reports it. */
+typedef struct walk_find {
+    const void *ptr;
+    bh_block_info info;
+    bool found;
+} walk_find;
+
+static bool walk_find_block(void *context, const bh_block_info *info) {
+    walk_find *f = (walk_find *)context;
+    if (info->ptr != f->ptr)
+        return true;
+    f->info = *info;
+    f->found = true;
+    return false;
+}
+
+static bool block_find_walk(bhm_model *m, const void *ptr, bh_block_info *info) {
+    walk_find f;
+    f.ptr = ptr;
+    f.found = false;
+    (void)bh_walk(m->heap, walk_find_block, &f);
+    REQUIRE(m, f.found, "walk does not reach a live block", (uintptr_t)ptr, 0);
+    *info = f.info;
     return true;
 }
 
@@ -469,6 +500,14 @@ static bool op_realloc(bhm_model *m) {
         REQUIRE(m, da == 0 || q != old.p, "realloc in place counted as a move", da, (uintptr_t)q);
         m->alloc_count += da;
         m->free_count += da;
+        if (da) {
+            /* Both copies were live between the new block's allocation and
+             * the old one's free. */
+            bh_block_info info;
+            if (!block_find_walk(m, q, &info))
+                return false;
+            watermark_note(m, before.used_bytes + info.size_bytes, before.free_bytes - info.size_bytes);
+        }
     }
     if (!slot_verify_at(m, &old, q, n))
         return false;
@@ -645,6 +684,7 @@ static bool expect_all_free(bhm_model *m) {
     p = bh_alloc(m->heap, s.free_bytes - word());
     REQUIRE(m, p != NULL, "request of the whole free space failed", s.free_bytes, 0);
     m->alloc_count++;
+    watermark_note(m, s.total_bytes, 0);
     REQUIRE(m, bh_usable_size(m->heap, p) == s.free_bytes - word(), "whole-heap block has another size",
             bh_usable_size(m->heap, p), s.free_bytes);
     bh_free(m->heap, p);
@@ -838,10 +878,8 @@ bool bhm_init(bhm_model *m, const bhm_options *opt, void *arena, size_t arena_by
     m->region_count = 1;
     REQUIRE(m, bh_get_stats(m->heap, &s), "bh_get_stats failed", 0, 0);
     m->initial = s;
-    m->max_used_seen = 0;
-    m->min_free_seen = s.free_bytes;
-    m->last_peak = 0;
-    m->last_min_free = s.free_bytes;
+    m->peak_used = 0;
+    m->min_free = s.free_bytes;
     REQUIRE(m, (uintptr_t)m->heap >= m->region[0].base && s.control_bytes == bh_control_size(heap_bytes),
             "control structure misplaced or missized", (uintptr_t)m->heap, s.control_bytes);
     REQUIRE(m, s.free_blocks == 1 && s.live_blocks == 0 && s.free_bytes == s.total_bytes,

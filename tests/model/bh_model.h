@@ -93,7 +93,9 @@ typedef struct bhm_model {
     /* expected counters */
     uint32_t alloc_count, free_count, failed_count, error_count;
     size_t heap_bytes_total;
-    size_t max_used_seen, min_free_seen, last_peak, last_min_free;
+    /* the water marks: highest used and lowest free figure since init, a
+     * moving realloc's moment with both copies included */
+    size_t peak_used, min_free;
     bh_stats initial;
     /* error handler log */
     uint32_t errors_seen;
