@@ -259,29 +259,39 @@ static bool model_check(bhm_model *m) {
     return true;
 }
 
-/* The block whose payload is ptr, as bh_walk() reports it. */
+/* The block whose payload is ptr, as bh_walk() reports it, and its
+ * neighbours in its region (size_bytes 0: none). */
 typedef struct walk_find {
     const void *ptr;
-    bh_block_info info;
+    bh_block_info prev, info, next;
     bool found;
 } walk_find;
 
 static bool walk_find_block(void *context, const bh_block_info *info) {
     walk_find *f = (walk_find *)context;
-    if (info->ptr != f->ptr)
+    if (f->found) {
+        if (info->region == f->info.region)
+            f->next = *info;
+        return false;
+    }
+    if (info->ptr != f->ptr) {
+        f->prev = *info;
         return true;
+    }
     f->info = *info;
     f->found = true;
-    return false;
+    if (f->prev.region != info->region)
+        f->prev.size_bytes = 0;
+    return true;
 }
 
-static bool block_find_walk(bhm_model *m, const void *ptr, bh_block_info *info) {
-    walk_find f;
-    f.ptr = ptr;
-    f.found = false;
-    (void)bh_walk(m->heap, walk_find_block, &f);
-    REQUIRE(m, f.found, "walk does not reach a live block", (uintptr_t)ptr, 0);
-    *info = f.info;
+static bool block_find_walk(bhm_model *m, const void *ptr, walk_find *f) {
+    f->ptr = ptr;
+    f->found = false;
+    f->prev.size_bytes = f->next.size_bytes = 0;
+    f->prev.region = f->next.region = 0;
+    (void)bh_walk(m->heap, walk_find_block, f);
+    REQUIRE(m, f->found, "walk does not reach a live block", (uintptr_t)ptr, 0);
     return true;
 }
 
@@ -451,12 +461,49 @@ static bool op_aligned(bhm_model *m) {
                         &before);
 }
 
+/* The block size a request of n bytes takes (align: as asked of
+ * bh_alloc_aligned(), 0 for plain), or 0 if none could hold it: the request,
+ * the overhead and, above the grain, the word that keeps the alignment,
+ * rounded to a grain, at least a minimum block. */
+static size_t block_bytes_for(size_t n, size_t align) {
+    size_t extra = word() + (align > grain() ? sizeof(size_t) : 0u), bytes;
+    if (n > SIZE_MAX - extra - grain())
+        return 0;
+    bytes = (n + extra + grain() - 1u) & ~(grain() - 1u);
+    return bytes < bh_min_block_size() ? bh_min_block_size() : bytes;
+}
+
+/* Where bh_realloc(s->p, n) must put the block, by the order bareheap.h
+ * documents, or NULL when it may move it anywhere or fail: in place if the
+ * block, with a free next block, holds n; else at a free previous block if
+ * that (with the block and a free next block) holds n at the block's
+ * alignment. */
+static bool realloc_predict(bhm_model *m, const bhm_slot *s, size_t n, unsigned char **expect) {
+    walk_find f;
+    size_t need = block_bytes_for(n, s->align), align = s->align > grain() ? s->align : grain();
+    size_t next_free, room;
+    *expect = NULL;
+    if (!block_find_walk(m, s->p, &f))
+        return false;
+    if (need == 0)
+        return true;
+    next_free = f.next.size_bytes && !f.next.used ? f.next.size_bytes : 0u;
+    room = f.info.size_bytes + next_free;
+    if (need <= room) {
+        *expect = s->p;
+    } else if (f.prev.size_bytes && !f.prev.used && need <= room + f.prev.size_bytes &&
+               ((uintptr_t)f.prev.ptr & (align - 1u)) == 0) {
+        *expect = (unsigned char *)f.prev.ptr;
+    }
+    return true;
+}
+
 static bool op_realloc(bhm_model *m) {
     bhm_slot *s = slot_pick(m);
     size_t n = size_next(m);
     bh_stats before, after;
     bhm_slot old;
-    unsigned char *q;
+    unsigned char *q, *expect = NULL;
     if (!stats_get(m, &before))
         return false;
     if (!s->p) {
@@ -466,6 +513,8 @@ static bool op_realloc(bhm_model *m) {
     if (!slot_verify_at(m, s, s->p, s->size))
         return false;
     old = *s;
+    if (n != 0 && !realloc_predict(m, &old, n, &expect))
+        return false;
     q = (unsigned char *)bh_realloc(m->heap, s->p, n);
     if (!stats_get(m, &after))
         return false;
@@ -480,6 +529,7 @@ static bool op_realloc(bhm_model *m) {
         /* Documented: in place when it fits; a plain block is served like an
          * alloc of n otherwise. */
         REQUIRE(m, n > old.usable, "realloc that fits in place failed", n, old.usable);
+        REQUIRE(m, expect == NULL, "realloc that fits its neighbours failed", n, (uintptr_t)expect);
         REQUIRE(m, old.align > grain() || !must_serve(&before, n), "realloc within largest_free failed",
                 n, before.largest_free_bytes);
         m->failed_count++;
@@ -492,6 +542,8 @@ static bool op_realloc(bhm_model *m) {
     if (n <= old.usable) {
         REQUIRE(m, q == old.p, "realloc that fits did not stay in place", (uintptr_t)q, (uintptr_t)old.p);
     }
+    REQUIRE(m, expect == NULL || q == expect, "realloc did not grow into its free neighbours", (uintptr_t)q,
+            (uintptr_t)expect);
     /* A move through alloc-copy-free counts one allocation and one free; a
      * move into the previous block and growth in place count none. */
     {
@@ -503,10 +555,10 @@ static bool op_realloc(bhm_model *m) {
         if (da) {
             /* Both copies were live between the new block's allocation and
              * the old one's free. */
-            bh_block_info info;
-            if (!block_find_walk(m, q, &info))
+            walk_find moved;
+            if (!block_find_walk(m, q, &moved))
                 return false;
-            watermark_note(m, before.used_bytes + info.size_bytes, before.free_bytes - info.size_bytes);
+            watermark_note(m, before.used_bytes + moved.info.size_bytes, before.free_bytes - moved.info.size_bytes);
         }
     }
     if (!slot_verify_at(m, &old, q, n))
