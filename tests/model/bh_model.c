@@ -393,11 +393,23 @@ static bool alloc_result(bhm_model *m, bhm_slot *s, void *p, size_t n, size_t al
         m->alloc_count++;
         return slot_take(m, s, p, n, align);
     }
-    REQUIRE(m, !must_succeed, "request within largest_free_bytes failed", n, before->largest_free_bytes);
+    REQUIRE(m, !must_succeed, "request the heap must serve failed", n, before->largest_free_bytes);
     m->failed_count++;
     if (!stats_get(m, &after))
         return false;
     return stats_same(m, before, &after, 1, 0);
+}
+
+/* The block size a request of n bytes takes (align: as asked of
+ * bh_alloc_aligned(), 0 for plain), or 0 if none could hold it: the request,
+ * the overhead and, above the grain, the word that keeps the alignment,
+ * rounded to a grain, at least a minimum block. */
+static size_t block_bytes_for(size_t n, size_t align) {
+    size_t extra = word() + (align > grain() ? sizeof(size_t) : 0u), bytes;
+    if (n > SIZE_MAX - extra - grain())
+        return 0;
+    bytes = (n + extra + grain() - 1u) & ~(grain() - 1u);
+    return bytes < bh_min_block_size() ? bh_min_block_size() : bytes;
 }
 
 static bool op_alloc(bhm_model *m) {
@@ -441,36 +453,50 @@ static bool op_calloc(bhm_model *m) {
                         !overflow && must_serve(&before, count * each), &before);
 }
 
+static bool walk_first_free(void *context, const bh_block_info *info) {
+    if (info->used)
+        return true;
+    *(bh_block_info *)context = *info;
+    return false;
+}
+
+/* Whether the heap's only free block holds n bytes aligned to align at its
+ * own address: the first aligned payload in it whose front is empty or can
+ * stand as a free block (bareheap.h: the front goes back to the heap). With
+ * one free block no search can miss it, so the request must not fail. */
+static bool aligned_fits_alone(bhm_model *m, size_t align, size_t n, bool *fits) {
+    bh_block_info f;
+    size_t need = block_bytes_for(n, align), gap;
+    f.ptr = NULL;
+    (void)bh_walk(m->heap, walk_first_free, &f);
+    REQUIRE(m, f.ptr != NULL, "walk finds no free block", 0, 0);
+    gap = (size_t)(0u - (uintptr_t)f.ptr) & (align - 1u);
+    while (gap != 0 && gap < bh_min_block_size())
+        gap += align;
+    *fits = need != 0 && gap <= f.size_bytes && need <= f.size_bytes - gap;
+    return true;
+}
+
 static bool op_aligned(bhm_model *m) {
     bhm_slot *s = slot_pick(m);
     unsigned a = byte_next(m) % 16u;
     size_t align = a == 0 ? 0 : a == 1 ? 3 : (size_t)1 << (a - 2u);
     size_t n = size_next(m);
     bh_stats before;
+    bool must = false;
     void *p;
     if (s->p && !slot_free(m, s))
         return false;
     if (!stats_get(m, &before))
+        return false;
+    if (a >= 2 && align > grain() && before.free_blocks == 1 && !aligned_fits_alone(m, align, n, &must))
         return false;
     p = bh_alloc_aligned(m->heap, align, n);
     if (a < 2) {
         REQUIRE(m, p == NULL, "aligned alloc with an invalid alignment succeeded", align, n);
     }
     /* Alignments up to the grain are plain requests. */
-    return alloc_result(m, s, p, n, align, a >= 2 && align <= grain() && must_serve(&before, n),
-                        &before);
-}
-
-/* The block size a request of n bytes takes (align: as asked of
- * bh_alloc_aligned(), 0 for plain), or 0 if none could hold it: the request,
- * the overhead and, above the grain, the word that keeps the alignment,
- * rounded to a grain, at least a minimum block. */
-static size_t block_bytes_for(size_t n, size_t align) {
-    size_t extra = word() + (align > grain() ? sizeof(size_t) : 0u), bytes;
-    if (n > SIZE_MAX - extra - grain())
-        return 0;
-    bytes = (n + extra + grain() - 1u) & ~(grain() - 1u);
-    return bytes < bh_min_block_size() ? bh_min_block_size() : bytes;
+    return alloc_result(m, s, p, n, align, a >= 2 && (align <= grain() ? must_serve(&before, n) : must), &before);
 }
 
 /* Where bh_realloc(s->p, n) must put the block, by the order bareheap.h
