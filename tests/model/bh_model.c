@@ -11,7 +11,10 @@
  *                                          (both invalid), else 1 << (a - 2)
  *   6-7   realloc    slot, size(2)          empty slot: realloc(NULL, n)
  *   8-10  free       slot                   empty slot: free(NULL)
- *   11    add_region sub, size(2)           odd sub: a range inside a region
+ *   11    add_region sub, size(2)           even sub: a new region, sub / 2 % 64
+ *                                          times 8 bytes above the last; odd: a range
+ *                                          over a region's middle, sentinel or
+ *                                          first header, which must be refused
  *   12    stats      -                      every counter against the model
  *   13    check      -                      bh_check() and a walk
  *   14    misuse     sub, slot              double free, misaligned, foreign
@@ -616,17 +619,35 @@ static bool op_add_region(bhm_model *m) {
     if (!stats_get(m, &before))
         return false;
     if (sub & 1u) {
-        /* Inside memory the heap already uses: refused, nothing changes. */
-        const bhm_region *r = &m->region[(sub >> 1) % m->region_count];
-        size_t span = (size_t)(r->end - r->base);
-        uintptr_t base = r->base + span / 4u;
-        ok = bh_add_region(m->heap, (void *)base, span / 2u);
-        REQUIRE(m, !ok, "add_region over a region succeeded", base, span / 2u);
+        /* Overlapping memory the heap already uses: refused, nothing
+         * changes. Besides a region's middle, ranges that would be a valid
+         * region of their own but for one byte: the last byte of a
+         * region's sentinel, or the first of its first block's header. */
+        const bhm_region *r = &m->region[(sub >> 3) % m->region_count];
+        size_t span = (size_t)(r->end - r->base), bytes = span / 2u;
+        uintptr_t base = r->base + span / 4u, lo, hi;
+        if ((sub & 6u) == 4u) {
+            r = &m->region[m->region_count - 1u]; /* the last in the arena: free memory above */
+            (void)region_span(r->base, r->end, &lo, &hi);
+            base = hi + sizeof(size_t) - 1u;
+            bytes = 256u;
+            if (base + bytes > (uintptr_t)(m->arena + m->arena_bytes))
+                return true;
+        } else if ((sub & 6u) == 6u) {
+            (void)region_span(r->base, r->end, &lo, &hi);
+            bytes = bh_min_block_size() + 4u * grain() + 2u * sizeof(size_t);
+            base = lo + 1u - bytes;
+            if (base < r->base - r->free_below)
+                return true; /* not enough unused memory below it */
+        }
+        ok = bh_add_region(m->heap, (void *)base, bytes);
+        REQUIRE(m, !ok, "add_region over a region succeeded", base, bytes);
         if (!stats_get(m, &after))
             return false;
         return stats_same(m, &before, &after, 0, 0);
     } else {
-        size_t gap = (sub >> 1) % 64u;
+        /* In grains of 8 bytes, so that some gaps hold a region of their own. */
+        size_t gap = (sub >> 1) % 64u * 8u;
         size_t room = m->arena_bytes - m->arena_used;
         size_t size = 16u + v;
         uintptr_t base, lo, hi;
@@ -644,6 +665,7 @@ static bool op_add_region(bhm_model *m) {
         m->arena_used += gap + size;
         m->region[m->region_count].base = base;
         m->region[m->region_count].end = base + size;
+        m->region[m->region_count].free_below = gap;
         m->region_count++;
         m->heap_bytes_total += size;
         REQUIRE(m, after.total_bytes == before.total_bytes + (size_t)(hi - lo),
@@ -953,6 +975,7 @@ bool bhm_init(bhm_model *m, const bhm_options *opt, void *arena, size_t arena_by
     bh_set_error_handler(m->heap, on_error, m);
     m->region[0].base = (uintptr_t)(a + offset);
     m->region[0].end = (uintptr_t)(a + offset) + heap_bytes;
+    m->region[0].free_below = 0;
     m->region_count = 1;
     REQUIRE(m, bh_get_stats(m->heap, &s), "bh_get_stats failed", 0, 0);
     m->initial = s;

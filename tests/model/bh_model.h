@@ -77,6 +77,7 @@ typedef struct bhm_slot {
 typedef struct bhm_region {
     uintptr_t base; /* the memory given to init or add_region */
     uintptr_t end;
+    size_t free_below; /* bytes below base that no region uses */
 } bhm_region;
 
 typedef struct bhm_model {
