@@ -304,6 +304,18 @@ static bhm_slot *slot_pick(bhm_model *m) {
     return &m->slot[byte_next(m) % m->opt.slots];
 }
 
+/* The block size a request of n bytes takes (align: as asked of
+ * bh_alloc_aligned(), 0 for plain), or 0 if none could hold it: the request,
+ * the overhead and, above the grain, the word that keeps the alignment,
+ * rounded to a grain, at least a minimum block. */
+static size_t block_bytes_for(size_t n, size_t align) {
+    size_t extra = word() + (align > grain() ? sizeof(size_t) : 0u), bytes;
+    if (n > SIZE_MAX - extra - grain())
+        return 0;
+    bytes = (n + extra + grain() - 1u) & ~(grain() - 1u);
+    return bytes < bh_min_block_size() ? bh_min_block_size() : bytes;
+}
+
 /* A new block p of n bytes (alignment align, 0 for plain) into empty slot s:
  * every placement property, then the content pattern. */
 static bool slot_take(bhm_model *m, bhm_slot *s, void *ptr, size_t n, size_t align) {
@@ -315,13 +327,15 @@ static bool slot_take(bhm_model *m, bhm_slot *s, void *ptr, size_t n, size_t ali
     REQUIRE(m, align == 0 || (u & (align - 1u)) == 0, "block not aligned as asked", u, align);
     usable = bh_usable_size(m->heap, p);
     REQUIRE(m, usable >= n, "usable size below the request", usable, n);
-    /* Sized to the request: at most a block that cannot be split off more
-     * (an aligned block also keeps its alignment word). The most is a
-     * minimum block for alloc(0) plus a tail one grain short of a block,
-     * less the header: 2 MIN - G - W, which reaches MIN + 2G where MIN is
-     * 4 words of one grain each (64-bit words, 8-byte alignment). */
-    REQUIRE(m, usable - n <= bh_min_block_size() + 2u * grain(), "block much larger than its request",
-            usable, n);
+#if BAREHEAP_DEBUG >= 2
+    REQUIRE(m, usable == n, "usable size is not the request (the canary follows it)", usable, n);
+#else
+    /* Sized to the request: the block the request takes plus a tail too
+     * small to stand as a free block, never a whole minimum block more. */
+    REQUIRE(m, usable + word() + (align > grain() ? sizeof(size_t) : 0u) <
+                   block_bytes_for(n, align) + bh_min_block_size(),
+            "block much larger than its request", usable, n);
+#endif
     for (i = 0; i < m->region_count; i++) {
         uintptr_t lo = m->region[i].base;
         if (i == 0)
@@ -401,18 +415,6 @@ static bool alloc_result(bhm_model *m, bhm_slot *s, void *p, size_t n, size_t al
     if (!stats_get(m, &after))
         return false;
     return stats_same(m, before, &after, 1, 0);
-}
-
-/* The block size a request of n bytes takes (align: as asked of
- * bh_alloc_aligned(), 0 for plain), or 0 if none could hold it: the request,
- * the overhead and, above the grain, the word that keeps the alignment,
- * rounded to a grain, at least a minimum block. */
-static size_t block_bytes_for(size_t n, size_t align) {
-    size_t extra = word() + (align > grain() ? sizeof(size_t) : 0u), bytes;
-    if (n > SIZE_MAX - extra - grain())
-        return 0;
-    bytes = (n + extra + grain() - 1u) & ~(grain() - 1u);
-    return bytes < bh_min_block_size() ? bh_min_block_size() : bytes;
 }
 
 static bool op_alloc(bhm_model *m) {
