@@ -722,9 +722,10 @@ static bool op_misuse(bhm_model *m) {
             if (!slot_free(m, s) || !stats_check(m) || !stats_get(m, &before))
                 return false;
             bh_free(m->heap, p);
-            /* Once merged and poisoned, the old header may no longer read
-             * as a free block: invalid pointer is a right answer too. */
-            return expect_rejected(m, &before, p, BH_ERROR_DOUBLE_FREE, BH_ERROR_INVALID_POINTER);
+            /* Merged into its neighbours or not, a block freed a moment ago
+             * is a double free, never an invalid pointer: its header keeps
+             * FLAG_FREE (at BAREHEAP_DEBUG >= 2, a merged mark). */
+            return expect_rejected(m, &before, p, BH_ERROR_DOUBLE_FREE, BH_ERROR_DOUBLE_FREE);
         }
     case 1: /* misaligned: inside a live block, or anywhere */
         {
