@@ -61,30 +61,36 @@
 
 /* ---- Adapter -------------------------------------------------------------- */
 
-#ifdef BENCH_BAREHEAP
-#include "bareheap.h"
-#include "bareheap_config.h" /* the option values, for the report */
-#include "bareheap_internal.h" /* the pathological calls check the path they take */
-#include "frag.h"
+#if defined(BENCH_BAREHEAP) || defined(BENCH_HALFFIT)
 #include <sys/mman.h>
-
-#define ADAPTER_NAME "bareheap"
-/* Large enough for every timed workload's peak (mixed: ~8 MiB live). */
-#define BH_REGION_BYTES ((size_t)256 << 20)
-static unsigned char *bh_region;
-static bh_heap *bh;
-
-static void adapter_reset(void) {
-    if (!bh_region) {
-        void *m = mmap(NULL, BH_REGION_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+/* The one region a heap of the driver's own runs in, mapped once. */
+#define REGION_BYTES ((size_t)256 << 20) /* every timed workload's peak fits (mixed: ~8 MiB live) */
+static unsigned char *region_map(void) {
+    static unsigned char *region;
+    if (!region) {
+        void *m = mmap(NULL, REGION_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
                        -1, 0);
         if (m == MAP_FAILED) {
             perror("mmap");
             exit(2);
         }
-        bh_region = m;
+        region = m;
     }
-    bh = bh_init(bh_region, BH_REGION_BYTES);
+    return region;
+}
+#endif
+
+#ifdef BENCH_BAREHEAP
+#include "bareheap.h"
+#include "bareheap_config.h" /* the option values, for the report */
+#include "bareheap_internal.h" /* the pathological calls check the path they take */
+#include "frag.h"
+
+#define ADAPTER_NAME "bareheap"
+static bh_heap *bh;
+
+static void adapter_reset(void) {
+    bh = bh_init(region_map(), REGION_BYTES);
     if (!bh) {
         fprintf(stderr, "bh_init failed\n");
         exit(2);
@@ -96,24 +102,12 @@ NOINLINE void *bench_realloc(void *p, size_t n) { return bh_realloc(bh, p, n); }
 NOINLINE void *bench_aligned(size_t align, size_t n) { return bh_alloc_aligned(bh, align, n); }
 #elif defined(BENCH_HALFFIT)
 #include "halffit.h"
-#include <sys/mman.h>
 
 #define ADAPTER_NAME "half-fit"
-#define HF_REGION_BYTES ((size_t)256 << 20)
-static unsigned char *hf_region;
 static hf_heap *hf;
 
 static void adapter_reset(void) {
-    if (!hf_region) {
-        void *m = mmap(NULL, HF_REGION_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                       -1, 0);
-        if (m == MAP_FAILED) {
-            perror("mmap");
-            exit(2);
-        }
-        hf_region = m;
-    }
-    hf = hf_init(hf_region, HF_REGION_BYTES);
+    hf = hf_init(region_map(), REGION_BYTES);
     if (!hf) {
         fprintf(stderr, "hf_init failed\n");
         exit(2);

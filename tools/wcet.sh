@@ -74,10 +74,60 @@ count_awk='
 # The bound tool first, on constructs it must refuse or follow.
 bash "$root/tools/wcet/selftest.sh" "$out"
 
+# trace_firmware DIR LABEL FLAGS SOURCE...: builds the sources, the board
+# code of the current target ($cc $cpu $board_src $ld) and bh_string.c into
+# DIR/firmware.elf, runs it under QEMU's instruction trace and leaves the
+# counts per case in DIR/counts.txt; sets copy_syms (bh_string.c's functions,
+# counted apart as the copy) and elf. Stops the run if the firmware fails or
+# reports an error.
+trace_firmware() {
+  local dir=$1 label=$2 flags=$3 s o extra fifo awk_pid
+  shift 3
+  local srcs=("$@" "$root/port/baremetal/board_common.c") objs=()
+  mkdir -p "$dir"
+  for s in $board_src; do srcs+=("$root/port/baremetal/$s"); done
+  for s in "${srcs[@]}" "$root/port/libc/bh_string.c"; do
+    o=$dir/$(basename "$s").o
+    extra=""
+    case "$s" in
+      */port/*) extra="-fno-builtin -fno-tree-loop-distribute-patterns" ;;
+    esac
+    # shellcheck disable=SC2086
+    "$cc" $cpu -std=c99 $flags -g -ffreestanding -ffunction-sections -fdata-sections $extra \
+      -I"$root/include" -I"$root/src" -I"$root/bench" -I"$root/port/baremetal" -c "$s" -o "$o"
+    objs+=("$o")
+  done
+  elf=$dir/firmware.elf
+  # shellcheck disable=SC2086
+  "$cc" $cpu -nostdlib -nostartfiles -Wl,--gc-sections -Wl,--no-warn-rwx-segments \
+    -T"$root/port/baremetal/$ld" "${objs[@]}" -lgcc -o "$elf"
+  fifo=$dir/exec.fifo
+  rm -f "$fifo"
+  mkfifo "$fifo"
+  copy_syms=$("${cc%gcc}nm" "$dir/bh_string.c.o" | awk '$2 ~ /^[TtWw]$/ { print $3 }' | tr '\n' ' ')
+  awk -v copy_syms="$copy_syms" "$count_awk" < "$fifo" > "$dir/counts.txt" &
+  awk_pid=$!
+  # shellcheck disable=SC2086
+  if ! $qemu -singlestep -d exec,nochain -D "$fifo" -kernel "$elf" > "$dir/console.txt" 2>&1; then
+    wait "$awk_pid" || true
+    echo "wcet: $label firmware failed:" >&2
+    cat "$dir/console.txt" >&2
+    exit 1
+  fi
+  wait "$awk_pid"
+  rm -f "$fifo"
+  grep -q ' 0 errors' "$dir/console.txt" || { cat "$dir/console.txt" >&2; exit 1; }
+}
+
 results=$out/results.txt
 bounds=$out/bounds.txt
+# The benchmarks' half-fit (bench/halffit.c, o1heap's algorithm) under the
+# same trace, for comparison with o1heap's published counts: its random and
+# pathological cases of wcet.c (tools/wcet/wcet_halffit.c), -O2 and -Os.
+hf_results=$out/halffit.txt
 : > "$results"
 : > "$bounds"
+: > "$hf_results"
 probe_limit=$(sed -n 's/^#define BAREHEAP_PROBE_LIMIT \([0-9]*\)$/\1/p' "$root/src/bareheap_config.h")
 for t in "${targets[@]}"; do
   IFS='|' read -r name cc cpu board_src ld qemu <<< "$t"
@@ -88,45 +138,9 @@ for t in "${targets[@]}"; do
   for c in "${configs[@]}"; do
     opt=${c%%|*}
     flags=${c#*|}
-    dir=$out/$name$opt
-    mkdir -p "$dir"
-    srcs=("$root/tools/wcet/wcet.c" "$root/src/bareheap.c" "$root/src/bareheap_check.c"
-          "$root/port/baremetal/board_common.c")
-    for s in $board_src; do srcs+=("$root/port/baremetal/$s"); done
-    objs=()
-    for s in "${srcs[@]}" "$root/port/libc/bh_string.c"; do
-      o=$dir/$(basename "$s").o
-      extra=""
-      case "$s" in
-        */port/*) extra="-fno-builtin -fno-tree-loop-distribute-patterns" ;;
-      esac
-      # shellcheck disable=SC2086
-      "$cc" $cpu -std=c99 $flags -g -ffreestanding -ffunction-sections -fdata-sections $extra \
-        -I"$root/include" -I"$root/src" -I"$root/port/baremetal" -c "$s" -o "$o"
-      objs+=("$o")
-    done
-    elf=$dir/wcet.elf
-    # shellcheck disable=SC2086
-    "$cc" $cpu -nostdlib -nostartfiles -Wl,--gc-sections -Wl,--no-warn-rwx-segments \
-      -T"$root/port/baremetal/$ld" "${objs[@]}" -lgcc -o "$elf"
-    fifo=$dir/exec.fifo
-    rm -f "$fifo"
-    mkfifo "$fifo"
-    # the functions of port/libc/bh_string.c (memcpy and its helpers)
-    copy_syms=$("${cc%gcc}nm" "$dir/bh_string.c.o" | awk '$2 ~ /^[TtWw]$/ { print $3 }' | tr '\n' ' ')
-    awk -v copy_syms="$copy_syms" "$count_awk" < "$fifo" > "$dir/counts.txt" &
-    awk_pid=$!
-    # shellcheck disable=SC2086
-    if ! $qemu -singlestep -d exec,nochain -D "$fifo" -kernel "$elf" > "$dir/console.txt" 2>&1; then
-      wait "$awk_pid" || true
-      echo "wcet: $name $opt firmware failed:" >&2
-      cat "$dir/console.txt" >&2
-      exit 1
-    fi
-    wait "$awk_pid"
-    rm -f "$fifo"
-    grep -q ' 0 errors' "$dir/console.txt" || { cat "$dir/console.txt" >&2; exit 1; }
-    sed "s/^/$name $opt /" "$dir/counts.txt" >> "$results"
+    trace_firmware "$out/$name$opt" "$name $opt" "$flags" \
+      "$root/tools/wcet/wcet.c" "$root/src/bareheap.c" "$root/src/bareheap_check.c"
+    sed "s/^/$name $opt /" "$out/$name$opt/counts.txt" >> "$results"
     # The path bound of each entry (tools/wcet_bound.py): the longest path
     # through the binary, one region; at -Os the probe stays a loop.
     case $name in Cortex*) arch=arm ;; *) arch=riscv ;; esac
@@ -135,53 +149,10 @@ for t in "${targets[@]}"; do
       --exclude "$(echo "$copy_syms" | xargs | tr ' ' ',')" "${loops[@]}" \
       bh_alloc bh_free bh_realloc bh_alloc_aligned | sed "s/^/$name $opt /" >> "$bounds"
   done
-done
-
-# The benchmarks' half-fit (bench/halffit.c, o1heap's algorithm) under the
-# same trace, for comparison with o1heap's published counts: its random and
-# pathological cases of wcet.c (tools/wcet/wcet_halffit.c), -O2 and -Os.
-hf_results=$out/halffit.txt
-: > "$hf_results"
-for t in "${targets[@]}"; do
-  IFS='|' read -r name cc cpu board_src ld qemu <<< "$t"
   for opt in -O2 -Os; do
-    dir=$out/halffit-$name$opt
-    mkdir -p "$dir"
-    srcs=("$root/tools/wcet/wcet_halffit.c" "$root/bench/halffit.c" "$root/port/baremetal/board_common.c")
-    for s in $board_src; do srcs+=("$root/port/baremetal/$s"); done
-    objs=()
-    for s in "${srcs[@]}" "$root/port/libc/bh_string.c"; do
-      o=$dir/$(basename "$s").o
-      extra=""
-      case "$s" in
-        */port/*) extra="-fno-builtin -fno-tree-loop-distribute-patterns" ;;
-      esac
-      # shellcheck disable=SC2086
-      "$cc" $cpu -std=c99 $opt -g -ffreestanding -ffunction-sections -fdata-sections $extra \
-        -I"$root/bench" -I"$root/port/baremetal" -c "$s" -o "$o"
-      objs+=("$o")
-    done
-    elf=$dir/wcet_halffit.elf
-    # shellcheck disable=SC2086
-    "$cc" $cpu -nostdlib -nostartfiles -Wl,--gc-sections -Wl,--no-warn-rwx-segments \
-      -T"$root/port/baremetal/$ld" "${objs[@]}" -lgcc -o "$elf"
-    fifo=$dir/exec.fifo
-    rm -f "$fifo"
-    mkfifo "$fifo"
-    copy_syms=$("${cc%gcc}nm" "$dir/bh_string.c.o" | awk '$2 ~ /^[TtWw]$/ { print $3 }' | tr '\n' ' ')
-    awk -v copy_syms="$copy_syms" "$count_awk" < "$fifo" > "$dir/counts.txt" &
-    awk_pid=$!
-    # shellcheck disable=SC2086
-    if ! $qemu -singlestep -d exec,nochain -D "$fifo" -kernel "$elf" > "$dir/console.txt" 2>&1; then
-      wait "$awk_pid" || true
-      echo "wcet: half-fit $name $opt firmware failed:" >&2
-      cat "$dir/console.txt" >&2
-      exit 1
-    fi
-    wait "$awk_pid"
-    rm -f "$fifo"
-    grep -q ' 0 errors' "$dir/console.txt" || { cat "$dir/console.txt" >&2; exit 1; }
-    sed "s/^/$name $opt /" "$dir/counts.txt" >> "$hf_results"
+    trace_firmware "$out/halffit-$name$opt" "half-fit $name $opt" "$opt" \
+      "$root/tools/wcet/wcet_halffit.c" "$root/bench/halffit.c"
+    sed "s/^/$name $opt /" "$out/halffit-$name$opt/counts.txt" >> "$hf_results"
   done
 done
 

@@ -25,19 +25,13 @@
 #include <stdint.h>
 
 #include "bareheap.h"
-#include "board.h"
 #include "bareheap_internal.h" /* the probe budgets and the header flags */
+#include "wcet_common.h"
 
 #define HEAP_BYTES 65536u
 
 static unsigned char wcet_arena[HEAP_BYTES] __attribute__((aligned(4096)));
 static bh_heap *wcet_heap;
-static void *wcet_r;
-static unsigned wcet_calls, wcet_errors;
-
-/* Markers: one function per case, never inlined, merged or removed. */
-#define WCET_MARK(name) \
-    __attribute__((noipa)) void wcet_op_##name(void) { __asm__ volatile("" ::: "memory"); }
 WCET_MARK(alloc_small)
 WCET_MARK(free_small)
 WCET_MARK(alloc_mixed)
@@ -60,7 +54,6 @@ WCET_MARK(realloc_grow_prev)
 WCET_MARK(realloc_grow_prev_next)
 WCET_MARK(realloc_fallback)
 WCET_MARK(realloc_fallback_worst)
-__attribute__((noipa)) void wcet_done(void) { __asm__ volatile("" ::: "memory"); }
 
 #define ALLOC(c, n) (wcet_op_##c(), wcet_r = bh_alloc(wcet_heap, (n)), wcet_done(), wcet_calls++, wcet_r)
 #define FREE(c, p) (wcet_op_##c(), bh_free(wcet_heap, (p)), wcet_done(), wcet_calls++)
@@ -68,24 +61,6 @@ __attribute__((noipa)) void wcet_done(void) { __asm__ volatile("" ::: "memory");
     (wcet_op_##c(), wcet_r = bh_alloc_aligned(wcet_heap, (a), (n)), wcet_done(), wcet_calls++, wcet_r)
 #define REALLOC(c, p, n) \
     (wcet_op_##c(), wcet_r = bh_realloc(wcet_heap, (p), (n)), wcet_done(), wcet_calls++, wcet_r)
-
-static uint32_t wcet_seed = 0x2545F491u;
-static uint32_t wcet_rand(void) {
-    wcet_seed ^= wcet_seed << 13;
-    wcet_seed ^= wcet_seed >> 17;
-    wcet_seed ^= wcet_seed << 5;
-    return wcet_seed;
-}
-
-/* 8..256 B uniform */
-static size_t wcet_small(void) { return 8u + wcet_rand() % 249u; }
-
-/* 8 B..64 KiB, log-uniform */
-static size_t wcet_mixed(void) {
-    unsigned e = 3u + wcet_rand() % 13u; /* 2^3 .. 2^15 */
-    size_t n = ((size_t)1 << e) + (wcet_rand() & (((size_t)1 << e) - 1u));
-    return n;
-}
 
 static void wcet_fresh(void) {
     wcet_heap = bh_init(wcet_arena, HEAP_BYTES);
@@ -437,35 +412,6 @@ static void wcet_realloc(unsigned steps) {
     wcet_check();
 }
 
-static void wcet_puts(const char *s) {
-    size_t n = 0;
-    while (s[n])
-        n++;
-    board_write(s, n);
-}
-
-static void wcet_putu(unsigned v) {
-    char buf[12];
-    int i = 11;
-    buf[i] = '\0';
-    do {
-        buf[--i] = (char)('0' + v % 10u);
-        v /= 10u;
-    } while (v);
-    wcet_puts(buf + i);
-}
-
-/* Runs one sequence; names it if it went wrong. */
-static void wcet_step(const char *name, void (*fn)(unsigned), unsigned steps) {
-    unsigned before = wcet_errors;
-    fn(steps);
-    if (wcet_errors != before) {
-        wcet_puts("wcet: errors in ");
-        wcet_puts(name);
-        wcet_puts("\n");
-    }
-}
-
 int main(int argc, char **argv) {
     (void)argc;
     (void)argv;
@@ -477,10 +423,5 @@ int main(int argc, char **argv) {
     wcet_step("aligned", wcet_aligned, 0);
     wcet_step("realloc", wcet_realloc, 0);
     wcet_step("worst paths", wcet_worst_paths, 0);
-    wcet_puts("wcet: ");
-    wcet_putu(wcet_calls);
-    wcet_puts(" calls, ");
-    wcet_putu(wcet_errors);
-    wcet_puts(" errors\n");
-    return wcet_errors ? 1 : 0;
+    return wcet_report();
 }

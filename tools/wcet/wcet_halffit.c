@@ -15,42 +15,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "board.h"
 #include "halffit.h"
+#include "wcet_common.h"
 
 #define HEAP_BYTES 65536u
 
 static unsigned char wcet_arena[HEAP_BYTES] __attribute__((aligned(4096)));
 static hf_heap *wcet_heap;
-static void *wcet_r;
-static unsigned wcet_calls, wcet_errors;
 
-#define WCET_MARK(name) \
-    __attribute__((noipa)) void wcet_op_##name(void) { __asm__ volatile("" ::: "memory"); }
 WCET_MARK(alloc_small)
 WCET_MARK(free_small)
 WCET_MARK(alloc_mixed)
 WCET_MARK(free_mixed)
 WCET_MARK(alloc_fresh_split)
 WCET_MARK(free_double_merge)
-__attribute__((noipa)) void wcet_done(void) { __asm__ volatile("" ::: "memory"); }
 
 #define ALLOC(c, n) (wcet_op_##c(), wcet_r = hf_alloc(wcet_heap, (n)), wcet_done(), wcet_calls++, wcet_r)
 #define FREE(c, p) (wcet_op_##c(), hf_free(wcet_heap, (p)), wcet_done(), wcet_calls++)
-
-/* wcet.c's generator and seed: the same request sequences. */
-static uint32_t wcet_seed = 0x2545F491u;
-static uint32_t wcet_rand(void) {
-    wcet_seed ^= wcet_seed << 13;
-    wcet_seed ^= wcet_seed >> 17;
-    wcet_seed ^= wcet_seed << 5;
-    return wcet_seed;
-}
-static size_t wcet_small(void) { return 8u + wcet_rand() % 249u; }
-static size_t wcet_mixed(void) {
-    unsigned e = 3u + wcet_rand() % 13u;
-    return ((size_t)1 << e) + (wcet_rand() & (((size_t)1 << e) - 1u));
-}
 
 static void wcet_fresh(void) {
     wcet_heap = hf_init(wcet_arena, HEAP_BYTES);
@@ -66,6 +47,7 @@ static void wcet_check(void) {
 #define SLOTS 64
 static void *wcet_slot[SLOTS];
 
+/* wcet.c's random sequences, slot for slot. */
 static void wcet_random(unsigned steps, unsigned slots, int mixed) {
     unsigned i;
     wcet_fresh();
@@ -88,9 +70,13 @@ static void wcet_random(unsigned steps, unsigned slots, int mixed) {
     wcet_check();
 }
 
-static void wcet_fresh_split(void) {
+static void wcet_random_small(unsigned steps) { wcet_random(steps, SLOTS, 0); }
+static void wcet_random_mixed(unsigned steps) { wcet_random(steps, 16u, 1); }
+
+static void wcet_fresh_split(unsigned steps) {
     static const size_t sizes[] = {1, 8, 12, 100, 256, 1000, 4000, 30000};
     unsigned i;
+    (void)steps;
     for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         wcet_fresh();
         if (!ALLOC(alloc_fresh_split, sizes[i]))
@@ -98,8 +84,9 @@ static void wcet_fresh_split(void) {
     }
 }
 
-static void wcet_double_merge(void) {
+static void wcet_double_merge(unsigned steps) {
     unsigned i;
+    (void)steps;
     wcet_fresh();
     for (i = 0; i < 40; i++) {
         size_t na = wcet_mixed() % 4096u + 1u, nb = wcet_small(), nc = wcet_mixed() % 4096u + 1u;
@@ -119,34 +106,12 @@ static void wcet_double_merge(void) {
     wcet_check();
 }
 
-static void wcet_puts(const char *s) {
-    size_t n = 0;
-    while (s[n])
-        n++;
-    board_write(s, n);
-}
-
-static void wcet_putu(unsigned v) {
-    char buf[12];
-    size_t i = sizeof buf;
-    do {
-        buf[--i] = (char)('0' + v % 10u);
-        v /= 10u;
-    } while (v);
-    board_write(buf + i, sizeof buf - i);
-}
-
 int main(int argc, char **argv) {
     (void)argc;
     (void)argv;
-    wcet_random(4000, SLOTS, 0);
-    wcet_random(3000, 16, 1);
-    wcet_fresh_split();
-    wcet_double_merge();
-    wcet_puts("wcet: ");
-    wcet_putu(wcet_calls);
-    wcet_puts(" calls, ");
-    wcet_putu(wcet_errors);
-    wcet_puts(" errors\n");
-    return wcet_errors != 0;
+    wcet_step("small", wcet_random_small, 4000);
+    wcet_step("mixed", wcet_random_mixed, 3000);
+    wcet_step("split", wcet_fresh_split, 0);
+    wcet_step("merge", wcet_double_merge, 0);
+    return wcet_report();
 }
