@@ -936,7 +936,15 @@ static bool step(bhm_model *m) {
     return ok;
 }
 
-size_t bhm_min_heap_bytes(void) { return bh_control_size(1024) + 256u; }
+/* A few hundred bytes past the control structure; with a wide grain, the
+ * least init takes at any base offset (the control structure, a grain of
+ * slack before the first block, a minimum block, a grain for the offset). */
+size_t bhm_min_heap_bytes(void) {
+    size_t n = bh_control_size(1024) + 256u;
+    while (n < bh_control_size(n) + 2u * grain() + bh_min_block_size())
+        n = bh_control_size(n) + 2u * grain() + bh_min_block_size();
+    return n;
+}
 
 bool bhm_init(bhm_model *m, const bhm_options *opt, void *arena, size_t arena_bytes, size_t offset,
               size_t heap_bytes) {

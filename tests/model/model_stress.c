@@ -76,14 +76,19 @@ static int run(size_t heap_bytes, uint64_t seed, unsigned long ops, unsigned lon
 int main(int argc, char **argv) {
     unsigned long ops = argc > 1 ? strtoul(argv[1], NULL, 10) : 1000000ul;
     uint64_t seed = argc > 2 ? strtoull(argv[2], NULL, 10) : 1u;
-    const size_t sizes[] = {bhm_min_heap_bytes(), bh_control_size(1024) + 1024u, 4096u, 65536u, (size_t)1 << 20,
-                            BIG_HEAP_BYTES};
+    size_t sizes[] = {0, bh_control_size(1024) + 1024u, 4096u, 65536u, (size_t)1 << 20, BIG_HEAP_BYTES};
     /* From BAREHEAP_DEBUG 2 on, poisoning costs time in proportion to the
      * bytes handed out and freed: leave out the 64 MiB heap there. */
     const unsigned n_sizes = (unsigned)(sizeof sizes / sizeof sizes[0]) - (BAREHEAP_DEBUG >= 2 ? 1u : 0u);
     unsigned long done = 0, runs = 0, per_size = ops / n_sizes;
     clock_t start = clock();
     unsigned k;
+    /* The small heaps are the least init takes where a wide grain needs more. */
+    sizes[0] = bhm_min_heap_bytes();
+    for (k = 1; k < n_sizes; k++) {
+        if (sizes[k] < sizes[0])
+            sizes[k] = sizes[0];
+    }
     for (k = 0; k < n_sizes; k++) {
         unsigned long target = done + per_size;
         while (done < target) {
