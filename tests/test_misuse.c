@@ -20,8 +20,11 @@
 #include "bareheap.h"
 #include "bareheap_config.h"
 
-#define HEAP_BYTES (64u * 1024u)
 #define LIVE 48
+/* 64 KiB, or room for twice the live blocks at their largest where a wide
+ * grain makes blocks larger. */
+#define BLOCK_MAX_BYTES ((600u + 16u + BAREHEAP_ALIGN_BYTES - 1u) / BAREHEAP_ALIGN_BYTES * BAREHEAP_ALIGN_BYTES)
+#define HEAP_BYTES (2u * LIVE * BLOCK_MAX_BYTES > 64u * 1024u ? 2u * LIVE * BLOCK_MAX_BYTES : 64u * 1024u)
 
 static union {
     long double ld;
@@ -102,7 +105,12 @@ static const char *const misuse_names[MISUSE_KINDS] = {
 /* Makes one misuse; returns whether bareheap reported it with the right kind. */
 static int misuse_once(misuse kind) {
     live_block *v = pick_live();
-    unsigned char foreign[64];
+    /* Aligned to the grain, so that it is foreign, not misaligned. */
+    static union {
+        long double ld;
+        unsigned char b[2u * BAREHEAP_ALIGN_BYTES];
+    } foreign_mem;
+    unsigned char *foreign = foreign_mem.b + ((0u - (uintptr_t)foreign_mem.b) & (bh_alignment() - 1u));
     size_t count_before;
     switch (kind) {
     case DOUBLE_FREE:
@@ -111,7 +119,7 @@ static int misuse_once(misuse kind) {
         v->p = NULL;
         return reported == 1 && last_kind == BH_ERROR_DOUBLE_FREE;
     case FOREIGN:
-        bh_free(heap, foreign + 16);
+        bh_free(heap, foreign + bh_alignment());
         return reported == 1 && last_kind == BH_ERROR_INVALID_POINTER;
     case INTERIOR: {
         /* An aligned address strictly inside the block, if it has one. */
