@@ -23,7 +23,7 @@
 #include "bareheap_internal.h"
 #include "test_support.h"
 
-#define HEAP_BYTES ((size_t)16 * 1024)
+#define HEAP_BYTES BT_GRAIN_SCALED(16 * 1024)
 
 BT_HEAP_BUFFER(g_mem, HEAP_BYTES);
 BT_HEAP_BUFFER(g_big_mem, (size_t)1024 * 1024);

@@ -14,7 +14,9 @@
 
 #include "bareheap_internal.h"
 
-#define HEAP_BYTES 4096u
+/* 4 KiB, or 32 grains where the grain is wider: room for the scripted
+ * blocks past the control structure. */
+#define HEAP_BYTES (32u * BAREHEAP_ALIGN_BYTES > 4096u ? 32u * BAREHEAP_ALIGN_BYTES : 4096u)
 
 static union {
     long double ld;
@@ -276,16 +278,28 @@ static void expect_region_tight(const region *r, uintptr_t lo_raw, uintptr_t hi_
 static union {
     long double ld;
     void *p;
-    unsigned char b[2048 + 64];
+    unsigned char b[HEAP_BYTES + 64];
 } extra;
+
+/* The offsets and sizes within a grain tried below: all of them, or with a
+ * wide grain (GRAIN_BYTES^2 inits) the 32 at each end, where the rounding
+ * changes. */
+static size_t grain_step(size_t k) {
+    return (GRAIN_BYTES > 64u && k == 31u) ? GRAIN_BYTES - 32u : k + 1u;
+}
 
 static void test_regions_use_their_memory_to_the_grain(void **state) {
     unsigned char *mem = (unsigned char *)(((uintptr_t)memory.b + GRAIN_BYTES - 1u) & ~(uintptr_t)(GRAIN_BYTES - 1u));
     unsigned char *more = (unsigned char *)(((uintptr_t)extra.b + GRAIN_BYTES - 1u) & ~(uintptr_t)(GRAIN_BYTES - 1u));
-    size_t k, size;
+    /* 1 KiB, or the least every offset takes where the control structure
+     * and the grain need more */
+    size_t least = bh_control_size(HEAP_BYTES) + 3u * GRAIN_BYTES + MIN_BLOCK_BYTES;
+    size_t base = least > 1024u ? least : 1024u;
+    size_t k, s;
     (void)state;
-    for (k = 0; k < GRAIN_BYTES; k++) {
-        for (size = 1024; size < 1024 + GRAIN_BYTES; size++) {
+    for (k = 0; k < GRAIN_BYTES; k = grain_step(k)) {
+        for (s = 0; s < GRAIN_BYTES; s = grain_step(s)) {
+            size_t size = base + s;
             /* the first region begins after the control structure */
             bh_heap *h = bh_init(mem + k, size);
             assert_non_null(h);

@@ -26,7 +26,7 @@
 #include "bareheap_config.h"
 #include "test_support.h"
 
-#define HEAP_BYTES ((size_t)32 * 1024)
+#define HEAP_BYTES BT_GRAIN_SCALED(32 * 1024)
 #define SLOTS 8u
 #define MAX_FILLERS 4096u
 
@@ -285,7 +285,8 @@ static void exhaust_and_release(size_t heap_bytes, uint32_t seed) {
 }
 
 static void test_exhaust_random_and_release(void **state) {
-    const size_t sizes[] = {bh_control_size(1024) + 512u, 4096u, 12345u, HEAP_BYTES};
+    const size_t sizes[] = {bh_control_size(BT_GRAIN_SCALED(1024)) + BT_GRAIN_SCALED(512), BT_GRAIN_SCALED(4096),
+                            BT_GRAIN_SCALED(12345), HEAP_BYTES};
     size_t i;
     uint32_t seed;
     (void)state;

@@ -215,11 +215,17 @@ static void run(size_t heap_bytes, uint64_t seed, size_t offset) {
     assert_int_equal(error_calls, 0);
 }
 
+/* A size written for a grain of 16 bytes or less, scaled with a wider grain
+ * so that the heap still holds as many blocks. */
+#define SCALED(bytes) \
+    (BAREHEAP_ALIGN_BYTES > 16 ? (size_t)(bytes) * (BAREHEAP_ALIGN_BYTES / 16u) : (size_t)(bytes))
+
 static void test_small_heaps(void **state) {
     /* From a few hundred bytes beyond the control structure up. */
-    const size_t sizes[] = {bh_control_size(512) + 384, bh_control_size(1024) + 1000, 4096,
+    const size_t sizes[] = {bh_control_size(SCALED(512)) + SCALED(384), bh_control_size(SCALED(1024)) + SCALED(1000),
+                            SCALED(4096),
 #if MAX_HEAP_BYTES >= 16384u + 16u
-                            16384
+                            SCALED(16384) < MAX_HEAP_BYTES - 16u ? SCALED(16384) : MAX_HEAP_BYTES - 16u
 #else
                             MAX_HEAP_BYTES - 16u
 #endif

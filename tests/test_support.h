@@ -37,6 +37,12 @@ typedef union bt_max_align {
 
 #define BT_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
+/* A heap size written for a grain of 16 bytes or less, scaled with a wider
+ * grain (BAREHEAP_ALIGN_BYTES, from bareheap_config.h) so that the heap
+ * still holds as many blocks. */
+#define BT_GRAIN_SCALED(bytes) \
+    ((BAREHEAP_ALIGN_BYTES) > 16 ? (size_t)(bytes) * ((BAREHEAP_ALIGN_BYTES) / 16u) : (size_t)(bytes))
+
 static inline unsigned char *bt_align_up(void *p, size_t align_bytes)
 {
     uintptr_t u = (uintptr_t)p;
