@@ -14,9 +14,12 @@
 
 #include "bareheap_internal.h"
 
-/* 4 KiB, or 32 grains where the grain is wider: room for the scripted
- * blocks past the control structure. */
-#define HEAP_BYTES (32u * BAREHEAP_ALIGN_BYTES > 4096u ? 32u * BAREHEAP_ALIGN_BYTES : 4096u)
+/* Request sizes and alignments of the scripts are written for a grain of 16
+ * bytes or less; S() scales them with a wider grain, so that the blocks
+ * keep their sizes in grains (and their splits), and the heap with them. */
+#define SCALE (BAREHEAP_ALIGN_BYTES > 16 ? (size_t)BAREHEAP_ALIGN_BYTES / 16u : (size_t)1)
+#define S(n) ((size_t)(n) * SCALE)
+#define HEAP_BYTES (4096u * SCALE)
 
 static union {
     long double ld;
@@ -163,24 +166,24 @@ static void test_remainder_too_small_stays_in_the_block(void **state) {
 static void test_realloc_shrink_and_grow_in_place(void **state) {
     void *a, *b, *q;
     (void)state;
-    a = bh_alloc(heap, 500);
-    b = bh_alloc(heap, 64);
-    q = bh_realloc(heap, a, 100); /* the tail becomes a free block */
+    a = bh_alloc(heap, S(500));
+    b = bh_alloc(heap, S(64));
+    q = bh_realloc(heap, a, S(100)); /* the tail becomes a free block */
     assert_ptr_equal(q, a);
     {
-        const golden g[] = {{BLK(100), true}, {BLK(500) - BLK(100), false}, {BLK(64), true}, FREE_REST};
+        const golden g[] = {{BLK(S(100)), true}, {BLK(S(500)) - BLK(S(100)), false}, {BLK(S(64)), true}, FREE_REST};
         expect_layout(g, 4);
     }
-    q = bh_realloc(heap, a, 300); /* grows into the free block after it */
+    q = bh_realloc(heap, a, S(300)); /* grows into the free block after it */
     assert_ptr_equal(q, a);
     {
-        const golden g[] = {{BLK(300), true}, {BLK(500) - BLK(300), false}, {BLK(64), true}, FREE_REST};
+        const golden g[] = {{BLK(S(300)), true}, {BLK(S(500)) - BLK(S(300)), false}, {BLK(S(64)), true}, FREE_REST};
         expect_layout(g, 4);
     }
-    q = bh_realloc(heap, b, 100); /* the last used block grows into the rest */
+    q = bh_realloc(heap, b, S(100)); /* the last used block grows into the rest */
     assert_ptr_equal(q, b);
     {
-        const golden g[] = {{BLK(300), true}, {BLK(500) - BLK(300), false}, {BLK(100), true}, FREE_REST};
+        const golden g[] = {{BLK(S(300)), true}, {BLK(S(500)) - BLK(S(300)), false}, {BLK(S(100)), true}, FREE_REST};
         expect_layout(g, 4);
     }
     bh_free(heap, a);
@@ -195,18 +198,21 @@ static void test_realloc_moves_into_the_previous_block(void **state) {
     unsigned char *a, *b, *c, *q;
     size_t i;
     (void)state;
-    a = bh_alloc(heap, 200);
-    b = bh_alloc(heap, 100);
-    c = bh_alloc(heap, 64);
+    a = bh_alloc(heap, S(200));
+    b = bh_alloc(heap, S(100));
+    c = bh_alloc(heap, S(64));
     for (i = 0; i < 100; i++)
         b[i] = (unsigned char)(i + 1);
     bh_free(heap, a);
-    q = bh_realloc(heap, b, 250); /* next is used, prev is free: move down */
+    q = bh_realloc(heap, b, S(250)); /* next is used, prev is free: move down */
     assert_ptr_equal(q, a);
     for (i = 0; i < 100; i++)
         assert_int_equal(q[i], (unsigned char)(i + 1));
     {
-        const golden g[] = {{BLK(250), true}, {BLK(200) + BLK(100) - BLK(250), false}, {BLK(64), true}, FREE_REST};
+        const golden g[] = {{BLK(S(250)), true},
+                            {BLK(S(200)) + BLK(S(100)) - BLK(S(250)), false},
+                            {BLK(S(64)), true},
+                            FREE_REST};
         expect_layout(g, 4);
     }
     bh_free(heap, q);
@@ -217,23 +223,23 @@ static void test_aligned_gives_the_front_back(void **state) {
     unsigned char *p, *first;
     size_t front;
     (void)state;
-    first = bh_alloc(heap, 8);
-    p = bh_alloc_aligned(heap, 512, 100);
+    first = bh_alloc(heap, S(8));
+    p = bh_alloc_aligned(heap, S(512), S(100));
     assert_non_null(p);
-    assert_true(((uintptr_t)p & 511u) == 0);
-    front = (size_t)(p - first) - BLK(8);
+    assert_true(((uintptr_t)p & (S(512) - 1u)) == 0);
+    front = (size_t)(p - first) - BLK(S(8));
     assert_true(front == 0 || front >= MIN_BLOCK_BYTES);
     if (front) {
-        const golden g[] = {{BLK(8), true}, {front, false}, {BLK(100 + WORD_BYTES), true}, FREE_REST};
+        const golden g[] = {{BLK(S(8)), true}, {front, false}, {BLK(S(100) + WORD_BYTES), true}, FREE_REST};
         expect_layout(g, 4);
     } else {
-        const golden g[] = {{BLK(8), true}, {BLK(100 + WORD_BYTES), true}, FREE_REST};
+        const golden g[] = {{BLK(S(8)), true}, {BLK(S(100) + WORD_BYTES), true}, FREE_REST};
         expect_layout(g, 3);
     }
     /* The block remembers its alignment in its last word. */
     assert_true(block_from_payload(p)->header & FLAG_ALIGNED);
-    assert_int_equal(*block_align_word(block_from_payload(p)), 512);
-    assert_true(bh_usable_size(heap, p) >= 100);
+    assert_int_equal(*block_align_word(block_from_payload(p)), S(512));
+    assert_true(bh_usable_size(heap, p) >= S(100));
     bh_free(heap, p);
     bh_free(heap, first);
     {
