@@ -4,9 +4,9 @@
  * One source, one binary per allocator: the allocator is chosen at build time
  * (BENCH_BAREHEAP; BENCH_HALFFIT for bench/halffit.c, the algorithm of
  * o1heap, which is not built here; or nothing for whatever malloc the binary
- * is linked with: glibc, jemalloc, mimalloc, tcmalloc). Every allocator runs the same op
- * sequences, generated from fixed seeds before the measured loop starts, and
- * is reached through the four bench_* functions below, which are never inlined
+ * is linked with: glibc, jemalloc, mimalloc, tcmalloc). Every allocator runs
+ * the same op sequences, generated from fixed seeds before the measured loop
+ * starts, and is reached through the four bench_* functions below, which are never inlined
  * so that callgrind can count what each call costs below them.
  *
  * Modes (argv[1]):

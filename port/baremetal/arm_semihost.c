@@ -45,9 +45,7 @@ void board_exit_now(int status)
 {
     static volatile uint32_t block[2];
     block[0] = semihost_word(ADP_STOPPED_APPLICATION_EXIT);
-    /* QEMU exits with the low 8 bits: a status outside 0..255 (256,
-     * negative) arrives as 255, never as 0. */
-    block[1] = semihost_word(status >= 0 && status <= 0xFF ? (uint32_t)status : 0xFFu);
+    block[1] = semihost_word((uint32_t)status); /* 0..255: board_exit() */
     for (;;) {
         (void)semihost_call(SYS_EXIT_EXTENDED, (const void *)block);
     }

@@ -33,6 +33,9 @@ void board_exit(int status) __attribute__((noreturn));
 extern int board_argc;
 extern char *board_argv[];
 
+/* Writes v as 0x and 2 * sizeof v hex digits, as board_fault() prints pc. */
+void board_write_hex(unsigned long v);
+
 /* Called by the fault handlers on a fresh stack: prints what is known and
  * exits with status 3. */
 void board_fault(const char *what, unsigned long pc, unsigned long detail)

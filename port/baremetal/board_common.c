@@ -1,7 +1,7 @@
 /*
  * Console buffering, arguments and fault report shared by every board. The
  * board file provides board_console_flush() (write a NUL-terminated line) and
- * board_exit_now() (end the emulation).
+ * board_exit_now() (end the emulation with a status of 0..255).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -44,7 +44,9 @@ void board_write(const char *text, size_t n)
 void board_exit(int status)
 {
     line_flush();
-    board_exit_now(status);
+    /* The exit paths carry 8 bits: a status outside 0..255 (256, negative)
+     * goes on as 255, so that no failure arrives as 0. */
+    board_exit_now(status >= 0 && status <= 0xFF ? status : 0xFF);
 }
 
 static void write_str(const char *s)
@@ -56,7 +58,7 @@ static void write_str(const char *s)
     board_write(s, n);
 }
 
-static void write_hex(unsigned long v)
+void board_write_hex(unsigned long v)
 {
     char buf[2 + 2 * sizeof v];
     size_t i;
@@ -76,9 +78,9 @@ void board_fault(const char *what, unsigned long pc, unsigned long detail)
     write_str("FAULT: ");
     write_str(what);
     write_str(" pc=");
-    write_hex(pc);
+    board_write_hex(pc);
     write_str(" detail=");
-    write_hex(detail);
+    board_write_hex(detail);
     board_write("\n", 1);
     board_exit(3);
 }

@@ -1,8 +1,9 @@
 /*
  * A fault is reported with the address of the instruction that faulted: the
- * firmware prints that address ("fault_pc: expect pc=0x..."), then runs
- * fault_insn(), whose first instruction faults. tests/target/fault_check.cmake
- * compares the two lines. FAULT_VARIANT picks the fault:
+ * firmware prints that address (fault_at, "fault_pc: expect pc=0x..." in the
+ * fault report's own format), then runs fault_insn(), whose instruction at
+ * fault_at faults. tests/target/fault_check.cmake compares the two lines.
+ * FAULT_VARIANT picks the fault:
  *
  *   Cortex-M  0: an unaligned word load (a HardFault on ARMv6-M, a UsageFault
  *                on ARMv7-M with CCR.UNALIGN_TRP, as the startup code sets it)
@@ -28,15 +29,18 @@
 #include "board.h"
 
 void fault_insn(const volatile uint32_t *p);
+extern const char fault_at[]; /* the instruction that faults, in fault_insn */
 
 #if defined(__ARM_ARCH_PROFILE) && (__ARM_ARCH_PROFILE == 'M')
 extern uint32_t __stack_bottom[];
 __asm__(".text\n\t"
         ".balign 4\n\t"
         ".global fault_insn\n\t"
+        ".global fault_at\n\t"
         ".type fault_insn, %function\n\t"
         ".thumb_func\n"
-        "fault_insn:\n\t"
+        "fault_insn:\n"
+        "fault_at:\n\t"
         "ldr r0, [r0]\n\t"
         "bx lr\n\t"
         ".size fault_insn, . - fault_insn\n");
@@ -44,9 +48,11 @@ __asm__(".text\n\t"
 __asm__(".text\n\t"
         ".balign 4\n\t"
         ".global fault_insn\n\t"
+        ".global fault_at\n\t"
         ".type fault_insn, %function\n\t"
         ".arm\n"
-        "fault_insn:\n\t"
+        "fault_insn:\n"
+        "fault_at:\n\t"
 #if FAULT_VARIANT == 0
         "ldr r0, [r0]\n\t"
 #else
@@ -59,8 +65,10 @@ extern uint32_t __stack_guard[];
 __asm__(".text\n\t"
         ".balign 4\n\t"
         ".global fault_insn\n\t"
+        ".global fault_at\n\t"
         ".type fault_insn, @function\n"
-        "fault_insn:\n\t"
+        "fault_insn:\n"
+        "fault_at:\n\t"
 #if FAULT_VARIANT == 0
         "lw a0, 0(a0)\n\t"
 #else
@@ -72,12 +80,15 @@ __asm__(".text\n\t"
 __asm__(".text\n\t"
         ".balign 4\n\t"
         ".global fault_insn\n\t"
+        ".global fault_at\n\t"
         ".type fault_insn, @function\n"
         "fault_insn:\n\t"
 #if FAULT_VARIANT == 0
+        "fault_at:\n\t"
         "ud2\n\t"
 #else
-        "movw $0x1230, %ax\n\t"
+        "movw $0x1230, %ax\n"
+        "fault_at:\n\t"
         "movw %ax, %ds\n\t"
 #endif
         "ret\n\t"
@@ -88,34 +99,16 @@ __asm__(".text\n\t"
 
 static volatile uint32_t g_words[2];
 
-static void write_hex(uintptr_t v)
-{
-    char buf[2 + 2 * sizeof v];
-    size_t i;
-    buf[0] = '0';
-    buf[1] = 'x';
-    for (i = 0; i < 2 * sizeof v; i++) {
-        unsigned digit = (unsigned)(v >> (4u * (2u * sizeof v - 1u - i))) & 0xFu;
-        buf[2 + i] = (char)(digit < 10u ? '0' + digit : 'a' + digit - 10u);
-    }
-    board_write(buf, sizeof buf);
-}
-
 int main(int argc, char **argv)
 {
     const volatile uint32_t *p = (const volatile uint32_t *)(uintptr_t)((uintptr_t)&g_words[0] + 1u);
-    uintptr_t pc = (uintptr_t)fault_insn & ~(uintptr_t)1u;
     (void)argc;
     (void)argv;
-#if defined(__i386__) && FAULT_VARIANT == 1
-    /* The first instruction sets up the selector, the second faults. */
-    pc += 4u;
-#endif
 #if defined(__riscv)
     p = (const volatile uint32_t *)__stack_guard;
 #endif
     board_write("fault_pc: expect pc=", 20);
-    write_hex(pc);
+    board_write_hex((unsigned long)(uintptr_t)fault_at);
     board_write("\n", 1);
 #if defined(__ARM_ARCH_PROFILE) && (__ARM_ARCH_PROFILE == 'M') && FAULT_VARIANT == 1
     {

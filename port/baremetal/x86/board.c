@@ -62,8 +62,9 @@ void board_exit_now(int status)
 {
     /* QEMU exits with (value << 1) | 1, 8 bits wide, and the runner
      * (tools/qemu-x86-multiboot.sh) reads 65 + 2 * status back: the value
-     * 0x20 + status fits for statuses 0..0x5F. Any other status (negative,
-     * 128, 134 for an abort, 256) becomes 0x5F, never 0. */
+     * 0x20 + status fits for statuses 0..0x5F. Any other (128, 134 for an
+     * abort, and 255, which board_exit() makes of 256 and negatives) becomes
+     * 0x5F, never 0. */
     uint32_t code = (uint32_t)status;
     if (code > 0x5Fu) {
         code = 0x5Fu;
