@@ -52,10 +52,6 @@
 #define BH_HOT_INLINE static inline
 #endif
 
-/* Largest request: its block size (request + header, rounded to a grain) must
- * not overflow size_t. Larger requests fail before any arithmetic on them. */
-#define MAX_REQUEST_BYTES (SIZE_MAX - WORD_BYTES - GRAIN_BYTES + 1)
-
 void bh_internal_report(bh_heap *heap, bh_error kind, const void *address) {
     heap->error_count++;
     if (heap->error_fn)
@@ -266,7 +262,8 @@ BH_HOT_INLINE block *list_probe(block *b, size_t size_bytes, unsigned n) {
 /* A free block of at least size_bytes, still on its list, or NULL; probes
  * (1..BAREHEAP_PROBE_LIMIT, a constant at each call) bounds the blocks of
  * one class examined.
- * below is the class of size_bytes - G, clamped to the top class. Every
+ * below is the class of size_bytes - G, clamped to the top class; the
+ * caller maps it (a plain request tells from its size whether to clamp). Every
  * block of a class above it holds size_bytes (sizes are whole grains, and
  * those classes start above size_bytes - G), so the first non-empty one
  * serves in O(1), with no test for whether size_bytes is a class minimum.
@@ -276,8 +273,7 @@ BH_HOT_INLINE block *list_probe(block *b, size_t size_bytes, unsigned n) {
  * the probes only cost time on the way to a failure.
  * With BAREHEAP_CLOSE_FIT, the first block of class below, the closest fit
  * found in O(1), if it is large enough, before the classes above. */
-BH_HOT_INLINE block *block_find(bh_heap *heap, size_t size_bytes, unsigned probes) {
-    unsigned below = heap_class_of(heap, size_bytes - GRAIN_BYTES);
+BH_HOT_INLINE block *block_find(bh_heap *heap, unsigned below, size_t size_bytes, unsigned probes) {
     block *b;
 #if BAREHEAP_CLOSE_FIT
     block *head = heap->heads[below];
@@ -293,6 +289,11 @@ BH_HOT_INLINE block *block_find(bh_heap *heap, size_t size_bytes, unsigned probe
 #else
     return list_probe(heap->heads[below], size_bytes, probes);
 #endif
+}
+
+/* The same, mapping size_bytes itself. */
+BH_HOT_INLINE block *block_find_for(bh_heap *heap, size_t size_bytes, unsigned probes) {
+    return block_find(heap, heap_class_of(heap, size_bytes - GRAIN_BYTES), size_bytes, probes);
 }
 
 /* ---- Using blocks ---- */
@@ -599,8 +600,8 @@ bh_heap *bh_init_ex(void *mem, size_t size_bytes, size_t max_region_bytes) {
      * zero on every supported target, as .bss zeroing assumes too); one call
      * instead of a store per field keeps init small. */
     memset(heap, 0, control);
-    heap->fl_count = fl_count;
     heap->class_top = fl_count * SL_COUNT - 1u;
+    heap->direct_request_bytes = direct_request_bytes_for(fl_count);
     heap->sl_bitmap = (uint32_t *)(void *)&heap->heads[(size_t)fl_count * SL_COUNT];
     heap->control_bytes = control;
     heap->heap_bytes = size_bytes;
@@ -663,8 +664,22 @@ bool bh_add_region(bh_heap *heap, void *mem, size_t size_bytes) {
  * if the block found was written to while free. Inlined into bh_alloc()
  * only; the other callers share one copy, alloc_locked(). */
 BH_HOT_INLINE void *alloc_body(bh_heap *heap, size_t size_bytes) {
-    size_t bytes = request_block_bytes(size_bytes, SEAL_WORDS * WORD_BYTES);
-    block *b = bytes ? block_find(heap, bytes, BAREHEAP_PROBE_LIMIT) : NULL;
+    size_t bytes;
+    unsigned below;
+    block *b;
+    /* One compare decides both whether the block size can overflow and
+     * whether its class needs clamping to the top one. */
+    bytes = request_block_bytes_unchecked(size_bytes, SEAL_WORDS * WORD_BYTES);
+    if (BH_LIKELY(size_bytes <= heap->direct_request_bytes)) {
+        below = class_of(bytes - GRAIN_BYTES);
+    } else {
+        /* bytes - G maps above the top class, if bytes exists at all (it
+         * wrapped if not: it is not used then). */
+        below = heap->class_top;
+        if (size_bytes > MAX_REQUEST_BYTES - SEAL_WORDS * WORD_BYTES)
+            bytes = 0;
+    }
+    b = bytes ? block_find(heap, below, bytes, BAREHEAP_PROBE_LIMIT) : NULL;
     if (BH_UNLIKELY(!b || !POISON_INTACT(heap, b, b, (char *)b + bytes))) {
         heap->failed_count++;
         return NULL;
@@ -741,11 +756,11 @@ BH_HOT_INLINE void *aligned_body(bh_heap *heap, size_t align_bytes, size_t size_
         goto fail;
     bytes = request_block_bytes_unchecked(size_bytes, (SEAL_WORDS + 1u) * WORD_BYTES);
     search_bytes = bytes + align_bytes + MIN_BLOCK_BYTES - GRAIN_BYTES;
-    b = block_find(heap, search_bytes, ALIGNED_FIRST_PROBES);
+    b = block_find_for(heap, search_bytes, ALIGNED_FIRST_PROBES);
     if (!b) {
         /* A block too small for the worst gap may still fit at its own
          * address; this matters on a nearly full heap. */
-        b = block_find(heap, bytes, ALIGNED_SECOND_PROBES);
+        b = block_find_for(heap, bytes, ALIGNED_SECOND_PROBES);
         if (!b || block_size(b) < aligned_gap_bytes(b, align_bytes) + bytes)
             goto fail;
     }

@@ -32,19 +32,21 @@ static const region *region_of_block(const bh_heap *heap, uintptr_t a) {
 /* Whether the fields that bound every walk agree with each other: the
  * region count, each region's extent (placed like blocks, holding one at
  * least, adding up to total_bytes, the first one right after the control
- * structure) and the class table (its size, top class, and where its
- * bitmaps lie). A stray write to any one of them breaks one of these
+ * structure) and the class table (its size, top class, the requests
+ * that need no clamp to it, and where its bitmaps lie). A stray write to any one of them breaks one of these
  * relations; trusted, it would send a walk through memory that is not the
  * heap's (a region table entry past the count has a sentinel at address
  * 0). O(BAREHEAP_MAX_REGIONS). */
 static bool control_plausible(const bh_heap *heap) {
     size_t region_bytes = 0;
+    unsigned fl_count = heap_fl_count(heap);
     unsigned i;
     if (heap->region_count == 0 || heap->region_count > BAREHEAP_MAX_REGIONS ||
-        heap->fl_count == 0 || heap->fl_count > fl_count_for(SIZE_MAX) ||
-        heap->class_top != heap->fl_count * SL_COUNT - 1u ||
-        heap->sl_bitmap != (const uint32_t *)(const void *)&heap->heads[(size_t)heap->fl_count * SL_COUNT] ||
-        heap->control_bytes != control_bytes_for(heap->fl_count) ||
+        fl_count == 0 || fl_count > fl_count_for(SIZE_MAX) ||
+        heap->class_top != fl_count * SL_COUNT - 1u ||
+        heap->direct_request_bytes != direct_request_bytes_for(fl_count) ||
+        heap->sl_bitmap != (const uint32_t *)(const void *)&heap->heads[(size_t)fl_count * SL_COUNT] ||
+        heap->control_bytes != control_bytes_for(fl_count) ||
         heap->regions[0].lo != (uintptr_t)heap + heap->control_bytes + GRAIN_BYTES - WORD_BYTES)
         return false;
     for (i = 0; i < heap->region_count; i++) {
@@ -138,8 +140,9 @@ static size_t region_check(bh_heap *heap, const region *r, walk_totals *t) {
  * (plus one, to notice a cycle or a stray block). Returns problems found. */
 static size_t lists_check(bh_heap *heap, size_t free_blocks) {
     size_t problems = 0, listed = 0;
+    unsigned fl_count = heap_fl_count(heap);
     unsigned fl, sl;
-    for (fl = 0; fl < heap->fl_count; fl++) {
+    for (fl = 0; fl < fl_count; fl++) {
         bool fl_bit = (heap->fl_bitmap >> fl) & 1u;
         if (fl_bit != (heap->sl_bitmap[fl] != 0))
             problems += check_problem(heap, &heap->sl_bitmap[fl]);
@@ -165,10 +168,10 @@ static size_t lists_check(bh_heap *heap, size_t free_blocks) {
             }
         }
     }
-    if ((heap->fl_bitmap >> heap->fl_count) != 0) /* bits beyond the table */
+    if ((heap->fl_bitmap >> fl_count) != 0) /* bits beyond the table */
         problems += check_problem(heap, &heap->fl_bitmap);
-    if (heap->sl_bitmap[heap->fl_count] != 0)
-        problems += check_problem(heap, &heap->sl_bitmap[heap->fl_count]);
+    if (heap->sl_bitmap[fl_count] != 0)
+        problems += check_problem(heap, &heap->sl_bitmap[fl_count]);
     if (listed != free_blocks)
         problems += check_problem(heap, heap);
     return problems;

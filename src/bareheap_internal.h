@@ -118,6 +118,8 @@ typedef struct region {
 
 /*
  * The control structure, at the start of the memory given to bh_init().
+ * fl_count, the number of first-level classes, is sized from the largest
+ * region expected and kept as class_top (heap_fl_count() recovers it).
  * Invariants between calls:
  *   bit fl of fl_bitmap == (sl_bitmap[fl] != 0)
  *   bit sl of sl_bitmap[fl] == (heads[fl * SL_COUNT + sl] != NULL)
@@ -136,7 +138,7 @@ typedef struct region {
 struct bh_heap {
     size_t fl_bitmap;
     uint32_t *sl_bitmap;    /* fl_count + 1 words, after heads[]; the last is always 0 */
-    unsigned fl_count;      /* first-level classes: sized from the largest region expected */
+    size_t direct_request_bytes; /* direct_request_bytes_for(fl_count) */
     unsigned class_top;     /* fl_count * SL_COUNT - 1: the top class, which takes larger blocks too */
     unsigned region_count;
     size_t control_bytes;
@@ -387,6 +389,24 @@ static inline unsigned fl_count_for(size_t max_block_bytes) {
     unsigned c = class_of(max_block_bytes < MIN_BLOCK_BYTES ? MIN_BLOCK_BYTES : max_block_bytes);
     return CLASS_FL(c) + 1u;
 }
+
+/* Largest request: its block size (request + header, rounded to a grain) must
+ * not overflow size_t. Larger requests fail before any arithmetic on them. */
+#define MAX_REQUEST_BYTES (SIZE_MAX - WORD_BYTES - GRAIN_BYTES + 1)
+
+/* The largest plain request whose block size neither overflows nor, less
+ * one grain, maps above the top class: up to it, a request's search needs no
+ * clamp. Above the top class lie blocks of 2^(SL_LOG2 + fl_count - 1) grains
+ * and more; where that is beyond size_t, only the overflow bound remains. */
+static inline size_t direct_request_bytes_for(unsigned fl_count) {
+    unsigned top_log2 = BAREHEAP_SL_LOG2 + fl_count - 1u + GRAIN_LOG2;
+    size_t trailer_bytes = SEAL_WORDS * WORD_BYTES;
+    if (top_log2 >= sizeof(size_t) * CHAR_BIT)
+        return MAX_REQUEST_BYTES - trailer_bytes;
+    return ((size_t)1 << top_log2) - WORD_BYTES - trailer_bytes;
+}
+
+static inline unsigned heap_fl_count(const bh_heap *heap) { return (heap->class_top + 1u) >> BAREHEAP_SL_LOG2; }
 
 /* Bytes of control structure for fl_count first-level classes: the struct,
  * the list heads, the second-level bitmaps (one more than fl_count, the last

@@ -190,16 +190,17 @@ static void test_check_list_links(void **state) {
 static void test_check_bitmaps(void **state) {
     fixture f = make_fixture();
     size_t saved_fl = f.heap->fl_bitmap;
-    unsigned fl, empty_fl = f.heap->fl_count;
+    unsigned fl_count = heap_fl_count(f.heap);
+    unsigned fl, empty_fl = fl_count;
     uint32_t saved_sl;
     (void)state;
-    for (fl = 0; fl < f.heap->fl_count; fl++) {
+    for (fl = 0; fl < fl_count; fl++) {
         if (f.heap->sl_bitmap[fl] == 0) {
             empty_fl = fl;
             break;
         }
     }
-    assert_true(empty_fl < f.heap->fl_count);
+    assert_true(empty_fl < fl_count);
     /* a first-level bit for an empty level */
     f.heap->fl_bitmap = saved_fl | ((size_t)1 << empty_fl);
     expect_corrupt(f.heap);
@@ -210,7 +211,7 @@ static void test_check_bitmaps(void **state) {
     expect_corrupt(f.heap);
     f.heap->sl_bitmap[empty_fl] = saved_sl;
     /* the same in a level that has other lists: its first-level bit is right */
-    for (fl = 0; fl < f.heap->fl_count; fl++) {
+    for (fl = 0; fl < fl_count; fl++) {
         unsigned sl;
         if (f.heap->sl_bitmap[fl] == 0)
             continue;
@@ -226,18 +227,18 @@ static void test_check_bitmaps(void **state) {
         f.heap->sl_bitmap[fl] = saved_sl;
         break;
     }
-    assert_true(fl < f.heap->fl_count);
+    assert_true(fl < fl_count);
     /* a bit beyond the table */
-    if (f.heap->fl_count < sizeof(size_t) * CHAR_BIT) {
-        f.heap->fl_bitmap = saved_fl | ((size_t)1 << f.heap->fl_count);
+    if (fl_count < sizeof(size_t) * CHAR_BIT) {
+        f.heap->fl_bitmap = saved_fl | ((size_t)1 << fl_count);
         expect_corrupt(f.heap);
         f.heap->fl_bitmap = saved_fl;
     }
     /* the word past the second-level table, which a search past the top
      * class reads and must find empty */
-    f.heap->sl_bitmap[f.heap->fl_count] = 1u;
+    f.heap->sl_bitmap[fl_count] = 1u;
     expect_corrupt(f.heap);
-    f.heap->sl_bitmap[f.heap->fl_count] = 0;
+    f.heap->sl_bitmap[fl_count] = 0;
     expect_sound(f.heap);
 }
 
@@ -365,16 +366,21 @@ static void test_check_control_damaged(void **state) {
     heap->total_bytes = saved_z;
     /* The class table: its size, its top class, where its bitmaps lie,
      * and the size of the whole structure, which places region 0. */
-    saved_u = heap->fl_count;
-    heap->fl_count = saved_u + 1u;
-    expect_control_refused(heap);
-    heap->fl_count = saved_u + (unsigned)(sizeof(size_t) * CHAR_BIT);
-    expect_control_refused(heap);
-    heap->fl_count = saved_u;
     saved_u = heap->class_top;
     heap->class_top = saved_u + 1u;
     expect_control_refused(heap);
+    heap->class_top = saved_u + SL_COUNT;
+    expect_control_refused(heap);
+    heap->class_top = saved_u + (unsigned)(sizeof(size_t) * CHAR_BIT) * SL_COUNT;
+    expect_control_refused(heap);
+    heap->class_top = UINT_MAX;
+    expect_control_refused(heap);
     heap->class_top = saved_u;
+    /* Larger, it would let a request's class run past the table. */
+    saved_z = heap->direct_request_bytes;
+    heap->direct_request_bytes = saved_z + GRAIN_BYTES;
+    expect_control_refused(heap);
+    heap->direct_request_bytes = saved_z;
     heap->sl_bitmap = (uint32_t *)(void *)((uintptr_t)saved_sl ^ FAR_BIT);
     expect_control_refused(heap);
     heap->sl_bitmap = saved_sl;

@@ -341,6 +341,48 @@ static void test_control_bytes_round_to_the_grain(void **state) {
     }
 }
 
+/* Up to direct_request_bytes a request's class, less one grain, is at most
+ * the top one, so its search needs no clamp; one byte more and it is above
+ * (or, with a table for all of size_t, the block size would overflow). */
+static void test_direct_requests_end_at_the_top_class(void **state) {
+    size_t trailer_bytes = SEAL_WORDS * WORD_BYTES;
+    unsigned fl;
+    (void)state;
+    for (fl = 1; fl <= fl_count_for(SIZE_MAX); fl++) {
+        size_t direct = direct_request_bytes_for(fl);
+        unsigned top = fl * SL_COUNT - 1u;
+        assert_true(class_of(BLK(direct) - GRAIN_BYTES) <= top);
+        if (direct < MAX_REQUEST_BYTES - trailer_bytes)
+            assert_int_equal(class_of(BLK(direct + 1u) - GRAIN_BYTES), top + 1u);
+        else
+            assert_int_equal(direct, MAX_REQUEST_BYTES - trailer_bytes);
+    }
+}
+
+/* A region larger than the heap was planned for holds a block above the
+ * top class: requests on both sides of the bound are served from it. */
+static void test_requests_beside_the_bound_find_the_large_block(void **state) {
+#if BAREHEAP_MAX_REGIONS >= 2
+    size_t direct, n;
+    (void)state;
+    heap = bh_init(memory.b, HEAP_BYTES / 4u);
+    assert_non_null(heap);
+    assert_true(bh_add_region(heap, extra.b, sizeof extra.b));
+    direct = heap->direct_request_bytes;
+    assert_true(heap->regions[1].hi - heap->regions[1].lo >= BLK(direct + GRAIN_BYTES));
+    for (n = direct - GRAIN_BYTES; n <= direct + GRAIN_BYTES; n++) {
+        unsigned char *p = bh_alloc(heap, n);
+        assert_true((uintptr_t)p > heap->regions[1].lo && (uintptr_t)p < heap->regions[1].hi);
+        assert_int_equal(block_size(block_from_payload(p)), BLK(n));
+        assert_int_equal(bh_check(heap), 0);
+        bh_free(heap, p);
+    }
+    assert_int_equal(bh_check(heap), 0);
+#else
+    (void)state;
+#endif
+}
+
 static void test_bit_scans(void **state) {
     unsigned i;
     (void)state;
@@ -370,6 +412,8 @@ int main(void) {
         cmocka_unit_test_setup(test_aligned_gives_the_front_back, setup),
         cmocka_unit_test(test_size_classes_are_ordered_and_exact_at_minimums),
         cmocka_unit_test(test_bit_scans),
+        cmocka_unit_test(test_direct_requests_end_at_the_top_class),
+        cmocka_unit_test(test_requests_beside_the_bound_find_the_large_block),
         cmocka_unit_test(test_regions_use_their_memory_to_the_grain),
         cmocka_unit_test(test_control_bytes_round_to_the_grain),
     };
