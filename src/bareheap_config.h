@@ -52,7 +52,7 @@
  * above. Less memory needed (measured: used at the first failure 0.912 ->
  * 0.923 of a 1 MiB Cortex-M4 heap; the hosted malloc's peak RSS 5-14% lower
  * on fragmenting programs) for a few more instructions in the worst calls
- * (make wcet, Cortex-M3 -O2: alloc 131 -> 139, aligned 223 -> 228). 0 keeps
+ * (make wcet, Cortex-M3 -O2: alloc 127 -> 136, aligned 223 -> 228). 0 keeps
  * the worst case lowest. */
 #ifndef BAREHEAP_CLOSE_FIT
 #define BAREHEAP_CLOSE_FIT 0
