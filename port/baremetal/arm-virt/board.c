@@ -1,24 +1,65 @@
 /*
  * QEMU "virt" ARM board (cortex-a15, big-endian): console and exit through
  * semihosting (arm_semihost.c), traps reported with the address of the
- * instruction that trapped (start.S takes it from the mode's lr).
+ * instruction that trapped (start.S takes it from the mode's lr) and the
+ * fault status register of the abort (IFSR or DFSR). A stack overflow runs
+ * into an unmapped section and is reported as a data abort.
  */
 #include <stdint.h>
 
 #include "board.h"
 
 void board_start(void) __attribute__((noreturn));
-void board_trap(uint32_t kind, uint32_t pc, uint32_t dfsr) __attribute__((noreturn));
+void board_trap(uint32_t kind, uint32_t pc, uint32_t status) __attribute__((noreturn));
+
+/* 1 MiB under the stack (virt.ld), 1 MiB aligned. */
+extern uint32_t __stack_guard[];
+
+/* First-level translation table, short-descriptor format: one section
+ * descriptor per MiB of the 4 GiB address space. The MMU reads it in the
+ * endianness of SCTLR.EE, which start.S set as the data's. */
+static uint32_t mmu_sections[4096] __attribute__((aligned(16384)));
+
+/* Section, full access (AP[2:0] = 011), TEX 001 C 0 B 0: normal memory,
+ * not cached, as with the MMU off; SCTLR.A still faults unaligned access. */
+#define SECTION_FLAT_BITS 0x1C02u
+
+/* Maps every MiB to itself but the stack guard's, whose descriptor 0 makes
+ * any access a translation fault, and turns the MMU on. Domain 0 is a
+ * client, so the access bits apply. */
+static void mmu_guard_stack(void)
+{
+    uint32_t guard = (uint32_t)(uintptr_t)__stack_guard >> 20;
+    uint32_t i, sctlr;
+    for (i = 0; i < 4096u; i++)
+        mmu_sections[i] = i == guard ? 0u : (i << 20) | SECTION_FLAT_BITS;
+    __asm__ volatile("mcr p15, 0, %0, c2, c0, 2\n"  /* TTBCR: TTBR0 alone, short descriptors */
+                     "mcr p15, 0, %1, c3, c0, 0\n"  /* DACR */
+                     "mcr p15, 0, %2, c2, c0, 0\n"  /* TTBR0 */
+                     "mcr p15, 0, %0, c8, c7, 0\n"  /* TLBIALL */
+                     "dsb\n"
+                     "isb\n"
+                     :
+                     : "r"(0u), "r"(1u), "r"((uint32_t)(uintptr_t)mmu_sections)
+                     : "memory");
+    __asm__ volatile("mrc p15, 0, %0, c1, c0, 0" : "=r"(sctlr));
+    __asm__ volatile("mcr p15, 0, %0, c1, c0, 0\n"
+                     "isb\n"
+                     :
+                     : "r"(sctlr | 1u)
+                     : "memory");
+}
 
 void board_start(void)
 {
+    mmu_guard_stack();
     board_exit(main(board_argc, board_argv));
 }
 
-void board_trap(uint32_t kind, uint32_t pc, uint32_t dfsr)
+void board_trap(uint32_t kind, uint32_t pc, uint32_t status)
 {
     static const char *const names[] = {
         "exception", "undefined instruction", "svc", "prefetch abort", "data abort", "irq/fiq",
     };
-    board_fault(kind < 6u ? names[kind] : names[0], pc, dfsr);
+    board_fault(kind < 6u ? names[kind] : names[0], pc, status);
 }

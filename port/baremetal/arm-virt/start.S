@@ -4,8 +4,9 @@
  *
  * Sets SCTLR.EE (exceptions taken big-endian too) and SCTLR.A (every
  * unaligned access faults, as on a Cortex-M0), points VBAR at the vectors
- * below, sets the stack, clears .bss and runs board_start(). Every
- * exception other than the semihosting call reports through board_trap().
+ * below, sets the stack, clears .bss and runs board_start(), which turns
+ * on the MMU with the stack guard. Every exception other than the
+ * semihosting call reports through board_trap().
  */
     .syntax unified
     .arm
@@ -59,7 +60,8 @@ trap_svc:
 trap_prefetch:
     mov     r0, #3
     sub     r1, lr, #4
-    b       trap_common
+    mrc     p15, 0, r2, c5, c0, 1   /* IFSR: a prefetch abort's status */
+    b       trap_report
 trap_data:
     mov     r0, #4
     sub     r1, lr, #8
@@ -69,6 +71,8 @@ trap_other:
     sub     r1, lr, #4
 trap_common:
     mrc     p15, 0, r2, c5, c0, 0   /* DFSR */
+trap_report:
+    /* The old stack may be what faulted (an overflow into the guard). */
     ldr     sp, =__stack_top
     bl      board_trap
 3:  b       3b
