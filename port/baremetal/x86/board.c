@@ -7,6 +7,13 @@
  * tools/qemu-x86-multiboot.sh turns it back into the firmware's status and
  * anything else (QEMU's own errors, a triple fault with -no-reboot: 0 or 1)
  * into a failure.
+ *
+ * Stack guard: paging maps the address space flat (4 MiB pages) but for
+ * the 4 KiB page under the stack (__stack_guard), which is not present, so
+ * an overflow raises a page fault. That fault cannot push its frame on the
+ * same stack: its IDT entry (and the double fault's) is a task gate, which
+ * switches to a task with a stack of its own. (QEMU does not check segment
+ * limits, so an expand-down stack segment would not do.)
  */
 #include <stdint.h>
 
@@ -20,9 +27,37 @@
 #define CODE_SELECTOR 0x08u   /* start.S's GDT */
 #define TRAP_STUB_BYTES 16u   /* start.S's trap_stubs */
 #define IDT_VECTORS 32u       /* the CPU exceptions; no interrupt is enabled */
+#define DATA_SELECTOR 0x10u
+#define KERNEL_TSS_SELECTOR 0x18u /* the GDT entries start.S leaves to this file */
+#define FAULT_TSS_SELECTOR 0x20u  /* + 8 * fault task */
+#define VECTOR_DOUBLE_FAULT 8u
+#define VECTOR_PAGE_FAULT 14u
+#define PAGE_PRESENT_WRITABLE 0x3u
+#define PAGE_4M 0x80u
+#define CR0_PG 0x80000000u
+#define CR4_PSE 0x10u
 
 extern uint32_t __bss_start[], __bss_end[];
 extern const char trap_stubs[];
+extern uint64_t gdt[];
+extern char __stack_guard[];
+extern const char task_page_fault[], task_double_fault[];
+
+/* A 32-bit task state segment: what a task switch saves and loads. */
+typedef struct tss {
+    uint32_t link, esp0, ss0, esp1, ss1, esp2, ss2, cr3;
+    uint32_t eip, eflags, eax, ecx, edx, ebx, esp, ebp, esi, edi;
+    uint32_t es, cs, ss, ds, fs, gs, ldt, iomap;
+} tss;
+
+/* The kernel's own TSS, which the CPU saves into when a fault task starts:
+ * its eip is then the faulting instruction (start.S reads it, offset 32). */
+tss board_tss __attribute__((used));
+static tss g_fault_tss[2]; /* page fault, double fault */
+static uint32_t g_fault_stack[2][256] __attribute__((aligned(16)));
+/* C99 has no static assertion: a negative array size fails the build. */
+typedef char tss_eip_at_32[__builtin_offsetof(tss, eip) == 32u ? 1 : -1];
+typedef char tss_is_104_bytes[sizeof(tss) == 104u ? 1 : -1];
 
 void board_console_flush(const char *line);
 void board_exit_now(int status) __attribute__((noreturn));
@@ -75,6 +110,63 @@ void board_exit_now(int status)
     }
 }
 
+/* A GDT descriptor: base, limit (20 bits), access byte, flags (G, D/B). */
+static uint64_t gdt_descriptor(uint32_t base, uint32_t limit, uint32_t access, uint32_t flags)
+{
+    return (uint64_t)(limit & 0xFFFFu) | ((uint64_t)(base & 0xFFFFFFu) << 16) | ((uint64_t)access << 40) |
+           ((uint64_t)((limit >> 16) & 0xFu) << 48) | ((uint64_t)flags << 52) |
+           ((uint64_t)(base >> 24) << 56);
+}
+
+/* The page directory, and the page table of the 4 MiB that hold the guard. */
+static uint32_t g_page_dir[1024] __attribute__((aligned(4096)));
+static uint32_t g_guard_table[1024] __attribute__((aligned(4096)));
+
+/* Turns on paging, flat but for the guard page, and makes the page and
+ * double faults task switches. */
+static void stack_guard_install(uint32_t (*idt)[2])
+{
+    static const char *const entries[2] = {task_page_fault, task_double_fault};
+    uint32_t guard = (uint32_t)(uintptr_t)__stack_guard;
+    uint32_t i;
+    for (i = 0; i < 1024u; i++) {
+        g_page_dir[i] = (i << 22) | PAGE_4M | PAGE_PRESENT_WRITABLE;
+        g_guard_table[i] = ((guard & 0xFFC00000u) + (i << 12)) | PAGE_PRESENT_WRITABLE;
+    }
+    g_guard_table[(guard >> 12) & 1023u] = 0u;
+    g_page_dir[guard >> 22] = (uint32_t)(uintptr_t)g_guard_table | PAGE_PRESENT_WRITABLE;
+    for (i = 0; i < 2u; i++) {
+        tss *t = &g_fault_tss[i];
+        t->eip = (uint32_t)(uintptr_t)entries[i];
+        t->esp = (uint32_t)(uintptr_t)&g_fault_stack[i][256];
+        t->eflags = 0x2u; /* interrupts off */
+        t->cr3 = (uint32_t)(uintptr_t)g_page_dir; /* a switch loads it, paging on */
+        t->cs = CODE_SELECTOR;
+        t->ss = t->ds = t->es = t->fs = t->gs = DATA_SELECTOR;
+        t->iomap = (uint32_t)sizeof(tss) << 16; /* no I/O bitmap */
+        gdt[(FAULT_TSS_SELECTOR >> 3) + i] =
+            gdt_descriptor((uint32_t)(uintptr_t)t, sizeof(tss) - 1u, 0x89u, 0u); /* 32-bit TSS */
+    }
+    board_tss.iomap = (uint32_t)sizeof(tss) << 16;
+    gdt[KERNEL_TSS_SELECTOR >> 3] = gdt_descriptor((uint32_t)(uintptr_t)&board_tss, sizeof(tss) - 1u, 0x89u, 0u);
+    /* Task gates: {-, TSS selector}, {-, P, DPL 0, type 5}. */
+    idt[VECTOR_PAGE_FAULT][0] = FAULT_TSS_SELECTOR << 16;
+    idt[VECTOR_PAGE_FAULT][1] = 0x8500u;
+    idt[VECTOR_DOUBLE_FAULT][0] = (FAULT_TSS_SELECTOR + 8u) << 16;
+    idt[VECTOR_DOUBLE_FAULT][1] = 0x8500u;
+    __asm__ volatile("ltr %w0" : : "r"(KERNEL_TSS_SELECTOR) : "memory");
+    __asm__ volatile("movl %%cr4, %%eax\n\t"
+                     "orl %0, %%eax\n\t"
+                     "movl %%eax, %%cr4\n\t"
+                     "movl %1, %%cr3\n\t"
+                     "movl %%cr0, %%eax\n\t"
+                     "orl %2, %%eax\n\t"
+                     "movl %%eax, %%cr0"
+                     :
+                     : "i"(CR4_PSE), "r"((uint32_t)(uintptr_t)g_page_dir), "i"(CR0_PG)
+                     : "eax", "memory");
+}
+
 /* Without an IDT a fault is a triple fault: QEMU (-no-reboot) exits 0 with
  * nothing printed. */
 static void idt_install(void)
@@ -89,6 +181,7 @@ static void idt_install(void)
         g_idt[i][0] = (entry & 0xFFFFu) | (CODE_SELECTOR << 16);
         g_idt[i][1] = (entry & 0xFFFF0000u) | 0x8E00u; /* present, 32-bit interrupt gate */
     }
+    stack_guard_install(g_idt);
     idtr.limit = (uint16_t)(sizeof g_idt - 1u);
     idtr.base = (uint32_t)(uintptr_t)g_idt;
     __asm__ volatile("lidt %0" : : "m"(idtr) : "memory");

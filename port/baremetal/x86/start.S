@@ -9,6 +9,9 @@
  * GDTR undefined), and an interrupt gate needs a code segment: _start loads
  * its own flat GDT first. trap_stubs are the entries of the IDT that
  * board_start() installs (port/baremetal/x86/board.c), one per CPU exception.
+ * A page fault (a stack overflow into the guard page) and a double fault
+ * are taken by a task switch instead, onto a stack of their own:
+ * task_page_fault and task_double_fault.
  */
     .section .multiboot, "a"
     .align 4
@@ -76,13 +79,42 @@ trap_common:
 2:  hlt
     jmp 2b
 
-    .section .rodata
+/* The first instruction of the page-fault and double-fault tasks (the TSS
+ * board.c gives them): the CPU switched to the task's own stack and pushed
+ * the error code there. The faulting instruction's address is in the TSS
+ * of the task that faulted, the kernel's (board_tss, eip at offset 32). */
+    .globl task_page_fault
+task_page_fault:
+    movl $14, %eax
+    jmp task_fault_common
+    .globl task_double_fault
+task_double_fault:
+    movl $8, %eax
+task_fault_common:
+    popl %edx                       /* error code */
+    movl board_tss+32, %ecx
+    andl $-16, %esp                 /* 16-aligned at the call, as above */
+    subl $4, %esp
+    pushl %edx
+    pushl %ecx
+    pushl %eax
+    call board_trap
+3:  hlt
+    jmp 3b
+
+    .data
     .balign 8
-/* Flat 4 GiB segments, accessed bits preset (the CPU need not write here). */
+/* Flat 4 GiB segments, accessed bits preset (the CPU need not write here).
+ * board.c fills the rest: three TSS descriptors (a task switch writes their
+ * busy bits, so the table is not read-only). */
+    .globl gdt
 gdt:
     .quad 0
     .quad 0x00CF9B000000FFFF        /* 0x08: code, 32-bit */
     .quad 0x00CF93000000FFFF        /* 0x10: data */
+    .quad 0                         /* 0x18: TSS of the kernel */
+    .quad 0                         /* 0x20: TSS of the page-fault task */
+    .quad 0                         /* 0x28: TSS of the double-fault task */
 gdt_end:
     .balign 4
     .word 0
