@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "bareheap_internal.h"
+#include "test_support.h"
 
 /* Request sizes and alignments of the scripts are written for a grain of 16
  * bytes or less; S() scales them with a wider grain, so that the blocks
@@ -287,13 +288,6 @@ static union {
     unsigned char b[HEAP_BYTES + 64];
 } extra;
 
-/* The offsets and sizes within a grain tried below: all of them, or with a
- * wide grain (GRAIN_BYTES^2 inits) the 32 at each end, where the rounding
- * changes. */
-static size_t grain_step(size_t k) {
-    return (GRAIN_BYTES > 64u && k == 31u) ? GRAIN_BYTES - 32u : k + 1u;
-}
-
 static void test_regions_use_their_memory_to_the_grain(void **state) {
     unsigned char *mem = (unsigned char *)(((uintptr_t)memory.b + GRAIN_BYTES - 1u) & ~(uintptr_t)(GRAIN_BYTES - 1u));
     unsigned char *more = (unsigned char *)(((uintptr_t)extra.b + GRAIN_BYTES - 1u) & ~(uintptr_t)(GRAIN_BYTES - 1u));
@@ -303,8 +297,10 @@ static void test_regions_use_their_memory_to_the_grain(void **state) {
     size_t base = least > 1024u ? least : 1024u;
     size_t k, s;
     (void)state;
-    for (k = 0; k < GRAIN_BYTES; k = grain_step(k)) {
-        for (s = 0; s < GRAIN_BYTES; s = grain_step(s)) {
+    /* every offset and size within a grain: GRAIN_BYTES^2 inits, which a
+     * wide grain samples */
+    for (k = 0; k < GRAIN_BYTES; k = bt_grain_step(k, 1u)) {
+        for (s = 0; s < GRAIN_BYTES; s = bt_grain_step(s, 1u)) {
             size_t size = base + s;
             /* the first region begins after the control structure */
             bh_heap *h = bh_init(mem + k, size);

@@ -37,11 +37,21 @@ typedef union bt_max_align {
 
 #define BT_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-/* A heap size written for a grain of 16 bytes or less, scaled with a wider
- * grain (BAREHEAP_ALIGN_BYTES, from bareheap_config.h) so that the heap
- * still holds as many blocks. */
+/* A heap or request size written for a grain of 16 bytes or less, scaled
+ * with a wider grain (BAREHEAP_ALIGN_BYTES, from bareheap_config.h) so that
+ * the heap still holds as many blocks, and a block spans as many grains. */
 #define BT_GRAIN_SCALED(bytes) \
     ((BAREHEAP_ALIGN_BYTES) > 16 ? (size_t)(bytes) * ((BAREHEAP_ALIGN_BYTES) / 16u) : (size_t)(bytes))
+
+/* The offset after k in a sweep of offsets (by step) across grains: every
+ * one up to a grain of 64 bytes; with a wider grain, where every offset
+ * would cost a grain's worth of runs, those within 32 bytes of a grain's
+ * ends, where the rounding changes. */
+static inline size_t bt_grain_step(size_t k, size_t step)
+{
+    size_t g = bh_alignment(), next = k + step, in = next % g;
+    return (g > 64u && in >= 32u && in < g - 32u) ? next - in + (g - 32u) : next;
+}
 
 static inline unsigned char *bt_align_up(void *p, size_t align_bytes)
 {
