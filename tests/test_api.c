@@ -21,17 +21,23 @@
 #include "bareheap_config.h"
 #include "test_support.h"
 
-#define HEAP_BYTES ((size_t)64 * 1024)
+/* Heap and request sizes below are written for a grain of 16 bytes or less;
+ * S() scales them with a wider grain, so that a heap holds as many blocks
+ * and a block spans as many grains: the splits, merges and moves a test sets
+ * up still happen. */
+#define S(n) BT_GRAIN_SCALED(n)
+
+#define HEAP_BYTES S(64 * 1024)
 
 BT_HEAP_BUFFER(g_main_mem, HEAP_BYTES);
 #if BAREHEAP_DEBUG >= 1
-BT_HEAP_BUFFER(g_other_mem, 16 * 1024);
+BT_HEAP_BUFFER(g_other_mem, S(16 * 1024));
 #endif
-BT_HEAP_BUFFER(g_scratch_mem, 16 * 1024);
-BT_HEAP_BUFFER(g_region_mem, 192 * 1024);
+BT_HEAP_BUFFER(g_scratch_mem, S(16 * 1024));
+BT_HEAP_BUFFER(g_region_mem, S(192 * 1024));
 #if BAREHEAP_DEFAULT_HEAP
-BT_HEAP_BUFFER(g_default_mem, 32 * 1024);
-BT_HEAP_BUFFER(g_default_mem2, 16 * 1024);
+BT_HEAP_BUFFER(g_default_mem, S(32 * 1024));
+BT_HEAP_BUFFER(g_default_mem2, S(16 * 1024));
 #endif
 
 static bt_errors g_errors;
@@ -128,7 +134,7 @@ static void test_size_queries(void **state)
     assert_true(bh_control_size(1024) > 0u);
     assert_true(bh_control_size(1024) <= bh_control_size(64u * 1024u));
     assert_true(bh_control_size(64u * 1024u) <= bh_control_size(1024u * 1024u));
-    assert_true(bh_control_size(16u * 1024u) < bh_control_size(1024u * 1024u));
+    bt_assert_control_grows(S(16u * 1024u));
     {
         size_t n, prev = 0;
         for (n = 256; n < ((size_t)1 << 26); n += n / 3u) {
@@ -240,7 +246,7 @@ static void test_init_minimal_size(void **state)
     /* Above the minimum, init refuses only what the documented rule refuses:
      * a region too small for its own control structure (which grows with the
      * region) plus one minimum block, give or take alignment. */
-    for (n = min_size; n < min_size + 64u * bh_alignment(); n++) {
+    for (n = min_size; n < min_size + 64u * bh_alignment(); n = bt_grain_step(n, 1u)) {
         heap = bh_init(base, n);
         if (heap == NULL) {
             assert_true(n < bh_control_size(n) + bh_min_block_size() + 2u * bh_alignment());
@@ -259,11 +265,11 @@ static void test_init_stays_inside_region(void **state)
     size_t offset, size;
     (void)state;
 
-    for (offset = 0; offset < 2u * bh_alignment(); offset += 1u) {
-        for (size = 0; size < 3000u; size += 97u) {
+    for (offset = 0; offset < 2u * bh_alignment(); offset = bt_grain_step(offset, 1u)) {
+        for (size = 0; size < S(3000); size += S(97)) {
             unsigned char *mem = base + 256 + offset;
             bh_heap *heap;
-            memset(base, 0xC3, 4096 + 512);
+            memset(base, 0xC3, 256 + offset + size + 256);
             heap = bh_init(mem, size);
             if (heap != NULL) {
                 bh_stats s;
@@ -291,21 +297,21 @@ static void test_init_misaligned_base(void **state)
     size_t k;
     (void)state;
 
-    for (k = 1; k < bh_alignment(); k++) {
-        bh_heap *heap = bh_init(base + k, 8192);
+    for (k = 1; k < bh_alignment(); k = bt_grain_step(k, 1u)) {
+        bh_heap *heap = bh_init(base + k, S(8192));
         bh_stats s;
         void *p[8];
         size_t i;
         assert_non_null(heap);
-        assert_true(in_range(heap, base + k, 8192));
+        assert_true(in_range(heap, base + k, S(8192)));
         s = bt_stats(heap);
-        assert_int_equal(s.heap_bytes, 8192);
-        assert_true(s.total_bytes + s.control_bytes <= 8192u);
+        assert_int_equal(s.heap_bytes, S(8192));
+        assert_true(s.total_bytes + s.control_bytes <= S(8192));
         for (i = 0; i < BT_ARRAY_LEN(p); i++) {
             p[i] = bh_alloc(heap, 1u + i * 37u);
             assert_non_null(p[i]);
             assert_true(bt_is_aligned(p[i], bh_alignment()));
-            assert_true(in_range(p[i], base + k, 8192));
+            assert_true(in_range(p[i], base + k, S(8192)));
             bt_fill(p[i], bh_usable_size(heap, p[i]), (uint32_t)i);
         }
         for (i = 0; i < BT_ARRAY_LEN(p); i++) {
@@ -374,39 +380,39 @@ static void test_init_ex(void **state)
     (void)state;
 
     /* max_region_bytes no larger than the region: as bh_init(). */
-    heap = bh_init_ex(base, 8192, 0);
+    heap = bh_init_ex(base, S(8192), 0);
     assert_non_null(heap);
-    assert_int_equal(bt_stats(heap).control_bytes, bh_control_size(8192));
-    heap = bh_init_ex(base, 8192, 4096);
+    assert_int_equal(bt_stats(heap).control_bytes, bh_control_size(S(8192)));
+    heap = bh_init_ex(base, S(8192), S(4096));
     assert_non_null(heap);
-    assert_int_equal(bt_stats(heap).control_bytes, bh_control_size(8192));
+    assert_int_equal(bt_stats(heap).control_bytes, bh_control_size(S(8192)));
 
     /* Sized for a larger region added later. */
-    heap = bh_init_ex(base, 8192, 128u * 1024u);
+    heap = bh_init_ex(base, S(8192), S(128u * 1024u));
     assert_non_null(heap);
     bh_set_error_handler(heap, bt_record_error, &g_errors);
     bt_errors_clear(&g_errors);
     s = bt_stats(heap);
-    assert_true(s.control_bytes >= bh_control_size(8192));
-    assert_true(s.control_bytes <= bh_control_size(128u * 1024u));
+    assert_true(s.control_bytes >= bh_control_size(S(8192)));
+    assert_true(s.control_bytes <= bh_control_size(S(128u * 1024u)));
 #if BAREHEAP_MAX_REGIONS >= 2
-    assert_true(bh_add_region(heap, big, 120u * 1024u));
-    p = bh_alloc(heap, 100u * 1024u);
+    assert_true(bh_add_region(heap, big, S(120u * 1024u)));
+    p = bh_alloc(heap, S(100u * 1024u));
     assert_non_null(p);
-    assert_true(in_range(p, big, 120u * 1024u));
-    memset(p, 0x3C, 100u * 1024u);
+    assert_true(in_range(p, big, S(120u * 1024u)));
+    memset(p, 0x3C, S(100u * 1024u));
     assert_int_equal(bh_check(heap), 0);
     bh_free(heap, p);
     assert_int_equal(bh_check(heap), 0);
 #else
-    assert_false(bh_add_region(heap, big, 120u * 1024u));
+    assert_false(bh_add_region(heap, big, S(120u * 1024u)));
     (void)p;
 #endif
     assert_no_errors();
 
     /* A table for the whole address space: either too big for 8 KiB, or it
      * works like any heap. */
-    heap = bh_init_ex(base, 8192, SIZE_MAX);
+    heap = bh_init_ex(base, S(8192), SIZE_MAX);
     if (heap != NULL) {
         assert_int_equal(bh_check(heap), 0);
         p = bh_alloc(heap, 100);
@@ -414,7 +420,7 @@ static void test_init_ex(void **state)
         bh_free(heap, p);
         assert_int_equal(bh_check(heap), 0);
     }
-    heap = bh_init_ex(base, 16384, SIZE_MAX);
+    heap = bh_init_ex(base, S(16384), SIZE_MAX);
     if (heap != NULL) {
         assert_int_equal(bh_check(heap), 0);
     }
@@ -517,7 +523,7 @@ static void test_alloc_alignment_and_usable(void **state)
     }
     assert_int_equal(bt_stats(heap).free_blocks, 1);
     /* Larger sizes, including powers of two and their neighbours. */
-    for (size = 16; size <= 16384u; size *= 2u) {
+    for (size = 16; size <= S(16384); size *= 2u) {
         size_t d;
         for (d = 0; d < 3u; d++) {
             size_t req = size - 1u + d;
@@ -763,7 +769,7 @@ static void test_aligned_invalid(void **state)
          * alignment happens to lie inside it */
         unsigned char *base = bt_align_up(g_main_mem.b, bh_alignment());
         size_t al;
-        for (al = HEAP_BYTES * 2u; al <= ((size_t)1 << 24); al *= 2u) {
+        for (al = HEAP_BYTES * 2u; al <= S((size_t)1 << 24); al *= 2u) {
             if ((uintptr_t)bt_align_up(base, al) >= (uintptr_t)(base + HEAP_BYTES)) {
                 assert_null(bh_alloc_aligned(heap, al, 16));
             }
@@ -778,19 +784,20 @@ static void test_aligned_invalid(void **state)
 static void test_aligned_powers_of_two(void **state)
 {
     bh_heap *heap = fresh_heap();
-    void *p[64];
-    size_t align[64], size[64];
+    void *p[96];
+    size_t align[96], size[96];
     size_t n = 0, i;
     bt_rng rng;
     (void)state;
 
     bt_rng_seed(&rng, 0xA11C);
-    for (i = 0; i <= 13u; i++) {
+    for (i = 0; ((size_t)1 << i) <= S(8192); i++) {
         size_t al = (size_t)1 << i;
         size_t req[2];
         size_t k;
         req[0] = bt_rng_range(&rng, 0, 300);
         req[1] = al + 1u;
+        assert_true(n + 4u <= BT_ARRAY_LEN(p));
         for (k = 0; k < 2u; k++) {
             void *q = bh_alloc_aligned(heap, al, req[k]);
             void *filler;
@@ -854,7 +861,7 @@ static void test_aligned_cost(void **state)
         bh_free(heap, p);
     }
     /* Larger: the unused front goes back to the heap. */
-    for (al = bh_alignment() * 2u; al <= 4096u; al *= 2u) {
+    for (al = bh_alignment() * 2u; al <= S(4096); al *= 2u) {
         bh_stats s;
         heap = fresh_heap();
         p = bh_alloc_aligned(heap, al, 100);
@@ -955,7 +962,7 @@ static void assert_run_intact(bh_heap *heap, unsigned char **b, size_t i)
 static void test_realloc_shrink_in_place(void **state)
 {
     bh_heap *heap = fresh_heap();
-    size_t sizes[4] = {1024, 1024, 1024, 1024};
+    size_t sizes[4] = {S(1024), S(1024), S(1024), S(1024)};
     unsigned char *b[4];
     unsigned char *r;
     bh_stats before, after;
@@ -965,16 +972,16 @@ static void test_realloc_shrink_in_place(void **state)
 
     /* next used: the tail becomes a free block of its own */
     before = bt_stats(heap);
-    r = (unsigned char *)bh_realloc(heap, b[1], 100);
+    r = (unsigned char *)bh_realloc(heap, b[1], S(100));
     assert_ptr_equal(r, b[1]);
     after = bt_stats(heap);
     assert_true(after.free_bytes > before.free_bytes);
-    assert_true(after.free_bytes - before.free_bytes >= 1024u - 100u - bh_min_block_size());
+    assert_true(after.free_bytes - before.free_bytes >= S(1024) - S(100) - bh_min_block_size());
     assert_int_equal(after.free_blocks, before.free_blocks + 1u);
     assert_int_equal(after.live_blocks, before.live_blocks);
-    assert_true(bt_verify(r, 100, 101));
-    assert_true(bh_usable_size(heap, r) >= 100u);
-    assert_true(bh_usable_size(heap, r) < 1024u);
+    assert_true(bt_verify(r, S(100), 101));
+    assert_true(bh_usable_size(heap, r) >= S(100));
+    assert_true(bh_usable_size(heap, r) < S(1024));
     assert_run_intact(heap, b, 0);
     assert_run_intact(heap, b, 2);
     assert_run_intact(heap, b, 3);
@@ -983,12 +990,12 @@ static void test_realloc_shrink_in_place(void **state)
     /* next free: the tail merges into it, no new free block */
     bh_free(heap, b[3]);
     before = bt_stats(heap);
-    r = (unsigned char *)bh_realloc(heap, b[2], 64);
+    r = (unsigned char *)bh_realloc(heap, b[2], S(64));
     assert_ptr_equal(r, b[2]);
     after = bt_stats(heap);
     assert_true(after.free_bytes > before.free_bytes);
     assert_int_equal(after.free_blocks, before.free_blocks);
-    assert_true(bt_verify(r, 64, 102));
+    assert_true(bt_verify(r, S(64), 102));
     assert_int_equal(bh_check(heap), 0);
 
     /* a shrink too small to split keeps the block as it is */
@@ -1008,7 +1015,7 @@ static void test_realloc_shrink_in_place(void **state)
 static void test_realloc_grow_next(void **state)
 {
     bh_heap *heap = fresh_heap();
-    size_t sizes[4] = {512, 512, 512, 512};
+    size_t sizes[4] = {S(512), S(512), S(512), S(512)};
     unsigned char *b[4];
     unsigned char *r;
     size_t old_usable;
@@ -1019,10 +1026,10 @@ static void test_realloc_grow_next(void **state)
     old_usable = bh_usable_size(heap, b[1]);
     bh_free(heap, b[2]);
     before = bt_stats(heap);
-    r = (unsigned char *)bh_realloc(heap, b[1], 800);
+    r = (unsigned char *)bh_realloc(heap, b[1], S(800));
     assert_ptr_equal(r, b[1]);
     after = bt_stats(heap);
-    assert_true(bh_usable_size(heap, r) >= 800u);
+    assert_true(bh_usable_size(heap, r) >= S(800));
     assert_true(bt_verify(r, old_usable, 101));
     assert_int_equal(after.live_blocks, before.live_blocks);
     assert_true(after.used_bytes > before.used_bytes);
@@ -1031,7 +1038,7 @@ static void test_realloc_grow_next(void **state)
     assert_int_equal(bh_check(heap), 0);
 
     /* taking the whole free neighbour */
-    r = (unsigned char *)bh_realloc(heap, b[1], old_usable + 512u);
+    r = (unsigned char *)bh_realloc(heap, b[1], old_usable + S(512));
     assert_ptr_equal(r, b[1]);
     assert_true(bt_verify(r, old_usable, 101));
     assert_int_equal(bh_check(heap), 0);
@@ -1042,9 +1049,9 @@ static void test_realloc_grow_next(void **state)
         bt_walk(heap, &g_walk, 0);
         if (bt_walk_find(&g_walk, last) + 1u < g_walk.count &&
             !g_walk.block[bt_walk_find(&g_walk, last) + 1u].used) {
-            r = (unsigned char *)bh_realloc(heap, last, 20000);
+            r = (unsigned char *)bh_realloc(heap, last, S(20000));
             assert_ptr_equal(r, last);
-            assert_true(bt_verify(r, 512, 103));
+            assert_true(bt_verify(r, S(512), 103));
         }
     }
     assert_no_errors();
@@ -1054,7 +1061,7 @@ static void test_realloc_grow_next(void **state)
 static void test_realloc_grow_prev(void **state)
 {
     bh_heap *heap = fresh_heap();
-    size_t sizes[4] = {256, 600, 400, 256};
+    size_t sizes[4] = {S(256), S(600), S(400), S(256)};
     unsigned char *b[4];
     unsigned char *r;
     size_t old_usable;
@@ -1066,11 +1073,11 @@ static void test_realloc_grow_prev(void **state)
     bh_free(heap, b[1]);
     before = bt_stats(heap);
     /* more than b[2] holds, less than b[1] + b[2]; b[3] is used */
-    r = (unsigned char *)bh_realloc(heap, b[2], 700);
+    r = (unsigned char *)bh_realloc(heap, b[2], S(700));
     assert_non_null(r);
     assert_ptr_equal(r, b[1]);
     after = bt_stats(heap);
-    assert_true(bh_usable_size(heap, r) >= 700u);
+    assert_true(bh_usable_size(heap, r) >= S(700));
     assert_true(bt_verify(r, old_usable, 102));
     assert_int_equal(after.live_blocks, before.live_blocks);
     assert_run_intact(heap, b, 0);
@@ -1080,21 +1087,21 @@ static void test_realloc_grow_prev(void **state)
 
     /* both neighbours free, the next one is enough: stays in place */
     {
-        size_t sizes2[4] = {300, 300, 300, 300};
+        size_t sizes2[4] = {S(300), S(300), S(300), S(300)};
         unsigned char *c[4];
         heap = fresh_heap();
         alloc_run(heap, sizes2, c);
         bh_free(heap, c[0]);
         bh_free(heap, c[2]);
-        r = (unsigned char *)bh_realloc(heap, c[1], 500);
+        r = (unsigned char *)bh_realloc(heap, c[1], S(500));
         assert_ptr_equal(r, c[1]);
-        assert_true(bt_verify(r, 300, 101));
+        assert_true(bt_verify(r, S(300), 101));
         assert_run_intact(heap, c, 3);
         assert_int_equal(bh_check(heap), 0);
         /* the next block is too small now, the previous one is enough */
-        r = (unsigned char *)bh_realloc(heap, c[1], bh_usable_size(heap, c[1]) + 250u);
+        r = (unsigned char *)bh_realloc(heap, c[1], bh_usable_size(heap, c[1]) + S(250));
         assert_ptr_equal(r, c[0]);
-        assert_true(bt_verify(r, 300, 101));
+        assert_true(bt_verify(r, S(300), 101));
         assert_run_intact(heap, c, 3);
         assert_int_equal(bh_check(heap), 0);
     }
@@ -1106,7 +1113,7 @@ static void test_realloc_grow_prev(void **state)
 static void test_realloc_shrink_by_a_minimum_block(void **state)
 {
     bh_heap *heap = fresh_heap();
-    size_t sizes[4] = {1024, 1024, 1024, 1024};
+    size_t sizes[4] = {S(1024), S(1024), S(1024), S(1024)};
     unsigned char *b[4];
     unsigned char *r;
     size_t want;
@@ -1132,7 +1139,7 @@ static void test_realloc_shrink_by_a_minimum_block(void **state)
 static void test_realloc_grow_exactly_into_neighbours(void **state)
 {
     bh_heap *heap = fresh_heap();
-    size_t sizes[4] = {300, 300, 300, 300};
+    size_t sizes[4] = {S(300), S(300), S(300), S(300)};
     unsigned char *b[4];
     unsigned char *r;
     size_t old_usable, want;
@@ -1172,7 +1179,7 @@ static void test_realloc_grow_exactly_into_neighbours(void **state)
 static void test_realloc_move(void **state)
 {
     bh_heap *heap = fresh_heap();
-    size_t sizes[4] = {200, 200, 200, 200};
+    size_t sizes[4] = {S(200), S(200), S(200), S(200)};
     unsigned char *b[4];
     unsigned char *r;
     size_t old_usable;
@@ -1182,11 +1189,11 @@ static void test_realloc_move(void **state)
     alloc_run(heap, sizes, b);
     old_usable = bh_usable_size(heap, b[1]);
     before = bt_stats(heap);
-    r = (unsigned char *)bh_realloc(heap, b[1], 5000);
+    r = (unsigned char *)bh_realloc(heap, b[1], S(5000));
     assert_non_null(r);
     assert_ptr_not_equal(r, b[1]);
     assert_true(bt_is_aligned(r, bh_alignment()));
-    assert_true(bh_usable_size(heap, r) >= 5000u);
+    assert_true(bh_usable_size(heap, r) >= S(5000));
     assert_true(bt_verify(r, old_usable, 101));
     after = bt_stats(heap);
     assert_int_equal(after.live_blocks, before.live_blocks);
@@ -1202,7 +1209,7 @@ static void test_realloc_move(void **state)
 static void test_realloc_failure_keeps_block(void **state)
 {
     bh_heap *heap = fresh_heap();
-    size_t sizes[4] = {300, 300, 300, 300};
+    size_t sizes[4] = {S(300), S(300), S(300), S(300)};
     unsigned char *b[4];
     bh_stats before, after;
     size_t usable, big;
@@ -1210,14 +1217,14 @@ static void test_realloc_failure_keeps_block(void **state)
 
     alloc_run(heap, sizes, b);
     /* Eat the rest of the heap so that no move is possible. */
-    while (bh_alloc(heap, 1024) != NULL) {
+    while (bh_alloc(heap, S(1024)) != NULL) {
     }
     while (bh_alloc(heap, 0) != NULL) {
     }
     bh_free(heap, b[0]); /* a free previous block, too small to help */
     usable = bh_usable_size(heap, b[1]);
     before = bt_stats(heap);
-    big = usable + 2000u;
+    big = usable + S(2000);
     assert_null(bh_realloc(heap, b[1], big));
     after = bt_stats(heap);
     bt_assert_stats_equal(&before, &after, BT_IGNORE_FAILED);
@@ -1227,8 +1234,8 @@ static void test_realloc_failure_keeps_block(void **state)
     assert_run_intact(heap, b, 2);
     assert_run_intact(heap, b, 3);
     /* still a live block: it can be resized and freed */
-    assert_ptr_equal(bh_realloc(heap, b[1], 100), b[1]);
-    assert_true(bt_verify(b[1], 100, 101));
+    assert_ptr_equal(bh_realloc(heap, b[1], S(100)), b[1]);
+    assert_true(bt_verify(b[1], S(100), 101));
     bh_free(heap, b[1]);
     assert_no_errors();
     assert_int_equal(bh_check(heap), 0);
@@ -1335,28 +1342,28 @@ static void test_realloc_keeps_alignment(void **state)
     size_t al;
     (void)state;
 
-    for (al = bh_alignment() * 2u; al <= 4096u; al *= 2u) {
+    for (al = bh_alignment() * 2u; al <= S(4096); al *= 2u) {
         bh_heap *heap = fresh_heap();
         unsigned char *p, *r, *guard;
         size_t usable;
 
-        p = (unsigned char *)bh_alloc_aligned(heap, al, 100);
+        p = (unsigned char *)bh_alloc_aligned(heap, al, S(100));
         assert_non_null(p);
         assert_true(bt_is_aligned(p, al));
-        bt_fill(p, 100, 1);
+        bt_fill(p, S(100), 1);
 
         /* grow in place (the rest of the heap follows) */
-        r = (unsigned char *)bh_realloc(heap, p, 1000);
+        r = (unsigned char *)bh_realloc(heap, p, S(1000));
         assert_non_null(r);
         assert_true(bt_is_aligned(r, al));
-        assert_true(bt_verify(r, 100, 1));
+        assert_true(bt_verify(r, S(100), 1));
         p = r;
-        bt_fill(p, 1000, 2);
+        bt_fill(p, S(1000), 2);
 
         /* shrink */
-        r = (unsigned char *)bh_realloc(heap, p, 50);
+        r = (unsigned char *)bh_realloc(heap, p, S(50));
         assert_ptr_equal(r, p);
-        assert_true(bt_verify(r, 50, 2));
+        assert_true(bt_verify(r, S(50), 2));
 
         /* block the next block, then grow: move or grow backwards */
         usable = bh_usable_size(heap, p);
@@ -1371,7 +1378,7 @@ static void test_realloc_keeps_alignment(void **state)
             assert_non_null(guard);
         }
         bt_fill(p, usable, 3);
-        r = (unsigned char *)bh_realloc(heap, p, 3000);
+        r = (unsigned char *)bh_realloc(heap, p, S(3000));
         assert_non_null(r);
         assert_true(bt_is_aligned(r, al));
         assert_true(bt_verify(r, usable, 3));
@@ -1505,7 +1512,7 @@ static bh_heap *victim_heap(void)
     bh_heap *heap = fresh_heap();
     size_t i;
     for (i = 0; i < VICTIMS; i++) {
-        g_victim[i] = (unsigned char *)bh_alloc(heap, 64u + 48u * i);
+        g_victim[i] = (unsigned char *)bh_alloc(heap, S(64u + 48u * i));
         assert_non_null(g_victim[i]);
         g_victim_addr[i] = g_victim[i];
         g_victim_usable[i] = bh_usable_size(heap, g_victim[i]);
@@ -1588,11 +1595,11 @@ static void expect_refree_rejected(bh_heap *heap, void *freed)
 
 static void test_invalid_foreign(void **state)
 {
-    bh_heap *other = fresh_heap_in(g_other_mem.b, 16 * 1024);
+    bh_heap *other = fresh_heap_in(g_other_mem.b, S(16 * 1024));
     bh_heap *heap = victim_heap();
-    unsigned char stack_buf[256];
+    unsigned char stack_buf[256 + 2 * BAREHEAP_ALIGN_BYTES];
     unsigned char *stack_ptr = bt_align_up(stack_buf, bh_alignment());
-    static unsigned char static_buf[256];
+    static unsigned char static_buf[256 + 2 * BAREHEAP_ALIGN_BYTES];
     void *theirs;
     (void)state;
 
@@ -1707,7 +1714,7 @@ static void test_invalid_misaligned(void **state)
     size_t k;
     (void)state;
 
-    for (k = 1; k < bh_alignment(); k++) {
+    for (k = 1; k < bh_alignment(); k = bt_grain_step(k, 1u)) {
         expect_rejected(heap, g_victim[0] + k, BH_ERROR_MISALIGNED);
     }
     expect_rejected(heap, g_victim[3] - 1, BH_ERROR_MISALIGNED);
@@ -1798,24 +1805,24 @@ static void expect_free_refused(bh_heap *heap, void *bad, bh_error kind)
 
 static void test_free_into_poison_is_invalid(void **state)
 {
-    bh_heap *heap = fresh_heap_in(g_region_mem.b, 64u * 1024u);
+    bh_heap *heap = fresh_heap_in(g_region_mem.b, S(64u * 1024u));
     unsigned char *a, *b, *c, *d, *tail;
     size_t off;
     (void)state;
-    a = bh_alloc(heap, 1024);
-    b = bh_alloc(heap, 1024);
-    c = bh_alloc(heap, 1024);
+    a = bh_alloc(heap, S(1024));
+    b = bh_alloc(heap, S(1024));
+    c = bh_alloc(heap, S(1024));
     d = bh_alloc(heap, 16); /* keeps c from the heap's free tail */
     assert_non_null(a);
     assert_non_null(b);
     assert_non_null(c);
     assert_non_null(d);
-    tail = d + 4096;
+    tail = d + S(4096);
     bh_free(heap, a);
     bh_free(heap, c);
     bh_free(heap, b); /* merges with a before it and c after it */
     assert_no_errors();
-    for (off = bh_alignment(); off < 1024; off += 200u - 200u % bh_alignment()) {
+    for (off = bh_alignment(); off < S(1024); off += S(200) - S(200) % bh_alignment()) {
         expect_free_refused(heap, a + off, BH_ERROR_INVALID_POINTER);
         expect_free_refused(heap, c + off, BH_ERROR_INVALID_POINTER);
         expect_free_refused(heap, tail + off, BH_ERROR_INVALID_POINTER);
@@ -1825,9 +1832,9 @@ static void test_free_into_poison_is_invalid(void **state)
     expect_free_refused(heap, a, BH_ERROR_DOUBLE_FREE);
     /* the marks are no damage: the merged block serves and checks clean */
     assert_int_equal(bh_check(heap), 0);
-    a = bh_alloc(heap, 3000);
+    a = bh_alloc(heap, S(3000));
     assert_non_null(a);
-    memset(a, 0x11, 3000);
+    memset(a, 0x11, S(3000));
     bh_free(heap, a);
     bh_free(heap, d);
     assert_int_equal(bh_check(heap), 0);
@@ -1842,11 +1849,11 @@ static void test_write_after_free_is_no_mark(void **state)
 {
     static const unsigned char values[] = {0x24, 0x00, 0xFF, 0xDA};
     const size_t word = sizeof(size_t);
-    bh_heap *heap = fresh_heap_in(g_region_mem.b, 64u * 1024u);
+    bh_heap *heap = fresh_heap_in(g_region_mem.b, S(64u * 1024u));
     unsigned char *a, *guard, *at;
     size_t i, v;
     (void)state;
-    a = bh_alloc(heap, 256);
+    a = bh_alloc(heap, S(256));
     guard = bh_alloc(heap, 16);
     assert_non_null(a);
     assert_non_null(guard);
@@ -1894,7 +1901,7 @@ static void *take_the_rest(bh_heap *heap)
     return rest;
 }
 
-/* b, holding 256 bytes of pattern seed, grown to want bytes would move down
+/* b, holding S(256) bytes of pattern seed, grown to want bytes would move down
  * into the free block prev and take the free byte at at: with that byte
  * damaged the realloc fails, reporting it, b intact; repaired, it succeeds
  * at prev with the data. */
@@ -1905,11 +1912,11 @@ static void expect_realloc_damage_refused(bh_heap *heap, unsigned char *b, size_
     *at ^= 0x5A;
     assert_null(bh_realloc(heap, b, want));
     assert_damage_reported(at);
-    assert_true(bt_verify(b, 256, seed));
+    assert_true(bt_verify(b, S(256), seed));
     *at ^= 0x5A;
     r = (unsigned char *)bh_realloc(heap, b, want);
     assert_ptr_equal(r, prev);
-    assert_true(bt_verify(r, 256, seed));
+    assert_true(bt_verify(r, S(256), seed));
     assert_no_errors();
     assert_int_equal(bh_check(heap), 0);
 }
@@ -1927,54 +1934,54 @@ static void test_damaged_free_block_not_handed_out(void **state)
     (void)state;
 
     /* aligned: the only free block is prev */
-    heap = fresh_heap_in(g_region_mem.b, 64u * 1024u);
-    prev = (unsigned char *)bh_alloc(heap, 1024);
+    heap = fresh_heap_in(g_region_mem.b, S(64u * 1024u));
+    prev = (unsigned char *)bh_alloc(heap, S(1024));
     guard = (unsigned char *)bh_alloc(heap, 16);
     assert_non_null(prev);
     assert_non_null(guard);
     (void)take_the_rest(heap);
     bh_free(heap, prev);
-    at = prev + 600;
+    at = prev + S(600);
     *at ^= 0x5A;
-    assert_null(bh_alloc_aligned(heap, 4u * bh_alignment(), 900));
+    assert_null(bh_alloc_aligned(heap, 4u * bh_alignment(), S(900)));
     assert_damage_reported(at);
     *at ^= 0x5A;
-    r = (unsigned char *)bh_alloc_aligned(heap, 4u * bh_alignment(), 900);
+    r = (unsigned char *)bh_alloc_aligned(heap, 4u * bh_alignment(), S(900));
     assert_non_null(r);
-    assert_true(in_range(r, prev, 1024));
+    assert_true(in_range(r, prev, S(1024)));
     assert_no_errors();
     assert_int_equal(bh_check(heap), 0);
 
     /* realloc into the free block before, the one after used */
-    heap = fresh_heap_in(g_region_mem.b, 64u * 1024u);
-    prev = (unsigned char *)bh_alloc(heap, 1024);
-    b = (unsigned char *)bh_alloc(heap, 256);
+    heap = fresh_heap_in(g_region_mem.b, S(64u * 1024u));
+    prev = (unsigned char *)bh_alloc(heap, S(1024));
+    b = (unsigned char *)bh_alloc(heap, S(256));
     guard = (unsigned char *)bh_alloc(heap, 16);
     assert_non_null(prev);
     assert_non_null(b);
     assert_non_null(guard);
     (void)take_the_rest(heap);
-    bt_fill(b, 256, 7);
+    bt_fill(b, S(256), 7);
     bh_free(heap, prev);
-    expect_realloc_damage_refused(heap, b, 700, prev + 500, prev, 7);
+    expect_realloc_damage_refused(heap, b, S(700), prev + S(500), prev, 7);
 
     /* realloc through the free block before into the free one after */
-    heap = fresh_heap_in(g_region_mem.b, 64u * 1024u);
-    prev = (unsigned char *)bh_alloc(heap, 64);
-    b = (unsigned char *)bh_alloc(heap, 256);
-    next = (unsigned char *)bh_alloc(heap, 1024);
+    heap = fresh_heap_in(g_region_mem.b, S(64u * 1024u));
+    prev = (unsigned char *)bh_alloc(heap, S(64));
+    b = (unsigned char *)bh_alloc(heap, S(256));
+    next = (unsigned char *)bh_alloc(heap, S(1024));
     guard = (unsigned char *)bh_alloc(heap, 16);
     assert_non_null(prev);
     assert_non_null(b);
     assert_non_null(next);
     assert_non_null(guard);
     (void)take_the_rest(heap);
-    bt_fill(b, 256, 8);
+    bt_fill(b, S(256), 8);
     bh_free(heap, prev);
     bh_free(heap, next);
     /* all three blocks but one grain: more than b and next hold */
     want = (size_t)(guard - prev) - bh_block_overhead() - bh_alignment();
-    expect_realloc_damage_refused(heap, b, want, next + 100, prev, 8);
+    expect_realloc_damage_refused(heap, b, want, next + S(100), prev, 8);
 }
 #endif
 
@@ -2101,9 +2108,9 @@ static void test_add_region_rejects(void **state)
  * region reaching into that slack overlaps it. */
 static void test_add_region_overlap_in_slack(void **state)
 {
-    unsigned char *area = bt_align_up(g_region_mem.b, 4096) + 8192;
+    unsigned char *area = bt_align_up(g_region_mem.b, 4096) + S(8192);
     unsigned char *mem = area + 1;                    /* misaligned start */
-    const size_t size = 8192 - 2;                     /* ends at area + 8191 */
+    const size_t size = S(8192) - 2;                  /* ends at area + S(8192) - 1 */
     bh_heap *heap = bh_init(mem, size);
     bh_stats before, after;
     (void)state;
@@ -2111,17 +2118,17 @@ static void test_add_region_overlap_in_slack(void **state)
     assert_non_null(heap);
     before = bt_stats(heap);
     /* ends inside the control structure (which starts up to a grain in) */
-    assert_false(bh_add_region(heap, area - 4096, 4096 + 64 + bh_alignment()));
+    assert_false(bh_add_region(heap, area - S(4096), S(4096) + 64 + bh_alignment()));
     /* starts inside the last block (below the slack a wide grain leaves) */
-    assert_false(bh_add_region(heap, area + 8192 - 64 - bh_alignment(), 4096));
+    assert_false(bh_add_region(heap, area + S(8192) - 64 - bh_alignment(), S(4096)));
     /* covers the whole heap */
-    assert_false(bh_add_region(heap, area - 4096, 3 * 4096 + 8192));
+    assert_false(bh_add_region(heap, area - S(4096), 3 * S(4096) + S(8192)));
     after = bt_stats(heap);
     bt_assert_stats_equal(&before, &after, 0);
 #if BAREHEAP_MAX_REGIONS >= 3
     /* touching on either side is fine */
-    assert_true(bh_add_region(heap, area + 8191, 4096));
-    assert_true(bh_add_region(heap, area - 4096, 4096 + 1));
+    assert_true(bh_add_region(heap, area + S(8192) - 1, S(4096)));
+    assert_true(bh_add_region(heap, area - S(4096), S(4096) + 1));
 #endif
     assert_int_equal(bh_check(heap), 0);
 }
@@ -2130,13 +2137,13 @@ static void test_add_region_overlap_in_slack(void **state)
 static void test_add_region_serves(void **state)
 {
     unsigned char *small = bt_align_up(g_scratch_mem.b, bh_alignment());
-    unsigned char *second = bt_align_up(g_region_mem.b, bh_alignment()) + 8192;
-    unsigned char *third = second + 65536 + 4096;
+    unsigned char *second = bt_align_up(g_region_mem.b, bh_alignment()) + S(8192);
+    unsigned char *third = second + S(65536) + S(4096);
     int with_ex;
     (void)state;
 
     for (with_ex = 0; with_ex < 2; with_ex++) {
-        bh_heap *heap = with_ex ? bh_init_ex(small, 4096, 65536) : bh_init(small, 4096);
+        bh_heap *heap = with_ex ? bh_init_ex(small, S(4096), S(65536)) : bh_init(small, S(4096));
         bh_stats s0, s1;
         unsigned char *p, *q, *r;
         size_t i;
@@ -2145,43 +2152,43 @@ static void test_add_region_serves(void **state)
         bh_set_error_handler(heap, bt_record_error, &g_errors);
         bt_errors_clear(&g_errors);
         s0 = bt_stats(heap);
-        assert_null(bh_alloc(heap, 8192));
+        assert_null(bh_alloc(heap, S(8192)));
 
-        assert_true(bh_add_region(heap, second, 65536));
+        assert_true(bh_add_region(heap, second, S(65536)));
         s1 = bt_stats(heap);
         assert_int_equal(s1.region_count, 2);
-        assert_int_equal(s1.heap_bytes, s0.heap_bytes + 65536u);
+        assert_int_equal(s1.heap_bytes, s0.heap_bytes + S(65536));
         assert_int_equal(s1.control_bytes, s0.control_bytes);
-        assert_true(s1.total_bytes > s0.total_bytes + 65536u - 256u);
+        assert_true(s1.total_bytes > s0.total_bytes + S(65536) - S(256));
         assert_int_equal(s1.free_blocks, 2);
-        assert_true(s1.largest_free_bytes >= 32768u);
+        assert_true(s1.largest_free_bytes >= S(32768));
 
         /* only the second region can serve this */
-        p = (unsigned char *)bh_alloc(heap, 32768);
+        p = (unsigned char *)bh_alloc(heap, S(32768));
         assert_non_null(p);
-        assert_true(in_range(p, second, 65536));
-        memset(p, 0x21, 32768);
+        assert_true(in_range(p, second, S(65536)));
+        memset(p, 0x21, S(32768));
         bt_walk(heap, &g_walk, 0);
         assert_int_equal(g_walk.block[bt_walk_find(&g_walk, p)].region, 1);
 
-        assert_true(bh_add_region(heap, third, 32768));
-        q = (unsigned char *)bh_alloc(heap, 30000);
+        assert_true(bh_add_region(heap, third, S(32768)));
+        q = (unsigned char *)bh_alloc(heap, S(30000));
         assert_non_null(q);
-        if (!in_range(q, third, 32768)) {
-            assert_true(in_range(q, second, 65536));
+        if (!in_range(q, third, S(32768))) {
+            assert_true(in_range(q, second, S(65536)));
         }
-        memset(q, 0x22, 30000);
+        memset(q, 0x22, S(30000));
         /* small blocks from everywhere until the heap is full */
         i = 0;
-        while ((r = (unsigned char *)bh_alloc(heap, 200)) != NULL) {
-            memset(r, 0x23, 200);
+        while ((r = (unsigned char *)bh_alloc(heap, S(200))) != NULL) {
+            memset(r, 0x23, S(200));
             i++;
         }
         assert_true(i > 10u);
         assert_int_equal(bh_check(heap), 0);
         bt_assert_walk_consistent(heap, &g_walk);
-        assert_true(bt_all_bytes(p, 32768, 0x21));
-        assert_true(bt_all_bytes(q, 30000, 0x22));
+        assert_true(bt_all_bytes(p, S(32768), 0x21));
+        assert_true(bt_all_bytes(q, S(30000), 0x22));
 
         /* region order in the walk, and each region used */
         {
@@ -2190,11 +2197,11 @@ static void test_add_region_serves(void **state)
                 assert_true(g_walk.block[k].region < 3u);
                 seen[g_walk.block[k].region]++;
                 if (g_walk.block[k].region == 0u) {
-                    assert_true(in_range(g_walk.block[k].ptr, small, 4096));
+                    assert_true(in_range(g_walk.block[k].ptr, small, S(4096)));
                 } else if (g_walk.block[k].region == 1u) {
-                    assert_true(in_range(g_walk.block[k].ptr, second, 65536));
+                    assert_true(in_range(g_walk.block[k].ptr, second, S(65536)));
                 } else {
-                    assert_true(in_range(g_walk.block[k].ptr, third, 32768));
+                    assert_true(in_range(g_walk.block[k].ptr, third, S(32768)));
                 }
             }
             assert_true(seen[0] > 0u && seen[1] > 0u && seen[2] > 0u);
@@ -2226,7 +2233,7 @@ static void test_add_region_serves(void **state)
 
 static void test_add_region_limit(void **state)
 {
-    const size_t chunk = 1024;
+    const size_t chunk = S(1024);
     unsigned char *pool = bt_align_up(g_region_mem.b, bh_alignment());
     bh_heap *heap;
     size_t i;
@@ -2241,9 +2248,9 @@ static void test_add_region_limit(void **state)
     do {
         first_bytes += chunk;
         heap = bh_init(pool, first_bytes);
-    } while (heap == NULL || bt_stats(heap).total_bytes < 512u);
+    } while (heap == NULL || bt_stats(heap).total_bytes < S(512));
     rest = pool + first_bytes + chunk;
-    assert_true(first_bytes + (BAREHEAP_MAX_REGIONS + 1u) * 2u * chunk <= 192u * 1024u);
+    assert_true(first_bytes + (BAREHEAP_MAX_REGIONS + 1u) * 2u * chunk <= S(192u * 1024u));
     bh_set_error_handler(heap, bt_record_error, &g_errors);
     bt_errors_clear(&g_errors);
     /* chunks with gaps between them, so that no two regions touch */
@@ -2264,8 +2271,8 @@ static void test_add_region_limit(void **state)
         static void *ptrs[1024];
         size_t n = 0, k;
         void *p;
-        while ((p = bh_alloc(heap, 100)) != NULL && n < BT_ARRAY_LEN(ptrs)) {
-            memset(p, 0x42, 100);
+        while ((p = bh_alloc(heap, S(100))) != NULL && n < BT_ARRAY_LEN(ptrs)) {
+            memset(p, 0x42, S(100));
             ptrs[n++] = p;
         }
         bt_walk(heap, &g_walk, 0);
@@ -2525,15 +2532,15 @@ static void test_check_detects_corruption(void **state)
     (void)state;
 
     for (kind = 0; kind < CORRUPT_COUNT; kind++) {
-        bh_heap *heap = fresh_heap_in(g_scratch_mem.b, 8192);
+        bh_heap *heap = fresh_heap_in(g_scratch_mem.b, S(8192));
         unsigned char *b[6];
         size_t i, w = bh_block_overhead(), clean_blocks, problems;
         bh_stats s;
 
         for (i = 0; i < 6u; i++) {
-            b[i] = (unsigned char *)bh_alloc(heap, 96);
+            b[i] = (unsigned char *)bh_alloc(heap, S(96));
             assert_non_null(b[i]);
-            memset(b[i], 0x10 + (int)i, 96);
+            memset(b[i], 0x10 + (int)i, S(96));
         }
         bh_free(heap, b[3]); /* b[3] free between used blocks (in either order) */
         assert_int_equal(bh_check(heap), 0);
@@ -2560,7 +2567,7 @@ static void test_check_detects_corruption(void **state)
             memset(b[1], 0xEE, bh_usable_size(heap, b[1]) + w);
             break;
         case CORRUPT_FREE_PAYLOAD:
-            memset(b[3], 0xA5, 96);
+            memset(b[3], 0xA5, S(96));
             break;
         case CORRUPT_FREE_FOOTER: {
             /* the last words of the free block */
@@ -2666,17 +2673,17 @@ static void test_stats_counts(void **state)
 static void test_stats_peak_realloc_in_place(void **state)
 {
     bh_heap *heap = fresh_heap();
-    size_t sizes[4] = {100, 2000, 100, 100};
+    size_t sizes[4] = {S(100), S(2000), S(100), S(100)};
     unsigned char *b[4], *r;
     bh_stats s;
     (void)state;
 
     /* into the free next block (the rest of the heap) */
-    r = (unsigned char *)bh_alloc(heap, 100);
+    r = (unsigned char *)bh_alloc(heap, S(100));
     assert_non_null(r);
-    assert_ptr_equal(bh_realloc(heap, r, 20000), r);
+    assert_ptr_equal(bh_realloc(heap, r, S(20000)), r);
     s = bt_stats(heap);
-    assert_true(s.used_bytes > 20000u);
+    assert_true(s.used_bytes > S(20000));
     assert_true(s.peak_used_bytes >= s.used_bytes);
     assert_true(s.min_free_bytes <= s.free_bytes);
     bh_free(heap, r);
@@ -2686,7 +2693,7 @@ static void test_stats_peak_realloc_in_place(void **state)
     alloc_run(heap, sizes, b);
     bh_free(heap, b[1]);
     s = bt_stats(heap);
-    r = (unsigned char *)bh_realloc(heap, b[2], 1500);
+    r = (unsigned char *)bh_realloc(heap, b[2], S(1500));
     assert_ptr_equal(r, b[1]);
     s = bt_stats(heap);
     assert_true(s.peak_used_bytes >= s.used_bytes);
@@ -2739,7 +2746,7 @@ static void test_stats_peak_across_regions(void **state)
 #if BAREHEAP_MAX_REGIONS >= 2
     static union {
         bt_max_align a;
-        unsigned char b[16384];
+        unsigned char b[S(16384)];
     } first, second;
     bh_heap *heap = bh_init_ex(first.b, sizeof first.b, sizeof second.b);
     bh_stats before, s;
@@ -2747,7 +2754,7 @@ static void test_stats_peak_across_regions(void **state)
     void *p, *q;
     (void)state;
     assert_non_null(heap);
-    p = bh_alloc(heap, 8000);
+    p = bh_alloc(heap, S(8000));
     assert_non_null(p);
     before = bt_stats(heap);
     bh_free(heap, p);
@@ -2757,7 +2764,7 @@ static void test_stats_peak_across_regions(void **state)
     assert_int_equal(s.min_free_bytes, before.min_free_bytes);
     assert_int_equal(s.used_bytes, 0);
     /* Smaller than the old peak: the figures stay. */
-    q = bh_alloc(heap, 1000);
+    q = bh_alloc(heap, S(1000));
     assert_non_null(q);
     s = bt_stats(heap);
     assert_int_equal(s.peak_used_bytes, before.peak_used_bytes);
@@ -2853,7 +2860,7 @@ static void test_stats_largest_free(void **state)
 static void test_stats_largest_free_beyond_probe(void **state)
 {
     enum { N = BAREHEAP_PROBE_LIMIT + 1 };
-    size_t heap_bytes = 192u * 1024u;
+    size_t heap_bytes = S(192u * 1024u);
     bh_heap *heap = fresh_heap_in(g_region_mem.b, heap_bytes);
     /* 2 * SL_COUNT grains: the minimum of a class two grains wide */
     size_t block = ((size_t)2 << BAREHEAP_SL_LOG2) * bh_alignment();
@@ -2862,7 +2869,7 @@ static void test_stats_largest_free_beyond_probe(void **state)
     bh_stats s;
     (void)state;
 
-    assert_true(N * (block + bh_alignment() + bh_min_block_size()) < heap_bytes - 16384u);
+    assert_true(N * (block + bh_alignment() + bh_min_block_size()) < heap_bytes - S(16384));
     for (i = 0; i < N; i++) {
         /* the first one grain larger: the same class */
         x[i] = bh_alloc(heap, block - bh_block_overhead() + (i == 0u ? bh_alignment() : 0u));
@@ -2921,7 +2928,7 @@ static void test_walk(void **state)
     (void)state;
 
     for (i = 0; i < 20u; i++) {
-        p[i] = bh_alloc(heap, 32u + i * 16u);
+        p[i] = bh_alloc(heap, S(32u + i * 16u));
         assert_non_null(p[i]);
     }
     for (i = 1; i < 20u; i += 3u) {
@@ -2935,7 +2942,7 @@ static void test_walk(void **state)
         if (i % 3u != 1u) {
             assert_true(k != SIZE_MAX);
             assert_true(g_walk.block[k].used);
-            assert_true(g_walk.block[k].usable_bytes >= 32u + i * 16u);
+            assert_true(g_walk.block[k].usable_bytes >= S(32u + i * 16u));
         } else if (k != SIZE_MAX) {
             assert_false(g_walk.block[k].used);
         }
@@ -3145,24 +3152,24 @@ static void test_default_heap(void **state)
     bh_heap *first;
     (void)state;
 
-    assert_true(heap_init(mem, 32 * 1024));
+    assert_true(heap_init(mem, S(32 * 1024)));
     first = heap_default();
     assert_non_null(first);
-    assert_true(in_range(first, mem, 32 * 1024));
+    assert_true(in_range(first, mem, S(32 * 1024)));
     assert_int_equal(heap_check(), 0);
 
     p = (unsigned char *)heap_alloc(100);
     assert_non_null(p);
-    assert_true(in_range(p, mem, 32 * 1024));
+    assert_true(in_range(p, mem, S(32 * 1024)));
     assert_true(heap_usable_size(p) >= 100u);
     memset(p, 0x61, 100);
     q = (unsigned char *)heap_calloc(10, 10);
     assert_non_null(q);
     assert_true(bt_all_bytes(q, 100, 0));
-    r = (unsigned char *)heap_alloc_aligned(512, 40);
+    r = (unsigned char *)heap_alloc_aligned(S(512), 40);
     assert_non_null(r);
-    assert_true(bt_is_aligned(r, 512));
-    p = (unsigned char *)heap_realloc(p, 3000);
+    assert_true(bt_is_aligned(r, S(512)));
+    p = (unsigned char *)heap_realloc(p, S(3000));
     assert_non_null(p);
     assert_true(bt_all_bytes(p, 100, 0x61));
     z = (unsigned char *)heap_alloc(0);
@@ -3174,7 +3181,7 @@ static void test_default_heap(void **state)
 
     assert_true(heap_get_stats(&s));
     assert_int_equal(s.live_blocks, 3);
-    assert_int_equal(s.heap_bytes, 32 * 1024);
+    assert_int_equal(s.heap_bytes, S(32 * 1024));
     assert_int_equal(heap_check(), 0);
     assert_int_equal(bh_check(heap_default()), 0);
 
@@ -3191,18 +3198,18 @@ static void test_default_heap(void **state)
     assert_int_equal(g_walk.used_blocks, 3);
 
 #if BAREHEAP_MAX_REGIONS >= 2
-    assert_true(heap_add_region(mem2, 16 * 1024));
-    assert_false(heap_add_region(mem2, 16 * 1024));
+    assert_true(heap_add_region(mem2, S(16 * 1024)));
+    assert_false(heap_add_region(mem2, S(16 * 1024)));
     assert_false(heap_add_region(NULL, 4096));
     assert_true(heap_get_stats(&s));
     assert_int_equal(s.region_count, 2);
-    z = (unsigned char *)heap_alloc(14 * 1024);
+    z = (unsigned char *)heap_alloc(S(14 * 1024));
     assert_non_null(z);
     bt_walk(heap_default(), &g_walk, 0);
     assert_int_equal(g_walk.block[g_walk.count - 1u].region, 1);
     heap_free(z);
 #else
-    assert_false(heap_add_region(mem2, 16 * 1024));
+    assert_false(heap_add_region(mem2, S(16 * 1024)));
 #endif
     heap_free(NULL);
     heap_free(p);
@@ -3217,23 +3224,23 @@ static void test_default_heap(void **state)
     /* heap_init() again starts a new heap */
     p = (unsigned char *)heap_alloc(50);
     assert_non_null(p);
-    assert_true(heap_init(mem2, 16 * 1024));
+    assert_true(heap_init(mem2, S(16 * 1024)));
     assert_non_null(heap_default());
-    assert_true(in_range(heap_default(), mem2, 16 * 1024));
+    assert_true(in_range(heap_default(), mem2, S(16 * 1024)));
     assert_true(heap_get_stats(&s));
-    assert_int_equal(s.heap_bytes, 16 * 1024);
+    assert_int_equal(s.heap_bytes, S(16 * 1024));
     assert_int_equal(s.region_count, 1);
     assert_int_equal(s.live_blocks, 0);
     assert_int_equal(s.alloc_count, 0);
     assert_int_equal(s.error_count, 0);
     p = (unsigned char *)heap_alloc(50);
     assert_non_null(p);
-    assert_true(in_range(p, mem2, 16 * 1024));
+    assert_true(in_range(p, mem2, S(16 * 1024)));
     heap_free(p);
     assert_int_equal(heap_check(), 0);
 #if BAREHEAP_MAX_REGIONS >= 2
     /* the first memory is not part of the new heap */
-    assert_true(heap_add_region(mem, 32 * 1024));
+    assert_true(heap_add_region(mem, S(32 * 1024)));
 #endif
     assert_int_equal(heap_check(), 0);
 }
@@ -3244,7 +3251,7 @@ static void test_default_heap_failed_reinit(void **state)
     unsigned char *p;
     bh_heap *h;
     (void)state;
-    assert_true(heap_init(mem, 32 * 1024));
+    assert_true(heap_init(mem, S(32 * 1024)));
     h = heap_default();
     p = (unsigned char *)heap_alloc(100);
     assert_non_null(p);

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "bareheap.h"
+#include "bareheap_config.h"
 
 /* The most-aligned scalar types C99 knows. */
 typedef union bt_max_align {
@@ -51,6 +52,17 @@ static inline size_t bt_grain_step(size_t k, size_t step)
 {
     size_t g = bh_alignment(), next = k + step, in = next % g;
     return (g > 64u && in >= 32u && in < g - 32u) ? next - in + (g - 32u) : next;
+}
+
+/* The control structure for a heap 64 times small_bytes (of 2^SL_LOG2
+ * grains or more) holds six more first-level classes than the one for
+ * small_bytes, each a row of 2^BAREHEAP_SL_LOG2 list heads: that many bytes
+ * more at least, less what the rounding to a grain absorbs (with a
+ * page-wide grain, all of it). */
+static inline void bt_assert_control_grows(size_t small_bytes)
+{
+    size_t rows = 6u * ((size_t)1 << BAREHEAP_SL_LOG2) * sizeof(void *);
+    assert_true(bh_control_size(small_bytes) + rows < bh_control_size(64u * small_bytes) + bh_alignment());
 }
 
 static inline unsigned char *bt_align_up(void *p, size_t align_bytes)
