@@ -22,8 +22,17 @@
 
 #define MIB ((size_t)1024 * 1024)
 #define BIG_HEAP_BYTES (4u * MIB)
+/* The tests that fill a 1 MiB heap with blocks need it to hold as many of
+ * them with a wide grain (BT_GRAIN_SCALED), and the good-fit test its
+ * requests as many grains: FILL_SCALE times the sizes. At most 64: at a
+ * 4 KiB grain a 64 MiB heap, where rounding requests of 512 bytes and more
+ * to the grain still costs little beside them (the full 256 would take a
+ * 256 MiB heap, every byte of it poisoned and checked at BAREHEAP_DEBUG 2). */
+#define FILL_SCALE (BT_GRAIN_SCALED(1) < 64u ? BT_GRAIN_SCALED(1) : (size_t)64)
+#define FILL_HEAP_BYTES (FILL_SCALE * MIB)
+#define BUFFER_BYTES (FILL_HEAP_BYTES > BIG_HEAP_BYTES ? FILL_HEAP_BYTES : BIG_HEAP_BYTES)
 
-BT_HEAP_BUFFER(g_mem, BIG_HEAP_BYTES);
+BT_HEAP_BUFFER(g_mem, BUFFER_BYTES);
 BT_HEAP_BUFFER(g_small_mem, 64 * 1024);
 
 static bt_errors g_errors;
@@ -37,7 +46,7 @@ static unsigned char *heap_base(void)
 static bh_heap *fresh_heap(size_t size_bytes)
 {
     bh_heap *heap;
-    assert_true(size_bytes <= BIG_HEAP_BYTES);
+    assert_true(size_bytes <= BUFFER_BYTES);
     heap = bh_init(heap_base(), size_bytes);
     assert_non_null(heap);
     bh_set_error_handler(heap, bt_record_error, &g_errors);
@@ -67,12 +76,16 @@ static size_t request_block_bytes(size_t request)
 static void test_fresh_heap_serves_whole_pool(void **state)
 {
     const size_t sizes[] = {4096, 16384, 65536, 100000, MIB, MIB + 12345, BIG_HEAP_BYTES};
+    /* each size, or the least every offset takes where a wide grain needs
+     * more */
+    size_t least = bh_control_size(4096) + bh_min_block_size() + 3u * bh_alignment();
     size_t i, offset;
     (void)state;
 
     for (i = 0; i < BT_ARRAY_LEN(sizes); i++) {
-        for (offset = 0; offset < 2u * bh_alignment(); offset += 5u) {
-            bh_heap *heap = bh_init(heap_base() + offset, sizes[i] - offset);
+        size_t size = sizes[i] > least ? sizes[i] : least;
+        for (offset = 0; offset < 2u * bh_alignment(); offset = bt_grain_step(offset, 5u)) {
+            bh_heap *heap = bh_init(heap_base() + offset, size - offset);
             bh_stats s;
             size_t whole;
             void *p;
@@ -300,21 +313,25 @@ static void test_calloc_overflow_rejected(void **state)
 /* ---- init with size < control size underflowed. ---- */
 static void test_init_smaller_than_control(void **state)
 {
-    unsigned char *base = bt_align_up(g_small_mem.b, 64);
-    size_t n, limit;
+    /* on a grain boundary, so that the sizes sampled on a wide grain are
+     * those where the rounding changes */
+    unsigned char *base = bt_align_up(g_small_mem.b, bh_alignment() > 64u ? bh_alignment() : 64u);
+    size_t n, limit, fence;
     (void)state;
 
     limit = bh_control_size(4096) + bh_min_block_size();
-    for (n = 0; n <= limit + 2u * bh_alignment(); n++) {
+    /* as far as the 1 KiB checked past the largest n */
+    fence = limit + 2u * bh_alignment() + 4096u;
+    for (n = 0; n <= limit + 2u * bh_alignment(); n = bt_grain_step(n, 1u)) {
         bh_heap *heap;
-        memset(base, 0xE7, limit + 4096u);
+        memset(base, 0xE7, fence);
         heap = bh_init(base, n);
         if (n < bh_control_size(n) + bh_min_block_size()) {
             assert_null(heap);
         }
         if (heap == NULL) {
             /* refused before writing anything */
-            assert_true(bt_all_bytes(base, limit + 4096u, 0xE7));
+            assert_true(bt_all_bytes(base, fence, 0xE7));
         }
         if (heap != NULL) {
             bh_stats s = bt_stats(heap);
@@ -348,7 +365,7 @@ static void test_alignment_is_max_align_t(void **state)
         char c;
         bt_max_align u;
     };
-    bh_heap *heap = fresh_heap(MIB);
+    bh_heap *heap = fresh_heap(FILL_HEAP_BYTES);
     size_t max_align = offsetof(struct probe, u);
     size_t size;
     (void)state;
@@ -446,14 +463,13 @@ static void test_control_sized_by_heap(void **state)
     bh_stats s;
     (void)state;
 
-    assert_true(bh_control_size(16u * 1024u) < bh_control_size(MIB));
+    bt_assert_control_grows(BT_GRAIN_SCALED(16u * 1024u));
     assert_true(bh_control_size(4096) <= bh_control_size(16u * 1024u));
 #if BAREHEAP_SL_LOG2 <= 4 && BAREHEAP_MAX_REGIONS <= 8
-    /* the default configuration (more classes or regions cost more) */
-    if (sizeof(void *) == 4u) {
-        assert_true(bh_control_size(16u * 1024u) < 1024u);
-    } else {
-        assert_true(bh_control_size(16u * 1024u) < 2048u);
+    /* the default configuration (more classes or regions cost more); a
+     * grain wider than that takes one grain, the least any heap's takes */
+    if (bh_control_size(16u * 1024u) > bh_alignment()) {
+        assert_true(bh_control_size(16u * 1024u) < (sizeof(void *) == 4u ? 1024u : 2048u));
     }
 #endif
     heap = fresh_heap(16u * 1024u);
@@ -468,7 +484,7 @@ static void test_control_sized_by_heap(void **state)
  * walk would trip over) leaves bh_get_stats() answering as before. ---- */
 static void test_stats_kept_not_walked(void **state)
 {
-    bh_heap *heap = fresh_heap(MIB);
+    bh_heap *heap = fresh_heap(FILL_HEAP_BYTES);
     static unsigned char *blocks[3000];
     unsigned char *victim;
     size_t i, w = bh_block_overhead();
@@ -483,7 +499,7 @@ static void test_stats_kept_not_walked(void **state)
     for (i = 0; i < BT_ARRAY_LEN(blocks); i += 3u) {
         bh_free(heap, blocks[i]);
     }
-    assert_null(bh_alloc(heap, 2u * MIB)); /* one OOM, counted */
+    assert_null(bh_alloc(heap, 2u * FILL_HEAP_BYTES)); /* one OOM, counted */
     before = bt_stats(heap);
     assert_int_equal(before.live_blocks, 2000);
     assert_int_equal(before.alloc_count, 3000);
@@ -540,7 +556,7 @@ static void test_good_fit_random_runs(void **state)
     (void)state;
 
     for (run = 1; run <= RANDOM_RUNS(20u); run++) {
-        bh_heap *heap = fresh_heap(MIB);
+        bh_heap *heap = fresh_heap(FILL_HEAP_BYTES);
         bt_rng rng;
         size_t n = 0, step, failures = 0, live_req = 0;
         bool first_failure = true;
@@ -549,9 +565,9 @@ static void test_good_fit_random_runs(void **state)
         for (step = 0; step < 4000u && failures < 40u; step++) {
             uint32_t op = bt_rng_next(&rng) % 100u;
             if (op < 60u && n < LIVE_MAX) {
-                /* 16 B .. 8 KiB, log-uniform */
+                /* 16 B .. 8 KiB, log-uniform (FILL_SCALE times that) */
                 size_t hi = (size_t)16 << bt_rng_range(&rng, 0, 9);
-                size_t req = bt_rng_range(&rng, hi / 2u, hi);
+                size_t req = bt_rng_range(&rng, hi / 2u, hi) * FILL_SCALE;
                 bh_stats s = bt_stats(heap);
                 void *p = bh_alloc(heap, req);
                 if (req <= s.largest_free_bytes) {
@@ -560,7 +576,7 @@ static void test_good_fit_random_runs(void **state)
                 if (p == NULL) {
                     failures++;
                     if (first_failure) {
-                        size_t permille = live_req * 1000u / MIB;
+                        size_t permille = live_req * 1000u / FILL_HEAP_BYTES;
                         first_failure = false;
                         if (permille < worst_permille) {
                             worst_permille = permille;
@@ -617,7 +633,7 @@ static void test_single_free_block_serves_up_to_usable(void **state)
         size_t usable = g_walk.max_free_usable;
         size_t req;
         assert_true(usable > 200u * 500u);
-        for (req = usable - 3u * bh_alignment(); req <= usable; req++) {
+        for (req = usable - 3u * bh_alignment(); req <= usable; req = bt_grain_step(req, 1u)) {
             void *p = bh_alloc(heap, req);
             assert_non_null(p);
             bh_free(heap, p);
