@@ -359,14 +359,19 @@ static void test_direct_requests_end_at_the_top_class(void **state) {
  * top class: requests on both sides of the bound are served from it. */
 static void test_requests_beside_the_bound_find_the_large_block(void **state) {
 #if BAREHEAP_MAX_REGIONS >= 2
-    size_t direct, n;
+    size_t direct, k;
     (void)state;
-    heap = bh_init(memory.b, HEAP_BYTES / 4u);
+    /* A heap planned for an eighth of the buffer, whatever its control
+     * structure takes (64 regions make it 1 KiB on 64-bit). */
+    heap = bh_init(memory.b, bh_control_size(HEAP_BYTES / 8u) + HEAP_BYTES / 8u);
     assert_non_null(heap);
     assert_true(bh_add_region(heap, extra.b, sizeof extra.b));
     direct = heap->direct_request_bytes;
     assert_true(heap->regions[1].hi - heap->regions[1].lo >= BLK(direct + GRAIN_BYTES));
-    for (n = direct - GRAIN_BYTES; n <= direct + GRAIN_BYTES; n++) {
+    /* A grain either side; a wide grain's sampled where its rounding changes
+     * (the bound itself included: k == G). */
+    for (k = 0; k <= 2u * GRAIN_BYTES; k = bt_grain_step(k, 1u)) {
+        size_t n = direct - GRAIN_BYTES + k;
         unsigned char *p = bh_alloc(heap, n);
         assert_true((uintptr_t)p > heap->regions[1].lo && (uintptr_t)p < heap->regions[1].hi);
         assert_int_equal(block_size(block_from_payload(p)), BLK(n));
