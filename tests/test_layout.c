@@ -384,6 +384,248 @@ static void test_requests_beside_the_bound_find_the_large_block(void **state) {
 #endif
 }
 
+/* A plain request's block size and the class its search starts above, as
+ * bareheap.c mapped them before direct_request_bytes: the overflow test,
+ * then the class of the block size less a grain, clamped to the top class.
+ * 0: the request fails. */
+static size_t request_map_clamped(const bh_heap *h, size_t n, unsigned *below) {
+    size_t bytes;
+    if (n > MAX_REQUEST_BYTES - SEAL_WORDS * WORD_BYTES)
+        return 0;
+    bytes = BLK(n);
+    *below = heap_class_of(h, bytes - GRAIN_BYTES);
+    return bytes;
+}
+
+/* The same as alloc_body() maps it now: one compare with the bound, the
+ * clamp and the overflow test only above it (BLK() wraps there as the
+ * unchecked block size does). */
+static size_t request_map_direct(const bh_heap *h, size_t n, unsigned *below) {
+    size_t bytes = BLK(n);
+    if (n <= h->direct_request_bytes) {
+        *below = class_of(bytes - GRAIN_BYTES);
+    } else {
+        *below = h->class_top;
+        if (n > MAX_REQUEST_BYTES - SEAL_WORDS * WORD_BYTES)
+            bytes = 0;
+    }
+    return bytes;
+}
+
+static void expect_same_mapping(const bh_heap *h, size_t n) {
+    unsigned below = 0, below_clamped = 0;
+    size_t bytes = request_map_direct(h, n, &below);
+    size_t bytes_clamped = request_map_clamped(h, n, &below_clamped);
+    assert_int_equal(bytes, bytes_clamped);
+    if (!bytes)
+        return;
+    assert_int_equal(below, below_clamped);
+    /* heads[below] and the search from below + 1 stay in the table (its
+     * sl_bitmap word fl_count included), and the block size did not wrap */
+    assert_true(below <= h->class_top);
+    assert_true(bytes > n && bytes - n >= WORD_BYTES + SEAL_WORDS * WORD_BYTES);
+}
+
+/* every n in [lo, lo + count), up to SIZE_MAX */
+static void expect_same_mapping_from(const bh_heap *h, size_t lo, size_t count) {
+    size_t i;
+    for (i = 0; i < count; i++) {
+        expect_same_mapping(h, lo + i);
+        if (lo + i == SIZE_MAX)
+            break;
+    }
+}
+
+/* For every class table a heap can have, a plain request maps to the block
+ * size and start class it did with the overflow test and the clamp: every
+ * size within two grains of the bound, near the overflow bound up to
+ * SIZE_MAX, the small ones, and each grain edge beside a power of two. */
+static void test_direct_requests_map_as_the_clamp_did(void **state) {
+    const size_t trailer_bytes = SEAL_WORDS * WORD_BYTES;
+    const size_t max_request = MAX_REQUEST_BYTES - trailer_bytes;
+    unsigned fl, fl_max = fl_count_for(SIZE_MAX);
+    bh_heap h;
+    (void)state;
+    /* A search from the class above the top one shifts 2 by fl_count. */
+    assert_true(fl_max + 1u < sizeof(size_t) * CHAR_BIT);
+    memset(&h, 0, sizeof h);
+    for (fl = fl_count_for(MIN_BLOCK_BYTES); fl <= fl_max; fl++) {
+        unsigned k;
+        h.class_top = fl * SL_COUNT - 1u;
+        h.direct_request_bytes = direct_request_bytes_for(fl);
+        assert_int_equal(heap_fl_count(&h), fl);
+        assert_true(h.direct_request_bytes <= max_request);
+        expect_same_mapping_from(&h, 0, 8u * GRAIN_BYTES);
+        expect_same_mapping_from(&h, h.direct_request_bytes - 2u * GRAIN_BYTES, 4u * GRAIN_BYTES + 1u);
+        expect_same_mapping_from(&h, max_request - 2u * GRAIN_BYTES, SIZE_MAX - (max_request - 2u * GRAIN_BYTES) + 1u);
+        for (k = 0; k < sizeof(size_t) * CHAR_BIT; k++) {
+            /* the sizes whose blocks end at, one byte past and one grain
+             * on either side of 2^k */
+            size_t edge = ((size_t)1 << k) - WORD_BYTES - trailer_bytes;
+            expect_same_mapping_from(&h, edge - GRAIN_BYTES - 1u, 3u);
+            expect_same_mapping_from(&h, edge - 1u, 3u);
+            expect_same_mapping_from(&h, edge + GRAIN_BYTES - 1u, 3u);
+        }
+    }
+}
+
+/* Memory for a heap with the largest class table: its control structure
+ * (some 16 KiB on 64-bit at SL_LOG2 5), grains to align and place it, and a
+ * block. The 16 KiB boards use the layout heap's memory and skip the tables
+ * that do not fit. */
+#if defined(BAREHEAP_TEST_SMALL_RAM) && BAREHEAP_TEST_SMALL_RAM
+#define WIDE memory
+#else
+#define SIZE_BITS (sizeof(size_t) * CHAR_BIT)
+static union {
+    long double ld;
+    void *p;
+    unsigned char b[sizeof(bh_heap) + SIZE_BITS * SL_COUNT * sizeof(block *) + (SIZE_BITS + 1u) * sizeof(uint32_t) +
+                    8u * BAREHEAP_ALIGN_BYTES];
+} wide;
+#define WIDE wide
+#endif
+
+/* A region added beyond a small heap's plan: large enough for requests
+ * around the bound of the first few tables (up to fl_count 10 at the 16-byte
+ * grain). */
+#if defined(BAREHEAP_TEST_SMALL_RAM) && BAREHEAP_TEST_SMALL_RAM
+#define FAR extra
+#elif BAREHEAP_MAX_REGIONS >= 2
+static union {
+    long double ld;
+    void *p;
+    unsigned char b[256u * 1024u];
+} beyond;
+#define FAR beyond
+#endif
+
+/* Requests no block of h can hold, up to the bound, beside it, at the
+ * overflow bound and SIZE_MAX, fail through bh_alloc, bh_calloc and
+ * bh_realloc(NULL) alike and leave h as it was. */
+static void expect_large_requests_fail(bh_heap *h) {
+    const size_t max_request = MAX_REQUEST_BYTES - SEAL_WORDS * WORD_BYTES;
+    size_t direct = h->direct_request_bytes;
+    size_t sizes[8];
+    unsigned i;
+    sizes[0] = direct - 1u;
+    sizes[1] = direct;
+    sizes[2] = direct + 1u;
+    sizes[3] = direct + GRAIN_BYTES;
+    sizes[4] = max_request - 1u;
+    sizes[5] = max_request;
+    sizes[6] = max_request + 1u;
+    sizes[7] = SIZE_MAX;
+    for (i = 0; i < 8u; i++) {
+        size_t n = sizes[i];
+        uint32_t failed = h->failed_count;
+        size_t free_bytes = h->free_bytes;
+        if (n <= max_request && BLK(n) <= free_bytes)
+            continue; /* a block might hold it */
+        assert_null(bh_alloc(h, n));
+        assert_null(bh_calloc(h, 1u, n));
+        assert_null(bh_realloc(h, NULL, n));
+        assert_int_equal(h->failed_count, failed + 3u);
+        assert_int_equal(h->free_bytes, free_bytes);
+        assert_int_equal(bh_check(h), 0);
+    }
+}
+
+/* Every class table that fits beside its heap, planned with bh_init_ex()
+ * (SIZE_MAX included): the bound in the control structure is the one for
+ * its table, requests at and beside it and at the overflow bound fail
+ * cleanly, and, for the tables whose bound a test buffer can exceed, a
+ * region added beyond the plan holds a block above the top class from which
+ * bh_alloc, bh_calloc and a realloc that must leave the first region serve
+ * the requests at each grain edge around the bound. */
+static void test_every_class_table_keeps_its_bound(void **state) {
+    unsigned char *mem = (unsigned char *)(((uintptr_t)WIDE.b + GRAIN_BYTES - 1u) & ~(uintptr_t)(GRAIN_BYTES - 1u));
+    size_t room = sizeof WIDE.b - (size_t)(mem - WIDE.b);
+    unsigned fl, fl_max = fl_count_for(SIZE_MAX);
+    bool tried_max = false;
+    (void)state;
+    for (fl = 1; fl <= fl_max + 1u; fl++) {
+        /* fl_max + 1: the plan for SIZE_MAX, in all of the memory */
+        bool plan_max = fl > fl_max;
+        unsigned want = plan_max ? fl_max : fl;
+        size_t size = plan_max ? room : control_bytes_for(fl) + 2u * GRAIN_BYTES + MIN_BLOCK_BYTES;
+        size_t max_region = plan_max ? SIZE_MAX : (fl >= 2u ? class_min_bytes((fl - 1u) * SL_COUNT) : 0);
+        size_t direct, n, far_bytes;
+        bh_heap *h;
+        unsigned char *small;
+        if (control_bytes_for(want) + 2u * GRAIN_BYTES + MIN_BLOCK_BYTES > room)
+            continue; /* the table does not fit in this memory */
+        if (fl_count_for(size) > want)
+            continue; /* a heap that small needs a larger table */
+        h = bh_init_ex(mem, size, max_region);
+        assert_non_null(h);
+        tried_max |= plan_max;
+        assert_int_equal(heap_fl_count(h), want);
+        assert_int_equal(h->class_top, want * SL_COUNT - 1u);
+        direct = h->direct_request_bytes;
+        assert_int_equal(direct, direct_request_bytes_for(want));
+        assert_int_equal(bh_check(h), 0);
+        expect_large_requests_fail(h);
+        if (plan_max)
+            assert_int_equal(direct, MAX_REQUEST_BYTES - SEAL_WORDS * WORD_BYTES);
+#if BAREHEAP_MAX_REGIONS >= 2
+        /* a region beyond the plan, with a block above the top class and a
+         * remainder after the largest request below */
+        if (plan_max || direct > sizeof FAR.b)
+            continue;
+        far_bytes = BLK(direct + 2u * GRAIN_BYTES) + MIN_BLOCK_BYTES + 3u * GRAIN_BYTES;
+        if (far_bytes > sizeof FAR.b)
+            continue;
+        /* a small block in the first region, which the rest of it walls in:
+         * realloc cannot grow it in place */
+        small = bh_alloc(h, 1u);
+        assert_non_null(small);
+        while (bh_alloc(h, 1u) != NULL)
+            ;
+        assert_true(bh_add_region(h, FAR.b, far_bytes));
+        assert_true(block_size((block *)(void *)h->regions[1].lo) >= class_min_bytes(h->class_top + 1u));
+        /* the sizes whose blocks end a grain apart, from two grains below
+         * the bound to two above */
+        for (n = direct - 2u * GRAIN_BYTES; n <= direct + 2u * GRAIN_BYTES; n++) {
+            unsigned char *p, *q;
+            if ((n + WORD_BYTES + SEAL_WORDS * WORD_BYTES) % GRAIN_BYTES > 1u && n != direct && n != direct + 1u)
+                continue;
+            p = bh_alloc(h, n);
+            assert_true((uintptr_t)p > h->regions[1].lo && (uintptr_t)p < h->regions[1].hi);
+            assert_int_equal(block_size(block_from_payload(p)), BLK(n));
+            bh_free(h, p);
+            p = bh_calloc(h, 1u, n);
+            assert_true((uintptr_t)p > h->regions[1].lo && (uintptr_t)p < h->regions[1].hi);
+            assert_int_equal(block_size(block_from_payload(p)), BLK(n));
+            assert_int_equal(p[n - 1u], 0);
+            bh_free(h, p);
+            /* realloc falls back on a plain request where it cannot grow */
+            *small = 0x5A;
+            q = bh_realloc(h, small, n);
+            assert_true((uintptr_t)q > h->regions[1].lo && (uintptr_t)q < h->regions[1].hi);
+            assert_int_equal(block_size(block_from_payload(q)), BLK(n));
+            assert_int_equal(*q, 0x5A);
+            bh_free(h, q);
+            /* the first region's only free block, the one realloc left */
+            small = bh_alloc(h, 1u);
+            assert_true((uintptr_t)small > h->regions[0].lo && (uintptr_t)small < h->regions[0].hi);
+            assert_int_equal(bh_check(h), 0);
+        }
+        expect_large_requests_fail(h);
+#else
+        (void)n;
+        (void)far_bytes;
+        (void)small;
+#endif
+    }
+    /* the largest table fits in the hosted tests' memory */
+#if !(defined(BAREHEAP_TEST_SMALL_RAM) && BAREHEAP_TEST_SMALL_RAM)
+    assert_true(tried_max);
+#else
+    (void)tried_max;
+#endif
+}
+
 static void test_bit_scans(void **state) {
     unsigned i;
     (void)state;
@@ -415,6 +657,8 @@ int main(void) {
         cmocka_unit_test(test_bit_scans),
         cmocka_unit_test(test_direct_requests_end_at_the_top_class),
         cmocka_unit_test(test_requests_beside_the_bound_find_the_large_block),
+        cmocka_unit_test(test_direct_requests_map_as_the_clamp_did),
+        cmocka_unit_test(test_every_class_table_keeps_its_bound),
         cmocka_unit_test(test_regions_use_their_memory_to_the_grain),
         cmocka_unit_test(test_control_bytes_round_to_the_grain),
     };
