@@ -58,9 +58,11 @@ void bh_internal_report(bh_heap *heap, bh_error kind, const void *address) {
         heap->error_fn(heap->error_context, kind, address);
 }
 
-/* Block size for a request plus trailer_bytes of trailer words; the caller
- * has checked size_bytes <= MAX_REQUEST_BYTES - trailer_bytes, so that
- * size_bytes + trailer + W + G - 1 <= SIZE_MAX. */
+/* Block size for a request plus trailer_bytes of trailer words, if
+ * size_bytes <= MAX_REQUEST_BYTES - trailer_bytes (then size_bytes +
+ * trailer + W + G - 1 <= SIZE_MAX); beyond that the sum wraps, and a caller
+ * that has not checked the size first tests it before using the result
+ * (alloc_body()). */
 static inline size_t request_block_bytes_unchecked(size_t size_bytes, size_t trailer_bytes) {
     size_t bytes = (size_bytes + trailer_bytes + WORD_BYTES + GRAIN_BYTES - 1u) & ~(GRAIN_BYTES - 1u);
     return bytes < MIN_BLOCK_BYTES ? MIN_BLOCK_BYTES : bytes;

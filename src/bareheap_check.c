@@ -33,10 +33,10 @@ static const region *region_of_block(const bh_heap *heap, uintptr_t a) {
  * region count, each region's extent (placed like blocks, holding one at
  * least, adding up to total_bytes, the first one right after the control
  * structure) and the class table (its size, top class, the requests
- * that need no clamp to it, and where its bitmaps lie). A stray write to any one of them breaks one of these
- * relations; trusted, it would send a walk through memory that is not the
- * heap's (a region table entry past the count has a sentinel at address
- * 0). O(BAREHEAP_MAX_REGIONS). */
+ * that need no clamp to it, and where its bitmaps lie). A stray write to
+ * any one of them breaks one of these relations; trusted, it would send a
+ * walk through memory that is not the heap's (a region table entry past the
+ * count has a sentinel at address 0). O(BAREHEAP_MAX_REGIONS). */
 static bool control_plausible(const bh_heap *heap) {
     size_t region_bytes = 0;
     unsigned fl_count = heap_fl_count(heap);

@@ -391,7 +391,8 @@ static inline unsigned fl_count_for(size_t max_block_bytes) {
 }
 
 /* Largest request: its block size (request + header, rounded to a grain) must
- * not overflow size_t. Larger requests fail before any arithmetic on them. */
+ * not overflow size_t. Larger requests fail; no block size computed for one
+ * is used (a plain request's wraps, and is dropped). */
 #define MAX_REQUEST_BYTES (SIZE_MAX - WORD_BYTES - GRAIN_BYTES + 1)
 
 /* The largest plain request whose block size neither overflows nor, less
