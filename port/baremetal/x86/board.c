@@ -9,8 +9,9 @@
  * into a failure.
  *
  * Stack guard: paging maps the address space flat (4 MiB pages) but for
- * the 4 KiB page under the stack (__stack_guard), which is not present, so
- * an overflow raises a page fault. That fault cannot push its frame on the
+ * the 64 KiB under the stack (__stack_guard), whose pages are not present,
+ * so an overflow raises a page fault (a frame larger than the guard could
+ * step over it). That fault cannot push its frame on the
  * same stack: its IDT entry (and the double fault's) is a task gate, which
  * switches to a task with a stack of its own. (QEMU does not check segment
  * limits, so an expand-down stack segment would not do.)
@@ -40,7 +41,7 @@
 extern uint32_t __bss_start[], __bss_end[];
 extern const char trap_stubs[];
 extern uint64_t gdt[];
-extern char __stack_guard[];
+extern char __stack_guard[], __stack_guard_end[];
 extern const char task_page_fault[], task_double_fault[];
 
 /* A 32-bit task state segment: what a task switch saves and loads. */
@@ -118,7 +119,8 @@ static uint64_t gdt_descriptor(uint32_t base, uint32_t limit, uint32_t access, u
            ((uint64_t)(base >> 24) << 56);
 }
 
-/* The page directory, and the page table of the 4 MiB that hold the guard. */
+/* The page directory, and the page table of the 4 MiB that hold the guard
+ * (multiboot.ld places it in the 4 MiB at 2 MiB, after a small image). */
 static uint32_t g_page_dir[1024] __attribute__((aligned(4096)));
 static uint32_t g_guard_table[1024] __attribute__((aligned(4096)));
 
@@ -128,12 +130,15 @@ static void stack_guard_install(uint32_t (*idt)[2])
 {
     static const char *const entries[2] = {task_page_fault, task_double_fault};
     uint32_t guard = (uint32_t)(uintptr_t)__stack_guard;
+    uint32_t guard_end = (uint32_t)(uintptr_t)__stack_guard_end;
     uint32_t i;
+    if ((guard >> 22) != ((guard_end - 1u) >> 22))
+        board_fault("stack guard across a 4 MiB boundary", 0u, guard);
     for (i = 0; i < 1024u; i++) {
+        uint32_t page = (guard & 0xFFC00000u) + (i << 12);
         g_page_dir[i] = (i << 22) | PAGE_4M | PAGE_PRESENT_WRITABLE;
-        g_guard_table[i] = ((guard & 0xFFC00000u) + (i << 12)) | PAGE_PRESENT_WRITABLE;
+        g_guard_table[i] = page >= guard && page < guard_end ? 0u : page | PAGE_PRESENT_WRITABLE;
     }
-    g_guard_table[(guard >> 12) & 1023u] = 0u;
     g_page_dir[guard >> 22] = (uint32_t)(uintptr_t)g_guard_table | PAGE_PRESENT_WRITABLE;
     for (i = 0; i < 2u; i++) {
         tss *t = &g_fault_tss[i];
