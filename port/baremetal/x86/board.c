@@ -11,9 +11,9 @@
  * Stack guard: paging maps the address space flat (4 MiB pages) but for
  * the 64 KiB under the stack (__stack_guard), whose pages are not present,
  * so an overflow raises a page fault (a frame larger than the guard could
- * step over it). That fault cannot push its frame on the
- * same stack: its IDT entry (and the double fault's) is a task gate, which
- * switches to a task with a stack of its own. (QEMU does not check segment
+ * step over it). That fault cannot push its frame on the same stack: its
+ * IDT entry (and the double fault's) is a task gate, which switches to a
+ * task with a stack of its own. (QEMU does not check segment
  * limits, so an expand-down stack segment would not do.)
  */
 #include <stdint.h>
@@ -124,7 +124,7 @@ static uint64_t gdt_descriptor(uint32_t base, uint32_t limit, uint32_t access, u
 static uint32_t g_page_dir[1024] __attribute__((aligned(4096)));
 static uint32_t g_guard_table[1024] __attribute__((aligned(4096)));
 
-/* Turns on paging, flat but for the guard page, and makes the page and
+/* Turns on paging, flat but for the guard pages, and makes the page and
  * double faults task switches. */
 static void stack_guard_install(uint32_t (*idt)[2])
 {
