@@ -58,17 +58,7 @@ void bh_internal_report(bh_heap *heap, bh_error kind, const void *address) {
         heap->error_fn(heap->error_context, kind, address);
 }
 
-/* Block size for a request plus trailer_bytes of trailer words, if
- * size_bytes <= MAX_REQUEST_BYTES - trailer_bytes (then size_bytes +
- * trailer + W + G - 1 <= SIZE_MAX); beyond that the sum wraps, and a caller
- * that has not checked the size first tests it before using the result
- * (alloc_body()). */
-static inline size_t request_block_bytes_unchecked(size_t size_bytes, size_t trailer_bytes) {
-    size_t bytes = (size_bytes + trailer_bytes + WORD_BYTES + GRAIN_BYTES - 1u) & ~(GRAIN_BYTES - 1u);
-    return bytes < MIN_BLOCK_BYTES ? MIN_BLOCK_BYTES : bytes;
-}
-
-/* The same, or 0 if that is beyond any block. */
+/* request_block_bytes_unchecked(), or 0 if that is beyond any block. */
 static inline size_t request_block_bytes(size_t size_bytes, size_t trailer_bytes) {
     if (BH_UNLIKELY(size_bytes > MAX_REQUEST_BYTES - trailer_bytes))
         return 0;
@@ -666,22 +656,9 @@ bool bh_add_region(bh_heap *heap, void *mem, size_t size_bytes) {
  * if the block found was written to while free. Inlined into bh_alloc()
  * only; the other callers share one copy, alloc_locked(). */
 BH_HOT_INLINE void *alloc_body(bh_heap *heap, size_t size_bytes) {
-    size_t bytes;
     unsigned below;
-    block *b;
-    /* One compare decides both whether the block size can overflow and
-     * whether its class needs clamping to the top one. */
-    bytes = request_block_bytes_unchecked(size_bytes, SEAL_WORDS * WORD_BYTES);
-    if (BH_LIKELY(size_bytes <= heap->direct_request_bytes)) {
-        below = class_of(bytes - GRAIN_BYTES);
-    } else {
-        /* bytes - G maps above the top class, if bytes exists at all (it
-         * wrapped if not: it is not used then). */
-        below = heap->class_top;
-        if (size_bytes > MAX_REQUEST_BYTES - SEAL_WORDS * WORD_BYTES)
-            bytes = 0;
-    }
-    b = bytes ? block_find(heap, below, bytes, BAREHEAP_PROBE_LIMIT) : NULL;
+    size_t bytes = request_map(heap, size_bytes, &below);
+    block *b = bytes ? block_find(heap, below, bytes, BAREHEAP_PROBE_LIMIT) : NULL;
     if (BH_UNLIKELY(!b || !POISON_INTACT(heap, b, b, (char *)b + bytes))) {
         heap->failed_count++;
         return NULL;

@@ -409,6 +409,34 @@ static inline size_t direct_request_bytes_for(unsigned fl_count) {
 
 static inline unsigned heap_fl_count(const bh_heap *heap) { return (heap->class_top + 1u) >> BAREHEAP_SL_LOG2; }
 
+/* Block size for a request plus trailer_bytes of trailer words, if
+ * size_bytes <= MAX_REQUEST_BYTES - trailer_bytes (then size_bytes +
+ * trailer + W + G - 1 <= SIZE_MAX); beyond that the sum wraps, and a caller
+ * that has not checked the size first tests it before using the result
+ * (request_map()). */
+static inline size_t request_block_bytes_unchecked(size_t size_bytes, size_t trailer_bytes) {
+    size_t bytes = (size_bytes + trailer_bytes + WORD_BYTES + GRAIN_BYTES - 1u) & ~(GRAIN_BYTES - 1u);
+    return bytes < MIN_BLOCK_BYTES ? MIN_BLOCK_BYTES : bytes;
+}
+
+/* A plain request's block size, 0 if none can be that large, and in *below
+ * the class its search starts above: that of the block size less a grain,
+ * clamped to the top class. One compare with direct_request_bytes decides
+ * both whether the size can overflow and whether the class needs the clamp. */
+static inline size_t request_map(const bh_heap *heap, size_t size_bytes, unsigned *below) {
+    size_t bytes = request_block_bytes_unchecked(size_bytes, SEAL_WORDS * WORD_BYTES);
+    if (BH_LIKELY(size_bytes <= heap->direct_request_bytes)) {
+        *below = class_of(bytes - GRAIN_BYTES);
+    } else {
+        /* bytes - G maps above the top class, if bytes exists at all (it
+         * wrapped if not: it is not used then). */
+        *below = heap->class_top;
+        if (size_bytes > MAX_REQUEST_BYTES - SEAL_WORDS * WORD_BYTES)
+            bytes = 0;
+    }
+    return bytes;
+}
+
 /* Bytes of control structure for fl_count first-level classes: the struct,
  * the list heads, the second-level bitmaps (one more than fl_count, the last
  * always 0), rounded to a grain. */

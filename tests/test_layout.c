@@ -397,24 +397,10 @@ static size_t request_map_clamped(const bh_heap *h, size_t n, unsigned *below) {
     return bytes;
 }
 
-/* The same as alloc_body() maps it now: one compare with the bound, the
- * clamp and the overflow test only above it (BLK() wraps there as the
- * unchecked block size does). */
-static size_t request_map_direct(const bh_heap *h, size_t n, unsigned *below) {
-    size_t bytes = BLK(n);
-    if (n <= h->direct_request_bytes) {
-        *below = class_of(bytes - GRAIN_BYTES);
-    } else {
-        *below = h->class_top;
-        if (n > MAX_REQUEST_BYTES - SEAL_WORDS * WORD_BYTES)
-            bytes = 0;
-    }
-    return bytes;
-}
-
+/* alloc_body()'s mapping, request_map(), against the old one. */
 static void expect_same_mapping(const bh_heap *h, size_t n) {
     unsigned below = 0, below_clamped = 0;
-    size_t bytes = request_map_direct(h, n, &below);
+    size_t bytes = request_map(h, n, &below);
     size_t bytes_clamped = request_map_clamped(h, n, &below_clamped);
     assert_int_equal(bytes, bytes_clamped);
     if (!bytes)
