@@ -13,8 +13,8 @@
  * so an overflow raises a page fault (a frame larger than the guard could
  * step over it). That fault cannot push its frame on the same stack: its
  * IDT entry (and the double fault's) is a task gate, which switches to a
- * task with a stack of its own. (QEMU does not check segment
- * limits, so an expand-down stack segment would not do.)
+ * task with a stack of its own. (QEMU does not check segment limits, so an
+ * expand-down stack segment would not do.)
  */
 #include <stdint.h>
 
@@ -120,9 +120,16 @@ static uint64_t gdt_descriptor(uint32_t base, uint32_t limit, uint32_t access, u
 }
 
 /* The page directory, and the page table of the 4 MiB that hold the guard
- * (multiboot.ld places it in the 4 MiB at 2 MiB, after a small image). */
+ * (multiboot.ld asserts that the guard lies within one such 4 MiB). */
 static uint32_t g_page_dir[1024] __attribute__((aligned(4096)));
 static uint32_t g_guard_table[1024] __attribute__((aligned(4096)));
+
+/* Puts t's descriptor at selector: a 32-bit TSS with no I/O bitmap. */
+static void tss_describe(tss *t, uint32_t selector)
+{
+    t->iomap = (uint32_t)sizeof(tss) << 16;
+    gdt[selector >> 3] = gdt_descriptor((uint32_t)(uintptr_t)t, sizeof(tss) - 1u, 0x89u, 0u);
+}
 
 /* Turns on paging, flat but for the guard pages, and makes the page and
  * double faults task switches. */
@@ -132,8 +139,6 @@ static void stack_guard_install(uint32_t (*idt)[2])
     uint32_t guard = (uint32_t)(uintptr_t)__stack_guard;
     uint32_t guard_end = (uint32_t)(uintptr_t)__stack_guard_end;
     uint32_t i;
-    if ((guard >> 22) != ((guard_end - 1u) >> 22))
-        board_fault("stack guard across a 4 MiB boundary", 0u, guard);
     for (i = 0; i < 1024u; i++) {
         uint32_t page = (guard & 0xFFC00000u) + (i << 12);
         g_page_dir[i] = (i << 22) | PAGE_4M | PAGE_PRESENT_WRITABLE;
@@ -148,12 +153,9 @@ static void stack_guard_install(uint32_t (*idt)[2])
         t->cr3 = (uint32_t)(uintptr_t)g_page_dir; /* a switch loads it, paging on */
         t->cs = CODE_SELECTOR;
         t->ss = t->ds = t->es = t->fs = t->gs = DATA_SELECTOR;
-        t->iomap = (uint32_t)sizeof(tss) << 16; /* no I/O bitmap */
-        gdt[(FAULT_TSS_SELECTOR >> 3) + i] =
-            gdt_descriptor((uint32_t)(uintptr_t)t, sizeof(tss) - 1u, 0x89u, 0u); /* 32-bit TSS */
+        tss_describe(t, FAULT_TSS_SELECTOR + 8u * i);
     }
-    board_tss.iomap = (uint32_t)sizeof(tss) << 16;
-    gdt[KERNEL_TSS_SELECTOR >> 3] = gdt_descriptor((uint32_t)(uintptr_t)&board_tss, sizeof(tss) - 1u, 0x89u, 0u);
+    tss_describe(&board_tss, KERNEL_TSS_SELECTOR);
     /* Task gates: {-, TSS selector}, {-, P, DPL 0, type 5}. */
     idt[VECTOR_PAGE_FAULT][0] = FAULT_TSS_SELECTOR << 16;
     idt[VECTOR_PAGE_FAULT][1] = 0x8500u;

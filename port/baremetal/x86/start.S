@@ -9,7 +9,7 @@
  * GDTR undefined), and an interrupt gate needs a code segment: _start loads
  * its own flat GDT first. trap_stubs are the entries of the IDT that
  * board_start() installs (port/baremetal/x86/board.c), one per CPU exception.
- * A page fault (a stack overflow into the guard page) and a double fault
+ * A page fault (a stack overflow into the guard pages) and a double fault
  * are taken by a task switch instead, onto a stack of their own:
  * task_page_fault and task_double_fault.
  */
