@@ -1,9 +1,10 @@
 /*
  * A runaway recursion must end in the board's fault report (status 3) as
  * soon as the stack runs out, not in a hang or in writes over .bss: every
- * board but x86 keeps a no-access guard under its stack (Cortex-M3/M4: an
- * MPU region; Cortex-M0: the end of RAM; RISC-V: a PMP entry; ARM virt: an
- * unmapped MMU section). tests/target/fault_check.cmake checks the report.
+ * board keeps a no-access guard under its stack (Cortex-M3/M4: an MPU
+ * region; Cortex-M0: the start of RAM; RISC-V: a PMP entry; ARM virt: an
+ * unmapped MMU section; x86: unmapped pages, whose fault a task switch takes
+ * onto a stack of its own). tests/target/fault_check.cmake checks the report.
  */
 #include <stddef.h>
 

@@ -134,7 +134,7 @@ endforeach()
 # A stack overflow faults at once on every board, each of which guards its
 # stack: before the ARM virt board had its MMU guard, one wrote down through
 # .bss, .data and .text to the start of RAM and exited with a damaged status;
-# on x86, before its stack segment and fault tasks, one went unnoticed.
+# on x86, before its guard pages and fault tasks, one went unnoticed.
 add_executable(stack_overflow "${_bh_target_dir}/stack_overflow.c")
 bareheap_add_firmware(stack_overflow)
 add_test(NAME stack_overflow
