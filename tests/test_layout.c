@@ -18,9 +18,8 @@
 /* Request sizes and alignments of the scripts are written for a grain of 16
  * bytes or less; S() scales them with a wider grain, so that the blocks
  * keep their sizes in grains (and their splits), and the heap with them. */
-#define SCALE (BAREHEAP_ALIGN_BYTES > 16 ? (size_t)BAREHEAP_ALIGN_BYTES / 16u : (size_t)1)
-#define S(n) ((size_t)(n) * SCALE)
-#define HEAP_BYTES (4096u * SCALE)
+#define S(n) BT_GRAIN_SCALED(n)
+#define HEAP_BYTES S(4096u)
 
 static union {
     long double ld;
