@@ -1395,19 +1395,22 @@ static void test_realloc_keeps_alignment(void **state)
  * 64 KiB) needs only the alignment it was allocated with when it moves. */
 static void test_realloc_aligned_at_lucky_address(void **state)
 {
-    const size_t lucky = (size_t)64 * 1024;
-    unsigned char *x = bt_align_up(g_region_mem.b + 65536, lucky); /* a 64 KiB boundary */
+    /* Alignments up to 4 KiB, or 16 grains where the grain is wider; the
+     * block sits 16 times as aligned as the largest (64 KiB by default). */
+    const size_t al_top = 4096u > 16u * BAREHEAP_ALIGN_BYTES ? 4096u : 16u * BAREHEAP_ALIGN_BYTES;
+    const size_t lucky = 16u * al_top;
+    unsigned char *x = bt_align_up(g_region_mem.b + lucky, lucky);
     size_t al;
     (void)state;
 
-    for (al = bh_alignment() * 2u; al <= 4096u; al *= 2u) {
+    for (al = bh_alignment() * 2u; al <= al_top; al *= 2u) {
         bh_heap *heap = NULL;
         unsigned char *p = NULL, *r;
         size_t k, guards = 0;
 
         /* find a base that puts the block exactly at x */
         for (k = 1; k <= 1024u && p != x; k++) {
-            heap = bh_init(x - k * bh_alignment(), 32u * 1024u);
+            heap = bh_init(x - k * bh_alignment(), S(32u * 1024u));
             assert_non_null(heap);
             p = (unsigned char *)bh_alloc_aligned(heap, al, 100);
             assert_non_null(p);
@@ -1426,8 +1429,11 @@ static void test_realloc_aligned_at_lucky_address(void **state)
             assert_non_null(bh_alloc(heap, 16));
             assert_true(++guards < 1000u);
         }
-        assert_true(bt_stats(heap).largest_free_bytes > 3000u + al);
-        r = (unsigned char *)bh_realloc(heap, p, 3000);
+        /* larger than the block, so that it cannot stay (at a 4 KiB grain
+         * 100 bytes take a block of 4 KiB) */
+        assert_true(bh_usable_size(heap, p) < S(3000u));
+        assert_true(bt_stats(heap).largest_free_bytes > S(3000u) + al);
+        r = (unsigned char *)bh_realloc(heap, p, S(3000u));
         assert_non_null(r);
         assert_true(bt_is_aligned(r, al));
         assert_true(bt_verify(r, 100, 64));
@@ -2325,7 +2331,9 @@ static void churn_init(churn *c, bh_heap *heap, uint32_t seed, size_t max_size)
     memset(c, 0, sizeof(*c));
     c->heap = heap;
     bt_rng_seed(&c->rng, seed);
-    c->max_size = max_size;
+    /* requests span as many grains as with a narrow grain, so that a wide
+     * grain's heap (scaled too) still fills */
+    c->max_size = S(max_size);
     c->peak_lo = s.peak_used_bytes;
     c->peak_hi = s.peak_used_bytes;
 }
@@ -2368,7 +2376,7 @@ static void churn_step(churn *c)
                 assert_true(bt_all_bytes(r, n / 4u * 4u + 4u, 0));
             }
         } else {
-            align = (size_t)1 << bt_rng_range(&c->rng, 0, 10);
+            align = S((size_t)1 << bt_rng_range(&c->rng, 0, 10));
             r = (unsigned char *)bh_alloc_aligned(heap, align, n);
             if (align < bh_alignment()) {
                 align = bh_alignment();
