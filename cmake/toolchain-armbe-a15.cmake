@@ -11,4 +11,6 @@ set(CMAKE_SYSTEM_PROCESSOR armeb)
 set(_bh_prefix "arm-none-eabi-")
 set(_bh_cpu_flags "-mcpu=cortex-a15 -marm -mbig-endian -mno-unaligned-access")
 set(_bh_qemu qemu-system-arm;-machine;virt;-cpu;cortex-a15;-nographic;-monitor;none;-semihosting-config;enable=on,target=native;-kernel)
+# The unmapped MMU section under the stack (port/baremetal/arm-virt/board.c).
+set(_bh_stack_guard_bytes 1048576)
 include("${CMAKE_CURRENT_LIST_DIR}/baremetal-common.cmake")

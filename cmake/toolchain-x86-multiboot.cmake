@@ -14,5 +14,7 @@ set(_bh_prefix "")
 # No SSE: the kernel does not enable it (CR4.OSFXSR), x87 only.
 set(_bh_cpu_flags "-m32 -march=i686 -mno-sse -mno-mmx -fno-pic -fno-pie -fno-stack-protector -fno-asynchronous-unwind-tables")
 set(_bh_qemu "${CMAKE_CURRENT_LIST_DIR}/../tools/qemu-x86-multiboot.sh")
+# The 64 KiB of unmapped pages under the stack (port/baremetal/x86/board.c).
+set(_bh_stack_guard_bytes 65536)
 include("${CMAKE_CURRENT_LIST_DIR}/baremetal-common.cmake")
 string(APPEND CMAKE_EXE_LINKER_FLAGS_INIT " -static -no-pie -Wl,--build-id=none")

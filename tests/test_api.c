@@ -784,8 +784,9 @@ static void test_aligned_invalid(void **state)
 static void test_aligned_powers_of_two(void **state)
 {
     bh_heap *heap = fresh_heap();
-    void *p[96];
-    size_t align[96], size[96];
+    /* static: on the boards a frame stays within the 1 KiB stack guard */
+    static void *p[96];
+    static size_t align[96], size[96];
     size_t n = 0, i;
     bt_rng rng;
     (void)state;
@@ -3308,7 +3309,8 @@ static void test_forged_header_at_block_boundary(void **state)
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {
+    /* static: on the boards a frame stays within the 1 KiB stack guard */
+    static const struct CMUnitTest tests[] = {
 #if BAREHEAP_DEFAULT_HEAP
         /* first: the default heap has never been initialised */
         cmocka_unit_test(test_default_heap_before_init),
