@@ -19,7 +19,9 @@
  *   and, built to take the costlier side of every branch they can combine,
  *   the probing alloc, the aligned alloc whose first search fails after its
  *   probes and whose second finds the block at its last probe, and the realloc
- *   fallback that does that aligned alloc and then a double merge.
+ *   fallback that does that aligned alloc and then a double merge, with the
+ *   blocks they file below 2^BAREHEAP_SL_LOG2 grains and, where the heap
+ *   holds it, above.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -207,16 +209,30 @@ static void wcet_holes(unsigned steps) {
  * it: the request probes its own class, BAREHEAP_PROBE_LIMIT blocks, and the block
  * that fits is the last probed, the tail of the list (the costlier unlink).
  * Its remainder, and an aligned block's front, go to empty classes (the
- * bitmaps change). The class ends at 2 PROBE_LO or one class width below; its
- * holes have its minimum size, too small for a request one grain larger. */
-#define PROBE_LO ((size_t)2048)
-#define PROBE_ALIGN ((size_t)64)
+ * bitmaps change). The class ends at 2 lo or one class width below; its
+ * holes have its minimum size, too small for a request one grain larger.
+ *
+ * Each call runs in two geometries where the heap holds them: blocks filed
+ * below 2^BAREHEAP_SL_LOG2 grains (a first level of one size per class) and
+ * blocks at or above it, since the class mapping takes a different path for
+ * each and which costs more depends on the build. */
+typedef struct wcet_geometry {
+    size_t lo;    /* the first level of the request's class starts at lo bytes */
+    size_t align; /* the aligned calls' alignment */
+    size_t front; /* the free block left before their aligned payload */
+} wcet_geometry;
 
 static size_t wcet_plain_request(size_t block_bytes) { return block_bytes - bh_block_overhead(); }
 static size_t wcet_aligned_request(size_t block_bytes) {
     return block_bytes - bh_block_overhead() - sizeof(size_t); /* the alignment word */
 }
-static size_t wcet_class_width(void) { return PROBE_LO >> BAREHEAP_SL_LOG2; }
+static size_t wcet_class_width(const wcet_geometry *geo) { return geo->lo >> BAREHEAP_SL_LOG2; }
+static size_t wcet_pow2_above(size_t n) {
+    size_t p = 1;
+    while (p <= n)
+        p *= 2u;
+    return p;
+}
 
 /* Where the next allocation's payload lands (the heap's free tail). */
 static uintptr_t wcet_next_payload(void) {
@@ -228,13 +244,24 @@ static uintptr_t wcet_next_payload(void) {
 static void *wcet_probe_hole[BAREHEAP_PROBE_LIMIT];
 static void *wcet_merge_prev, *wcet_merge_mid, *wcet_merge_next;
 
+/* Bytes a heap of wcet_probe_heap() takes, with margin: the spacer, the
+ * fitting block, the holes, the blocks of the merge and a 1-byte block after
+ * each. */
+static size_t wcet_probe_heap_bytes(const wcet_geometry *geo, unsigned holes, int with_merge) {
+    size_t small = bh_min_block_size() + bh_alignment();
+    size_t bytes = geo->align + small + (2u * geo->lo + small) * (holes + 1u) + 4u * small;
+    if (with_merge)
+        bytes += geo->lo * 9u / 8u + 4u * geo->align + 2u * small;
+    return bytes + bh_control_size(HEAP_BYTES);
+}
+
 /* A fresh heap as above whose list holds holes blocks too small and then
  * the fitting block, of hit_bytes and its payload at hit_residue modulo
- * PROBE_ALIGN; with_merge adds an aligned block between
+ * geo->align; with_merge adds an aligned block between
  * two free blocks of other first levels, alone in their classes. Returns the
  * fitting block's payload. */
-static void *wcet_probe_heap(unsigned holes, size_t hole_bytes, size_t hit_bytes, size_t hit_residue,
-                             int with_merge) {
+static void *wcet_probe_heap(const wcet_geometry *geo, unsigned holes, size_t hole_bytes, size_t hit_bytes,
+                             size_t hit_residue, int with_merge) {
     size_t min = bh_min_block_size(), spacer;
     uintptr_t first;
     void *hit;
@@ -242,9 +269,9 @@ static void *wcet_probe_heap(unsigned holes, size_t hole_bytes, size_t hit_bytes
     wcet_fresh();
     /* the first allocation's address, then a spacer that puts hit where asked */
     first = wcet_next_payload();
-    spacer = (size_t)((hit_residue - first) & (PROBE_ALIGN - 1u));
+    spacer = (size_t)((hit_residue - first) & (geo->align - 1u));
     while (spacer < min)
-        spacer += PROBE_ALIGN;
+        spacer += geo->align;
     (void)bh_alloc(wcet_heap, wcet_plain_request(spacer));
     hit = bh_alloc(wcet_heap, wcet_plain_request(hit_bytes));
     (void)bh_alloc(wcet_heap, 1);
@@ -255,18 +282,18 @@ static void *wcet_probe_heap(unsigned holes, size_t hole_bytes, size_t hit_bytes
     if (with_merge) {
         /* merge_prev's size puts merge_mid's payload on an alignment boundary:
          * no free front between them, so merge_prev stays its neighbour */
-        size_t prev_bytes = PROBE_LO * 3u / 4u;
-        prev_bytes += (size_t)((0u - (wcet_next_payload() + prev_bytes)) & (PROBE_ALIGN - 1u));
+        size_t prev_bytes = geo->lo * 3u / 4u;
+        prev_bytes += (size_t)((0u - (wcet_next_payload() + prev_bytes)) & (geo->align - 1u));
         wcet_merge_prev = bh_alloc(wcet_heap, wcet_plain_request(prev_bytes));
-        wcet_merge_mid = bh_alloc_aligned(wcet_heap, PROBE_ALIGN, 16);
-        wcet_merge_next = bh_alloc(wcet_heap, wcet_plain_request(PROBE_LO * 3u / 8u));
+        wcet_merge_mid = bh_alloc_aligned(wcet_heap, geo->align, 16);
+        wcet_merge_next = bh_alloc(wcet_heap, wcet_plain_request(geo->lo * 3u / 8u));
         (void)bh_alloc(wcet_heap, 1);
     }
     while (bh_alloc(wcet_heap, 64) != NULL) {
     }
     while (bh_alloc(wcet_heap, 1) != NULL) {
     }
-    if (!hit || ((uintptr_t)hit & (PROBE_ALIGN - 1u)) != (hit_residue & (PROBE_ALIGN - 1u)) ||
+    if (!hit || ((uintptr_t)hit & (geo->align - 1u)) != (hit_residue & (geo->align - 1u)) ||
         (uintptr_t)hit - first < spacer) {
         wcet_errors++;
         return NULL;
@@ -281,45 +308,76 @@ static void *wcet_probe_heap(unsigned holes, size_t hole_bytes, size_t hit_bytes
     return hit;
 }
 
-static void wcet_worst_paths(unsigned steps) {
-    size_t g = bh_alignment(), min = bh_min_block_size(), w = wcet_class_width();
+/* The three built calls in geometry geo; plain and aligned say which of them
+ * the heap holds there. */
+static void wcet_worst_paths_in(const wcet_geometry *geo, int plain_fits, int aligned_fits) {
+    size_t g = bh_alignment(), w = wcet_class_width(geo);
     unsigned k;
-    (void)steps;
     /* The class is the last of its first level (the search moves on a level)
      * or the one before it (the search stays on the level). */
     for (k = 0; k < 2u; k++) {
-        size_t class_end = 2u * PROBE_LO - k * w, hole_bytes = class_end - w;
+        size_t class_end = 2u * geo->lo - k * w, hole_bytes = class_end - w;
         size_t request_bytes = hole_bytes + g; /* not a class minimum */
         /* aligned: the first search asks for this much; the block is one grain less */
-        size_t first_search = request_bytes + PROBE_ALIGN + min - g;
+        size_t first_search = request_bytes + geo->align + bh_min_block_size() - g;
         /* computed before the calls: bh_block_overhead() would count in them */
         size_t plain = wcet_plain_request(request_bytes), aligned = wcet_aligned_request(request_bytes);
         void *hit, *p;
-        /* plain: the block is the class's largest, the remainder below SL_COUNT grains */
-        hit = wcet_probe_heap(BAREHEAP_PROBE_LIMIT - 1u, hole_bytes, class_end - g, 0, 0);
-        if (ALLOC(alloc_probe_worst, plain) != hit || !hit)
-            wcet_errors++;
-        wcet_check();
+        if (plain_fits) {
+            /* plain: the block is the class's largest, the remainder w - 2 grains */
+            hit = wcet_probe_heap(geo, BAREHEAP_PROBE_LIMIT - 1u, hole_bytes, class_end - g, 0, 0);
+            if (ALLOC(alloc_probe_worst, plain) != hit || !hit)
+                wcet_errors++;
+            wcet_check();
+        }
+        if (!aligned_fits)
+            continue;
         /* aligned: the first search probes the whole list, the second finds the
-         * block at its last probe; the front (a minimum block) and the tail go
-         * to two empty classes */
-        hit = wcet_probe_heap(ALIGNED_SECOND_PROBES - 1u, hole_bytes, first_search - g, PROBE_ALIGN - min, 0);
-        p = ALIGNED(aligned_probe_worst, PROBE_ALIGN, aligned);
-        if (!hit || p != (char *)hit + min)
+         * block at its last probe; the front and the tail go to two empty
+         * classes */
+        hit = wcet_probe_heap(geo, ALIGNED_SECOND_PROBES - 1u, hole_bytes, first_search - g,
+                              geo->align - geo->front, 0);
+        p = ALIGNED(aligned_probe_worst, geo->align, aligned);
+        if (!hit || p != (char *)hit + geo->front)
             wcet_errors++;
         wcet_check();
         /* realloc: the block cannot grow in place (its free neighbours are too
          * small), the new one is found as above, the old one merges with both */
-        hit = wcet_probe_heap(ALIGNED_SECOND_PROBES - 1u, hole_bytes, first_search - g, PROBE_ALIGN - min, 1);
+        hit = wcet_probe_heap(geo, ALIGNED_SECOND_PROBES - 1u, hole_bytes, first_search - g,
+                              geo->align - geo->front, 1);
         /* both neighbours free */
         if (!wcet_merge_mid || !block_is_prev_free(block_from_payload(wcet_merge_mid)) ||
             !block_is_free(block_from_payload(wcet_merge_next)))
             wcet_errors++;
         p = REALLOC(realloc_fallback_worst, wcet_merge_mid, aligned);
-        if (!hit || p != (char *)hit + min)
+        if (!hit || p != (char *)hit + geo->front)
             wcet_errors++;
         wcet_check();
     }
+}
+
+static void wcet_worst_paths(unsigned steps) {
+    size_t g = bh_alignment(), min = bh_min_block_size(), sl_bytes = (size_t)SL_COUNT * g;
+    /* Small blocks: the remainder (w - 2 grains), the front (a minimum block)
+     * and the tail (align - 2 grains) all below SL_COUNT grains. */
+    wcet_geometry small = {2048u, 64u, 0};
+    /* Large: the plain call's remainder at SL_COUNT grains or more (w from
+     * SL_COUNT + 2 grains up); the aligned calls' front SL_COUNT grains and
+     * their tail (align + min - 2 grains - front) as much; the fitting block
+     * (request + align + min - 2 grains) still within the holes' class. */
+    wcet_geometry plain_large, aligned_large;
+    (void)steps;
+    small.front = min;
+    plain_large.align = small.align;
+    plain_large.front = small.front;
+    plain_large.lo = wcet_pow2_above(sl_bytes + 2u * g - 1u) << BAREHEAP_SL_LOG2;
+    aligned_large.front = sl_bytes;
+    aligned_large.align = wcet_pow2_above(2u * sl_bytes + 2u * g - min - 1u);
+    aligned_large.lo = wcet_pow2_above(aligned_large.align + min - g) << BAREHEAP_SL_LOG2;
+    wcet_worst_paths_in(&small, 1, 1);
+    wcet_worst_paths_in(&plain_large, wcet_probe_heap_bytes(&plain_large, BAREHEAP_PROBE_LIMIT - 1u, 0) <= HEAP_BYTES, 0);
+    wcet_worst_paths_in(&aligned_large, 0,
+                        wcet_probe_heap_bytes(&aligned_large, ALIGNED_SECOND_PROBES - 1u, 1) <= HEAP_BYTES);
 }
 
 /* Aligned allocation, 8..4096, on a fresh and on a fragmented heap. */
