@@ -512,7 +512,8 @@ BH_HOT_INLINE block *block_validate(bh_heap *heap, void *ptr) {
             goto invalid;
     }
 #if (BAREHEAP_DEBUG >= 2)
-    if (BH_UNLIKELY(!block_seal_intact(b))) {
+    /* An aligned block's alignment word comes after the canary. */
+    if (BH_UNLIKELY(!block_seal_intact(b) || ((header & FLAG_ALIGNED) && !block_align_word_sound(b)))) {
         bh_internal_report(heap, BH_ERROR_OVERFLOW, ptr);
         return NULL;
     }

@@ -108,12 +108,8 @@ static size_t region_check(bh_heap *heap, const region *r, walk_totals *t) {
             t->free_bytes += size;
             t->free_blocks++;
         } else {
-            if (b->header & FLAG_ALIGNED) {
-                size_t align = *block_align_word(b);
-                if (align <= GRAIN_BYTES || (align & (align - 1u)) ||
-                    ((uintptr_t)block_payload(b) & (align - 1u)))
-                    problems += check_problem(heap, b);
-            }
+            if ((b->header & FLAG_ALIGNED) && !block_align_word_sound(b))
+                problems += check_problem(heap, b);
 #if (BAREHEAP_DEBUG >= 2)
             if (!block_seal_intact(b)) {
                 bh_internal_report(heap, BH_ERROR_OVERFLOW, block_payload(b));

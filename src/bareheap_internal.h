@@ -226,6 +226,17 @@ static inline size_t block_capacity_bytes(const block *b) {
 static inline size_t *block_align_word(block *b) {
     return (size_t *)(void *)((char *)b + block_size(b) - (1u + SEAL_WORDS) * WORD_BYTES);
 }
+/* Whether aligned block b's alignment word holds one it can have been given:
+ * a power of two above the grain that its payload meets. realloc moves the
+ * block by it, so it is checked before it is trusted: by bh_check(), and at
+ * BAREHEAP_DEBUG >= 2 by pointer validation, since the word lies after the
+ * request's canary and a write past a request that fills the block lands
+ * on it first. */
+static inline bool block_align_word_sound(block *b) {
+    size_t align = *block_align_word(b);
+    return align > GRAIN_BYTES && (align & (align - 1u)) == 0 &&
+           ((uintptr_t)block_payload(b) & (align - 1u)) == 0;
+}
 /* Bytes the caller may use: the request itself when sealed, else capacity.
  * A damaged seal gives at most the capacity. */
 static inline size_t block_usable_bytes(const block *b) {

@@ -43,10 +43,12 @@ static uint32_t rng(void) {
 }
 
 static int reported;
-static bh_error last_kind;
+static bh_error last_kind, first_kind;
 static void on_error(void *context, bh_error kind, const void *address) {
     (void)context;
     (void)address;
+    if (reported == 0)
+        first_kind = kind;
     reported++;
     last_kind = kind;
 }
@@ -197,10 +199,58 @@ static void test_memory_misuse(void **state) {
 #endif
 }
 
+/* An aligned block keeps its alignment in a word after the request's canary.
+ * Where the request fills the block there is no canary, and one byte past it
+ * lands on that word: at BAREHEAP_DEBUG 2 free and realloc must report it
+ * (realloc would move the block by the damaged alignment), and change
+ * nothing. */
+static void test_aligned_overflow_by_one(void **state) {
+#if BAREHEAP_DEBUG >= 2
+    size_t align, n;
+    (void)state;
+    for (align = 2u * bh_alignment(); align <= 8u * bh_alignment(); align *= 2u) {
+        /* every request up to four grains: some fill their block exactly */
+        for (n = 1; n <= 4u * bh_alignment(); n++) {
+            unsigned char *p, *q;
+            int op;
+            for (op = 0; op < 2; op++) {
+                heap = bh_init(memory.b, HEAP_BYTES);
+                assert_non_null(heap);
+                bh_set_error_handler(heap, on_error, NULL);
+                p = (unsigned char *)bh_alloc_aligned(heap, align, n);
+                assert_non_null(p);
+                /* a used block after p: realloc cannot grow in place */
+                do {
+                    q = (unsigned char *)bh_alloc(heap, 16);
+                    assert_non_null(q);
+                } while (q < p);
+                reported = 0;
+                p[n] ^= 0x5A; /* one byte past the request */
+                if (op == 0) {
+                    bh_free(heap, p);
+                } else {
+                    assert_null(bh_realloc(heap, p, 4096));
+                }
+                /* (at level 3 the check after the call reports the word too) */
+                assert_int_equal(first_kind, BH_ERROR_OVERFLOW);
+                assert_true(BAREHEAP_DEBUG >= 3 ? reported >= 1 : reported == 1);
+                p[n] ^= 0x5A; /* repair: the block is still live and sound */
+                assert_int_equal(bh_check(heap), 0);
+                bh_free(heap, p);
+                assert_int_equal(bh_check(heap), 0);
+            }
+        }
+    }
+#else
+    (void)state; /* below level 2 an overflow is not detected (README) */
+#endif
+}
+
 int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pointer_misuse),
         cmocka_unit_test(test_memory_misuse),
+        cmocka_unit_test(test_aligned_overflow_by_one),
     };
     if (argc > 1)
         cases = strtoul(argv[1], NULL, 10);
