@@ -228,8 +228,10 @@ size_t bh_check(bh_heap *heap);
  * BAREHEAP_PROBE_LIMIT blocks). */
 bool bh_get_stats(bh_heap *heap, bh_stats *stats);
 
-/* Calls fn once per block of every region, in address order, until fn
- * returns false. Stops early, without calling fn for it, at a block whose
+/* Calls fn once per block of every region, until fn returns false: region
+ * by region in the order they were given (the one to bh_init(), then each
+ * bh_add_region()), whatever their addresses, and within a region in address
+ * order. Stops early, without calling fn for it, at a block whose
  * header is inconsistent, and visits nothing when the control structure is
  * (as bh_check() finds it). Returns the number of blocks visited. fn must not
  * call into the heap. NULL heap or fn: 0, nothing called.

@@ -1396,9 +1396,9 @@ static void test_realloc_keeps_alignment(void **state)
  * 64 KiB) needs only the alignment it was allocated with when it moves. */
 static void test_realloc_aligned_at_lucky_address(void **state)
 {
-    /* Alignments up to 4 KiB, or 16 grains where the grain is wider; the
-     * block sits 16 times as aligned as the largest (64 KiB by default). */
-    const size_t al_top = 4096u > 16u * BAREHEAP_ALIGN_BYTES ? 4096u : 16u * BAREHEAP_ALIGN_BYTES;
+    /* the block sits 16 times as aligned as the largest alignment swept
+     * (64 KiB by default) */
+    const size_t al_top = BT_ALIGN_TOP_BYTES;
     const size_t lucky = 16u * al_top;
     unsigned char *x = bt_align_up(g_region_mem.b + lucky, lucky);
     size_t al;

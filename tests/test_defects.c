@@ -419,13 +419,10 @@ static void test_alignment_is_max_align_t(void **state)
 /* ---- mattconte/tlsf #36: realloc of an aligned block lost the alignment. */
 static void test_realloc_aligned_keeps_alignment(void **state)
 {
-    /* up to 4 KiB, or 16 grains where the grain is wider: alignments
-     * within a grain ask nothing of the allocator */
-    const size_t al_top = 4096u > 16u * BAREHEAP_ALIGN_BYTES ? 4096u : 16u * BAREHEAP_ALIGN_BYTES;
     size_t al;
     (void)state;
 
-    for (al = 8; al <= al_top; al *= 2u) {
+    for (al = 8; al <= BT_ALIGN_TOP_BYTES; al *= 2u) {
         bh_heap *heap = fresh_heap(MIB);
         bt_rng rng;
         unsigned char *p;

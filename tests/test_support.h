@@ -44,6 +44,12 @@ typedef union bt_max_align {
 #define BT_GRAIN_SCALED(bytes) \
     ((BAREHEAP_ALIGN_BYTES) > 16 ? (size_t)(bytes) * ((BAREHEAP_ALIGN_BYTES) / 16u) : (size_t)(bytes))
 
+/* The largest alignment of a sweep over alignments: 4 KiB, or 16 grains
+ * where the grain is wider (alignments within a grain ask nothing of the
+ * allocator). */
+#define BT_ALIGN_TOP_BYTES \
+    (4096u > 16u * (BAREHEAP_ALIGN_BYTES) ? (size_t)4096 : (size_t)16 * (BAREHEAP_ALIGN_BYTES))
+
 /* The offset after k in a sweep of offsets (by step) across grains: every
  * one up to a grain of 64 bytes; with a wider grain, where every offset
  * would cost a grain's worth of runs, those within 32 bytes of a grain's
