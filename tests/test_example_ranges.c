@@ -181,27 +181,32 @@ static void test_against_bitmap(void) {
 }
 
 /* The heap gets the largest range from heap_init and the others largest
- * first: with more ranges than region slots, the smallest are refused. */
+ * first: with more ranges than region slots, the smallest are refused. (A
+ * mem_ranges keeps MEM_RANGES_MAX ranges: with more region slots than that,
+ * every range kept becomes a region.) */
+#define RANGES (BAREHEAP_MAX_REGIONS + 2u < MEM_RANGES_MAX ? BAREHEAP_MAX_REGIONS + 2u : MEM_RANGES_MAX)
+#define REGIONS (BAREHEAP_MAX_REGIONS < RANGES ? BAREHEAP_MAX_REGIONS : RANGES)
+#define SPACING ((RANGES + 1u) * 0x2000u) /* more than the largest range: none touch */
 static void test_to_heap(void) {
-    enum { RANGES = BAREHEAP_MAX_REGIONS + 2 };
-    static unsigned char memory[1u << 20];
+    /* range i: (i + 1) * 8 KiB at i * SPACING, after aligning the first to 4 KiB */
+    static unsigned char memory[(RANGES - 1u) * SPACING + RANGES * 0x2000u + 4096u];
     uintptr_t base = ((uintptr_t)memory + 4095u) & ~(uintptr_t)4095u, expect_total = 0;
     mem_ranges m;
     bh_stats stats;
     unsigned i;
     memset(&m, 0, sizeof m);
-    /* Range i: (i + 1) * 8 KiB at i * 80 KiB, added smallest first. */
+    /* added smallest first */
     for (i = 0; i < RANGES; i++)
-        mem_ranges_add(&m, base + i * 0x14000u, base + i * 0x14000u + (i + 1u) * 0x2000u);
+        mem_ranges_add(&m, base + i * SPACING, base + i * SPACING + (i + 1u) * 0x2000u);
     refused_count = 0;
-    CHECK(mem_ranges_to_heap(&m, 4096u) == BAREHEAP_MAX_REGIONS);
-    CHECK(heap_get_stats(&stats) && stats.region_count == BAREHEAP_MAX_REGIONS);
-    CHECK(refused_count == RANGES - BAREHEAP_MAX_REGIONS);
+    CHECK(mem_ranges_to_heap(&m, 4096u) == REGIONS);
+    CHECK(heap_get_stats(&stats) && stats.region_count == REGIONS);
+    CHECK(refused_count == RANGES - REGIONS);
     for (i = 0; i < refused_count; i++)
-        CHECK(refused[i] < base + (RANGES - BAREHEAP_MAX_REGIONS) * 0x14000u); /* the smallest */
+        CHECK(refused[i] < base + (RANGES - REGIONS) * SPACING); /* the smallest */
     /* heap_init's region is the largest: the heap starts there. */
-    CHECK((uintptr_t)heap_default() >= base + (RANGES - 1u) * 0x14000u);
-    for (i = RANGES - BAREHEAP_MAX_REGIONS; i < RANGES; i++)
+    CHECK((uintptr_t)heap_default() >= base + (RANGES - 1u) * SPACING);
+    for (i = RANGES - REGIONS; i < RANGES; i++)
         expect_total += (i + 1u) * 0x2000u;
     CHECK(stats.heap_bytes == expect_total);
 
