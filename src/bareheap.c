@@ -23,7 +23,9 @@
  * fail while a block of a class above the request's own is free.
  * These bounds hold at BAREHEAP_DEBUG 0 and 1. Level 2 adds time in
  * proportion to the bytes handed out or freed (poison and canaries, never to
- * the heap's contents); level 3 runs bh_check() after every call, O(blocks).
+ * the heap's contents) and, per free-list link tested before it is followed,
+ * a scan of at most BAREHEAP_MAX_REGIONS region bounds; level 3 runs
+ * bh_check() after every call, O(blocks).
  */
 #include "bareheap_internal.h"
 
@@ -109,13 +111,24 @@ static void block_seal(block *b, size_t request_bytes) {
     TOOL_NOACCESS((char *)block_payload(b) + request_bytes, capacity - request_bytes);
 }
 
+/* A free block's two links are not poisoned (they are in use while it is
+ * free): a write after free there is found by testing that each link and the
+ * link back from the block it names agree, before they are followed or
+ * written through (links_intact() and next_intact(), below). */
+static bool links_intact(bh_heap *heap, block *b);
+static bool next_intact(bh_heap *heap, block *b);
+
 #define POISON_FILL(lo, hi) poison_fill((uintptr_t)(lo), (uintptr_t)(hi))
-#define POISON_INTACT(heap, f, lo, hi) poison_intact((heap), (f), (uintptr_t)(lo), (uintptr_t)(hi))
+/* Free block f is about to be handed out, in [lo, hi): its links, then its poison. */
+#define POISON_INTACT(heap, f, lo, hi) \
+    (links_intact((heap), (f)) && poison_intact((heap), (f), (uintptr_t)(lo), (uintptr_t)(hi)))
+#define NEXT_INTACT(heap, b) next_intact((heap), (b))
 #define BLOCK_SEAL(b, n) block_seal((b), (n))
 #define MERGED_MARK(b) ((b)->header = merged_mark((uintptr_t)(b)))
 #else
 #define POISON_FILL(lo, hi) ((void)0)
 #define POISON_INTACT(heap, f, lo, hi) true
+#define NEXT_INTACT(heap, b) true
 #define BLOCK_SEAL(b, n) ((void)0)
 #define MERGED_MARK(b) ((void)0)
 #endif
@@ -240,12 +253,15 @@ static inline bool block_fits(const block *b, size_t size_bytes) { return b->hea
  * load, a compare and a load of the next link, with no loop counter (the
  * worst allocation is the one that probes most). Limits above 16 probes
  * unroll by 16. */
-BH_HOT_INLINE block *list_probe(block *b, size_t size_bytes, unsigned n) {
+BH_HOT_INLINE block *list_probe(bh_heap *heap, block *b, size_t size_bytes, unsigned n) {
+    (void)heap; /* for the link test at BAREHEAP_DEBUG >= 2 */
     /* Counts down: where the loop stays (-Os), one subtract and its flags. */
     BH_UNROLL_PROBES
     for (; n != 0; n--) {
         if (!b || block_fits(b, size_bytes))
             return b;
+        if (!NEXT_INTACT(heap, b))
+            return NULL;
         b = b->next_free;
     }
     return NULL;
@@ -277,9 +293,9 @@ BH_HOT_INLINE block *block_find(bh_heap *heap, unsigned below, size_t size_bytes
         return b;
 #if BAREHEAP_CLOSE_FIT
     /* The head was the first probe, above. */
-    return head ? list_probe(head->next_free, size_bytes, probes - 1u) : NULL;
+    return head && NEXT_INTACT(heap, head) ? list_probe(heap, head->next_free, size_bytes, probes - 1u) : NULL;
 #else
-    return list_probe(heap->heads[below], size_bytes, probes);
+    return list_probe(heap, heap->heads[below], size_bytes, probes);
 #endif
 }
 
@@ -446,6 +462,65 @@ static const region *region_find_other(const bh_heap *heap, uintptr_t a) {
 }
 #endif
 
+#if (BAREHEAP_DEBUG >= 2)
+/* Whether a free block of this heap begins at a: where a block may begin
+ * inside a region, room for a minimum block before the region's end, a
+ * header marked free. Reads only the header, and only once a is known to lie
+ * in a region. O(BAREHEAP_MAX_REGIONS). */
+static bool free_block_at(const bh_heap *heap, uintptr_t a) {
+    uintptr_t lo = heap->regions[0].lo, hi = heap->regions[0].hi;
+    if ((a + WORD_BYTES) & (GRAIN_BYTES - 1u))
+        return false;
+    if (a - lo >= hi - lo) {
+        const region *r = region_find_other(heap, a);
+        if (!r)
+            return false;
+        hi = r->hi;
+    }
+    return hi - a >= MIN_BLOCK_BYTES && (word_peek((const void *)a) & FLAG_FREE) != 0;
+}
+
+/* Whether free block b's link to the next block of its list holds: none, or
+ * a free block whose link back names it. */
+static bool next_sound(const bh_heap *heap, const block *b) {
+    const block *next = b->next_free;
+    return !next || (free_block_at(heap, (uintptr_t)next) &&
+                     word_peek(&next->prev_link) == (size_t)(uintptr_t)&b->next_free);
+}
+
+/* Whether free block b's link back holds: its class's head, or the link of a
+ * free block, and either names b. */
+static bool back_sound(const bh_heap *heap, const block *b) {
+    block *const *link = b->prev_link;
+    uintptr_t offset = (uintptr_t)link - (uintptr_t)heap->heads;
+    if (offset < (uintptr_t)heap->sl_bitmap - (uintptr_t)heap->heads)
+        return link == &heap->heads[heap_class_of(heap, block_size(b))] && *link == b;
+    return free_block_at(heap, (uintptr_t)link - offsetof(block, next_free)) &&
+           word_peek(link) == (size_t)(uintptr_t)b;
+}
+
+/* Free block b's forward link may be followed: reports a write after free
+ * at the link word otherwise. */
+static bool next_intact(bh_heap *heap, block *b) {
+    if (BH_UNLIKELY(!next_sound(heap, b))) {
+        bh_internal_report(heap, BH_ERROR_USE_AFTER_FREE, &b->next_free);
+        return false;
+    }
+    return true;
+}
+
+/* Free block b may be unlinked: both its links hold (reported otherwise). */
+static bool links_intact(bh_heap *heap, block *b) {
+    if (!next_intact(heap, b))
+        return false;
+    if (BH_UNLIKELY(!back_sound(heap, b))) {
+        bh_internal_report(heap, BH_ERROR_USE_AFTER_FREE, &b->prev_link);
+        return false;
+    }
+    return true;
+}
+#endif
+
 /* The used block behind ptr, or NULL after reporting why there is none.
  * Reads only the block's header, its neighbours' headers and the footer
  * before it; writes nothing. Size plausibility is tested before the FREE bit
@@ -517,6 +592,11 @@ BH_HOT_INLINE block *block_validate(bh_heap *heap, void *ptr) {
         bh_internal_report(heap, BH_ERROR_OVERFLOW, ptr);
         return NULL;
     }
+    /* A free or realloc of b unlinks its free neighbours (links_intact()
+     * reports a damaged link). */
+    if (BH_UNLIKELY(((next_header & FLAG_FREE) && !links_intact(heap, next)) ||
+                    ((header & FLAG_PREV_FREE) && !links_intact(heap, block_before(b, block_prev_size(b))))))
+        return NULL;
 #endif
     return b;
 invalid:
@@ -931,6 +1011,8 @@ bool bh_get_stats(bh_heap *heap, bh_stats *stats) {
         for (probes = 0; b && probes < BAREHEAP_PROBE_LIMIT; probes++, b = b->next_free) {
             if (block_size(b) > largest)
                 largest = block_size(b);
+            if (!NEXT_INTACT(heap, (block *)(uintptr_t)b))
+                break;
         }
         /* A block that size serves a request of its capacity. */
         largest -= WORD_BYTES + SEAL_WORDS * WORD_BYTES;

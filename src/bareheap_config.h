@@ -66,10 +66,11 @@
 
 /* Checking tier. 0: none. 1: O(1) validation of every pointer given to free,
  * realloc and usable_size (the default, release builds included). 2: also
- * free memory poisoned and checked when handed out again (use after free), a
- * canary and seal after every payload checked on free, realloc and bh_check()
- * (overflow), one more word per block, and internal asserts; costs time in
- * proportion to the bytes allocated or freed. 3: also a full bh_check() after
+ * free memory poisoned and checked when handed out again (use after free), and
+ * its free-list links checked before they are followed, a canary and seal
+ * after every payload checked on free, realloc and bh_check() (overflow), one
+ * more word per block, and internal asserts; costs time in proportion to the
+ * bytes allocated or freed, and a scan of the regions per link checked. 3: also a full bh_check() after
  * every operation (O(n): for tests and debugging only). */
 #ifndef BAREHEAP_DEBUG
 #define BAREHEAP_DEBUG 1

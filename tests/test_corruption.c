@@ -713,6 +713,129 @@ static void test_null_handles(void **state) {
     }
 }
 
+/* ---- A write after free into a free block's links (BAREHEAP_DEBUG >= 2) ----
+ * The two link words are not poisoned; a call that would follow or write
+ * through a damaged one reports a use after free at it and changes nothing. */
+#if (BAREHEAP_DEBUG >= 2)
+static union {
+    void *align;
+    unsigned char b[256];
+} g_bait; /* where a damaged link points outside the heap: never written */
+
+/* [s0][a: 65 G free][s1][b: 64 G free][s2][used to the end]: b, freed last,
+ * heads the class both share, a after it; nothing free above their class. */
+typedef struct link_fixture {
+    bh_heap *heap;
+    unsigned char *a, *b, *s[3];
+} link_fixture;
+
+static link_fixture make_link_fixture(void) {
+    size_t g = bh_alignment(), over = bh_block_overhead();
+    link_fixture f;
+    unsigned i;
+    f.heap = bh_init(bt_align_up(g_big_mem.b, g), 256u * 1024u);
+    assert_non_null(f.heap);
+    f.s[0] = (unsigned char *)bh_alloc(f.heap, 16);
+    f.a = (unsigned char *)bh_alloc(f.heap, 65u * g - over);
+    f.s[1] = (unsigned char *)bh_alloc(f.heap, 16);
+    f.b = (unsigned char *)bh_alloc(f.heap, 64u * g - over);
+    f.s[2] = (unsigned char *)bh_alloc(f.heap, 16);
+    assert_true(f.s[0] && f.a && f.s[1] && f.b && f.s[2]);
+    while (bh_alloc(f.heap, 64) != NULL) {
+    }
+    while (bh_alloc(f.heap, 1) != NULL) {
+    }
+    for (i = 0; i < 3; i++)
+        memset(f.s[i], 0x30 + (int)i, 16);
+    bh_free(f.heap, f.a);
+    bh_free(f.heap, f.b);
+    assert_ptr_equal(f.heap->heads[class_of(block_size(block_from_payload(f.b)))], block_from_payload(f.b));
+    assert_ptr_equal(block_from_payload(f.b)->next_free, block_from_payload(f.a));
+    assert_int_equal(bh_check(f.heap), 0);
+    memset(g_bait.b, 0xB7, sizeof g_bait.b);
+    bh_set_error_handler(f.heap, bt_record_error, &g_errors);
+    bt_errors_clear(&g_errors);
+    return f;
+}
+
+/* One report, a use after free at word of b's payload; nothing written. */
+static void expect_link_report(const link_fixture *f, unsigned word, const bh_stats *before) {
+    bh_stats after;
+    unsigned i;
+    /* (at level 3 the check after the call reports the damage too) */
+    assert_true(BAREHEAP_DEBUG >= 3 ? g_errors.count >= 1 : g_errors.count == 1);
+    assert_int_equal(g_errors.kind[0], BH_ERROR_USE_AFTER_FREE);
+    assert_ptr_equal(g_errors.address[0], f->b + word * sizeof(void *));
+    /* its probe may report the forward link again, and stop there */
+    after = bt_stats(f->heap);
+    after.largest_free_bytes = before->largest_free_bytes;
+    bt_assert_stats_equal(before, &after, BT_IGNORE_FAILED | BT_IGNORE_ERRORS);
+    assert_true(bt_all_bytes(g_bait.b, sizeof g_bait.b, 0xB7));
+    for (i = 0; i < 3; i++)
+        assert_true(bt_all_bytes(f->s[i], 16, (unsigned char)(0x30u + i)));
+    bt_errors_clear(&g_errors);
+}
+
+static void test_free_links_damaged(void **state) {
+    size_t g = bh_alignment(), over = bh_block_overhead();
+    unsigned kind, op;
+    (void)state;
+    for (kind = 0; kind < 4; kind++) {
+        for (op = 0; op < 6; op++) {
+            link_fixture f = make_link_fixture();
+            void **words = (void **)(void *)f.b;
+            unsigned word = kind / 2u; /* 0: the forward link, 1: the link back */
+            void *saved = words[word];
+            bh_stats before = bt_stats(f.heap), after;
+            /* outside the heap, or a used block's payload inside it */
+            words[word] = kind % 2u ? (void *)f.s[1] : (void *)(g_bait.b + 64);
+            switch (op) {
+            case 0: /* b is the head its class's search finds */
+                assert_null(bh_alloc(f.heap, 64u * g - over));
+                break;
+            case 1: /* aligned: b, the first block above the search's class */
+                assert_null(bh_alloc_aligned(f.heap, 2u * g, 40u * g - over));
+                break;
+            case 2: /* free of a neighbour: b would merge */
+                bh_free(f.heap, f.s[2]);
+                break;
+            case 3: /* realloc of a neighbour, which could grow into b */
+                assert_null(bh_realloc(f.heap, f.s[1], 70u * g));
+                break;
+            case 4: /* a probe past b: b too small, a large enough */
+                if (word != 0u) {
+                    bh_set_error_handler(f.heap, NULL, NULL);
+                    continue; /* a probe follows forward links only */
+                }
+                assert_null(bh_alloc(f.heap, 65u * g - over));
+                break;
+            default: /* the statistics' probe of the top class */
+                if (word != 0u) {
+                    bh_set_error_handler(f.heap, NULL, NULL);
+                    continue;
+                }
+                assert_true(bh_get_stats(f.heap, &after));
+                break;
+            }
+            expect_link_report(&f, word, &before);
+            /* still damaged, and bh_check says so; repaired, all is well */
+            assert_true(bh_check(f.heap) > 0);
+            words[word] = saved;
+            bt_errors_clear(&g_errors);
+            assert_int_equal(bh_check(f.heap), 0);
+            assert_int_equal(g_errors.count, 0);
+            bh_free(f.heap, f.s[2]);
+            assert_non_null(bh_alloc(f.heap, 64u * g - over));
+            assert_int_equal(bh_check(f.heap), 0);
+        }
+    }
+}
+#else
+static void test_free_links_damaged(void **state) {
+    (void)state; /* below level 2 a write after free is not looked for */
+}
+#endif
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_check_free_flag_on_used_block),
@@ -745,6 +868,7 @@ int main(void) {
         cmocka_unit_test(test_init_too_small_or_misaligned),
         cmocka_unit_test(test_own_class_probe_runs_out),
         cmocka_unit_test(test_null_handles),
+        cmocka_unit_test(test_free_links_damaged),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
