@@ -181,8 +181,10 @@ void *bh_alloc_aligned(bh_heap *heap, size_t align_bytes, size_t size_bytes);
  * live block of this heap (foreign, interior, misaligned, already free) is
  * reported to the error handler with its kind (BH_ERROR_INVALID_POINTER,
  * _MISALIGNED, _DOUBLE_FREE) and the heap is left as it was; detection reads
- * only the block's header and its neighbours', O(1). The block merges at once
- * with free neighbours. O(1). */
+ * only the block's header and its neighbours', O(1). At BAREHEAP_DEBUG >= 2 an
+ * overflow past the block's request (BH_ERROR_OVERFLOW) and a damaged
+ * free-list link of a free neighbour (BH_ERROR_USE_AFTER_FREE) are refused the
+ * same way. The block merges at once with free neighbours. O(1). */
 void bh_free(bh_heap *heap, void *ptr);
 
 /* Resizes a block, keeping min(old usable size, size_bytes) bytes of content.
