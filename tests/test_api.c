@@ -1800,11 +1800,17 @@ static void test_double_free_after_merge(void **state)
 /* Free memory holds poison: a pointer into it that never began a block is an
  * invalid pointer, not a double free, whether the memory was never handed out
  * or was a larger block's interior; the freed block's own pointer, merged
- * into a neighbour either way, is a double free. */
+ * into a neighbour either way, is a double free. free, realloc and
+ * usable_size each say so. */
 static void expect_free_refused(bh_heap *heap, void *bad, bh_error kind)
 {
     bh_stats before = bt_stats(heap), after;
     bh_free(heap, bad);
+    assert_one_error_of(kind, kind, bad);
+    /* realloc and usable_size validate with copies of their own */
+    assert_null(bh_realloc(heap, bad, 100));
+    assert_one_error_of(kind, kind, bad);
+    assert_int_equal(bh_usable_size(heap, bad), 0);
     assert_one_error_of(kind, kind, bad);
     after = bt_stats(heap);
     bt_assert_stats_equal(&before, &after, BT_IGNORE_ERRORS);

@@ -481,16 +481,27 @@ static void test_check_alignment_word_damaged(void **state) {
 /* ---- pointer validation in bh_free() ---- */
 
 #if BAREHEAP_DEBUG >= 1
-/* bh_free(p) is refused as an invalid pointer and changes nothing. */
-static void expect_free_refused(bh_heap *heap, void *p) {
+/* Every call that validates a pointer refuses p as invalid and changes
+ * nothing: bh_free, bh_realloc (larger, smaller, to 0: NULL) and
+ * bh_usable_size (0). Each has its own copy of the validation. */
+static void expect_pointer_refused(bh_heap *heap, void *p) {
+    static const size_t resize_bytes[] = {4096, 1, 0};
     bh_stats before = bt_stats(heap), after;
-    bt_errors_clear(&g_errors);
-    bh_free(heap, p);
-    assert_true(g_errors.count >= 1);
-    assert_int_equal(g_errors.kind[0], BH_ERROR_INVALID_POINTER);
-    assert_ptr_equal(g_errors.address[0], p);
-    after = bt_stats(heap);
-    bt_assert_stats_equal(&before, &after, BT_IGNORE_ERRORS);
+    unsigned call;
+    for (call = 0; call < 5u; call++) {
+        bt_errors_clear(&g_errors);
+        if (call == 0u)
+            bh_free(heap, p);
+        else if (call < 4u)
+            assert_null(bh_realloc(heap, p, resize_bytes[call - 1u]));
+        else
+            assert_int_equal(bh_usable_size(heap, p), 0);
+        assert_true(g_errors.count >= 1);
+        assert_int_equal(g_errors.kind[0], BH_ERROR_INVALID_POINTER);
+        assert_ptr_equal(g_errors.address[0], p);
+        after = bt_stats(heap);
+        bt_assert_stats_equal(&before, &after, BT_IGNORE_ERRORS);
+    }
     bt_errors_clear(&g_errors);
 }
 
@@ -499,7 +510,7 @@ static void test_free_next_claims_prev_free(void **state) {
     size_t saved = *header_of(f.p[5]);
     (void)state;
     *header_of(f.p[5]) = saved | FLAG_PREV_FREE; /* says p4 is free */
-    expect_free_refused(f.heap, f.p[4]);
+    expect_pointer_refused(f.heap, f.p[4]);
     *header_of(f.p[5]) = saved;
     expect_sound(f.heap);
 }
@@ -509,7 +520,7 @@ static void test_free_next_size_implausible(void **state) {
     size_t saved = *header_of(f.p[5]);
     (void)state;
     *header_of(f.p[5]) = MIN_BLOCK_BYTES - GRAIN_BYTES; /* below a minimal block */
-    expect_free_refused(f.heap, f.p[4]);
+    expect_pointer_refused(f.heap, f.p[4]);
     *header_of(f.p[5]) = saved;
     expect_sound(f.heap);
 }
@@ -529,7 +540,7 @@ static void test_free_last_block_sentinel_damaged(void **state) {
     sentinel = (block *)(void *)heap->regions[0].hi;
     saved = sentinel->header;
     sentinel->header = saved | (GRAIN_BYTES * 2u);
-    expect_free_refused(heap, all);
+    expect_pointer_refused(heap, all);
     sentinel->header = saved;
     expect_sound(heap);
     bh_free(heap, all);
@@ -541,7 +552,7 @@ static void test_free_first_block_claims_prev_free(void **state) {
     size_t saved = *header_of(f.p[0]);
     (void)state;
     *header_of(f.p[0]) = saved | FLAG_PREV_FREE; /* nothing stands before it */
-    expect_free_refused(f.heap, f.p[0]);
+    expect_pointer_refused(f.heap, f.p[0]);
     *header_of(f.p[0]) = saved;
     expect_sound(f.heap);
 }
@@ -570,7 +581,7 @@ static void test_free_first_block_of_added_region_claims_prev_free(void **state)
     assert_ptr_equal(block_from_payload(p), (block *)(void *)heap->regions[1].lo);
     saved = *header_of(p);
     *header_of(p) = saved | FLAG_PREV_FREE;
-    expect_free_refused(heap, p);
+    expect_pointer_refused(heap, p);
     *header_of(p) = saved;
     expect_sound(heap);
     bh_free(heap, p);
@@ -584,13 +595,13 @@ static void test_free_bad_footer_before(void **state) {
     size_t saved = *footer;
     (void)state;
     *footer = saved + 1u; /* misaligned size */
-    expect_free_refused(f.heap, f.p[2]);
+    expect_pointer_refused(f.heap, f.p[2]);
     *footer = MIN_BLOCK_BYTES - GRAIN_BYTES; /* too small */
-    expect_free_refused(f.heap, f.p[2]);
+    expect_pointer_refused(f.heap, f.p[2]);
     *footer = HEAP_BYTES * 2u; /* reaches before the region */
-    expect_free_refused(f.heap, f.p[2]);
+    expect_pointer_refused(f.heap, f.p[2]);
     *footer = saved + GRAIN_BYTES; /* no free block there */
-    expect_free_refused(f.heap, f.p[2]);
+    expect_pointer_refused(f.heap, f.p[2]);
     *footer = saved;
     expect_sound(f.heap);
     bh_free(f.heap, f.p[2]); /* and now it merges with p1 and p3 */
@@ -781,12 +792,12 @@ static void test_free_links_damaged(void **state) {
     unsigned kind, op;
     (void)state;
     for (kind = 0; kind < 4; kind++) {
-        for (op = 0; op < 6; op++) {
+        for (op = 0; op < 7; op++) {
             unsigned word = kind / 2u; /* 0: the forward link, 1: the link back */
             link_fixture f;
             void **words, *saved;
             bh_stats before, after;
-            if (op >= 4 && word != 0u)
+            if ((op == 4u || op == 5u) && word != 0u)
                 continue; /* a probe follows forward links only */
             f = make_link_fixture();
             words = (void **)(void *)f.b;
@@ -810,8 +821,11 @@ static void test_free_links_damaged(void **state) {
             case 4: /* a probe past b: b too small, a large enough */
                 assert_null(bh_alloc(f.heap, 65u * g - over));
                 break;
-            default: /* the statistics' probe of the top class */
+            case 5: /* the statistics' probe of the top class */
                 assert_true(bh_get_stats(f.heap, &after));
+                break;
+            default: /* usable size of a neighbour, whose free or realloc would merge */
+                assert_int_equal(bh_usable_size(f.heap, f.s[2]), 0);
                 break;
             }
             expect_link_report(&f, word, &before);

@@ -209,9 +209,9 @@ static void test_memory_misuse(void **state) {
 
 /* An aligned block keeps its alignment in a word after the request's canary.
  * Where the request fills the block there is no canary, and one byte past it
- * lands on that word: at BAREHEAP_DEBUG 2 free and realloc must report it
- * (realloc would move the block by the damaged alignment), and change
- * nothing. */
+ * lands on that word: at BAREHEAP_DEBUG 2 free, realloc and usable_size
+ * must report it (realloc would move the block by the damaged alignment),
+ * and change nothing. */
 static void test_aligned_overflow_by_one(void **state) {
 #if BAREHEAP_DEBUG >= 2
     size_t align, n;
@@ -221,7 +221,7 @@ static void test_aligned_overflow_by_one(void **state) {
         for (n = 1; n <= 4u * bh_alignment(); n++) {
             unsigned char *p, *q;
             int op;
-            for (op = 0; op < 2; op++) {
+            for (op = 0; op < 3; op++) {
                 heap = bh_init(memory.b, HEAP_BYTES);
                 assert_non_null(heap);
                 bh_set_error_handler(heap, on_error, NULL);
@@ -234,11 +234,12 @@ static void test_aligned_overflow_by_one(void **state) {
                 } while (q < p);
                 reported = 0;
                 p[n] ^= 0x5A; /* one byte past the request */
-                if (op == 0) {
+                if (op == 0)
                     bh_free(heap, p);
-                } else {
+                else if (op == 1)
                     assert_null(bh_realloc(heap, p, 4096));
-                }
+                else
+                    assert_int_equal(bh_usable_size(heap, p), 0);
                 /* (at level 3 the check after the call reports the word too) */
                 assert_int_equal(first_kind, BH_ERROR_OVERFLOW);
                 assert_true(BAREHEAP_DEBUG >= 3 ? reported >= 1 : reported == 1);
