@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 
 BUILD_DIR=${1:-build/coverage}
 MIN_LINES=${MIN_LINES:-95}
-MIN_BRANCHES=${MIN_BRANCHES:-90}
+MIN_BRANCHES=${MIN_BRANCHES:-92}
 GEN=()
 if command -v ninja >/dev/null 2>&1 && [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
   GEN=(-G Ninja)
