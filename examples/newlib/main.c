@@ -1,15 +1,16 @@
 /*
  * newlib on bareheap (port/newlib/), as firmware for QEMU's mps2-an385 /
  * mps2-an386, linked with --specs=nano.specs: printf, malloc, calloc,
- * realloc, memalign and strdup all take their memory from bareheap's default
- * heap, [__heap_start, __heap_end) of the linker script, and a second
- * region added before the first allocation.
+ * realloc, memalign, aligned_alloc, posix_memalign and strdup all take their
+ * memory from bareheap's default heap, [__heap_start, __heap_end) of the
+ * linker script, and a second region added before the first allocation.
  *
  * Proves it: every pointer newlib hands out lies inside that region, and
  * bareheap's statistics count each call (printf's stdout buffer included).
  * Prints "newlib: ok" on success.
  */
 #define _POSIX_C_SOURCE 200809L /* strdup */
+#define _ISOC11_SOURCE 1         /* aligned_alloc */
 #include <errno.h>
 #include <malloc.h>
 #include <stdint.h>
@@ -120,6 +121,31 @@ int main(int argc, char **argv)
     check(memalign(0, SIZE_MAX / 2u) == NULL && errno == ENOMEM, "memalign(0, too much) sets ENOMEM");
     errno = 0;
     check(memalign(6, 16) == NULL && errno == EINVAL, "memalign(6) is refused with EINVAL");
+    {
+        /* C11 aligned_alloc() and posix_memalign(): newlib's <stdlib.h>
+         * declares both, and leaves posix_memalign() to the allocator. */
+        void *a = aligned_alloc(64, 100);
+        void *b = (void *)1;
+        check(a != NULL && in_heap(a) && ((uintptr_t)a & 63u) == 0u, "aligned_alloc");
+        free(a);
+        a = aligned_alloc(2, 10); /* a valid alignment too */
+        check(a != NULL && in_heap(a), "aligned_alloc(2)");
+        free(a);
+        errno = 0;
+        a = aligned_alloc(48, 10);
+        check(a == NULL && errno == EINVAL, "aligned_alloc(48) is not EINVAL");
+        a = aligned_alloc(64, 100);
+        check(posix_memalign(&b, 128, 10) == 0 && in_heap(b) && ((uintptr_t)b & 127u) == 0u,
+              "posix_memalign");
+        free(a);
+        free(b);
+        b = (void *)1;
+        check(posix_memalign(&b, 24, 10) == EINVAL && b == (void *)1, "posix_memalign(24) is not EINVAL");
+        check(posix_memalign(&b, sizeof(void *) / 2u, 10) == EINVAL && b == (void *)1,
+              "posix_memalign(sizeof(void *) / 2) is not EINVAL");
+        check(posix_memalign(&b, 64, SIZE_MAX / 2u) == ENOMEM && b == (void *)1,
+              "posix_memalign(64, too much) is not ENOMEM");
+    }
 
     free(s);
     free(zeros);

@@ -1,8 +1,9 @@
 /*
  * newlib on bareheap: malloc, free, calloc, realloc, memalign and their
- * reentrant _r forms, so that everything in the firmware that allocates
- * through newlib (printf's stream buffers, strdup, C++ operator new, which
- * calls malloc) takes its memory from bareheap's default heap (heap_*).
+ * reentrant _r forms, aligned_alloc and posix_memalign, so that everything
+ * in the firmware that allocates through newlib (printf's stream buffers,
+ * strdup, C++ operator new, which calls malloc) takes its memory from
+ * bareheap's default heap (heap_*).
  *
  * Linking this file (before libc) replaces newlib's allocator: newlib's own
  * malloc objects, and with them its _sbrk, are not pulled in. That takes
@@ -145,6 +146,33 @@ void *_memalign_r(struct _reent *reent, size_t align_bytes, size_t size_bytes)
     return result(reent, p);
 }
 
+/* newlib's <stdlib.h> declares posix_memalign() and its aligned_alloc()
+ * calls it, but newlib leaves the definition to the allocator (its own
+ * malloc has none): without this one neither links. POSIX's rules: an
+ * alignment that is not a power of two multiple of sizeof(void *) is
+ * EINVAL, no memory ENOMEM; *memptr is written only on success, and errno
+ * is left alone (the result is the error). */
+int posix_memalign(void **memptr, size_t align_bytes, size_t size_bytes)
+{
+    struct _reent *reent = _REENT;
+    void *p = NULL;
+    if (align_bytes == 0u || (align_bytes & (align_bytes - 1u)) != 0u ||
+        align_bytes % sizeof(void *) != 0u) {
+        return EINVAL;
+    }
+    __malloc_lock(reent);
+    if (heap_ready()) {
+        p = heap_alloc_aligned(align_bytes < bh_alignment() ? bh_alignment() : align_bytes,
+                               size_bytes);
+    }
+    __malloc_unlock(reent);
+    if (p == NULL) {
+        return ENOMEM;
+    }
+    *memptr = p;
+    return 0;
+}
+
 size_t _malloc_usable_size_r(struct _reent *reent, void *ptr)
 {
     size_t n;
@@ -251,6 +279,15 @@ void *memalign(size_t align_bytes, size_t size_bytes)
 size_t malloc_usable_size(void *ptr)
 {
     return _malloc_usable_size_r(_REENT, ptr);
+}
+
+/* C11's, here rather than newlib's, which calls posix_memalign() and so
+ * refuses alignments below sizeof(void *) (1 and 2 on 32-bit targets),
+ * which C17 counts as valid. Not a power of two: NULL with EINVAL, as
+ * memalign() here and glibc's aligned_alloc() since 2.38. */
+void *aligned_alloc(size_t align_bytes, size_t size_bytes)
+{
+    return _memalign_r(_REENT, align_bytes, size_bytes);
 }
 
 void *valloc(size_t size_bytes)
