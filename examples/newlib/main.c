@@ -146,6 +146,28 @@ int main(int argc, char **argv)
         check(posix_memalign(&b, 64, SIZE_MAX / 2u) == ENOMEM && b == (void *)1,
               "posix_memalign(64, too much) is not ENOMEM");
     }
+    {
+        /* realloc(NULL, 0) is malloc(0): on a full heap it fails, with ENOMEM
+         * like any failed allocation. The blocks that fill the heap are
+         * chained through their first word, to be freed after. */
+        void **chain = NULL, **p;
+        size_t n;
+        for (n = (size_t)1 << 20; n >= sizeof(void *); n /= 2u) {
+            while ((p = malloc(n)) != NULL) {
+                *p = chain;
+                chain = p;
+            }
+        }
+        errno = 0;
+        p = realloc(NULL, 0);
+        check(p == NULL && errno == ENOMEM, "realloc(NULL, 0) on a full heap does not fail with ENOMEM");
+        free(p);
+        while (chain != NULL) {
+            p = *chain;
+            free(chain);
+            chain = p;
+        }
+    }
 
     free(s);
     free(zeros);

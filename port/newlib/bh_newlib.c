@@ -122,8 +122,9 @@ void *_realloc_r(struct _reent *reent, void *ptr, size_t size_bytes)
         p = heap_realloc(ptr, size_bytes);
     }
     __malloc_unlock(reent);
-    /* realloc(p, 0) frees p and returns NULL: not a failure. */
-    return size_bytes == 0u ? p : result(reent, p);
+    /* realloc(p, 0) frees p and returns NULL: not a failure. realloc(NULL, 0)
+     * is malloc(0), and its NULL is one. */
+    return size_bytes == 0u && ptr != NULL ? p : result(reent, p);
 }
 
 /* An alignment that is not a power of two is refused (EINVAL), as newlib's
