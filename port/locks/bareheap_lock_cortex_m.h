@@ -16,19 +16,29 @@
 
 #include <stdint.h>
 
+/* One object may serve several heaps, and a call on one may then run inside
+ * a call on another (an error handler or a bh_walk()/bh_trim() callback
+ * may call into another heap): so enter and exit nest, and only the
+ * outermost pair saves and restores the mask. A single saved value would be
+ * overwritten by the inner enter (masked), and the outer exit would leave
+ * interrupts masked for good. Both fields change only while masked. */
 typedef struct bh_cortex_m_lock {
-    uint32_t saved_primask; /* valid between enter and exit */
+    uint32_t saved_primask; /* valid while depth > 0: the mask before the outermost enter */
+    uint32_t depth;         /* enters not yet exited */
 } bh_cortex_m_lock;
 
 static inline void bh_cortex_m_lock_enter(void *context) {
+    bh_cortex_m_lock *lock = (bh_cortex_m_lock *)context;
     uint32_t primask;
     __asm__ volatile("mrs %0, primask\n\tcpsid i" : "=r"(primask) : : "memory");
-    ((bh_cortex_m_lock *)context)->saved_primask = primask;
+    if (lock->depth++ == 0u)
+        lock->saved_primask = primask;
 }
 
 static inline void bh_cortex_m_lock_exit(void *context) {
-    uint32_t primask = ((bh_cortex_m_lock *)context)->saved_primask;
-    __asm__ volatile("msr primask, %0" : : "r"(primask) : "memory");
+    bh_cortex_m_lock *lock = (bh_cortex_m_lock *)context;
+    if (--lock->depth == 0u)
+        __asm__ volatile("msr primask, %0" : : "r"(lock->saved_primask) : "memory");
 }
 
 #endif /* BAREHEAP_LOCK_CORTEX_M_H */
