@@ -3,10 +3,11 @@
  *
  * libbareheap-malloc.so (LD_PRELOAD) and libbareheap-malloc.a (link it into a
  * program) define malloc, free, calloc, realloc, reallocarray,
- * posix_memalign, aligned_alloc, memalign, valloc, pvalloc and
- * malloc_usable_size with glibc's contract, and the few introspection calls
- * below, which tests and tools use to see where a block lives. Nothing else
- * is exported.
+ * posix_memalign, aligned_alloc, memalign, valloc, pvalloc,
+ * malloc_usable_size and malloc_trim with glibc's contract (and glibc's
+ * other names for them: __libc_malloc and its family, cfree), and the few
+ * introspection calls below, which tests and tools use to see where a block
+ * lives. Nothing else is exported.
  *
  * Thread safety: every call may be made from any thread, and from a child
  * after fork(). Not from a signal handler (neither may glibc's).

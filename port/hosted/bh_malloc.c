@@ -1455,6 +1455,28 @@ SHIM_EXPORT size_t malloc_usable_size(void *p) {
     return shim_usable_size(p);
 }
 
+/* glibc's own names for the same calls, which some programs and libraries
+ * call directly (malloc hooks of debugging tools, wrappers that reach "the
+ * real malloc" without dlsym): left to glibc, their blocks would come from
+ * glibc's heap and a free() here would refuse them, or the reverse. cfree is
+ * free's old name, kept by glibc for binaries linked against it. */
+void *__libc_malloc(size_t size_bytes);
+void __libc_free(void *p);
+void *__libc_calloc(size_t count, size_t size_bytes);
+void *__libc_realloc(void *p, size_t size_bytes);
+void *__libc_memalign(size_t align_bytes, size_t size_bytes);
+void *__libc_valloc(size_t size_bytes);
+void *__libc_pvalloc(size_t size_bytes);
+void cfree(void *p);
+SHIM_EXPORT void *__libc_malloc(size_t size_bytes) { return malloc(size_bytes); }
+SHIM_EXPORT void __libc_free(void *p) { free(p); }
+SHIM_EXPORT void *__libc_calloc(size_t count, size_t size_bytes) { return calloc(count, size_bytes); }
+SHIM_EXPORT void *__libc_realloc(void *p, size_t size_bytes) { return realloc(p, size_bytes); }
+SHIM_EXPORT void *__libc_memalign(size_t align_bytes, size_t size_bytes) { return memalign(align_bytes, size_bytes); }
+SHIM_EXPORT void *__libc_valloc(size_t size_bytes) { return valloc(size_bytes); }
+SHIM_EXPORT void *__libc_pvalloc(size_t size_bytes) { return pvalloc(size_bytes); }
+SHIM_EXPORT void cfree(void *p) { free(p); }
+
 /* glibc's: gives free memory back to the kernel now, keeping pad_bytes at
  * the start of each arena's free top. The calling thread's cached blocks go
  * back to their arenas first. Returns 1 if any memory was given back. */

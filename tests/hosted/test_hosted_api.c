@@ -40,6 +40,16 @@ static int holds(const unsigned char *p, size_t n, unsigned seed) {
     return 1;
 }
 
+/* glibc's names for the malloc family, which the shim answers too. */
+void *__libc_malloc(size_t size_bytes);
+void __libc_free(void *p);
+void *__libc_calloc(size_t count, size_t size_bytes);
+void *__libc_realloc(void *p, size_t size_bytes);
+void *__libc_memalign(size_t align_bytes, size_t size_bytes);
+void *__libc_valloc(size_t size_bytes);
+void *__libc_pvalloc(size_t size_bytes);
+void cfree(void *p);
+
 static void test_linked_in(void) {
     void *p = malloc(opaque(24));
     CHECK(p != NULL);
@@ -51,6 +61,29 @@ static void test_linked_in(void) {
         char *s = strdup("interposed");
         CHECK(s != NULL && bh_hosted_arena_of(s) >= 0);
         free(s);
+    }
+    /* So do glibc's own names of the calls; a block from either name frees
+     * through the other. */
+    {
+        unsigned char *blocks[5];
+        unsigned i;
+        blocks[0] = __libc_malloc(opaque(40));
+        blocks[1] = __libc_calloc(opaque(3), 16);
+        blocks[2] = __libc_memalign(opaque(256), 100);
+        blocks[3] = __libc_valloc(opaque(100));
+        blocks[4] = __libc_pvalloc(opaque(100));
+        for (i = 0; i < 5u; i++)
+            CHECK(blocks[i] != NULL && bh_hosted_arena_of(blocks[i]) >= 0);
+        CHECK(is_aligned(blocks[2], 256));
+        CHECK(blocks[1][47] == 0);
+        blocks[0] = __libc_realloc(blocks[0], opaque(4000));
+        CHECK(blocks[0] != NULL && bh_hosted_arena_of(blocks[0]) >= 0);
+        __libc_free(blocks[0]);
+        cfree(blocks[1]);
+        for (i = 2; i < 5u; i++)
+            free(blocks[i]);
+        p = malloc(opaque(24));
+        __libc_free(p);
     }
 }
 
