@@ -9,6 +9,11 @@
  * core waiting for the spinlock overwrites the saved mask of the core that
  * holds it, which then restores the other core's mask on exit.
  *
+ * It does not nest (the interrupt-mask locks do): give each heap its own,
+ * or share one only among heaps whose error handler and bh_walk()/bh_trim()
+ * callbacks never call another of them, which would spin for good on the
+ * lock its own caller holds.
+ *
  *   static bh_spin_lock lock = BH_SPIN_LOCK_INIT;
  *   bh_set_lock(heap, bh_spin_lock_enter, bh_spin_lock_exit, &lock);
  */
