@@ -920,8 +920,10 @@ static void *realloc_locked(bh_heap *heap, block *b, size_t size_bytes) {
     if (bytes <= size) {
         block_trim(heap, b, bytes);
     } else if (size + next_size >= bytes) {
-        /* [ b ][ next (free) ] => [ b ---------- ] then trim */
-        if (!POISON_INTACT(heap, next, next, (char *)b + bytes))
+        /* [ b ][ next (free) ] => [ b ---------- ] then trim. All of next
+         * is checked, not only the part handed out: the trim poisons the
+         * rest over again, and a write after free there would be lost. */
+        if (!POISON_INTACT(heap, next, next, (char *)next + next_size))
             goto fail;
         list_remove(heap, next);
         heap->free_bytes -= next_size;
@@ -937,8 +939,9 @@ static void *realloc_locked(bh_heap *heap, block *b, size_t size_bytes) {
         size_t prev_size = block_prev_size(b);
         size_t keep_flags;
         dest = block_before(b, prev_size);
+        /* All of both: the trim poisons over what is not handed out. */
         if (!POISON_INTACT(heap, dest, dest, b) ||
-            (next_size && !POISON_INTACT(heap, next, next, (char *)dest + bytes)))
+            (next_size && !POISON_INTACT(heap, next, next, (char *)next + next_size)))
             goto fail;
         keep_flags = (dest->header & FLAG_PREV_FREE) | aligned;
         list_remove(heap, dest);

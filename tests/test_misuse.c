@@ -255,11 +255,66 @@ static void test_aligned_overflow_by_one(void **state) {
 #endif
 }
 
+/* A realloc that grows into a free neighbour but hands out only part of it
+ * gives the rest back: a write after free in that rest must still be found,
+ * by the realloc or by bh_check() after it (the README promises every write
+ * after free past the links). It was poisoned over unseen instead. Both
+ * growths: into the next block, and into the previous one with the next
+ * block free but left over. */
+static void test_realloc_growth_keeps_write_after_free(void **state) {
+#if BAREHEAP_DEBUG >= 2
+    size_t g = bh_alignment(), over = bh_block_overhead();
+    int into_prev;
+    (void)state;
+    for (into_prev = 0; into_prev < 2; into_prev++) {
+        unsigned char *s0, *prev = NULL, *a, *n, *s1, *q;
+        size_t at, i;
+        int found;
+        heap = bh_init(memory.b, HEAP_BYTES);
+        assert_non_null(heap);
+        bh_set_error_handler(heap, on_error, NULL);
+        s0 = (unsigned char *)bh_alloc(heap, 16);
+        if (into_prev)
+            prev = (unsigned char *)bh_alloc(heap, 40u * g - over);
+        a = (unsigned char *)bh_alloc(heap, g);
+        /* the next block: large enough to grow into when it is all that is free */
+        n = (unsigned char *)bh_alloc(heap, (into_prev ? 8u : 40u) * g - over);
+        s1 = (unsigned char *)bh_alloc(heap, 16);
+        assert_true(s0 && a && n && s1 && (!into_prev || prev));
+        memset(a, 0x3C, g);
+        bh_free(heap, prev);
+        bh_free(heap, n);
+        assert_int_equal(bh_check(heap), 0);
+        /* past n's links, and past anything the realloc hands out */
+        at = into_prev ? 3u * sizeof(void *) : 30u * g;
+        n[at] ^= 0x5A;
+        reported = 0;
+        /* into n: 4 grains of its 40; into prev: more than a and n hold */
+        q = (unsigned char *)bh_realloc(heap, a, (into_prev ? 12u : 4u) * g);
+        if (q) {
+            assert_true(into_prev ? q < a : q == a);
+            a = q;
+        }
+        found = reported > 0 && first_kind == BH_ERROR_USE_AFTER_FREE;
+        if (!found) {
+            reported = 0;
+            found = bh_check(heap) > 0 && first_kind == BH_ERROR_USE_AFTER_FREE;
+        }
+        assert_true(found);
+        for (i = 0; i < g; i++)
+            assert_int_equal(a[i], 0x3C);
+    }
+#else
+    (void)state; /* below level 2 a write after free is not looked for */
+#endif
+}
+
 int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pointer_misuse),
         cmocka_unit_test(test_memory_misuse),
         cmocka_unit_test(test_aligned_overflow_by_one),
+        cmocka_unit_test(test_realloc_growth_keeps_write_after_free),
     };
     if (argc > 1)
         cases = strtoul(argv[1], NULL, 10);
