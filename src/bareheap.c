@@ -740,7 +740,11 @@ BH_HOT_INLINE void *alloc_body(bh_heap *heap, size_t size_bytes) {
     unsigned below;
     size_t bytes = request_map(heap, size_bytes, &below);
     block *b = bytes ? block_find(heap, below, bytes, BAREHEAP_PROBE_LIMIT) : NULL;
-    if (BH_UNLIKELY(!b || !POISON_INTACT(heap, b, b, (char *)b + bytes))) {
+    /* Poison is checked past the request's block too: block_use() writes
+     * the tail's header and links there, or with no tail the canary fills
+     * the slack (less than a minimum block, so at most three words), and a
+     * write after free under them would be lost. */
+    if (BH_UNLIKELY(!b || !POISON_INTACT(heap, b, b, (char *)b + bytes + 3u * WORD_BYTES))) {
         heap->failed_count++;
         return NULL;
     }
@@ -825,7 +829,8 @@ BH_HOT_INLINE void *aligned_body(bh_heap *heap, size_t align_bytes, size_t size_
             goto fail;
     }
     gap = aligned_gap_bytes(b, align_bytes);
-    if (!POISON_INTACT(heap, b, (char *)b + gap, (char *)b + gap + bytes))
+    /* As in alloc_body(), with the front's footer, a word before the block. */
+    if (!POISON_INTACT(heap, b, (char *)b + gap - WORD_BYTES, (char *)b + gap + bytes + 3u * WORD_BYTES))
         goto fail;
     list_remove(heap, b);
     if (gap) {

@@ -309,12 +309,63 @@ static void test_realloc_growth_keeps_write_after_free(void **state) {
 #endif
 }
 
+/* An allocation that splits a free block writes the tail's header and links
+ * after what it hands out, and an aligned one the front's footer before it,
+ * and a block too small to split gets canary in its slack: words of free
+ * memory that the search had not checked. A write after free in any of them
+ * must still be found, by the allocation or by bh_check() after it. */
+static void test_split_keeps_write_after_free(void **state) {
+#if BAREHEAP_DEBUG >= 2
+    size_t g = bh_alignment(), over = bh_block_overhead(), w = sizeof(size_t);
+    size_t off;
+    int aligned;
+    (void)state;
+    for (aligned = 0; aligned < 2; aligned++) {
+        /* every byte of b's first 12 grains past its links; at a wide
+         * grain those within a few words of a grain boundary, where a block
+         * can begin */
+        for (off = 3u * w; off < 12u * g; off++) {
+            unsigned char *s0, *b, *s1, *p;
+            int found;
+            if (g > 128u && (off + w) % g > 4u * w)
+                continue;
+            heap = bh_init(memory.b, HEAP_BYTES);
+            assert_non_null(heap);
+            bh_set_error_handler(heap, on_error, NULL);
+            s0 = (unsigned char *)bh_alloc(heap, 16);
+            b = (unsigned char *)bh_alloc(heap, 40u * g - over);
+            s1 = (unsigned char *)bh_alloc(heap, 16);
+            assert_true(s0 && b && s1);
+            bh_free(heap, b);
+            b[off - w] ^= 0x5A; /* block offset off */
+            reported = 0;
+            /* from b: 1..4 grains, split off its front, or (aligned) after
+             * a front gap */
+            p = aligned ? (unsigned char *)bh_alloc_aligned(heap, 4u * g, 2u * g)
+                        : (unsigned char *)bh_alloc(heap, (1u + off % 4u) * g - over);
+            assert_true(p == NULL || (p >= b && p < b + 40u * g));
+            found = reported > 0 && first_kind == BH_ERROR_USE_AFTER_FREE;
+            if (!found) {
+                reported = 0;
+                found = bh_check(heap) > 0 && first_kind == BH_ERROR_USE_AFTER_FREE;
+            }
+            if (!found)
+                printf("write after free at block offset %zu lost (aligned %d)\n", off, aligned);
+            assert_true(found);
+        }
+    }
+#else
+    (void)state; /* below level 2 a write after free is not looked for */
+#endif
+}
+
 int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pointer_misuse),
         cmocka_unit_test(test_memory_misuse),
         cmocka_unit_test(test_aligned_overflow_by_one),
         cmocka_unit_test(test_realloc_growth_keeps_write_after_free),
+        cmocka_unit_test(test_split_keeps_write_after_free),
     };
     if (argc > 1)
         cases = strtoul(argv[1], NULL, 10);
