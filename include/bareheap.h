@@ -103,8 +103,11 @@ typedef struct bh_stats {
     size_t live_blocks;        /* allocated blocks not yet freed */
     size_t free_blocks;        /* free blocks (a measure of fragmentation) */
     size_t region_count;       /* regions: the one given to init plus added ones */
-    uint32_t alloc_count;      /* successful allocations (alloc, calloc, aligned, realloc moves) */
-    uint32_t free_count;       /* successful frees */
+    uint32_t alloc_count;      /* successful allocations: alloc, calloc, aligned, and a realloc
+                                * that takes a new block (not one resized in place or moved
+                                * into the free block before it) */
+    uint32_t free_count;       /* successful frees, with realloc's of the old block it left
+                                * and realloc to 0 */
     uint32_t failed_count;     /* allocation requests that returned NULL */
     uint32_t error_count;      /* problems reported to the error handler */
 } bh_stats;

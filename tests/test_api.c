@@ -2628,6 +2628,41 @@ static void test_check_detects_corruption(void **state)
 
 /* ---- Counters ---- */
 
+/* realloc counts an allocation and a free only when it takes a new block:
+ * growing into the next block, or moving into the free one before it, keeps
+ * the block it had (the header's alloc_count and free_count). */
+static void expect_realloc_counts(bool free_before, size_t grow_bytes, bool moves_out)
+{
+    bh_heap *heap = fresh_heap();
+    unsigned char *a = bh_alloc(heap, S(256)), *b = bh_alloc(heap, S(256)), *p;
+    bh_stats before, after;
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_non_null(bh_alloc(heap, 16)); /* b cannot grow into the free tail */
+    bh_free(heap, free_before ? a : b);
+    before = bt_stats(heap);
+    p = bh_realloc(heap, free_before ? b : a, grow_bytes);
+    assert_non_null(p);
+    after = bt_stats(heap);
+    if (moves_out) {
+        assert_true(p != a && p != b);
+    } else {
+        assert_ptr_equal(p, a); /* grown in place, or moved down into a */
+    }
+    assert_int_equal(after.alloc_count, before.alloc_count + (moves_out ? 1u : 0u));
+    assert_int_equal(after.free_count, before.free_count + (moves_out ? 1u : 0u));
+    assert_int_equal(after.live_blocks, before.live_blocks);
+    assert_int_equal(bh_check(heap), 0);
+}
+
+static void test_stats_realloc_counts(void **state)
+{
+    (void)state;
+    expect_realloc_counts(false, S(400), false); /* a grows into b */
+    expect_realloc_counts(true, S(400), false);  /* b moves into a */
+    expect_realloc_counts(true, S(4096), true);  /* b moves to a new block */
+}
+
 static void test_stats_counts(void **state)
 {
     bh_heap *heap = fresh_heap();
@@ -3382,6 +3417,7 @@ int main(void)
         cmocka_unit_test(test_check_does_not_modify),
         cmocka_unit_test(test_check_detects_corruption),
         cmocka_unit_test(test_stats_counts),
+        cmocka_unit_test(test_stats_realloc_counts),
         cmocka_unit_test(test_stats_peak_realloc_in_place),
         cmocka_unit_test(test_fit_policy),
         cmocka_unit_test(test_stats_peak_across_regions),
