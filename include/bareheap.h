@@ -116,7 +116,8 @@ typedef struct bh_stats {
 typedef struct bh_block_info {
     void *ptr;          /* the payload: what bh_alloc() returned for a used block */
     size_t size_bytes;  /* the whole block, header included */
-    size_t usable_bytes;/* what bh_usable_size() reports for it */
+    size_t usable_bytes;/* used: what bh_usable_size() reports for it; free: the largest
+                         * request it could serve on its own */
     bool used;
     unsigned region;    /* index of the region, 0 for the one given to init */
 } bh_block_info;
@@ -195,7 +196,8 @@ void bh_free(bh_heap *heap, void *ptr);
  * returns NULL. Tried in order: shrink in place (giving the tail back), grow
  * in place into a free next block, grow into a free previous block (moving
  * the data down), then allocate, copy and free. A block from
- * bh_alloc_aligned() keeps its alignment. On failure returns NULL and ptr
+ * bh_alloc_aligned() keeps its alignment (it moves into a free previous
+ * block only where that block's payload already meets it). On failure returns NULL and ptr
  * stays valid with its contents. An invalid ptr is reported as in bh_free()
  * and NULL is returned. While a block is moved both copies exist, so
  * peak_used_bytes counts both. O(1) plus the copy. */

@@ -309,6 +309,8 @@ static inline void bt_assert_walk_consistent(bh_heap *heap, bt_walk_log *log)
         assert_true(b->usable_bytes + bh_block_overhead() <= b->size_bytes);
         if (b->used) {
             assert_int_equal(b->usable_bytes, bh_usable_size(heap, b->ptr));
+        } else {
+            assert_int_equal(b->usable_bytes, b->size_bytes - bh_block_overhead());
         }
         if (i > 0u && log->block[i - 1u].region == b->region) {
             const bh_block_info *a = &log->block[i - 1u];
