@@ -131,20 +131,26 @@ void *_realloc_r(struct _reent *reent, void *ptr, size_t size_bytes)
  * own memalign() refuses it: rounding 6 up to the default 8 would return a
  * pointer that is not a multiple of 6. 0 and powers of two below the
  * default alignment get the default; a failure with those is ENOMEM. */
-void *_memalign_r(struct _reent *reent, size_t align_bytes, size_t size_bytes)
+/* A block aligned to align_bytes (0 or a power of two), or NULL; errno untouched. */
+static void *aligned_under_lock(struct _reent *reent, size_t align_bytes, size_t size_bytes)
 {
     void *p = NULL;
-    if ((align_bytes & (align_bytes - 1u)) != 0u) {
-        reent->_errno = EINVAL;
-        return NULL;
-    }
     __malloc_lock(reent);
     if (heap_ready()) {
         p = heap_alloc_aligned(align_bytes < bh_alignment() ? bh_alignment() : align_bytes,
                                size_bytes);
     }
     __malloc_unlock(reent);
-    return result(reent, p);
+    return p;
+}
+
+void *_memalign_r(struct _reent *reent, size_t align_bytes, size_t size_bytes)
+{
+    if ((align_bytes & (align_bytes - 1u)) != 0u) {
+        reent->_errno = EINVAL;
+        return NULL;
+    }
+    return result(reent, aligned_under_lock(reent, align_bytes, size_bytes));
 }
 
 /* newlib's <stdlib.h> declares posix_memalign() and its aligned_alloc()
@@ -155,18 +161,12 @@ void *_memalign_r(struct _reent *reent, size_t align_bytes, size_t size_bytes)
  * is left alone (the result is the error). */
 int posix_memalign(void **memptr, size_t align_bytes, size_t size_bytes)
 {
-    struct _reent *reent = _REENT;
-    void *p = NULL;
+    void *p;
     if (align_bytes == 0u || (align_bytes & (align_bytes - 1u)) != 0u ||
         align_bytes % sizeof(void *) != 0u) {
         return EINVAL;
     }
-    __malloc_lock(reent);
-    if (heap_ready()) {
-        p = heap_alloc_aligned(align_bytes < bh_alignment() ? bh_alignment() : align_bytes,
-                               size_bytes);
-    }
-    __malloc_unlock(reent);
+    p = aligned_under_lock(_REENT, align_bytes, size_bytes);
     if (p == NULL) {
         return ENOMEM;
     }
