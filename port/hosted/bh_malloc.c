@@ -129,10 +129,14 @@ typedef struct arena {
 
 /* Process-wide state, written once at start-up (under init_lock) before
  * ready is published, then only read. slow_calls is non-zero while every
- * call must take the slow entry (not ready yet, or tracing). */
+ * call must take the slow entry (not ready yet, or tracing); it is cleared
+ * with release order after ready is set, and the fast entries read it with
+ * acquire order: a thread that skips the slow entry, and with it the
+ * acquire of ready, still sees everything start-up wrote (on a weakly
+ * ordered CPU a plain flag could be seen before the arenas it guards). */
 static struct {
     atomic_int ready;
-    int slow_calls;
+    atomic_int slow_calls;
     shim_lock init_lock; /* start-up, arena growth; taken before any arena lock */
     uintptr_t base;      /* the reservation: [base, base + reserved_bytes) */
     size_t reserved_bytes;
@@ -493,7 +497,6 @@ static void shim_init_locked(void) {
         else
             shim_write_message("trace: the BAREHEAP_TRACE path is too long, not tracing", NULL);
     }
-    shim.slow_calls = trace_enabled;
 }
 
 static void shim_init(void) {
@@ -501,8 +504,14 @@ static void shim_init(void) {
     if (!atomic_load_explicit(&shim.ready, memory_order_relaxed)) {
         shim_init_locked();
         atomic_store_explicit(&shim.ready, 1, memory_order_release);
+        atomic_store_explicit(&shim.slow_calls, trace_enabled, memory_order_release);
     }
     shim_lock_exit(&shim.init_lock);
+}
+
+/* Whether a call must take its slow entry (see shim.slow_calls). */
+static inline bool shim_slow_calls(void) {
+    return atomic_load_explicit(&shim.slow_calls, memory_order_acquire) != 0;
 }
 
 static inline void shim_ensure_init(void) {
@@ -1343,7 +1352,7 @@ static __attribute__((noinline)) void *realloc_slow(void *p, size_t size_bytes) 
 /* Every aligned entry ends here with a checked power-of-two alignment. */
 static void *aligned_entry(size_t align_bytes, size_t size_bytes) {
     void *p;
-    if (SHIM_LIKELY(!shim.slow_calls))
+    if (SHIM_LIKELY(!shim_slow_calls()))
         return shim_aligned(align_bytes, size_bytes);
     shim_ensure_init();
     if (!trace_enabled)
@@ -1358,13 +1367,13 @@ static void *aligned_entry(size_t align_bytes, size_t size_bytes) {
 /* ---- The exported entry points ---- */
 
 SHIM_EXPORT void *malloc(size_t size_bytes) {
-    if (SHIM_UNLIKELY(shim.slow_calls))
+    if (SHIM_UNLIKELY(shim_slow_calls()))
         return malloc_slow(size_bytes);
     return shim_malloc(size_bytes);
 }
 
 SHIM_EXPORT void free(void *p) {
-    if (SHIM_UNLIKELY(shim.slow_calls)) {
+    if (SHIM_UNLIKELY(shim_slow_calls())) {
         if (p)
             free_slow(p);
         return;
@@ -1373,13 +1382,13 @@ SHIM_EXPORT void free(void *p) {
 }
 
 SHIM_EXPORT void *calloc(size_t count, size_t size_bytes) {
-    if (SHIM_UNLIKELY(shim.slow_calls))
+    if (SHIM_UNLIKELY(shim_slow_calls()))
         return calloc_slow(count, size_bytes);
     return shim_calloc(count, size_bytes);
 }
 
 SHIM_EXPORT void *realloc(void *p, size_t size_bytes) {
-    if (SHIM_UNLIKELY(shim.slow_calls))
+    if (SHIM_UNLIKELY(shim_slow_calls()))
         return realloc_slow(p, size_bytes);
     return shim_realloc_any(p, size_bytes);
 }
@@ -1554,7 +1563,7 @@ static void fork_child(void) {
     tls_held_lock = NULL;
     if (trace_enabled)
         trace_fork_child();
-    shim.slow_calls = 0;
+    atomic_store_explicit(&shim.slow_calls, 0, memory_order_release);
 }
 
 __attribute__((constructor)) static void shim_constructor(void) {

@@ -74,9 +74,11 @@ static inline void shim_lock_reset(shim_lock *lock) {
 /* ---- Call recorder (BAREHEAP_TRACE) ---- */
 
 /* Non-zero while calls are being recorded. Read without the lock by every
- * slow entry: it is set at start-up (before any thread exists) and cleared
- * in a fork child or, under the trace lock, when a write to the file fails. */
-SHIM_HIDDEN extern int trace_enabled;
+ * slow entry: it is set at start-up and cleared in a fork child or, under
+ * the trace lock, when a write to the file fails, while other threads may
+ * be reading it (hence atomic; a stale 1 only takes the lock, where the
+ * record is dropped with the file gone). */
+SHIM_HIDDEN extern atomic_int trace_enabled;
 
 /* Opens path (created or truncated) and writes the file header; calls are
  * recorded from then on. False (and no tracing) if the file cannot be made. */

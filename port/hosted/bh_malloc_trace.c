@@ -46,7 +46,7 @@ _Static_assert(sizeof(bh_trace_record) == 32, "a record is 32 bytes in the file"
 
 #define TRACE_BUFFER_BYTES ((size_t)1 << 20)
 
-SHIM_HIDDEN int trace_enabled;
+SHIM_HIDDEN atomic_int trace_enabled;
 
 static shim_lock trace_mutex;
 static int trace_fd = -1;
