@@ -4,6 +4,8 @@
  * realloc, memalign, aligned_alloc, posix_memalign and strdup all take their
  * memory from bareheap's default heap, [__heap_start, __heap_end) of the
  * linker script, and a second region added before the first allocation.
+ * Built with NEWLIB_DEMO_EMPTY_LINKER_HEAP, on a script that leaves that
+ * range empty, the added region alone is the heap.
  *
  * Proves it: every pointer newlib hands out lies inside that region, and
  * bareheap's statistics count each call (printf's stdout buffer included).
@@ -25,10 +27,17 @@
 
 extern unsigned char __heap_start[], __heap_end[];
 
-/* A second region, given before the first allocation. */
+/* A second region, given before the first allocation; built with
+ * NEWLIB_DEMO_EMPTY_LINKER_HEAP, on a linker script whose heap range is
+ * empty, the only one, which makes the heap. */
+#ifdef NEWLIB_DEMO_EMPTY_LINKER_HEAP
+#define EXTRA_BYTES 32768
+#else
+#define EXTRA_BYTES 4096
+#endif
 static union {
     long double align;
-    unsigned char bytes[4096];
+    unsigned char bytes[EXTRA_BYTES];
 } g_extra;
 
 static int g_failures;
@@ -67,10 +76,26 @@ int main(int argc, char **argv)
 
     /* Nothing has allocated yet: the heap is set up by the first call. */
     check(!heap_get_stats(&before), "heap initialised before the first allocation");
+#ifdef NEWLIB_DEMO_EMPTY_LINKER_HEAP
+    /* No heap in the linker script: every allocation fails, with ENOMEM,
+     * until a region is added, and regions that cannot hold a heap are
+     * refused without making one. */
+    check((uintptr_t)__heap_end == (uintptr_t)__heap_start, "the linker script's heap range is not empty");
+    errno = 0;
+    check(malloc(16) == NULL && errno == ENOMEM, "malloc without a heap does not fail with ENOMEM");
+    errno = 0;
+    check(calloc(1, 16) == NULL && errno == ENOMEM, "calloc without a heap does not fail with ENOMEM");
+    check(!bh_newlib_add_region(NULL, sizeof g_extra.bytes), "a NULL region was accepted");
+    check(!bh_newlib_add_region(g_extra.bytes, 8), "a region too small for a heap was accepted");
+    check(!heap_get_stats(&before), "a refused region made a heap");
+    check(bh_newlib_add_region(g_extra.bytes, sizeof g_extra.bytes), "the first region added did not make the heap");
+    check(heap_get_stats(&before) && before.region_count == 1u, "the heap is not the added region alone");
+#else
     /* Memory can be added before anything has allocated: the port makes the
      * heap for it (heap_add_region() alone has no heap yet to add to). */
     check(bh_newlib_add_region(g_extra.bytes, sizeof g_extra.bytes), "add a region before the first allocation");
     check(heap_get_stats(&before) && before.region_count == 2u, "the added region is not in the heap");
+#endif
 
     /* printf allocates stdout's buffer through _malloc_r. */
     printf("newlib printf on bareheap: %d %s\n", 42, "hello");

@@ -14,8 +14,13 @@ extern "C" {
 /* Adds [mem, mem + size_bytes) to the heap malloc() serves, as
  * heap_add_region() does (same refusals, same return value), at any time:
  * before the first allocation too, when it first makes the heap from
- * [__heap_start, __heap_end). Runs between __malloc_lock() and
- * __malloc_unlock(), like malloc(). heap_add_region() called directly does
+ * [__heap_start, __heap_end). If that range cannot hold a heap (a linker
+ * script that leaves it empty because all of the heap is memory set up at
+ * run time), malloc() fails with ENOMEM until this call, which then makes
+ * the heap from [mem, mem + size_bytes) as heap_init() does (false, and
+ * still no heap, if heap_init() would refuse it). Runs between
+ * __malloc_lock() and __malloc_unlock(), like malloc(). heap_add_region()
+ * called directly does
  * neither: before the first allocation there is no default heap, so it
  * returns false and adds nothing, and it does not take newlib's lock.
  * NULL mem or size_bytes 0: false, nothing added. mem need not be aligned

@@ -19,7 +19,9 @@
  * heap_init() on the first allocation. More memory can be added at any
  * time with bh_newlib_add_region() (bareheap_newlib.h); heap_add_region()
  * would refuse it before the first allocation, when there is no heap yet,
- * and would run outside newlib's lock. Each call runs between __malloc_lock() and
+ * and would run outside newlib's lock. If the linker script's range is too
+ * small for a heap (empty, say), allocations fail with ENOMEM until
+ * bh_newlib_add_region() makes the heap from the region it is given. Each call runs between __malloc_lock() and
  * __malloc_unlock() (newlib's hooks: empty in a single-threaded newlib; an
  * RTOS port overrides them, e.g. with a recursive mutex or by masking
  * interrupts), so the heap_* calls are never entered twice at once.
@@ -65,10 +67,16 @@ static bool heap_ready(void)
 bool bh_newlib_add_region(void *mem, size_t size_bytes)
 {
     struct _reent *reent = _REENT;
-    bool added = false;
+    bool added;
     __malloc_lock(reent);
     if (heap_ready()) {
         added = heap_add_region(mem, size_bytes);
+    } else {
+        /* The linker script's range cannot hold a heap (a script that
+         * leaves it empty, all of the heap being memory set up at run
+         * time, external SDRAM say): this region makes the heap. */
+        added = heap_init(mem, size_bytes);
+        g_ready = added;
     }
     __malloc_unlock(reent);
     return added;
