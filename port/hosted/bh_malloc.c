@@ -1537,8 +1537,7 @@ SHIM_EXPORT bool bh_hosted_arena_stats(int index, bh_stats *stats) {
  * fork_child() may allocate: see HELD_ALL_LOCKS. */
 static void fork_prepare(void) {
     unsigned i;
-    if (trace_enabled)
-        trace_fork_prepare();
+    trace_fork_prepare(); /* takes the trace lock if tracing */
     shim_lock_enter(&shim.init_lock);
     for (i = 0; i < shim.arena_count; i++)
         shim_lock_enter(&arenas[i].lock);
@@ -1551,8 +1550,7 @@ static void fork_parent(void) {
     while (i-- > 0)
         shim_lock_exit(&arenas[i].lock);
     shim_lock_exit(&shim.init_lock);
-    if (trace_enabled)
-        trace_fork_parent();
+    trace_fork_parent(); /* releases it if prepare took it */
 }
 
 static void fork_child(void) {
@@ -1561,8 +1559,7 @@ static void fork_child(void) {
         shim_lock_reset(&arenas[i].lock);
     shim_lock_reset(&shim.init_lock);
     tls_held_lock = NULL;
-    if (trace_enabled)
-        trace_fork_child();
+    trace_fork_child();
     atomic_store_explicit(&shim.slow_calls, 0, memory_order_release);
 }
 

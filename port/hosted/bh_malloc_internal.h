@@ -93,7 +93,7 @@ SHIM_HIDDEN void trace_unlock(void);
 SHIM_HIDDEN void trace_record_locked(unsigned op, unsigned align_log2, size_t size_bytes,
                                      const void *arg, const void *result);
 
-/* fork(): prepare takes the trace lock and writes out the buffer, so the
+/* fork(): prepare takes the trace lock (if tracing) and writes out the buffer, so the
  * child starts with none; the parent goes on; the child stops recording
  * (the file is the parent's). */
 SHIM_HIDDEN void trace_fork_prepare(void);

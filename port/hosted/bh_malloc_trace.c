@@ -214,14 +214,31 @@ void trace_record_locked(unsigned op, unsigned align_log2, size_t size_bytes, co
         trace_flush_locked();
 }
 
+/* Whether this thread took the trace lock in trace_fork_prepare(). The
+ * parent and child handlers must not ask trace_enabled again: the prepare
+ * handler's flush (or another thread's, just before) may have stopped
+ * tracing, and a lock taken but never released hangs every thread that read
+ * trace_enabled == 1 and waits for it. Thread-local: two threads may fork at
+ * once. */
+static __thread unsigned char tls_fork_trace_locked __attribute__((tls_model("initial-exec")));
+
 void trace_fork_prepare(void) {
+    if (!trace_enabled)
+        return;
     trace_lock();
+    tls_fork_trace_locked = 1;
     trace_flush_locked();
 }
 
-void trace_fork_parent(void) { trace_unlock(); }
+void trace_fork_parent(void) {
+    if (tls_fork_trace_locked) {
+        tls_fork_trace_locked = 0;
+        trace_unlock();
+    }
+}
 
 void trace_fork_child(void) {
+    tls_fork_trace_locked = 0;
     shim_lock_reset(&trace_mutex);
     tls_trace_depth = 0;
     trace_used_bytes = 0;

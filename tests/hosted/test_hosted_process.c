@@ -20,6 +20,7 @@
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -527,6 +528,89 @@ static void scenario_trace_fifo_reader_gone(void) {
     CHECK(rmdir(dir) == 0);
 }
 
+/* Run with BAREHEAP_TRACE: a second thread allocates in a loop while this
+ * one closes the trace's descriptor (as a daemon does) and forks. The
+ * fork's prepare handler takes the trace lock, finds the descriptor gone
+ * and stops tracing; fork_parent() asked trace_enabled again, found 0 and
+ * never released the lock, so the other thread, which had read 1 and
+ * waited for the lock, hung there. 0 when that thread goes on after the
+ * fork, 1 when it hangs, 2 when the trace's descriptor is not found. */
+static atomic_int fork_trace_stop;
+static atomic_long fork_trace_rounds;
+static void *fork_trace_allocator(void *unused) {
+    (void)unused;
+    while (!atomic_load(&fork_trace_stop)) {
+        free(malloc(opaque(64)));
+        atomic_fetch_add(&fork_trace_rounds, 1);
+    }
+    return NULL;
+}
+static int trace_fork_after_close(const char *trace_path) {
+    char link[64], target[4096];
+    int fd, trace_fd = -1, status = 0, i;
+    long before;
+    pthread_t thread;
+    pid_t pid;
+    for (fd = 3; fd < 1024 && trace_fd < 0; fd++) {
+        ssize_t n;
+        snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+        n = readlink(link, target, sizeof target - 1);
+        if (n > 0) {
+            target[n] = '\0';
+            if (strcmp(target, trace_path) == 0)
+                trace_fd = fd;
+        }
+    }
+    if (trace_fd < 0 || pthread_create(&thread, NULL, fork_trace_allocator, NULL) != 0)
+        return 2;
+    while (atomic_load(&fork_trace_rounds) < 1000)
+        ;
+    close(trace_fd);
+    pid = fork();
+    if (pid == 0)
+        _exit(0);
+    if (pid < 0 || waitpid(pid, &status, 0) != pid)
+        return 2;
+    /* The allocating thread must make progress within a second. */
+    before = atomic_load(&fork_trace_rounds);
+    for (i = 0; i < 1000 && atomic_load(&fork_trace_rounds) == before; i++)
+        usleep(1000);
+    if (atomic_load(&fork_trace_rounds) == before)
+        _exit(1); /* the thread hangs: no join */
+    atomic_store(&fork_trace_stop, 1);
+    pthread_join(thread, NULL);
+    return 0;
+}
+
+static void scenario_trace_fork_after_close(void) {
+    char dir[] = "/tmp/bh_hosted_tfXXXXXX";
+    static char trace_path[256], variable[300];
+    char *argv[] = {(char *)"test_hosted_process", (char *)"--trace-fork-after-close", trace_path, NULL};
+    char *envp[] = {variable, NULL};
+    int run, saved;
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(trace_path, sizeof trace_path, "%s/trace", dir);
+    snprintf(variable, sizeof variable, "BAREHEAP_TRACE=%s", trace_path);
+    saved = stderr_to_file();
+    /* The hang needs the other thread to wait on the lock at that moment:
+     * nearly always, but the machine may be busy. */
+    for (run = 0; run < 8; run++) {
+        int status = 0;
+        pid_t pid;
+        fflush(NULL);
+        pid = fork();
+        if (pid == 0) {
+            execve("/proc/self/exe", argv, envp);
+            _exit(127);
+        }
+        CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+        CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        unlink(trace_path);
+    }
+    (void)stderr_back_count(saved, "tracing stopped");
+    CHECK(rmdir(dir) == 0);
+}
+
 typedef struct scenario {
     const char *name;
     void (*run)(void);
@@ -542,6 +626,7 @@ static const scenario scenarios[] = {
     {"trace_path_long", scenario_trace_path_long},
     {"trace_fd_reused", scenario_trace_fd_reused},
     {"trace_fifo_reader_gone", scenario_trace_fifo_reader_gone},
+    {"trace_fork_after_close", scenario_trace_fork_after_close},
 };
 
 /* Runs s in a child process; 0 when it passed. */
@@ -579,6 +664,8 @@ int main(int argc, char **argv) {
     }
     if (argc > 3 && strcmp(argv[1], "--reuse-trace-fd") == 0)
         return reuse_trace_fd(argv[2], argv[3]);
+    if (argc > 2 && strcmp(argv[1], "--trace-fork-after-close") == 0)
+        return trace_fork_after_close(argv[2]);
     if (argc > 1 && strcmp(argv[1], "--trace-fifo-writer") == 0)
         return trace_fifo_writer(false);
     if (argc > 1 && strcmp(argv[1], "--trace-fifo-writer-pending") == 0)
