@@ -380,24 +380,30 @@ static void scenario_trace_path_long(void) {
     CHECK(rmdir(dir) == 0);
 }
 
-/* Run with BAREHEAP_TRACE=trace_path: closes the trace's descriptor, as a
- * daemon closing every descriptor does, opens file_path (which gets that
- * number back), writes one line to it and allocates enough records to fill
- * the trace buffer several times, keeping the file open to the exit-time
- * flush. 0 when the file got the trace's number. */
-static int reuse_trace_fd(const char *trace_path, const char *file_path) {
+/* The descriptor the shim opened on trace_path, or -1. */
+static int trace_fd_find(const char *trace_path) {
     char link[64], target[4096];
-    int fd, trace_fd = -1, i;
-    for (fd = 3; fd < 1024 && trace_fd < 0; fd++) {
+    int fd;
+    for (fd = 3; fd < 1024; fd++) {
         ssize_t n;
         snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
         n = readlink(link, target, sizeof target - 1);
         if (n > 0) {
             target[n] = '\0';
             if (strcmp(target, trace_path) == 0)
-                trace_fd = fd;
+                return fd;
         }
     }
+    return -1;
+}
+
+/* Run with BAREHEAP_TRACE=trace_path: closes the trace's descriptor, as a
+ * daemon closing every descriptor does, opens file_path (which gets that
+ * number back), writes one line to it and allocates enough records to fill
+ * the trace buffer several times, keeping the file open to the exit-time
+ * flush. 0 when the file got the trace's number. */
+static int reuse_trace_fd(const char *trace_path, const char *file_path) {
+    int fd, trace_fd = trace_fd_find(trace_path), i;
     if (trace_fd < 0)
         return 2;
     close(trace_fd);
