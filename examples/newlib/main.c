@@ -27,9 +27,8 @@
 
 extern unsigned char __heap_start[], __heap_end[];
 
-/* A second region, given before the first allocation; built with
- * NEWLIB_DEMO_EMPTY_LINKER_HEAP, on a linker script whose heap range is
- * empty, the only one, which makes the heap. */
+/* A second region, given before the first allocation (with
+ * NEWLIB_DEMO_EMPTY_LINKER_HEAP the only region, so larger). */
 #ifdef NEWLIB_DEMO_EMPTY_LINKER_HEAP
 #define EXTRA_BYTES 32768
 #else

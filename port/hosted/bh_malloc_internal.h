@@ -93,9 +93,10 @@ SHIM_HIDDEN void trace_unlock(void);
 SHIM_HIDDEN void trace_record_locked(unsigned op, unsigned align_log2, size_t size_bytes,
                                      const void *arg, const void *result);
 
-/* fork(): prepare takes the trace lock (if tracing) and writes out the buffer, so the
- * child starts with none; the parent goes on; the child stops recording
- * (the file is the parent's). */
+/* fork(): prepare takes the trace lock (if tracing) and writes out the
+ * buffer, so the child starts with none; the parent releases the lock if
+ * prepare took it and goes on; the child stops recording (the file is the
+ * parent's). */
 SHIM_HIDDEN void trace_fork_prepare(void);
 SHIM_HIDDEN void trace_fork_parent(void);
 SHIM_HIDDEN void trace_fork_child(void);

@@ -20,9 +20,9 @@ extern "C" {
  * the heap from [mem, mem + size_bytes) as heap_init() does (false, and
  * still no heap, if heap_init() would refuse it). Runs between
  * __malloc_lock() and __malloc_unlock(), like malloc(). heap_add_region()
- * called directly does
- * neither: before the first allocation there is no default heap, so it
- * returns false and adds nothing, and it does not take newlib's lock.
+ * called directly does neither: before the first allocation there is no
+ * default heap, so it returns false and adds nothing, and it does not take
+ * newlib's lock.
  * NULL mem or size_bytes 0: false, nothing added. mem need not be aligned
  * (the region starts at its first aligned block). O(BAREHEAP_MAX_REGIONS).
  * Thread-safe as malloc() is, through newlib's lock; from an interrupt

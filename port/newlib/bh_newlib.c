@@ -21,10 +21,12 @@
  * would refuse it before the first allocation, when there is no heap yet,
  * and would run outside newlib's lock. If the linker script's range is too
  * small for a heap (empty, say), allocations fail with ENOMEM until
- * bh_newlib_add_region() makes the heap from the region it is given. Each call runs between __malloc_lock() and
- * __malloc_unlock() (newlib's hooks: empty in a single-threaded newlib; an
- * RTOS port overrides them, e.g. with a recursive mutex or by masking
- * interrupts), so the heap_* calls are never entered twice at once.
+ * bh_newlib_add_region() makes the heap from the region it is given.
+ *
+ * Each call runs between __malloc_lock() and __malloc_unlock() (newlib's
+ * hooks: empty in a single-threaded newlib; an RTOS port overrides them,
+ * e.g. with a recursive mutex or by masking interrupts), so the heap_* calls
+ * are never entered twice at once.
  *
  * A failed allocation sets errno (the caller's struct _reent) to ENOMEM;
  * memalign() with an alignment that is not a power of two, to EINVAL.

@@ -284,6 +284,22 @@ static void scenario_atfork_handlers_allocate(void) {
 
 /* ---- The environment, read at start-up: a fresh process each ---- */
 
+/* Runs this program again with argv and envp and waits for it: its wait
+ * status, or -1 when it could not be started or waited for. */
+static int self_run(char *const argv[], char *const envp[]) {
+    int status = 0;
+    pid_t pid;
+    fflush(NULL);
+    pid = fork();
+    if (pid == 0) {
+        execve("/proc/self/exe", argv, envp);
+        _exit(127);
+    }
+    if (pid < 0 || waitpid(pid, &status, 0) != pid)
+        return -1;
+    return status;
+}
+
 /* Runs this program again with envp and --report-arenas: the arena count
  * it reports, or -1. */
 static int arenas_under(char *const envp[]) {
@@ -424,21 +440,15 @@ static void scenario_trace_fd_reused(void) {
     char *argv[] = {(char *)"test_hosted_process", (char *)"--reuse-trace-fd", trace_path, file_path, NULL};
     char *envp[] = {variable, NULL};
     char content[64];
-    int status = 0, saved, fd;
+    int status, saved, fd;
     ssize_t n;
-    pid_t pid;
     CHECK(mkdtemp(dir) != NULL);
     snprintf(trace_path, sizeof trace_path, "%s/trace", dir);
     snprintf(file_path, sizeof file_path, "%s/file", dir);
     snprintf(variable, sizeof variable, "BAREHEAP_TRACE=%s", trace_path);
     saved = stderr_to_file();
-    fflush(NULL);
-    pid = fork();
-    if (pid == 0) {
-        execve("/proc/self/exe", argv, envp);
-        _exit(127);
-    }
-    CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+    status = self_run(argv, envp);
+    CHECK(status != -1);
     CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     CHECK(stderr_back_count(saved, "tracing stopped") == 1);
     fd = open(file_path, O_RDONLY);
@@ -505,7 +515,7 @@ static void scenario_trace_fifo_reader_gone(void) {
     for (m = 0; m < sizeof modes / sizeof modes[0]; m++) {
         char *argv[] = {(char *)"test_hosted_process", (char *)modes[m], NULL};
         int status = 0, saved;
-        pid_t reader, writer;
+        pid_t reader;
         fflush(NULL);
         reader = fork();
         if (reader == 0) {
@@ -515,12 +525,8 @@ static void scenario_trace_fifo_reader_gone(void) {
             _exit(fd >= 0 && read(fd, chunk, sizeof chunk) > 0 ? 0 : 1);
         }
         saved = stderr_to_file();
-        writer = fork();
-        if (writer == 0) {
-            execve("/proc/self/exe", argv, envp);
-            _exit(127);
-        }
-        CHECK(writer > 0 && waitpid(writer, &status, 0) == writer);
+        status = self_run(argv, envp);
+        CHECK(status != -1);
         if (WIFSIGNALED(status))
             fprintf(stderr, "trace_fifo_reader_gone: %s: killed by signal %d\n", modes[m], WTERMSIG(status));
         else if (WEXITSTATUS(status) != 0)
@@ -551,22 +557,12 @@ static void *fork_trace_allocator(void *unused) {
     }
     return NULL;
 }
+
 static int trace_fork_after_close(const char *trace_path) {
-    char link[64], target[4096];
-    int fd, trace_fd = -1, status = 0, i;
+    int trace_fd = trace_fd_find(trace_path), status = 0, i;
     long before;
     pthread_t thread;
     pid_t pid;
-    for (fd = 3; fd < 1024 && trace_fd < 0; fd++) {
-        ssize_t n;
-        snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
-        n = readlink(link, target, sizeof target - 1);
-        if (n > 0) {
-            target[n] = '\0';
-            if (strcmp(target, trace_path) == 0)
-                trace_fd = fd;
-        }
-    }
     if (trace_fd < 0 || pthread_create(&thread, NULL, fork_trace_allocator, NULL) != 0)
         return 2;
     while (atomic_load(&fork_trace_rounds) < 1000)
@@ -601,15 +597,8 @@ static void scenario_trace_fork_after_close(void) {
     /* The hang needs the other thread to wait on the lock at that moment:
      * nearly always, but the machine may be busy. */
     for (run = 0; run < 8; run++) {
-        int status = 0;
-        pid_t pid;
-        fflush(NULL);
-        pid = fork();
-        if (pid == 0) {
-            execve("/proc/self/exe", argv, envp);
-            _exit(127);
-        }
-        CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+        int status = self_run(argv, envp);
+        CHECK(status != -1);
         CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
         unlink(trace_path);
     }
