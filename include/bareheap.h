@@ -137,10 +137,10 @@ typedef void (*bh_trim_fn)(void *context, void *lo, size_t size_bytes);
  * the start (aligned up: a misaligned mem is fine) and sized for this region:
  * bh_control_size(size_bytes) bytes. The rest is one free block.
  * Returns the handle (inside mem), or NULL when mem is NULL, the region wraps
- * or reaches the top of the address space (mem + size_bytes must be
- * representable: for RAM that ends at the top, give size_bytes less one
- * grain), or it is too small (size_bytes 0 included) for the
- * control structure plus one block of the minimum size. The new heap has no
+ * past the top of the address space (memory that ends exactly there is
+ * fine: its last grain is left unused, since its end has no address), or it
+ * is too small (size_bytes 0 included) for the control structure plus one
+ * block of the minimum size. The new heap has no
  * lock and no error handler. Not serialised: no other call may use this
  * memory meanwhile; memory still in use by a live heap or anything else is
  * undefined behaviour. O(log size): clears the free-list table. */
@@ -213,7 +213,7 @@ size_t bh_usable_size(bh_heap *heap, void *ptr);
 
 /* Adds [mem, mem + size_bytes) to the heap; it need not be adjacent to other
  * regions. Returns false, changing nothing, when heap or mem is NULL, the
- * region wraps or reaches the top of the address space (as bh_init_ex()), is
+ * region wraps past the top of the address space (as bh_init_ex()), is
  * too small for one block, overlaps memory this heap uses
  * (its control structure, blocks and sentinels; the few bytes of alignment
  * slack at the ends of a region are never written and may be given again), or

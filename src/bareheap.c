@@ -84,13 +84,17 @@ static void poison_fill(uintptr_t lo, uintptr_t hi) {
 
 /* Whether the part [lo, hi) of free block f, which is about to be handed out,
  * is still all poison; reports the first damaged byte otherwise. Only f's
- * interior is poisoned: its header, links and footer are skipped. */
+ * interior is poisoned: its header, links and footer are skipped.
+ * The callers' hi reaches a few words past the block handed out, which at
+ * the top of the address space wraps to 0 (a block that ends at the
+ * sentinel of a region ending there): hi then lies below f, and f's own end
+ * bounds the check, as it would have. */
 static bool poison_intact(bh_heap *heap, block *f, uintptr_t lo, uintptr_t hi) {
     uintptr_t inner_lo = (uintptr_t)f + 3u * WORD_BYTES;
     uintptr_t inner_hi = (uintptr_t)f + block_size(f) - WORD_BYTES;
     uintptr_t damage;
     lo = lo > inner_lo ? lo : inner_lo;
-    hi = hi < inner_hi ? hi : inner_hi;
+    hi = hi < inner_hi && hi > (uintptr_t)f ? hi : inner_hi;
     if (lo >= hi)
         return true;
     TOOL_ACCESS(lo, (size_t)(hi - lo));
@@ -611,6 +615,17 @@ invalid:
 
 /* ---- Regions ---- */
 
+/* The end of [base, base + size_bytes), a region that does not wrap
+ * (size_bytes - 1 <= UINTPTR_MAX - base). Memory that reaches the top of
+ * the address space has no representable end: it ends at UINTPTR_MAX, which
+ * leaves its last grain unused (aligned down, the sentinel goes one word
+ * below that grain) and keeps every address the heap computes past a block,
+ * up to a region's end plus a word, from wrapping to 0. */
+static inline uintptr_t region_end(uintptr_t base, size_t size_bytes) {
+    uintptr_t end = base + size_bytes;
+    return end - (end == 0u);
+}
+
 /* Lays out [lo_raw, hi_raw), memory the heap may use, as one free block and
  * a sentinel. Returns false, touching nothing, if it cannot hold a minimum
  * block. The first block starts at least a word above lo_raw: the word below
@@ -652,9 +667,11 @@ bh_heap *bh_init_ex(void *mem, size_t size_bytes, size_t max_region_bytes) {
     unsigned fl_count;
     size_t control;
     bh_heap *heap;
-    if (!mem || size_bytes == 0 || size_bytes > UINTPTR_MAX - base)
+    /* size_bytes 0 wraps to SIZE_MAX: refused here (or, were size_t
+     * narrower than uintptr_t, as an empty region below). */
+    if (!mem || size_bytes - 1u > UINTPTR_MAX - base)
         return NULL;
-    end = base + size_bytes;
+    end = region_end(base, size_bytes);
     start = (base + GRAIN_BYTES - 1u) & ~(uintptr_t)(GRAIN_BYTES - 1u);
     if (start < base || start >= end)
         return NULL;
@@ -695,9 +712,9 @@ static bool add_region_locked(bh_heap *heap, void *mem, size_t size_bytes) {
     uintptr_t base = (uintptr_t)mem, end;
     size_t peak;
     unsigned i;
-    if (!mem || size_bytes == 0 || size_bytes > UINTPTR_MAX - base)
+    if (!mem || size_bytes - 1u > UINTPTR_MAX - base) /* 0 as in bh_init_ex() */
         return false;
-    end = base + size_bytes;
+    end = region_end(base, size_bytes);
     /* Region 0's memory begins with the control structure. (Tested apart
      * from the loop: a loop that picks region 0's start by index reads
      * regions[i] only for i >= 1, which GCC's -Warray-bounds flags as past
@@ -744,7 +761,7 @@ BH_HOT_INLINE void *alloc_body(bh_heap *heap, size_t size_bytes) {
      * the tail's header and links there, or with no tail the canary fills
      * the slack (less than a minimum block, so at most three words), and a
      * write after free under them would be lost. */
-    if (BH_UNLIKELY(!b || !POISON_INTACT(heap, b, b, (char *)b + bytes + 3u * WORD_BYTES))) {
+    if (BH_UNLIKELY(!b || !POISON_INTACT(heap, b, b, (uintptr_t)b + bytes + 3u * WORD_BYTES))) {
         heap->failed_count++;
         return NULL;
     }
@@ -830,7 +847,7 @@ BH_HOT_INLINE void *aligned_body(bh_heap *heap, size_t align_bytes, size_t size_
     }
     gap = aligned_gap_bytes(b, align_bytes);
     /* As in alloc_body(), with the front's footer, a word before the block. */
-    if (!POISON_INTACT(heap, b, (char *)b + gap - WORD_BYTES, (char *)b + gap + bytes + 3u * WORD_BYTES))
+    if (!POISON_INTACT(heap, b, (uintptr_t)b + gap - WORD_BYTES, (uintptr_t)b + gap + bytes + 3u * WORD_BYTES))
         goto fail;
     list_remove(heap, b);
     if (gap) {

@@ -18,6 +18,13 @@ __attribute__((weak)) char *board_argv[] = {g_program_name, NULL};
 const void *board_fdt;
 const void *board_multiboot_info;
 
+/* Boards with memory at the top of the address space override this. */
+__attribute__((weak)) void *board_top_memory(size_t *size_bytes)
+{
+    *size_bytes = 0;
+    return NULL;
+}
+
 static char g_line[128];
 static size_t g_line_len;
 

@@ -77,6 +77,32 @@ if(BAREHEAP_BOARD STREQUAL "mps2-an386" AND COMMAND bareheap_frag_firmware)
     TIMEOUT 60)
 endif()
 
+# Heap memory that ends at the top of the address space (mem + size wraps
+# to 0), on the board that maps RAM there (x86: board_top_memory()). Twice:
+# with the library as configured, and with the core built in at
+# BAREHEAP_DEBUG=2, whose write-after-free check reads past the block it
+# hands out (before that bound was capped, a block against the top sentinel
+# went unchecked).
+if(BAREHEAP_BOARD STREQUAL "x86-multiboot")
+  add_executable(top_of_memory "${_bh_target_dir}/top_of_memory.c")
+  add_executable(top_of_memory_debug "${_bh_target_dir}/top_of_memory.c"
+    "${PROJECT_SOURCE_DIR}/src/bareheap.c" "${PROJECT_SOURCE_DIR}/src/bareheap_check.c")
+  target_link_libraries(top_of_memory PRIVATE bareheap)
+  target_include_directories(top_of_memory_debug PRIVATE "${PROJECT_SOURCE_DIR}/include")
+  target_compile_definitions(top_of_memory_debug PRIVATE BAREHEAP_DEBUG=2 BAREHEAP_ALIGN_BYTES=8)
+  foreach(_bh_test top_of_memory top_of_memory_debug)
+    target_include_directories(${_bh_test} PRIVATE
+      "${CMAKE_CURRENT_SOURCE_DIR}" "${PROJECT_SOURCE_DIR}/src")
+    target_link_libraries(${_bh_test} PRIVATE bareheap_cmocka_target)
+    bareheap_add_firmware(${_bh_test})
+    add_test(NAME ${_bh_test} COMMAND ${_bh_test})
+    set_tests_properties(${_bh_test} PROPERTIES
+      PASS_REGULAR_EXPRESSION "(^|\n)[0-9]+ passed, 0 failed\r?\n"
+      FAIL_REGULAR_EXPRESSION "FAULT:|\\[  FAILED  \\]"
+      TIMEOUT 60)
+  endforeach()
+endif()
+
 # port/locks/bareheap_lock_spin.h with this board's compiler and CPU flags:
 # it must compile where the CPU has an atomic test-and-set, and refuse to
 # where it has none (Cortex-M0 here: GCC would make the test-and-set a plain

@@ -125,6 +125,20 @@ static uint64_t gdt_descriptor(uint32_t base, uint32_t limit, uint32_t access, u
 static uint32_t g_page_dir[1024] __attribute__((aligned(4096)));
 static uint32_t g_guard_table[1024] __attribute__((aligned(4096)));
 
+/* RAM at the top of the address space, for tests of heap memory that ends
+ * at 2^32 (board_top_memory()): the page table of the top 4 MiB maps its
+ * last TOP_MEMORY_BYTES onto this .bss array and the rest flat, as before
+ * (the BIOS ROM; QEMU's memory map reports it reserved). */
+#define TOP_MEMORY_BYTES 16384u
+static unsigned char g_top_memory[TOP_MEMORY_BYTES] __attribute__((aligned(4096)));
+static uint32_t g_top_table[1024] __attribute__((aligned(4096)));
+
+void *board_top_memory(size_t *size_bytes)
+{
+    *size_bytes = TOP_MEMORY_BYTES;
+    return (void *)(uintptr_t)(0u - TOP_MEMORY_BYTES);
+}
+
 /* Puts t's descriptor at selector: a 32-bit TSS with no I/O bitmap. */
 static void tss_describe(tss *t, uint32_t selector)
 {
@@ -132,20 +146,27 @@ static void tss_describe(tss *t, uint32_t selector)
     gdt[selector >> 3] = gdt_descriptor((uint32_t)(uintptr_t)t, sizeof(tss) - 1u, 0x89u, 0u);
 }
 
-/* Turns on paging, flat but for the guard pages, and makes the page and
- * double faults task switches. */
+/* Turns on paging, flat but for the guard pages and the top memory, and
+ * makes the page and double faults task switches. */
 static void stack_guard_install(uint32_t (*idt)[2])
 {
     static const char *const entries[2] = {task_page_fault, task_double_fault};
     uint32_t guard = (uint32_t)(uintptr_t)__stack_guard;
     uint32_t guard_end = (uint32_t)(uintptr_t)__stack_guard_end;
+    uint32_t top = 0u - TOP_MEMORY_BYTES;
     uint32_t i;
     for (i = 0; i < 1024u; i++) {
         uint32_t page = (guard & 0xFFC00000u) + (i << 12);
+        uint32_t top_page = 0xFFC00000u + (i << 12);
         g_page_dir[i] = (i << 22) | PAGE_4M | PAGE_PRESENT_WRITABLE;
         g_guard_table[i] = page >= guard && page < guard_end ? 0u : page | PAGE_PRESENT_WRITABLE;
+        if (top_page >= top) {
+            top_page = (uint32_t)(uintptr_t)g_top_memory + (top_page - top);
+        }
+        g_top_table[i] = top_page | PAGE_PRESENT_WRITABLE;
     }
     g_page_dir[guard >> 22] = (uint32_t)(uintptr_t)g_guard_table | PAGE_PRESENT_WRITABLE;
+    g_page_dir[1023] = (uint32_t)(uintptr_t)g_top_table | PAGE_PRESENT_WRITABLE;
     for (i = 0; i < 2u; i++) {
         tss *t = &g_fault_tss[i];
         t->eip = (uint32_t)(uintptr_t)entries[i];
