@@ -667,8 +667,7 @@ bh_heap *bh_init_ex(void *mem, size_t size_bytes, size_t max_region_bytes) {
     unsigned fl_count;
     size_t control;
     bh_heap *heap;
-    /* size_bytes 0 wraps to SIZE_MAX: refused here (or, were size_t
-     * narrower than uintptr_t, as an empty region below). */
+    /* size_bytes 0 wraps to SIZE_MAX (as wide as uintptr_t): refused too. */
     if (!mem || size_bytes - 1u > UINTPTR_MAX - base)
         return NULL;
     end = region_end(base, size_bytes);
