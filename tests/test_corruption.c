@@ -660,6 +660,13 @@ static void test_regions_at_the_ends_of_memory(void **state) {
     /* within two words and a grain of the top: aligning the start up wraps */
     assert_false(bh_add_region(f.heap, (void *)(UINTPTR_MAX - 10u), 10));
     assert_null(bh_init((void *)(UINTPTR_MAX - 3u), 3));
+    /* Ending exactly at the top (accepted in principle, the top grain left
+     * unused) but too small for a block, or for a control structure and a
+     * block: refused before a write, which here would fault. */
+    assert_false(bh_add_region(f.heap, (void *)(UINTPTR_MAX - 15u), 16));
+    assert_false(bh_add_region(f.heap, (void *)(UINTPTR_MAX - 2u * bh_alignment() + 1u), 2u * bh_alignment()));
+    assert_null(bh_init((void *)(UINTPTR_MAX - 63u), 64));
+    assert_null(bh_init((void *)(UINTPTR_MAX - bh_control_size(64) + 1u), bh_control_size(64)));
     after = bt_stats(f.heap);
     bt_assert_stats_equal(&before, &after, 0);
     expect_sound(f.heap);
