@@ -19,10 +19,11 @@
 #include "test_support.h"
 
 #define SLOTS 96
+#define LOW_BYTES 2048u /* a heap below, for the top memory to be added to */
 
 static unsigned char *top;   /* board_top_memory() */
 static size_t top_bytes;
-BT_HEAP_BUFFER(low_memory, 8192);
+BT_HEAP_BUFFER(low_memory, LOW_BYTES);
 
 static int setup(void **state) {
     (void)state;
@@ -32,6 +33,15 @@ static int setup(void **state) {
         return -1;
     }
     return 0;
+}
+
+/* A heap in low memory, smaller than any request below that must be served
+ * at the top; its class table is sized for itself only (bh_init), so the
+ * top region's large blocks share its top class. */
+static bh_heap *low_heap_make(void) {
+    bh_heap *heap = bh_init(bt_align_up(low_memory.b, bh_alignment()), LOW_BYTES);
+    assert_non_null(heap);
+    return heap;
 }
 
 /* Fills the heap with random requests (the last ones take whatever free
@@ -120,12 +130,10 @@ static void test_init_on_memory_that_ends_at_the_top(void **state) {
 }
 
 static void test_region_that_ends_at_the_top(void **state) {
-    unsigned char *low = bt_align_up(low_memory.b, bh_alignment());
-    bh_heap *heap = bh_init(low, 8192);
+    bh_heap *heap = low_heap_make();
     bh_stats s;
     unsigned char *big, *aligned, *grown;
     (void)state;
-    assert_non_null(heap);
     assert_true(bh_add_region(heap, top, top_bytes));
     /* The same memory again, or any part of it, overlaps. */
     assert_false(bh_add_region(heap, top, top_bytes));
@@ -133,17 +141,18 @@ static void test_region_that_ends_at_the_top(void **state) {
     assert_false(bh_add_region(heap, top + top_bytes - 64u, 64u));
     s = bt_stats(heap);
     assert_int_equal(s.region_count, 2);
-    assert_int_equal(s.heap_bytes, 8192u + top_bytes);
+    assert_int_equal(s.heap_bytes, LOW_BYTES + top_bytes);
     assert_int_equal(bh_check(heap), 0);
 
-    /* More than the first region holds: served at the top. */
+    /* More than the first region holds: served at the top ((uintptr_t)
+     * offsets, since top + top_bytes is 0 as a pointer). */
     big = (unsigned char *)bh_alloc(heap, 10000u);
     assert_non_null(big);
-    /* (top + top_bytes is 0 as a pointer: compare offsets) */
     assert_true((uintptr_t)big - (uintptr_t)top < top_bytes);
     bt_fill(big, 10000u, 5u);
     aligned = (unsigned char *)bh_alloc_aligned(heap, 1024u, 2000u);
     assert_non_null(aligned);
+    assert_true((uintptr_t)aligned - (uintptr_t)top < top_bytes);
     assert_true(bt_is_aligned(aligned, 1024u));
     bt_fill(aligned, 2000u, 6u);
     /* Grows in place into the free block before the sentinel, then gives it back. */
@@ -167,11 +176,9 @@ static void test_region_that_ends_at_the_top(void **state) {
 /* Refused, and not one byte written: the memory is real here, so a write
  * before a refusal would show. */
 static void test_refusals_at_the_top_write_nothing(void **state) {
-    unsigned char *low = bt_align_up(low_memory.b, bh_alignment());
-    bh_heap *heap = bh_init(low, 8192);
+    bh_heap *heap = low_heap_make();
     bh_stats before, after;
     (void)state;
-    assert_non_null(heap);
     before = bt_stats(heap);
     memset(top, 0xA5, top_bytes);
     /* one byte past the top: wraps */
