@@ -51,8 +51,9 @@ extern const void *board_multiboot_info;
 
 /* Writable memory that ends at the top of the address space, for tests of a
  * heap region that reaches it: its start, *size_bytes set to its size. The
- * x86 board maps 16 KiB there (paging); the others have none and return
- * NULL with *size_bytes 0. */
+ * x86 board maps 16 KiB there (paging), ARM virt 1 MiB (the last MiB of
+ * RAM, an MMU section); the others have none and return NULL with
+ * *size_bytes 0. */
 void *board_top_memory(size_t *size_bytes);
 
 int main(int argc, char **argv);

@@ -78,12 +78,13 @@ if(BAREHEAP_BOARD STREQUAL "mps2-an386" AND COMMAND bareheap_frag_firmware)
 endif()
 
 # Heap memory that ends at the top of the address space (mem + size wraps
-# to 0), on the board that maps RAM there (x86: board_top_memory()). Twice:
+# to 0), on the boards that map RAM there (board_top_memory(): x86 and ARM
+# virt, whose 32-bit big-endian build has the 8-byte grain). Twice:
 # with the library as configured, and with the core built in at
 # BAREHEAP_DEBUG=2, whose write-after-free check reads past the block it
 # hands out (before that bound was capped, a block against the top sentinel
 # went unchecked).
-if(BAREHEAP_BOARD STREQUAL "x86-multiboot")
+if(BAREHEAP_BOARD MATCHES "^(x86-multiboot|arm-virt)$")
   add_executable(top_of_memory "${_bh_target_dir}/top_of_memory.c")
   add_executable(top_of_memory_debug "${_bh_target_dir}/top_of_memory.c"
     "${PROJECT_SOURCE_DIR}/src/bareheap.c" "${PROJECT_SOURCE_DIR}/src/bareheap_check.c")

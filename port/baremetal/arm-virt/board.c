@@ -14,6 +14,10 @@ void board_trap(uint32_t kind, uint32_t pc, uint32_t status) __attribute__((nore
 
 /* 1 MiB under the stack (virt.ld), 1 MiB aligned. */
 extern uint32_t __stack_guard[];
+/* The last MiB of RAM (virt.ld), mapped at the top of the address space too. */
+extern unsigned char __top_memory[];
+
+#define TOP_SECTION 4095u
 
 /* First-level translation table, short-descriptor format: one section
  * descriptor per MiB of the 4 GiB address space. The MMU reads it in the
@@ -25,14 +29,16 @@ static uint32_t mmu_sections[4096] __attribute__((aligned(16384)));
 #define SECTION_FLAT_BITS 0x1C02u
 
 /* Maps every MiB to itself but the stack guard's, whose descriptor 0 makes
- * any access a translation fault, and turns the MMU on. Domain 0 is a
- * client, so the access bits apply. */
+ * any access a translation fault, and the top one, which shows the last MiB
+ * of RAM, and turns the MMU on. Domain 0 is a client, so the access bits
+ * apply. */
 static void mmu_guard_stack(void)
 {
     uint32_t guard = (uint32_t)(uintptr_t)__stack_guard >> 20;
     uint32_t i, sctlr;
     for (i = 0; i < 4096u; i++)
         mmu_sections[i] = i == guard ? 0u : (i << 20) | SECTION_FLAT_BITS;
+    mmu_sections[TOP_SECTION] = (uint32_t)(uintptr_t)__top_memory | SECTION_FLAT_BITS;
     __asm__ volatile("mcr p15, 0, %0, c2, c0, 2\n"  /* TTBCR: TTBR0 alone, short descriptors */
                      "mcr p15, 0, %1, c3, c0, 0\n"  /* DACR */
                      "mcr p15, 0, %2, c2, c0, 0\n"  /* TTBR0 */
@@ -48,6 +54,12 @@ static void mmu_guard_stack(void)
                      :
                      : "r"(sctlr | 1u)
                      : "memory");
+}
+
+void *board_top_memory(size_t *size_bytes)
+{
+    *size_bytes = (size_t)1 << 20;
+    return (void *)(uintptr_t)(TOP_SECTION << 20);
 }
 
 void board_start(void)
