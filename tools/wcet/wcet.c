@@ -21,7 +21,9 @@
  *   probes and whose second finds the block at its last probe, and the realloc
  *   fallback that does that aligned alloc and then a double merge, with the
  *   blocks they file below 2^BAREHEAP_SL_LOG2 grains and, where the heap
- *   holds it, above.
+ *   holds it, above; and the aligned alloc (and realloc fallback) whose
+ *   second search finds its block by the class scan instead, through the
+ *   first-level bitmap, after the first search's probes failed.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -56,6 +58,8 @@ WCET_MARK(realloc_grow_prev)
 WCET_MARK(realloc_grow_prev_next)
 WCET_MARK(realloc_fallback)
 WCET_MARK(realloc_fallback_worst)
+WCET_MARK(aligned_scan_worst)
+WCET_MARK(realloc_scan_worst)
 
 #define ALLOC(c, n) (wcet_op_##c(), wcet_r = bh_alloc(wcet_heap, (n)), wcet_done(), wcet_calls++, wcet_r)
 #define FREE(c, p) (wcet_op_##c(), bh_free(wcet_heap, (p)), wcet_done(), wcet_calls++)
@@ -380,6 +384,121 @@ static void wcet_worst_paths(unsigned steps) {
                         wcet_probe_heap_bytes(&aligned_large, ALIGNED_SECOND_PROBES - 1u, 1) <= HEAP_BYTES);
 }
 
+/* ---- The second search's class scan ----
+ * The built aligned calls above end in the second search's probe. Its class
+ * scan is the other way to a block, and it costs more: the scan that fails
+ * the first search and the probes of that search's list come first, and the
+ * block the second scan finds is the first of the lowest non-empty class
+ * above the request's, alone in its list, so taking it can empty both
+ * bitmap words. In units of lo = 64 grains and w = lo / 2^BAREHEAP_SL_LOG2 (a
+ * class width in lo's first level):
+ *   the request's block, 2 lo - w + G, lies in the last class of lo's level;
+ *   the alignment, 8 lo, puts the first search's class in 8 lo's level, whose
+ *   list holds ALIGNED_FIRST_PROBES blocks of its minimum size, too small to
+ *   fit there at any address;
+ *   the block, 4 lo + 2 G, is alone in 4 lo's level (2 lo's is empty: the
+ *   second scan leaves the request's first level through fl_bitmap), and
+ *   holds the request at its own address after a front of front bytes, with
+ *   a tail above 2^BAREHEAP_SL_LOG2 grains; both go to empty classes.
+ * realloc does the same after an aligned block (alignment 8 lo) between two
+ * small free blocks of other first levels, too small to grow it, and then
+ * frees that block with a double merge. */
+#define WCET_ANYWHERE SIZE_MAX
+
+/* Allocates a block of block_bytes, after a spacer that puts its payload at
+ * residue modulo align (unless residue is WCET_ANYWHERE), then, if separate,
+ * a 1-byte block so that it stays apart from what follows once freed. */
+static void *wcet_place(size_t align, size_t residue, size_t block_bytes, int separate) {
+    void *p;
+    if (residue != WCET_ANYWHERE) {
+        size_t spacer = (size_t)((residue - wcet_next_payload()) & (align - 1u));
+        while (spacer != 0 && spacer < bh_min_block_size())
+            spacer += align;
+        if (spacer != 0)
+            (void)bh_alloc(wcet_heap, wcet_plain_request(spacer));
+    }
+    p = bh_alloc(wcet_heap, wcet_plain_request(block_bytes));
+    if (separate)
+        (void)bh_alloc(wcet_heap, 1);
+    if (!p || (residue != WCET_ANYWHERE && ((uintptr_t)p & (align - 1u)) != residue))
+        wcet_errors++;
+    return p;
+}
+
+static void wcet_fill(void) {
+    while (bh_alloc(wcet_heap, 64) != NULL) {
+    }
+    while (bh_alloc(wcet_heap, 1) != NULL) {
+    }
+}
+
+static void *wcet_scan_probed[ALIGNED_FIRST_PROBES];
+
+/* A fresh heap as described above, lo being 64 grains, whose block fits at a
+ * front of front bytes; with_merge adds the aligned block of realloc between
+ * its two free neighbours. Returns the fitting block's payload. */
+static void *wcet_scan_heap(size_t front, int with_merge) {
+    size_t lo = 64u * bh_alignment(), w = lo / SL_COUNT, align = 8u * lo;
+    void *hit;
+    unsigned i;
+    wcet_fresh();
+    hit = wcet_place(align, align - front, 4u * lo + 2u * bh_alignment(), 1);
+    for (i = 0; i < ALIGNED_FIRST_PROBES; i++)
+        wcet_scan_probed[i] = wcet_place(align, WCET_ANYWHERE, 10u * lo - 8u * w, 1);
+    if (with_merge) {
+        /* merge_prev ends where an aligned payload begins: the aligned block
+         * follows it with no front */
+        size_t prev_bytes = lo * 3u / 8u;
+        wcet_merge_prev = wcet_place(align, (0u - prev_bytes) & (align - 1u), prev_bytes, 0);
+        wcet_merge_mid = bh_alloc_aligned(wcet_heap, align, 16);
+        wcet_merge_next = wcet_place(align, WCET_ANYWHERE, lo * 3u / 16u, 1);
+    }
+    wcet_fill();
+    bh_free(wcet_heap, hit); /* the tail of its list, as in wcet_probe_heap() */
+    for (i = 0; i < ALIGNED_FIRST_PROBES; i++)
+        bh_free(wcet_heap, wcet_scan_probed[i]);
+    if (with_merge) {
+        bh_free(wcet_heap, wcet_merge_prev);
+        bh_free(wcet_heap, wcet_merge_next);
+        if (!wcet_merge_mid || !block_is_prev_free(block_from_payload(wcet_merge_mid)) ||
+            !block_is_free(block_from_payload(wcet_merge_next)))
+            wcet_errors++;
+    }
+    return hit;
+}
+
+/* Whether the call that returned p took the scan's block at front bytes and
+ * left the first search's list as it was. */
+static void wcet_scan_check(void *hit, size_t front, void *p) {
+    unsigned i;
+    if (!hit || p != (char *)hit + front)
+        wcet_errors++;
+    for (i = 0; i < ALIGNED_FIRST_PROBES; i++)
+        if (!wcet_scan_probed[i] || !block_is_free(block_from_payload(wcet_scan_probed[i])))
+            wcet_errors++;
+    wcet_check();
+}
+
+static void wcet_scan_paths(unsigned steps) {
+    size_t g = bh_alignment(), lo = 64u * g, w = lo / SL_COUNT;
+    /* the request's block: 2 lo - w + G; the front: a minimum block, then
+     * 2^BAREHEAP_SL_LOG2 grains (the class mapping's other path) */
+    size_t aligned = wcet_aligned_request(2u * lo - w + g), fronts[2];
+    void *hit, *p;
+    unsigned k;
+    (void)steps;
+    fronts[0] = bh_min_block_size();
+    fronts[1] = (size_t)SL_COUNT * g;
+    for (k = 0; k < 2u; k++) {
+        hit = wcet_scan_heap(fronts[k], 0);
+        p = ALIGNED(aligned_scan_worst, 8u * lo, aligned);
+        wcet_scan_check(hit, fronts[k], p);
+        hit = wcet_scan_heap(fronts[k], 1);
+        p = REALLOC(realloc_scan_worst, wcet_merge_mid, aligned);
+        wcet_scan_check(hit, fronts[k], p);
+    }
+}
+
 /* Aligned allocation, 8..4096, on a fresh and on a fragmented heap. */
 static void wcet_aligned(unsigned steps) {
     (void)steps;
@@ -481,5 +600,6 @@ int main(int argc, char **argv) {
     wcet_step("aligned", wcet_aligned, 0);
     wcet_step("realloc", wcet_realloc, 0);
     wcet_step("worst paths", wcet_worst_paths, 0);
+    wcet_step("scan paths", wcet_scan_paths, 0);
     return wcet_report();
 }
