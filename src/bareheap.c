@@ -85,10 +85,10 @@ static void poison_fill(uintptr_t lo, uintptr_t hi) {
 /* Whether the part [lo, hi) of free block f, which is about to be handed out,
  * is still all poison; reports the first damaged byte otherwise. Only f's
  * interior is poisoned: its header, links and footer are skipped.
- * The callers' hi reaches a few words past the block handed out, which at
- * the top of the address space wraps to 0 (a block that ends at the
- * sentinel of a region ending there): hi then lies below f, and f's own end
- * bounds the check, as it would have. */
+ * The callers' hi reaches three words past the block handed out, which
+ * wraps past 2^N for a block that ends at or a grain below the sentinel of
+ * a region ending at the top of the address space: hi then lies below f
+ * (a few words above 0), and f's own end bounds the check, as it would have. */
 static bool poison_intact(bh_heap *heap, block *f, uintptr_t lo, uintptr_t hi) {
     uintptr_t inner_lo = (uintptr_t)f + 3u * WORD_BYTES;
     uintptr_t inner_hi = (uintptr_t)f + block_size(f) - WORD_BYTES;

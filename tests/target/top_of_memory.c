@@ -113,6 +113,55 @@ static void use_whole_block(bh_heap *heap) {
     assert_int_equal(bh_check(heap), 0);
 }
 
+typedef struct trim_log {
+    unsigned calls;
+    uintptr_t lo, size_bytes;
+} trim_log;
+
+static void trim_record(void *context, void *lo, size_t size_bytes) {
+    trim_log *log = (trim_log *)context;
+    log->calls++;
+    log->lo = (uintptr_t)lo;
+    log->size_bytes = size_bytes;
+}
+
+/* The walk reaches the block against the sentinel, and the trim offers that
+ * block's inside, ending below the unused top grain (the offered range's
+ * end is an address: no wrap). */
+static void walk_and_trim(bh_heap *heap) {
+    static bt_walk_log walk;
+    trim_log trimmed = {0u, 0u, 0u};
+    const bh_block_info *last;
+    size_t offered;
+    unsigned char *p = (unsigned char *)bh_alloc(heap, 100u);
+    assert_non_null(p);
+    bt_assert_walk_consistent(heap, &walk);
+    assert_int_equal(walk.count, 2);
+    last = &walk.block[1];
+    assert_false(last->used);
+    assert_int_equal((uintptr_t)last->ptr + last->size_bytes - sizeof(size_t),
+                     (uintptr_t)0 - bh_alignment() - sizeof(size_t));
+    offered = bh_trim(heap, 0u, trim_record, &trimmed);
+#if (BAREHEAP_DEBUG >= 2)
+    assert_int_equal(offered, 0); /* free memory holds poison */
+    assert_int_equal(trimmed.calls, 0);
+#else
+    assert_int_equal(trimmed.calls, 1);
+    assert_int_equal(offered, trimmed.size_bytes);
+    assert_true(trimmed.lo > (uintptr_t)p);
+    assert_true(trimmed.size_bytes > 0u &&
+                trimmed.size_bytes <= (uintptr_t)0 - bh_alignment() - sizeof(size_t) - trimmed.lo);
+    memset((void *)trimmed.lo, 0x3C, trimmed.size_bytes); /* what a discard may leave */
+#endif
+    bt_fill(p, 100u, 9u);
+    bh_free(heap, p);
+    assert_int_equal(bh_check(heap), 0);
+    p = (unsigned char *)bh_alloc(heap, bt_stats(heap).largest_free_bytes);
+    assert_non_null(p);
+    bh_free(heap, p);
+    assert_int_equal(bh_check(heap), 0);
+}
+
 static void test_init_on_memory_that_ends_at_the_top(void **state) {
     bh_heap *heap = bh_init(top, top_bytes);
     bh_stats s;
@@ -132,8 +181,10 @@ static void test_init_on_memory_that_ends_at_the_top(void **state) {
     s = bt_stats(heap);
     assert_int_equal(s.free_blocks, 1);
     assert_int_equal(s.used_bytes, 0);
+    walk_and_trim(heap);
 }
 
+#if BAREHEAP_MAX_REGIONS >= 2
 static void test_region_that_ends_at_the_top(void **state) {
     bh_heap *heap = low_heap_make();
     bh_stats s;
@@ -177,6 +228,7 @@ static void test_region_that_ends_at_the_top(void **state) {
     assert_int_equal(s.used_bytes, 0);
     assert_int_equal(s.free_blocks, 2);
 }
+#endif
 
 /* Refused, and not one byte written: the memory is real here, so a write
  * before a refusal would show. */
@@ -228,7 +280,8 @@ static void test_write_after_free_at_the_top_is_found(void **state) {
     p[whole / 2u] ^= 0x5Au; /* after free */
     q = (unsigned char *)bh_alloc(heap, whole);
     assert_null(q);
-    assert_int_equal(log.count, 1);
+    /* (At BAREHEAP_DEBUG >= 3 the check after the call reports it again.) */
+    assert_true(BAREHEAP_DEBUG >= 3 ? log.count >= 1u : log.count == 1u);
     assert_int_equal(log.kind[0], BH_ERROR_USE_AFTER_FREE);
     assert_ptr_equal(log.address[0], p + whole / 2u);
     /* Nothing was lost: repaired, the block serves the request. */
@@ -243,7 +296,9 @@ static void test_write_after_free_at_the_top_is_found(void **state) {
 int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_init_on_memory_that_ends_at_the_top),
+#if BAREHEAP_MAX_REGIONS >= 2
         cmocka_unit_test(test_region_that_ends_at_the_top),
+#endif
         cmocka_unit_test(test_refusals_at_the_top_write_nothing),
 #if (BAREHEAP_DEBUG >= 2)
         cmocka_unit_test(test_write_after_free_at_the_top_is_found),
