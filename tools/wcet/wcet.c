@@ -1,6 +1,7 @@
 /*
  * Firmware for make wcet (tools/wcet.sh): the calls whose instruction counts
- * are measured, on a 64 KiB heap. It runs under QEMU with an instruction
+ * are measured, on a 64 KiB heap (and, for the calls on larger blocks, on a
+ * heap in the RAM after the image). It runs under QEMU with an instruction
  * trace (-singlestep -d exec,nochain); every measured call is bracketed by
  * wcet_op_<case>() before and wcet_done() after, and tools/wcet.sh counts the
  * trace lines in between that lie outside this file's functions (all named
@@ -23,13 +24,19 @@
  *   blocks they file below 2^BAREHEAP_SL_LOG2 grains and, where the heap
  *   holds it, above; and the aligned alloc (and realloc fallback) whose
  *   second search finds its block by the class scan instead, through the
- *   first-level bitmap, after the first search's probes failed.
+ *   first-level bitmap, after the first search's probes failed;
+ *   and on larger blocks, where the class mapping of RV32 costs more: the
+ *   first split, the double merge and that aligned alloc in each size band of
+ *   its bit scan, the aligned alloc setting a new low-water mark, and a realloc
+ *   fallback that first tests the block before for a move (it has room but is
+ *   misaligned) and whose old block's neighbours each empty their level, also
+ *   with the first search above the heap's planned top class (a region added).
  */
 #include <stddef.h>
 #include <stdint.h>
 
 #include "bareheap.h"
-#include "bareheap_internal.h" /* the probe budgets and the header flags */
+#include "bareheap_internal.h" /* the probe budgets, the header flags, the low-water mark */
 #include "wcet_common.h"
 
 #define HEAP_BYTES 65536u
@@ -60,6 +67,10 @@ WCET_MARK(realloc_fallback)
 WCET_MARK(realloc_fallback_worst)
 WCET_MARK(aligned_scan_worst)
 WCET_MARK(realloc_scan_worst)
+WCET_MARK(alloc_band_split)
+WCET_MARK(free_band_merge)
+WCET_MARK(aligned_band_scan)
+WCET_MARK(realloc_band_scan)
 
 #define ALLOC(c, n) (wcet_op_##c(), wcet_r = bh_alloc(wcet_heap, (n)), wcet_done(), wcet_calls++, wcet_r)
 #define FREE(c, p) (wcet_op_##c(), bh_free(wcet_heap, (p)), wcet_done(), wcet_calls++)
@@ -499,6 +510,272 @@ static void wcet_scan_paths(unsigned steps) {
     }
 }
 
+/* ---- Larger blocks ----
+ * The class mapping's cost depends on the block size where the target has no
+ * count-leading-zeros instruction: RV32IMAC without Zbb takes the portable
+ * bit scan, whose branches test the size against 2^16, 2^8 and 2^4 grains
+ * (after the shifts), so that blocks of 256 grains and more, 4096 and more
+ * and 2^20 and more (on RV32, 16-byte grains: 4 KiB, 64 KiB, 16 MiB) take
+ * other paths, some costlier. The 64 KiB heap holds no block of 4096 grains,
+ * nor the built calls above with their blocks of 256 grains and more. These
+ * calls run on a heap in the RAM after the firmware image (the linker
+ * script's [__heap_start, __heap_end): nearly 16 MiB on the Cortex-M3 board,
+ * nearly 126 MiB on the RV32 one), as large as each call needs; a call that
+ * needs more than the board has is left out. A pointer they free or resize
+ * always lies in the heap's first region, so that its validation scans no
+ * other. The aligned and realloc calls also take three sides the calls above
+ * miss on every target: the low-water mark's store (the call sets a new
+ * low), realloc's test of the block before for a move (it has the room, but
+ * a misaligned payload) and the old block's two neighbours each emptying
+ * their first level. Sizes are in grains of G bytes (bh_alignment()). */
+extern unsigned char __heap_start[], __heap_end[];
+
+/* A fresh heap of bytes in that RAM (one region), or 0 if it is too small. */
+static int wcet_big_fresh(size_t bytes) {
+    if (bytes > (size_t)(__heap_end - __heap_start))
+        return 0;
+    wcet_heap = bh_init(__heap_start, bytes);
+    if (!wcet_heap)
+        wcet_errors++;
+    return wcet_heap != NULL;
+}
+
+/* Bytes of a heap whose blocks, after the control structure, hold block_bytes. */
+static size_t wcet_heap_for(size_t block_bytes) {
+    return bh_control_size(block_bytes + block_bytes / 2u) + block_bytes + 4u * bh_alignment();
+}
+
+/* Allocates the largest free block whole. */
+static void wcet_take_largest(void) {
+    bh_stats st;
+    if (!bh_get_stats(wcet_heap, &st) || !bh_alloc(wcet_heap, st.largest_free_bytes))
+        wcet_errors++;
+}
+
+/* Allocates the free tail whole, larger than all the blocks freed before it:
+ * the free bytes reach a new low, so the next call that uses memory lowers
+ * the low-water mark (a store the calls above, after a fill and frees, skip). */
+static void wcet_take_tail(void) {
+    wcet_take_largest();
+    /* the low-water mark since the last region was added */
+    if (wcet_heap->epoch_min_free_bytes != wcet_heap->free_bytes)
+        wcet_errors++;
+}
+
+/* Whether b is free and alone in its class's list (filed in an empty class,
+ * or the last block of its list when taken off it). */
+static int wcet_alone(block *b) {
+    uintptr_t link = (uintptr_t)b->prev_link, heads = (uintptr_t)wcet_heap->heads;
+    return block_is_free(b) && !b->next_free && *b->prev_link == b &&
+           link - heads < (uintptr_t)wcet_heap->sl_bitmap - heads;
+}
+
+/* Whether no free block lies in the first level of blocks of bytes. */
+static int wcet_level_empty(size_t bytes) {
+    return !(wcet_heap->fl_bitmap & ((size_t)1 << CLASS_FL(heap_class_of(wcet_heap, bytes))));
+}
+
+/* Sizes in grains, 1.5 times 16, 256, 4096, 2^16, 2^20 and 2^22: one in each
+ * size band of the portable bit scan (and the last two in the top one). */
+static const size_t wcet_bands[] = {24u, 384u, 6144u, 98304u, 1572864u, 6291456u};
+#define WCET_BANDS (sizeof wcet_bands / sizeof wcet_bands[0])
+
+/* The first allocation on a fresh heap (alloc_fresh_split) with the request
+ * and the remainder in each band, the remainder at least the request (the
+ * search leaves the request's first level through the first-level bitmap). */
+static void wcet_band_split(unsigned steps) {
+    size_t g = bh_alignment();
+    unsigned i, k;
+    (void)steps;
+    for (i = 0; i < WCET_BANDS; i++) {
+        for (k = i; k < WCET_BANDS; k++) {
+            /* computed before the call: bh_block_overhead() would count in it */
+            size_t request = wcet_plain_request(wcet_bands[i] * g), rest = wcet_bands[k] * g;
+            uintptr_t first;
+            if (!wcet_big_fresh(wcet_heap_for(wcet_bands[i] * g + rest)))
+                continue;
+            first = wcet_next_payload();
+            /* the block taken emptied its level; the remainder went to an empty class */
+            if ((uintptr_t)ALLOC(alloc_band_split, request) != first ||
+                !wcet_alone(block_next(block_from_payload(wcet_r))))
+                wcet_errors++;
+            wcet_check();
+        }
+    }
+}
+
+/* free_double_merge with its merged block in each band: the block freed
+ * lies between two free blocks, each alone in its first level, and the
+ * merged block goes to an empty class. */
+static void wcet_band_merge(unsigned steps) {
+    size_t g = bh_alignment();
+    unsigned i;
+    (void)steps;
+    for (i = 0; i < WCET_BANDS; i++) {
+        size_t x = wcet_bands[i] * g, prev_bytes = (wcet_bands[i] / 2u + wcet_bands[i] / 4u) * g;
+        size_t next_bytes = (wcet_bands[i] / 8u + wcet_bands[i] / 16u) * g;
+        size_t mid_bytes = bh_min_block_size();
+        void *prev, *mid, *next;
+        if (!wcet_big_fresh(wcet_heap_for(2u * x + x / 4u)))
+            continue;
+        prev = bh_alloc(wcet_heap, wcet_plain_request(prev_bytes));
+        mid = bh_alloc(wcet_heap, wcet_plain_request(mid_bytes));
+        next = bh_alloc(wcet_heap, wcet_plain_request(next_bytes));
+        (void)bh_alloc(wcet_heap, 1);
+        if (!prev || !mid || !next) {
+            wcet_errors++;
+            continue;
+        }
+        wcet_take_tail();
+        bh_free(wcet_heap, prev);
+        bh_free(wcet_heap, next);
+        FREE(free_band_merge, mid);
+        if (!wcet_alone(block_from_payload(prev)) || !wcet_level_empty(next_bytes) ||
+            block_size(block_from_payload(prev)) != prev_bytes + mid_bytes + next_bytes)
+            wcet_errors++;
+        wcet_check();
+    }
+}
+
+/* The class-scan calls of wcet_scan_heap() at larger sizes, with everything
+ * they file in an empty class and every list they take from emptied. In
+ * bytes, w being 256 grains times a power of 16 (the request's first level
+ * starts at w):
+ *   the request's block, w + G, maps below w + G, at w: its class is the
+ *   first of w's level, the other classes of that level are empty;
+ *   the alignment, 4 w, puts the first search in 4 w's level, whose class of
+ *   5 w holds ALIGNED_FIRST_PROBES blocks of 5 w, too small;
+ *   the block, 4 w - G, is alone in 2 w's level; it fits at its own address
+ *   after a front of w (class w, empty), and leaves a tail of 2 w - 2 G (the
+ *   last class of w's level, empty).
+ * The call that finds it sets a new low-water mark (wcet_take_tail()).
+ * realloc resizes an aligned block (alignment 4 w) between a free block of
+ * w - G (alone in w / 2's level) and one of w / 2 - G (alone in w / 4's):
+ * together they hold the request, so realloc tests whether the block before
+ * is aligned for a move into it, which it is not, and falls back to the
+ * aligned allocation; then the old block merges with both into a block of
+ * about 1.5 w, filed in an empty class of w's level. */
+static void *wcet_band_probed[ALIGNED_FIRST_PROBES];
+static void *wcet_band_prev, *wcet_band_mid, *wcet_band_next;
+
+/* The heap of the second geometry below: a first region of 6 w, which plans
+ * the classes up to 8 w (its top class is the last of 4 w's level), holding
+ * realloc's three blocks (with_merge) and nothing else free, and an added
+ * region of 60 w for the rest. 0 if the RAM is too small. */
+static int wcet_band_regions(size_t w, int with_merge) {
+    size_t g = bh_alignment(), align = 8u * w, first_bytes = 6u * w, added_bytes = 60u * w;
+    size_t prev_bytes = w - g;
+    uintptr_t at = ((uintptr_t)__heap_start + align - 1u) & ~(uintptr_t)(align - 1u), offset, first;
+    if (at + 2u * align + first_bytes + added_bytes > (uintptr_t)__heap_end)
+        return 0;
+    /* where the first payload lies in a region that starts at an alignment boundary */
+    wcet_heap = bh_init((void *)at, first_bytes);
+    if (!wcet_heap) {
+        wcet_errors++;
+        return 0;
+    }
+    offset = wcet_next_payload() - at;
+    /* so that after a first block of prev_bytes the next payload is aligned */
+    first = at + align - prev_bytes - offset;
+    wcet_heap = bh_init((void *)first, first_bytes);
+    if (!wcet_heap) {
+        wcet_errors++;
+        return 0;
+    }
+    if (with_merge) {
+        wcet_band_prev = bh_alloc(wcet_heap, wcet_plain_request(prev_bytes));
+        wcet_band_mid = bh_alloc_aligned(wcet_heap, align, 16);
+        wcet_band_next = bh_alloc(wcet_heap, wcet_plain_request(w / 2u - g));
+        (void)bh_alloc(wcet_heap, 1);
+        if (!wcet_band_mid || (char *)wcet_band_mid != (char *)wcet_band_prev + prev_bytes)
+            wcet_errors++;
+    }
+    wcet_take_largest();
+    if (!bh_add_region(wcet_heap, (void *)(first + first_bytes + align), added_bytes)) {
+        wcet_errors++;
+        return 0;
+    }
+    return 1;
+}
+
+/* A heap as described above, NULL if the RAM is too small. With beyond, the
+ * second geometry: the heap's planned top class is the last of 4 w's level
+ * (wcet_band_regions()), the alignment 8 w, which maps the first search above
+ * it (the mapping's clamp), and the blocks it probes, of 8 w, lie in the top
+ * class (they are in an added region, beyond the plan); realloc's three
+ * blocks lie in the first region. */
+static void *wcet_band_heap(size_t w, int with_merge, int beyond) {
+    size_t g = bh_alignment(), align = (beyond ? 8u : 4u) * w, probed = (beyond ? 8u : 5u) * w;
+    void *hit;
+    unsigned i;
+    if (beyond ? !wcet_band_regions(w, with_merge) : !wcet_big_fresh(wcet_heap_for(44u * w)))
+        return NULL;
+    hit = wcet_place(align, align - w, 4u * w - g, 1);
+    for (i = 0; i < ALIGNED_FIRST_PROBES; i++)
+        wcet_band_probed[i] = wcet_place(align, WCET_ANYWHERE, probed, 1);
+    if (with_merge && !beyond) {
+        size_t prev_bytes = w - g;
+        wcet_band_prev = wcet_place(align, (0u - prev_bytes) & (align - 1u), prev_bytes, 0);
+        wcet_band_mid = bh_alloc_aligned(wcet_heap, align, 16);
+        wcet_band_next = wcet_place(align, WCET_ANYWHERE, w / 2u - g, 1);
+        if (!wcet_band_mid || (char *)wcet_band_mid != (char *)wcet_band_prev + prev_bytes)
+            wcet_errors++;
+    }
+    bh_free(wcet_heap, hit);
+    for (i = 0; i < ALIGNED_FIRST_PROBES; i++)
+        bh_free(wcet_heap, wcet_band_probed[i]);
+    if (with_merge) {
+        bh_free(wcet_heap, wcet_band_prev);
+        bh_free(wcet_heap, wcet_band_next);
+    }
+    wcet_take_tail();
+    return hit;
+}
+
+/* Whether the call that returned p took the block hit at front bytes, which
+ * emptied its level, filed the front and the tail alone in their classes and
+ * left the first search's list as it was. */
+static void wcet_band_check(void *hit, size_t front, void *p) {
+    unsigned i;
+    if (!hit || p != (char *)hit + front || !wcet_alone(block_from_payload(hit)) ||
+        block_size(block_from_payload(hit)) != front || !wcet_alone(block_next(block_from_payload(p))) ||
+        !wcet_level_empty(4u * front - bh_alignment()))
+        wcet_errors++;
+    for (i = 0; i < ALIGNED_FIRST_PROBES; i++)
+        if (!wcet_band_probed[i] || !block_is_free(block_from_payload(wcet_band_probed[i])))
+            wcet_errors++;
+    wcet_check();
+}
+
+static void wcet_band_scan(unsigned steps) {
+    size_t g = bh_alignment(), w;
+    void *hit, *p;
+    int beyond;
+    (void)steps;
+    for (beyond = 0; beyond < 2; beyond++) {
+        for (w = 256u * g; w <= 65536u * g; w *= 16u) {
+            size_t aligned = wcet_aligned_request(w + g), align = (beyond ? 8u : 4u) * w, merged;
+            hit = wcet_band_heap(w, 0, beyond);
+            if (!hit)
+                break;
+            p = ALIGNED(aligned_band_scan, align, aligned);
+            wcet_band_check(hit, w, p);
+            hit = wcet_band_heap(w, 1, beyond);
+            if (!hit)
+                break;
+            merged = w - g + block_size(block_from_payload(wcet_band_mid)) + w / 2u - g;
+            p = REALLOC(realloc_band_scan, wcet_band_mid, aligned);
+            wcet_band_check(hit, w, p);
+            /* the old block merged with both neighbours, which emptied their
+             * levels, into a block alone in its class */
+            if (!wcet_alone(block_from_payload(wcet_band_prev)) ||
+                block_size(block_from_payload(wcet_band_prev)) != merged || !wcet_level_empty(w - g) ||
+                !wcet_level_empty(w / 2u - g))
+                wcet_errors++;
+        }
+    }
+}
+
 /* Aligned allocation, 8..4096, on a fresh and on a fragmented heap. */
 static void wcet_aligned(unsigned steps) {
     (void)steps;
@@ -601,5 +878,8 @@ int main(int argc, char **argv) {
     wcet_step("realloc", wcet_realloc, 0);
     wcet_step("worst paths", wcet_worst_paths, 0);
     wcet_step("scan paths", wcet_scan_paths, 0);
+    wcet_step("band split", wcet_band_split, 0);
+    wcet_step("band merge", wcet_band_merge, 0);
+    wcet_step("band scan", wcet_band_scan, 0);
     return wcet_report();
 }
