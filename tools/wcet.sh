@@ -6,8 +6,9 @@
 # virt (RV32IMAC) with the board support of port/baremetal/ and the CPU flags
 # of cmake/toolchain-cortex-m3.cmake and cmake/toolchain-rv32imac.cmake, the
 # core in its default configuration. It runs random and pathological call
-# sequences on a 64 KiB heap (see the comment at its top), each measured call
-# between a marker function wcet_op_<case>() and wcet_done().
+# sequences on a 64 KiB heap, and calls on larger blocks on a heap in the RAM
+# after the image (see the comment at its top), each measured call between a
+# marker function wcet_op_<case>() and wcet_done().
 #
 # QEMU runs it with -singlestep -d exec,nochain, which logs one line per
 # executed instruction with the symbol of its function. The log goes through
