@@ -496,7 +496,7 @@ def write(ctx, out):
     w("")
     w("`BAREHEAP_CLOSE_FIT=1` (off by default) tries the first block of the request's own class before a class "
       "above: closer fits for a few instructions more in the worst allocation (make wcet, Cortex-M3 -O2: worst alloc "
-      "127 -> 137, worst aligned 239 -> 248 at 765a4ec); firmware keeps the lower worst case, the hosted malloc turns it on for memory.")
+      "127 -> 137, worst aligned 239 -> 248 at f8f8fa9); firmware keeps the lower worst case, the hosted malloc turns it on for memory.")
     w("")
     nd64, main64 = ctx.get("nd64"), x64[(DEFAULT_SL, DEFAULT_PROBE)]
     if nd64 and I(nd64.name, "small", "free") and I(main64.name, "small", "free"):
