@@ -434,6 +434,11 @@ static inline size_t request_block_bytes_unchecked(size_t size_bytes, size_t tra
  * the class its search starts above: that of the block size less a grain,
  * clamped to the top class. One compare with direct_request_bytes decides
  * both whether the size can overflow and whether the class needs the clamp. */
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(__OPTIMIZE_SIZE__)
+/* Forced inline at -O2: left to GCC's choice, x86-64 alloc compiles with
+ * one register copy more on every call (callgrind: small alloc 81 -> 82). */
+__attribute__((always_inline))
+#endif
 static inline size_t request_map(const bh_heap *heap, size_t size_bytes, unsigned *below) {
     size_t bytes = request_block_bytes_unchecked(size_bytes, SEAL_WORDS * WORD_BYTES);
     if (BH_LIKELY(size_bytes <= heap->direct_request_bytes)) {
