@@ -478,16 +478,22 @@ static void *wcet_scan_heap(size_t front, int with_merge) {
     return hit;
 }
 
+/* Whether the blocks the first search probed are all still there, free: the
+ * call took its block elsewhere. Then the heap's own check. */
+static void wcet_probed_check(void *const *probed) {
+    unsigned i;
+    for (i = 0; i < ALIGNED_FIRST_PROBES; i++)
+        if (!probed[i] || !block_is_free(block_from_payload(probed[i])))
+            wcet_errors++;
+    wcet_check();
+}
+
 /* Whether the call that returned p took the scan's block at front bytes and
  * left the first search's list as it was. */
 static void wcet_scan_check(void *hit, size_t front, void *p) {
-    unsigned i;
     if (!hit || p != (char *)hit + front)
         wcet_errors++;
-    for (i = 0; i < ALIGNED_FIRST_PROBES; i++)
-        if (!wcet_scan_probed[i] || !block_is_free(block_from_payload(wcet_scan_probed[i])))
-            wcet_errors++;
-    wcet_check();
+    wcet_probed_check(wcet_scan_probed);
 }
 
 static void wcet_scan_paths(unsigned steps) {
@@ -736,15 +742,11 @@ static void *wcet_band_heap(size_t w, int with_merge, int beyond) {
  * emptied its level, filed the front and the tail alone in their classes and
  * left the first search's list as it was. */
 static void wcet_band_check(void *hit, size_t front, void *p) {
-    unsigned i;
     if (!hit || p != (char *)hit + front || !wcet_alone(block_from_payload(hit)) ||
         block_size(block_from_payload(hit)) != front || !wcet_alone(block_next(block_from_payload(p))) ||
         !wcet_level_empty(4u * front - bh_alignment()))
         wcet_errors++;
-    for (i = 0; i < ALIGNED_FIRST_PROBES; i++)
-        if (!wcet_band_probed[i] || !block_is_free(block_from_payload(wcet_band_probed[i])))
-            wcet_errors++;
-    wcet_check();
+    wcet_probed_check(wcet_band_probed);
 }
 
 static void wcet_band_scan(unsigned steps) {
