@@ -32,6 +32,9 @@
 #
 # Usage: tools/wcet.sh [build-dir]        (default build/wcet)
 #        WCET_CASES=1 tools/wcet.sh        also print every case
+#        WCET_CONFIGS='-O2,P8|-O2 -DBAREHEAP_PROBE_LIMIT=8' tools/wcet.sh
+#                                          other configurations (label|flags,
+#                                          separated by ';'), as make bench does
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -49,6 +52,12 @@ configs=(
   "-Os|-Os"
   "-O2,DEBUG=0|-O2 -DBAREHEAP_DEBUG=0"
 )
+# WCET_CONFIGS="label|flags;label|flags" measures those instead (make bench's
+# configuration trade-off). A -DBAREHEAP_PROBE_LIMIT there sets the probe
+# loop's bound for the path bound below.
+if [ -n "${WCET_CONFIGS:-}" ]; then
+  IFS=';' read -r -a configs <<< "$WCET_CONFIGS"
+fi
 
 count_awk='
   # "Trace 0: 0x... [.../pc/...] symbol": one line per instruction.
@@ -145,7 +154,9 @@ for t in "${targets[@]}"; do
     # The path bound of each entry (tools/wcet_bound.py): the longest path
     # through the binary, one region; at -Os the probe stays a loop.
     case $name in Cortex*) arch=arm ;; *) arch=riscv ;; esac
-    loops=(--loop region_find_other=0 --loop block_validate=0 --loop "block_find=$probe_limit")
+    limit=$probe_limit
+    case " $flags " in *" -DBAREHEAP_PROBE_LIMIT="*) limit=${flags##*-DBAREHEAP_PROBE_LIMIT=}; limit=${limit%% *} ;; esac
+    loops=(--loop region_find_other=0 --loop block_validate=0 --loop "block_find=$limit")
     python3 "$root/tools/wcet_bound.py" --arch "$arch" --objdump "${cc%gcc}objdump" --elf "$elf" \
       --exclude "$(echo "$copy_syms" | xargs | tr ' ' ',')" "${loops[@]}" \
       bh_alloc bh_free bh_realloc bh_alloc_aligned | sed "s/^/$name $opt /" >> "$bounds"

@@ -624,6 +624,10 @@ static void wcet_band_merge(unsigned steps) {
         void *prev, *mid, *next;
         if (!wcet_big_fresh(wcet_heap_for(2u * x + x / 4u)))
             continue;
+        /* Below 2^SL_LOG2 grains one first level holds both (BAREHEAP_SL_LOG2=5
+         * at the lowest band): the bands above give this path. */
+        if (CLASS_FL(heap_class_of(wcet_heap, prev_bytes)) == CLASS_FL(heap_class_of(wcet_heap, next_bytes)))
+            continue;
         prev = bh_alloc(wcet_heap, wcet_plain_request(prev_bytes));
         mid = bh_alloc(wcet_heap, wcet_plain_request(mid_bytes));
         next = bh_alloc(wcet_heap, wcet_plain_request(next_bytes));
@@ -662,14 +666,20 @@ static void wcet_band_merge(unsigned steps) {
  * aligned allocation; then the old block merges with both into a block of
  * about 1.5 w, filed in an empty class of w's level. */
 static void *wcet_band_probed[ALIGNED_FIRST_PROBES];
+
+/* Room per first-search probe above the default limit's two, in units of w:
+ * the tail taken after the frees must outweigh the blocks freed, or the call
+ * sets no new low-water mark (BAREHEAP_PROBE_LIMIT=8). */
+#define WCET_BAND_MORE (ALIGNED_FIRST_PROBES > 2u ? ALIGNED_FIRST_PROBES - 2u : 0u)
 static void *wcet_band_prev, *wcet_band_mid, *wcet_band_next;
 
 /* The heap of the second geometry below: a first region of 6 w, which plans
  * the classes up to 8 w (its top class is the last of 4 w's level), holding
  * realloc's three blocks (with_merge) and nothing else free, and an added
- * region of 60 w for the rest. 0 if the RAM is too small. */
+ * region of 60 w for the rest (more above two first-search probes). 0 if
+ * the RAM is too small. */
 static int wcet_band_regions(size_t w, int with_merge) {
-    size_t g = bh_alignment(), align = 8u * w, first_bytes = 6u * w, added_bytes = 60u * w;
+    size_t g = bh_alignment(), align = 8u * w, first_bytes = 6u * w, added_bytes = (60u + 16u * WCET_BAND_MORE) * w;
     size_t prev_bytes = w - g;
     uintptr_t at = ((uintptr_t)__heap_start + align - 1u) & ~(uintptr_t)(align - 1u), offset, first;
     if (at + 2u * align + first_bytes + added_bytes > (uintptr_t)__heap_end)
@@ -712,9 +722,9 @@ static int wcet_band_regions(size_t w, int with_merge) {
  * blocks lie in the first region. */
 static void *wcet_band_heap(size_t w, int with_merge, int beyond) {
     size_t g = bh_alignment(), align = (beyond ? 8u : 4u) * w, probed = (beyond ? 8u : 5u) * w;
-    void *hit;
+    void *hit, *refile = NULL;
     unsigned i;
-    if (beyond ? !wcet_band_regions(w, with_merge) : !wcet_big_fresh(wcet_heap_for(44u * w)))
+    if (beyond ? !wcet_band_regions(w, with_merge) : !wcet_big_fresh(wcet_heap_for((44u + 12u * WCET_BAND_MORE) * w)))
         return NULL;
     hit = wcet_place(align, align - w, 4u * w - g, 1);
     for (i = 0; i < ALIGNED_FIRST_PROBES; i++)
@@ -727,6 +737,11 @@ static void *wcet_band_heap(size_t w, int with_merge, int beyond) {
         if (!wcet_band_mid || (char *)wcet_band_mid != (char *)wcet_band_prev + prev_bytes)
             wcet_errors++;
     }
+    /* Beyond the plan the tail shares the top class with the probed blocks,
+     * which the frees below file before it: a block trimmed into it files it
+     * first again, where an allocation at BAREHEAP_PROBE_LIMIT=1 finds it. */
+    if (beyond)
+        refile = bh_alloc(wcet_heap, wcet_plain_request(2u * bh_min_block_size()));
     bh_free(wcet_heap, hit);
     for (i = 0; i < ALIGNED_FIRST_PROBES; i++)
         bh_free(wcet_heap, wcet_band_probed[i]);
@@ -734,6 +749,8 @@ static void *wcet_band_heap(size_t w, int with_merge, int beyond) {
         bh_free(wcet_heap, wcet_band_prev);
         bh_free(wcet_heap, wcet_band_next);
     }
+    if (beyond && (!refile || bh_realloc(wcet_heap, refile, 1) != refile))
+        wcet_errors++;
     wcet_take_tail();
     return hit;
 }
