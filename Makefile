@@ -235,7 +235,8 @@ clean:
 # Benchmarks: bareheap against glibc, jemalloc, mimalloc and tcmalloc (time,
 # callgrind instructions, latency), fragmentation on 64- and 32-bit (qemu-i386)
 # and as Cortex-M4 firmware (QEMU mps2-an386), and the SL_LOG2 / PROBE_LIMIT
-# trade-off. Writes docs/bench/results.md and PNG plots; prints figures, never
+# trade-off with each configuration's Cortex-M3 and RV32 worst cases
+# (tools/wcet.sh). Writes docs/bench/results.md and PNG plots; prints figures, never
 # fails on them. Binaries go to $(BUILD)/bench.
 #   make bench BENCH_ARGS=--quick        fewer repetitions
 #   make bench BENCH_ARGS='--rev HEAD'   the committed sources, not the working tree

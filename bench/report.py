@@ -460,11 +460,22 @@ def write(ctx, out):
     w("")
     w("Control size and memory used at first failure on 32-bit with 8-byte alignment (the Cortex-M model, "
       "qemu-i386); instructions per call on x86-64 (callgrind); false failures over both heaps and all seeds. "
-      "`alloc_probe_full` is the worst probe: PROBE_LIMIT blocks examined.")
+      "`alloc_probe_full` is the worst probe: PROBE_LIMIT blocks examined. The last two columns are the worst "
+      "case per call at -O2, alloc / free / realloc (without the copy) / aligned alloc, from `tools/wcet.sh` "
+      "with each configuration: QEMU's instruction trace over the same random and pathological sequences as "
+      "`make wcet`, whose built worst calls are checked to take their paths in every configuration.")
     w("")
     w("| SL_LOG2 | probe | control 64 KiB | control 1 MiB | used at failure, 1 MiB | used at failure, 64 KiB | "
-      "false failures | small alloc / free | mixed alloc / free | alloc_probe_full |")
-    w("|---|---|---|---|---|---|---|---|---|---|")
+      "false failures | small alloc / free | mixed alloc / free | alloc_probe_full | worst, Cortex-M3 | worst, RV32 |")
+    w("|---|---|---|---|---|---|---|---|---|---|---|---|")
+
+    def worst(label, target):
+        vals = [find(R, mode="wcet", build=label, target=target, call=c) for c in ("alloc", "free", "realloc",
+                                                                                      "aligned")]
+        return " / ".join(fmt(v[0]["worst"]) if v else "-" for v in vals)
+
+    def worsts(label):
+        return "%s | %s" % (worst(label, "Cortex-M3"), worst(label, "RV32IMAC"))
     trade = []
     for s in SL_VALUES:
         for p in PROBE_VALUES:
@@ -477,35 +488,58 @@ def write(ctx, out):
                    I(b64.name, "small", "alloc"), I(b64.name, "small", "free"), I(b64.name, "mixed", "alloc"),
                    I(b64.name, "mixed", "free"), I(b64.name, "alloc_probe_full", "alloc"))
             trade.append(row)
-            w("| %d%s | %d | %d B | %d B | %.3f | %.3f | %d | %s / %s | %s / %s | %s |" % (
+            w("| %d%s | %d | %d B | %d B | %.3f | %.3f | %d | %s / %s | %s / %s | %s | %s |" % (
                 s, " (default)" if (s, p) == (DEFAULT_SL, DEFAULT_PROBE) else "", p, row[2], row[3], row[4], row[5],
-                ff, fmt(row[7]), fmt(row[8]), fmt(row[9]), fmt(row[10]), fmt(row[11])))
+                ff, fmt(row[7]), fmt(row[8]), fmt(row[9]), fmt(row[10]), fmt(row[11]), worsts("SL%dP%d" % (s, p))))
     # The default classes and probe with one option changed: BAREHEAP_CLOSE_FIT=1 (the own class's first block
     # first) and BAREHEAP_DEBUG=0 (no pointer validation).
-    for label, b32, b64 in (("`BAREHEAP_CLOSE_FIT=1`", ctx.get("cf32"), ctx.get("cf64")),
-                            ("`BAREHEAP_DEBUG=0`", ctx.get("nd32"), ctx.get("nd64"))):
+    for label, wlabel, b32, b64 in (("`BAREHEAP_CLOSE_FIT=1`", "CLOSE_FIT", ctx.get("cf32"), ctx.get("cf64")),
+                                    ("`BAREHEAP_DEBUG=0`", "DEBUG0", ctx.get("nd32"), ctx.get("nd64"))):
         if not (b32 and b64):
             continue
         f1, f2 = fragsum(R, b32, FRAG_RUNS[0][0]), fragsum(R, b32, FRAG_RUNS[1][0])
         if f1 and f2:
-            w("| %d, %s | %d | %d B | %d B | %.3f | %.3f | %d | %s / %s | %s / %s | %s |" % (
+            w("| %d, %s | %d | %d B | %d B | %.3f | %.3f | %d | %s / %s | %s / %s | %s | %s |" % (
                 DEFAULT_SL, label, DEFAULT_PROBE, f2["control"], f1["control"], f1["mean_ratio"], f2["mean_ratio"],
                 f1["false_failures"] + f2["false_failures"], fmt(I(b64.name, "small", "alloc")),
                 fmt(I(b64.name, "small", "free")), fmt(I(b64.name, "mixed", "alloc")),
-                fmt(I(b64.name, "mixed", "free")), fmt(I(b64.name, "alloc_probe_full", "alloc"))))
+                fmt(I(b64.name, "mixed", "free")), fmt(I(b64.name, "alloc_probe_full", "alloc")), worsts(wlabel)))
     w("")
-    w("`BAREHEAP_CLOSE_FIT=1` (off by default) tries the first block of the request's own class before a class "
-      "above: closer fits for a few instructions more in the worst allocation (make wcet, Cortex-M3 -O2: worst alloc "
-      "127 -> 137, worst aligned 239 -> 248 at f8f8fa9); firmware keeps the lower worst case, the hosted malloc turns it on for memory.")
-    w("")
+
+    def w1(label, target, call):
+        v = find(R, mode="wcet", build=label, target=target, call=call)
+        return v[0]["worst"] if v else None
+
+    dflt = "SL%dP%d" % (DEFAULT_SL, DEFAULT_PROBE)
+    cm3 = [[w1("SL%dP%d" % (sl, DEFAULT_PROBE), "Cortex-M3", c) for sl in SL_VALUES] for c in ("alloc", "free")]
+    if all(v is not None for vs in cm3 for v in vs):
+        def span(vs):
+            return fmt(min(vs)) if min(vs) == max(vs) else "%s to %s" % (fmt(min(vs)), fmt(max(vs)))
+
+        def at_probes(call):
+            return ", ".join(fmt(w1("SL%dP%d" % (DEFAULT_SL, p), "Cortex-M3", call)) for p in PROBE_VALUES)
+        w("On Cortex-M3, with the default probe limit, the worst alloc is %s instructions and the worst free %s "
+          "at every SL_LOG2 from %d to %d: the number of second-level classes is chosen by memory used at failure "
+          "against control size, not by the worst case. The probe limit sets how many blocks a search may examine: "
+          "Cortex-M3 worst alloc %s and worst aligned alloc %s at probe limits %s; fewer probes cost false "
+          "failures (the sweep below)." % (span(cm3[0]), span(cm3[1]), SL_VALUES[0], SL_VALUES[-1],
+                                            at_probes("alloc"), at_probes("aligned"),
+                                            ", ".join(str(p) for p in PROBE_VALUES)))
+        w("")
+    cf = [(w1(dflt, "Cortex-M3", c), w1("CLOSE_FIT", "Cortex-M3", c)) for c in ("alloc", "aligned")]
+    if all(a is not None and b is not None for a, b in cf):
+        w("`BAREHEAP_CLOSE_FIT=1` (off by default) tries the first block of the request's own class before a class "
+          "above: closer fits for a few instructions more in the worst allocation (Cortex-M3 -O2: worst alloc %s -> "
+          "%s, worst aligned %s -> %s); firmware keeps the lower worst case, the hosted malloc turns it on for "
+          "memory." % (fmt(cf[0][0]), fmt(cf[0][1]), fmt(cf[1][0]), fmt(cf[1][1])))
+        w("")
     nd64, main64 = ctx.get("nd64"), x64[(DEFAULT_SL, DEFAULT_PROBE)]
     if nd64 and I(nd64.name, "small", "free") and I(main64.name, "small", "free"):
         w("`BAREHEAP_DEBUG=0` leaves out the validation of the pointer given to free and realloc (its region, its "
           "header, its neighbours' headers and the footer before it): free takes %s instructions instead of %s on "
           "small sizes and %s instead of %s on mixed ones, and blocks are placed the same. Without it a foreign, "
           "interior or twice-freed pointer corrupts the heap instead of being reported and ignored, so the default "
-          "keeps it: correctness comes before speed. The worst cases of both on Cortex-M3 and RV32 are in the "
-          "README (`make wcet`)." % (fmt(I(nd64.name, "small", "free")), fmt(I(main64.name, "small", "free")),
+          "keeps it: correctness comes before speed (its worst cases on Cortex-M3 and RV32 are in the table)." % (fmt(I(nd64.name, "small", "free")), fmt(I(main64.name, "small", "free")),
                                       fmt(I(nd64.name, "mixed", "free")), fmt(I(main64.name, "mixed", "free"))))
         w("")
     w("![trade-off](tradeoff.png)")

@@ -18,7 +18,9 @@ bareheap, once per configuration:
     driver's own source for them, with bench/frag_firmware.c), built by CMake
     with cmake/toolchain-cortex-m4f.cmake and run on QEMU's mps2-an386.
 Instructions per call come from callgrind (deterministic); times from the
-clock and the cycle counter are printed, never judged.
+clock and the cycle counter are printed, never judged. The worst case per call
+of each configuration of the trade-off table comes from tools/wcet.sh (QEMU's
+instruction trace on Cortex-M3 and RV32, as `make wcet` counts the default).
 """
 import argparse
 import concurrent.futures
@@ -67,6 +69,10 @@ SWEEP_SEEDS = 1000
 FRAG_P_ALLOC = 55  # percent of steps that allocate (frag.h's default)
 # Copied to the snapshot for the firmware tree (bench/firmware.cmake).
 FIRMWARE_SOURCES = ("firmware.cmake", "frag.c", "frag.h", "frag_firmware.c", "rng.h")
+# And for the worst-case harness, which counts half-fit beside bareheap.
+WCET_BENCH_SOURCES = ("halffit.c", "halffit.h")
+WCET_TARGETS = ("Cortex-M3", "RV32IMAC")
+WCET_CALLS = ("alloc", "free", "realloc", "aligned")
 
 # The field, from ../shared/ANCHORS.md (same workload shapes, gcc 12 -O2, x86-64).
 FIELD_INSTR = [
@@ -164,8 +170,13 @@ def snapshot_build_system():
         shutil.copytree(os.path.join(ROOT, d), os.path.join(SNAP, d))
     os.makedirs(os.path.join(SNAP, "bench"))
     shutil.copy(os.path.join(ROOT, "CMakeLists.txt"), SNAP)
-    for f in FIRMWARE_SOURCES:
+    for f in FIRMWARE_SOURCES + WCET_BENCH_SOURCES:
         shutil.copy(os.path.join(ROOT, "bench", f), os.path.join(SNAP, "bench"))
+    # The worst-case harness (tools/wcet.sh measures the tree it lies in).
+    os.makedirs(os.path.join(SNAP, "tools"))
+    shutil.copytree(os.path.join(ROOT, "tools", "wcet"), os.path.join(SNAP, "tools", "wcet"))
+    for f in ("wcet.sh", "wcet_bound.py"):
+        shutil.copy(os.path.join(ROOT, "tools", f), os.path.join(SNAP, "tools"))
 
 
 def compile_build(b):
@@ -404,6 +415,37 @@ def frag_all(R, builds, firmware, seeds):
     R.extend(firmware.frag())
 
 
+def wcet_configs():
+    """(label, -D flags) of every configuration of the trade-off table."""
+    configs = [("SL%dP%d" % (sl, p), "-DBAREHEAP_SL_LOG2=%d -DBAREHEAP_PROBE_LIMIT=%d" % (sl, p))
+               for sl in SL_VALUES for p in PROBE_VALUES]
+    return configs + [("CLOSE_FIT", "-DBAREHEAP_CLOSE_FIT=1"), ("DEBUG0", "-DBAREHEAP_DEBUG=0")]
+
+
+def wcet_tradeoff(R):
+    """Worst-case instructions per call on Cortex-M3 and RV32 at -O2, per configuration of the
+    trade-off table: tools/wcet.sh of the snapshot (QEMU's instruction trace over the harness's
+    random and pathological sequences; it fails if a built worst call misses its path)."""
+    spec = ";".join("-O2,%s|-O2 %s" % c for c in wcet_configs())
+    env = dict(os.environ, WCET_CONFIGS=spec)
+    env.pop("WCET_CASES", None)
+    text = run(["bash", os.path.join(SNAP, "tools", "wcet.sh"), os.path.join(BUILD, "wcet")], env=env)
+    # The first table: "| Cortex-M3 -O2,LABEL | mean / worst | ... |" (alloc, free, realloc, aligned).
+    rows = 0
+    for line in text.split("\n\n")[0].splitlines():
+        m = re.match(r"\| (\S+) -O2,(\S+) \|(.*)\|$", line)
+        if not m:
+            continue
+        cells = [c.split("/") for c in m.group(3).split("|")]
+        for call, (mean, worst) in zip(WCET_CALLS, cells):
+            R.append(dict(mode="wcet", build=m.group(2), target=m.group(1), call=call,
+                          mean=float(mean), worst=int(worst)))
+        rows += 1
+    if rows != len(wcet_configs()) * len(WCET_TARGETS):
+        raise SystemExit("bench: tools/wcet.sh printed %d configuration rows, expected %d:\n%s"
+                         % (rows, len(wcet_configs()) * len(WCET_TARGETS), text))
+
+
 def probe_sweep(R, sweep, seeds):
     """Each probe limit of the sweep over SWEEP_RUNS; only the summaries are
     kept, as mode=probesweep records (the per-seed lines would be thousands)."""
@@ -520,6 +562,10 @@ def main():
     # Fragmentation
     frag_all(R, frag_builds, m4, seeds)
     probe_sweep(R, sweep, 50 if opt.quick else SWEEP_SEEDS)
+
+    # Worst case per configuration (QEMU instruction trace)
+    log("worst case: tools/wcet.sh, %d configurations on %s" % (len(wcet_configs()), " and ".join(WCET_TARGETS)))
+    wcet_tradeoff(R)
 
     # Instructions (callgrind)
     log("instructions: callgrind on %d allocators and %d configurations" % (len(ALLOCATORS), len(x64) - 1))

@@ -39,7 +39,7 @@
  * (TLSF proper examines none, and fails while a fitting block exists).
  * Bounds the worst case of a failing or nearly failing allocation. 1..64.
  * The default is chosen from the benchmark's sweep (1,000 seeds on each of
- * seven heaps and size ranges, 32-bit): 1 probe let 16 first failures be
+ * seven heaps and size ranges, 32-bit): 1 probe let 15 first failures be
  * false, 2 one, 3 and more none. 4 keeps a probe of margin, and the worst
  * Cortex-M3 allocation stays the split of a fresh heap, not a probe (make
  * wcet). */
@@ -52,8 +52,8 @@
  * above. Less memory needed (measured: used at the first failure 0.912 ->
  * 0.923 of a 1 MiB Cortex-M4 heap; the hosted malloc's peak RSS 5-14% lower
  * on fragmenting programs) for a few more instructions in the worst calls
- * (make wcet, Cortex-M3 -O2: alloc 127 -> 136, aligned 223 -> 228). 0 keeps
- * the worst case lowest. */
+ * (Cortex-M3 -O2: alloc 127 -> 136, aligned 239 -> 248; the trade-off table
+ * of docs/bench/results.md). 0 keeps the worst case lowest. */
 #ifndef BAREHEAP_CLOSE_FIT
 #define BAREHEAP_CLOSE_FIT 0
 #endif

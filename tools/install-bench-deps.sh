@@ -14,6 +14,8 @@ declare -a COMMANDS=(
   "cmake:cmake"
   "arm-none-eabi-gcc:gcc-arm-none-eabi"
   "qemu-system-arm:qemu-system-arm"
+  "riscv64-unknown-elf-gcc:gcc-riscv64-unknown-elf"
+  "qemu-system-riscv32:qemu-system-misc"
   "git:git"
 )
 # Debian packages checked with dpkg-query: the hosted allocators compared
@@ -26,7 +28,7 @@ declare -a PACKAGES=(
 )
 
 DEPS_NAME=install-bench-deps
-DEPS_NEEDED="gcc with -m32 multilib, python3, valgrind, gnuplot, qemu-i386, cmake, arm-none-eabi-gcc and qemu-system-arm (the Cortex-M4 firmware), jemalloc, mimalloc and tcmalloc (minimal) shared libraries."
+DEPS_NEEDED="gcc with -m32 multilib, python3, valgrind, gnuplot, qemu-i386, cmake, arm-none-eabi-gcc and qemu-system-arm (the Cortex-M4 firmware and the Cortex-M3 worst cases), riscv64-unknown-elf-gcc and qemu-system-riscv32 (the RV32 worst cases), jemalloc, mimalloc and tcmalloc (minimal) shared libraries."
 # shellcheck source=tools/deps-lib.sh
 . "$(dirname "$0")/deps-lib.sh"
 deps_ensure
