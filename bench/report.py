@@ -469,10 +469,13 @@ def write(ctx, out):
       "false failures | small alloc / free | mixed alloc / free | alloc_probe_full | worst, Cortex-M3 | worst, RV32 |")
     w("|---|---|---|---|---|---|---|---|---|---|---|---|")
 
+    def w1(label, target, call):
+        """The worst case of one call from tools/wcet.sh (mode=wcet records), or None."""
+        v = find(R, mode="wcet", build=label, target=target, call=call)
+        return v[0]["worst"] if v else None
+
     def worst(label, target):
-        vals = [find(R, mode="wcet", build=label, target=target, call=c) for c in ("alloc", "free", "realloc",
-                                                                                      "aligned")]
-        return " / ".join(fmt(v[0]["worst"]) if v else "-" for v in vals)
+        return " / ".join(fmt(w1(label, target, c)) for c in ("alloc", "free", "realloc", "aligned"))
 
     def worsts(label):
         return "%s | %s" % (worst(label, "Cortex-M3"), worst(label, "RV32IMAC"))
@@ -505,11 +508,6 @@ def write(ctx, out):
                 fmt(I(b64.name, "small", "free")), fmt(I(b64.name, "mixed", "alloc")),
                 fmt(I(b64.name, "mixed", "free")), fmt(I(b64.name, "alloc_probe_full", "alloc")), worsts(wlabel)))
     w("")
-
-    def w1(label, target, call):
-        v = find(R, mode="wcet", build=label, target=target, call=call)
-        return v[0]["worst"] if v else None
-
     dflt = "SL%dP%d" % (DEFAULT_SL, DEFAULT_PROBE)
     cm3 = [[w1("SL%dP%d" % (sl, DEFAULT_PROBE), "Cortex-M3", c) for sl in SL_VALUES] for c in ("alloc", "free")]
     if all(v is not None for vs in cm3 for v in vs):
@@ -539,8 +537,9 @@ def write(ctx, out):
           "header, its neighbours' headers and the footer before it): free takes %s instructions instead of %s on "
           "small sizes and %s instead of %s on mixed ones, and blocks are placed the same. Without it a foreign, "
           "interior or twice-freed pointer corrupts the heap instead of being reported and ignored, so the default "
-          "keeps it: correctness comes before speed (its worst cases on Cortex-M3 and RV32 are in the table)." % (fmt(I(nd64.name, "small", "free")), fmt(I(main64.name, "small", "free")),
-                                      fmt(I(nd64.name, "mixed", "free")), fmt(I(main64.name, "mixed", "free"))))
+          "keeps it: correctness comes before speed (its worst cases on Cortex-M3 and RV32 are in the table)." % (
+              fmt(I(nd64.name, "small", "free")), fmt(I(main64.name, "small", "free")),
+              fmt(I(nd64.name, "mixed", "free")), fmt(I(main64.name, "mixed", "free"))))
         w("")
     w("![trade-off](tradeoff.png)")
     w("")

@@ -666,12 +666,12 @@ static void wcet_band_merge(unsigned steps) {
  * aligned allocation; then the old block merges with both into a block of
  * about 1.5 w, filed in an empty class of w's level. */
 static void *wcet_band_probed[ALIGNED_FIRST_PROBES];
+static void *wcet_band_prev, *wcet_band_mid, *wcet_band_next;
 
 /* Room per first-search probe above the default limit's two, in units of w:
  * the tail taken after the frees must outweigh the blocks freed, or the call
  * sets no new low-water mark (BAREHEAP_PROBE_LIMIT=8). */
 #define WCET_BAND_MORE (ALIGNED_FIRST_PROBES > 2u ? ALIGNED_FIRST_PROBES - 2u : 0u)
-static void *wcet_band_prev, *wcet_band_mid, *wcet_band_next;
 
 /* The heap of the second geometry below: a first region of 6 w, which plans
  * the classes up to 8 w (its top class is the last of 4 w's level), holding
