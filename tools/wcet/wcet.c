@@ -526,7 +526,7 @@ static void wcet_scan_paths(unsigned steps) {
  * nor the built calls above with their blocks of 256 grains and more. These
  * calls run on a heap in the RAM after the firmware image (the linker
  * script's [__heap_start, __heap_end): nearly 16 MiB on the Cortex-M3 board,
- * nearly 126 MiB on the RV32 one), as large as each call needs; a call that
+ * nearly 1 GiB on the RV32 one), as large as each call needs; a call that
  * needs more than the board has is left out. A pointer they free or resize
  * always lies in the heap's first region, so that its validation scans no
  * other. The aligned and realloc calls also take three sides the calls above
@@ -772,7 +772,7 @@ static void wcet_band_scan(unsigned steps) {
     int beyond;
     (void)steps;
     for (beyond = 0; beyond < 2; beyond++) {
-        for (w = 256u * g; w <= 65536u * g; w *= 16u) {
+        for (w = 256u * g; w <= 1048576u * g; w *= 16u) {
             size_t aligned = wcet_aligned_request(w + g), align = (beyond ? 8u : 4u) * w, merged;
             hit = wcet_band_heap(w, 0, beyond);
             if (!hit)
