@@ -828,6 +828,7 @@ static size_t aligned_gap_bytes(const block *b, size_t align_bytes) {
  * higher (RV32 5 lower). */
 BH_HOT_INLINE void *aligned_body(bh_heap *heap, size_t align_bytes, size_t size_bytes) {
     size_t bytes, search_bytes, gap;
+    bool second_search = false;
     block *b;
     /* One test for the block size and the search size below, which adds at
      * most align_bytes + MIN_BLOCK_BYTES to it (the front gap stays below
@@ -841,10 +842,18 @@ BH_HOT_INLINE void *aligned_body(bh_heap *heap, size_t align_bytes, size_t size_
         /* A block too small for the worst gap may still fit at its own
          * address; this matters on a nearly full heap. */
         b = block_find_for(heap, bytes, ALIGNED_SECOND_PROBES);
-        if (!b || block_size(b) < aligned_gap_bytes(b, align_bytes) + bytes)
+        if (!b)
             goto fail;
+        second_search = true;
     }
+    /* One gap computation for both searches, and the test only for the
+     * second's block (the first's holds the worst gap): GCC then computes
+     * the gap once on each path at -O2 (the flag's test threaded away: worst
+     * realloc 451 -> 449 on Cortex-M3 -O2, aligned 333 -> 331 on RV32), and
+     * keeps one copy at -Os (22 bytes less on Cortex-M4). */
     gap = aligned_gap_bytes(b, align_bytes);
+    if (second_search && block_size(b) < gap + bytes)
+        goto fail;
     /* As in alloc_body(), with the front's footer, a word before the block. */
     if (!POISON_INTACT(heap, b, (uintptr_t)b + gap - WORD_BYTES, (uintptr_t)b + gap + bytes + 3u * WORD_BYTES))
         goto fail;
