@@ -672,7 +672,10 @@ bh_heap *bh_init_ex(void *mem, size_t size_bytes, size_t max_region_bytes) {
         return NULL;
     end = region_end(base, size_bytes);
     start = (base + GRAIN_BYTES - 1u) & ~(uintptr_t)(GRAIN_BYTES - 1u);
-    if (start < base || start >= end)
+    /* start wraps to 0 only from the last grain of the address space. (A
+     * start at or past end needs no test of its own: the aligned end is
+     * then at or below it, refused below.) */
+    if (start < base)
         return NULL;
     fl_count = fl_count_for(max_region_bytes > size_bytes ? max_region_bytes : size_bytes);
     control = control_bytes_for(fl_count);
