@@ -111,7 +111,7 @@ static bool poison_intact(bh_heap *heap, block *f, uintptr_t lo, uintptr_t hi) {
 static void block_seal(block *b, size_t request_bytes) {
     size_t capacity = block_capacity_bytes(b);
     memset((char *)block_payload(b) + request_bytes, (int)CANARY_BYTE, capacity - request_bytes);
-    *block_footer(b) = request_bytes ^ SEAL_KEY;
+    *block_footer(b) = request_bytes ^ seal_key(b);
     TOOL_NOACCESS((char *)block_payload(b) + request_bytes, capacity - request_bytes);
 }
 

@@ -195,8 +195,8 @@ void __asan_unpoison_memory_region(void const volatile *addr, size_t size);
 
 /* ---- Trailer words of used blocks ----
  * From the end of a used block: the seal (BAREHEAP_DEBUG >= 2: the request
- * size XOR SEAL_KEY, after canary bytes that fill the slack from the end of
- * the request), then the alignment word of an aligned block. */
+ * size XOR seal_key(block), after canary bytes that fill the slack from the
+ * end of the request), then the alignment word of an aligned block. */
 #if (BAREHEAP_DEBUG >= 2)
 #define SEAL_WORDS ((size_t)1)
 #else
@@ -214,6 +214,19 @@ void __asan_unpoison_memory_region(void const volatile *addr, size_t size);
 #define MERGED_KEY ((SIZE_MAX / 0xFFu) * 0x24u)
 static inline size_t merged_mark(uintptr_t at) { return MERGED_KEY ^ (size_t)at; }
 #define SEAL_KEY ((SIZE_MAX / 0xFFu) * 0x5Au)
+/* The seal is keyed by its block's address: an interior pointer whose
+ * preceding word the program set to a size reaching the real block's end
+ * shares that block's seal and canary, and with an unkeyed seal it passed
+ * for a block. Keyed by a multiple of the address (an odd constant spreads
+ * any difference of start into the high bits), the seal decodes there to a
+ * request far beyond the fake block's capacity, except by a coincidence of
+ * about capacity / 2^(bits in a word). */
+#if UINTPTR_MAX > 0xFFFFFFFFu
+#define SEAL_MIX ((uintptr_t)0x9E3779B97F4A7C15u)
+#else
+#define SEAL_MIX ((uintptr_t)0x9E3779B9u)
+#endif
+static inline size_t seal_key(const block *b) { return SEAL_KEY ^ (size_t)((uintptr_t)b * SEAL_MIX); }
 
 static inline size_t block_trailer_bytes(const block *b) {
     return (SEAL_WORDS + ((b->header & FLAG_ALIGNED) ? 1u : 0u)) * WORD_BYTES;
@@ -241,7 +254,7 @@ static inline bool block_align_word_sound(block *b) {
  * A damaged seal gives at most the capacity. */
 static inline size_t block_usable_bytes(const block *b) {
 #if (BAREHEAP_DEBUG >= 2)
-    size_t request = *block_footer((block *)(uintptr_t)b) ^ SEAL_KEY;
+    size_t request = *block_footer((block *)(uintptr_t)b) ^ seal_key(b);
     return request < block_capacity_bytes(b) ? request : block_capacity_bytes(b);
 #else
     return block_capacity_bytes(b);
@@ -250,7 +263,7 @@ static inline size_t block_usable_bytes(const block *b) {
 #if (BAREHEAP_DEBUG >= 2)
 /* Whether used block b's seal and canary are intact. */
 static inline bool block_seal_intact(const block *b) {
-    size_t request = *block_footer((block *)(uintptr_t)b) ^ SEAL_KEY;
+    size_t request = *block_footer((block *)(uintptr_t)b) ^ seal_key(b);
     size_t capacity = block_capacity_bytes(b);
     const unsigned char *p, *start, *end;
     /* A damaged seal may hold any number: bound it before it moves a pointer. */
