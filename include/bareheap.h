@@ -41,9 +41,9 @@
  * giving free/realloc/usable_size an interior pointer (or one into memory
  * bh_trim() offered) whose preceding word the program set to a value that
  * reaches a real block boundary: pointer validation reads only that word and
- * its neighbours, and takes it for a header. (At BAREHEAP_DEBUG 2 the seal,
- * keyed by the block's address, refuses it, but for a coincidence of about
- * the block's capacity in 2^(bits in a word).) At BAREHEAP_DEBUG 0 no pointer
+ * its neighbours, and takes it for a header. (From BAREHEAP_DEBUG 2 up the
+ * seal, keyed by the block's address, refuses it, but for a coincidence of
+ * about the block's capacity in 2^(bits in a word).) At BAREHEAP_DEBUG 0 no pointer
  * is validated: every bad-pointer case below is undefined there.
  */
 #ifndef BAREHEAP_H

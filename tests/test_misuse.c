@@ -62,12 +62,17 @@ typedef struct live_block {
 static bh_heap *heap;
 static live_block live[LIVE];
 
-/* A heap with LIVE random blocks, every other one freed again. */
-static void heap_setup(void) {
-    size_t i;
+/* An empty heap over the whole memory, reporting to on_error(). */
+static void heap_fresh(void) {
     heap = bh_init(memory.b, HEAP_BYTES);
     assert_non_null(heap);
     bh_set_error_handler(heap, on_error, NULL);
+}
+
+/* A heap with LIVE random blocks, every other one freed again. */
+static void heap_setup(void) {
+    size_t i;
+    heap_fresh();
     for (i = 0; i < LIVE; i++) {
         live[i].n = 1 + rng() % 600u;
         live[i].p = bh_alloc(heap, live[i].n);
@@ -222,9 +227,7 @@ static void test_aligned_overflow_by_one(void **state) {
             unsigned char *p, *q;
             int op;
             for (op = 0; op < 3; op++) {
-                heap = bh_init(memory.b, HEAP_BYTES);
-                assert_non_null(heap);
-                bh_set_error_handler(heap, on_error, NULL);
+                heap_fresh();
                 p = (unsigned char *)bh_alloc_aligned(heap, align, n);
                 assert_non_null(p);
                 /* a used block after p: realloc cannot grow in place */
@@ -275,9 +278,7 @@ static void test_interior_behind_forged_header(void **state) {
                 for (op = 0; op < 3; op++) {
                     unsigned char *x;
                     size_t size, forged;
-                    heap = bh_init(memory.b, HEAP_BYTES);
-                    assert_non_null(heap);
-                    bh_set_error_handler(heap, on_error, NULL);
+                    heap_fresh();
                     x = (unsigned char *)bh_alloc(heap, m);
                     assert_non_null(x);
                     assert_non_null(bh_alloc(heap, 8)); /* x's next block stays used */
@@ -327,9 +328,7 @@ static void test_realloc_growth_keeps_write_after_free(void **state) {
         unsigned char *s0, *prev = NULL, *a, *n, *s1, *q;
         size_t at, i;
         int found;
-        heap = bh_init(memory.b, HEAP_BYTES);
-        assert_non_null(heap);
-        bh_set_error_handler(heap, on_error, NULL);
+        heap_fresh();
         s0 = (unsigned char *)bh_alloc(heap, 16);
         if (into_prev)
             prev = (unsigned char *)bh_alloc(heap, 40u * g - over);
@@ -386,9 +385,7 @@ static void test_split_keeps_write_after_free(void **state) {
             int found;
             if (g > 128u && (off + w) % g > 4u * w)
                 continue;
-            heap = bh_init(memory.b, HEAP_BYTES);
-            assert_non_null(heap);
-            bh_set_error_handler(heap, on_error, NULL);
+            heap_fresh();
             s0 = (unsigned char *)bh_alloc(heap, 16);
             b = (unsigned char *)bh_alloc(heap, 40u * g - over);
             s1 = (unsigned char *)bh_alloc(heap, 16);
