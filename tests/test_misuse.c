@@ -260,10 +260,11 @@ static void test_aligned_overflow_by_one(void **state) {
 
 /* An interior pointer behind a word of the program's data that reads as a
  * header reaching the real block's end: below level 2 documented as
- * undefined, at level 2 refused with a report, the heap unchanged. The forged block shares the real one's
- * end, seal and canary; with an unkeyed seal it passed, and freeing it
- * damaged the heap. Every interior grain of blocks up to eight grains, every
- * request that leaves slack, all three calls that validate. */
+ * undefined, from level 2 up refused with a report, the heap unchanged. The
+ * forged block shares the real one's end, seal and canary; with an unkeyed
+ * seal it passed, and freeing it damaged the heap. Every interior grain of
+ * blocks up to four grains, every request that leaves slack, all three
+ * calls that validate. */
 static void test_interior_behind_forged_header(void **state) {
 #if BAREHEAP_DEBUG >= 2
     const size_t g = bh_alignment(), w = sizeof(size_t);
