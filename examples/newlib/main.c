@@ -158,6 +158,9 @@ int main(int argc, char **argv)
         errno = 0;
         a = aligned_alloc(48, 10);
         check(a == NULL && errno == EINVAL, "aligned_alloc(48) is not EINVAL");
+        errno = 0;
+        a = aligned_alloc(0, 16); /* memalign(0) serves this; aligned_alloc must not */
+        check(a == NULL && errno == EINVAL, "aligned_alloc(0) is not EINVAL");
         a = aligned_alloc(64, 100);
         check(posix_memalign(&b, 128, 10) == 0 && in_heap(b) && ((uintptr_t)b & 127u) == 0u,
               "posix_memalign");

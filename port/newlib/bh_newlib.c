@@ -294,10 +294,15 @@ size_t malloc_usable_size(void *ptr)
 
 /* C11's, here rather than newlib's, which calls posix_memalign() and so
  * refuses alignments below sizeof(void *) (1 and 2 on 32-bit targets),
- * which C17 counts as valid. Not a power of two: NULL with EINVAL, as
- * memalign() here and glibc's aligned_alloc() since 2.38. */
+ * which C17 counts as valid. Not a power of two, 0 included (no object has
+ * that alignment; memalign() takes it as "any", aligned_alloc() may not):
+ * NULL with EINVAL, as glibc's aligned_alloc() since 2.38. */
 void *aligned_alloc(size_t align_bytes, size_t size_bytes)
 {
+    if (align_bytes == 0u) {
+        _REENT->_errno = EINVAL;
+        return NULL;
+    }
     return _memalign_r(_REENT, align_bytes, size_bytes);
 }
 
