@@ -60,6 +60,7 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "bareheap.h"
@@ -89,10 +90,11 @@ _Static_assert(BAREHEAP_ALIGN_BYTES == _Alignof(max_align_t),
 #define ARENAS_MAX 64
 #define ARENAS_MIN 4
 #define ARENAS_PER_CPU 4
-/* Address space per arena: 64 GiB, halved down to 256 MiB while the
- * reservation fails (RLIMIT_AS, small address spaces). */
+/* Address space per arena: 64 GiB, halved down to 64 MiB (room for the
+ * largest request below the mmap threshold) while the reservation fails or
+ * exceeds its budget (RLIMIT_AS, small address spaces). */
 #define SLICE_LOG2_MAX 36u
-#define SLICE_LOG2_MIN 28u
+#define SLICE_LOG2_MIN 26u
 #define REGION_MIN_BYTES (32 * MIB)
 #define REGION_MAX_BYTES (1 * GIB)
 /* Regions are whole 2 MiB steps, so a huge page can back them. */
@@ -443,11 +445,41 @@ static uintptr_t mark_key_make(const unsigned char *random_bytes) {
     return ((key ^ r) | 1u) & ~(uintptr_t)2u;
 }
 
+/* Reserves the arenas' address space, at most budget_bytes of it: smaller
+ * slices, then fewer arenas, while the reservation exceeds the budget or the
+ * kernel refuses (a small address space). Without any reservation every
+ * request is mapped on its own: slow, but the program runs. */
+static bool shim_reserve(unsigned arenas_wanted, size_t budget_bytes) {
+    unsigned count, slice_log2, i;
+    for (count = arenas_wanted; count >= 1; count /= 2) {
+        for (slice_log2 = SLICE_LOG2_MAX; slice_log2 >= SLICE_LOG2_MIN; slice_log2--) {
+            size_t bytes = (size_t)count << slice_log2;
+            void *base;
+            if (bytes > budget_bytes)
+                continue;
+            base = sys_mmap(NULL, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE);
+            if (sys_failed((long)base))
+                continue;
+            shim.base = (uintptr_t)base;
+            shim.reserved_bytes = bytes;
+            shim.slice_log2 = slice_log2;
+            shim.arena_count = count;
+            for (i = 0; i < count; i++) {
+                arenas[i].slice_lo = shim.base + ((uintptr_t)i << slice_log2);
+                atomic_store_explicit(&arenas[i].committed_hi, arenas[i].slice_lo, memory_order_relaxed);
+            }
+            return true;
+        }
+    }
+    return false;
+}
+
 static void shim_init_locked(void) {
     static char trace_path[4096];
     const char *trace_pattern;
-    unsigned arenas_wanted, slice_log2, count;
-    size_t arenas_env;
+    unsigned arenas_wanted;
+    size_t arenas_env, budget_bytes = SIZE_MAX;
+    uint64_t as_limits[2];
     const unsigned char *random_bytes;
     shim.page_bytes = auxv_read(&random_bytes);
     env_load();
@@ -468,28 +500,22 @@ static void shim_init_locked(void) {
     shim.remote_key = shim.cache_key | 2u;
     if (shim.mmap_threshold < shim.page_bytes)
         shim.mmap_threshold = shim.page_bytes;
-    /* Smaller slices, then fewer arenas, while the kernel refuses (an
-     * RLIMIT_AS, a small address space). Without any reservation every
-     * request is mapped on its own: slow, but the program runs. */
+    /* The reservation counts against RLIMIT_AS like memory in use: under a
+     * limit it takes at most half of it, and the rest is left to blocks
+     * mapped on their own, thread stacks and libraries (taking nearly all,
+     * it left a program that needed 300 MiB in one block unable to get it
+     * at a 1.1 GiB limit, where glibc served it). Arenas lend each other
+     * their slices (arena_alloc_slow()), so smaller slices lose no capacity.
+     * A limit too small for the smallest reservation within its budget gets
+     * whatever the kernel grants: a heap, even a small one, serves small
+     * requests in far less memory than a page each. */
     shim.arena_count = arenas_wanted;
-    for (count = arenas_wanted; count >= 1 && shim.reserved_bytes == 0; count /= 2) {
-        for (slice_log2 = SLICE_LOG2_MAX; slice_log2 >= SLICE_LOG2_MIN; slice_log2--) {
-            size_t bytes = (size_t)count << slice_log2;
-            void *base = sys_mmap(NULL, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE);
-            if (!sys_failed((long)base)) {
-                unsigned i;
-                shim.base = (uintptr_t)base;
-                shim.reserved_bytes = bytes;
-                shim.slice_log2 = slice_log2;
-                shim.arena_count = count;
-                for (i = 0; i < count; i++) {
-                    arenas[i].slice_lo = shim.base + ((uintptr_t)i << slice_log2);
-                    atomic_store_explicit(&arenas[i].committed_hi, arenas[i].slice_lo, memory_order_relaxed);
-                }
-                break;
-            }
-        }
+    if (sys_prlimit_get(RLIMIT_AS, as_limits) == 0 && as_limits[0] != UINT64_MAX) {
+        uint64_t half = as_limits[0] / 2u;
+        budget_bytes = half < SIZE_MAX ? (size_t)half : SIZE_MAX;
     }
+    if (!shim_reserve(arenas_wanted, budget_bytes) && budget_bytes != SIZE_MAX)
+        (void)shim_reserve(arenas_wanted, SIZE_MAX);
     trace_pattern = env_find("BAREHEAP_TRACE");
     if (trace_pattern && *trace_pattern) {
         if (trace_path_expand(trace_pattern, trace_path, sizeof trace_path))
@@ -626,7 +652,11 @@ static bool arena_grow_locked(arena *a, size_t need_bytes) {
     need_bytes = (need_bytes + REGION_SLACK_BYTES + REGION_ROUND_BYTES - 1u) & ~(REGION_ROUND_BYTES - 1u);
     if (region < need_bytes)
         region = need_bytes;
+    /* The slice's last part, if smaller than the growth step, still serves
+     * requests it holds (a whole number of 2 MiB steps, like every region). */
     if (region > (size_t)(slice_hi - hi))
+        region = (size_t)(slice_hi - hi);
+    if (region < need_bytes)
         return false;
     if (sys_mprotect((void *)hi, region, PROT_READ | PROT_WRITE) != 0)
         return false;
@@ -1093,9 +1123,13 @@ static void *heap_alloc_once(arena *a, size_t size_bytes, size_t align_bytes) {
 }
 
 /* The arena has no block that fits: grow it (or make its heap) and retry;
- * if the arena cannot grow, map the block on its own. */
+ * if its slice is full, take the block from another arena's heap, growing
+ * one if need be (a free finds the owner from the address, whichever thread
+ * frees it); only then map the block on its own, a page at least, which for
+ * small requests costs many times their size. O(arenas) on this path. */
 static __attribute__((noinline)) void *arena_alloc_slow(arena *a, size_t size_bytes, size_t align_bytes) {
     void *p;
+    unsigned i;
     bool holds_init_lock = fork_holds_locks();
     if (!holds_init_lock)
         shim_lock_enter(&shim.init_lock);
@@ -1103,6 +1137,14 @@ static __attribute__((noinline)) void *arena_alloc_slow(arena *a, size_t size_by
     p = heap_alloc_once(a, size_bytes, align_bytes);
     if (!p && size_bytes <= SIZE_MAX / 2 && arena_grow_locked(a, size_bytes + align_bytes))
         p = heap_alloc_once(a, size_bytes, align_bytes);
+    for (i = 0; !p && i < shim.arena_count; i++) {
+        if (&arenas[i] != a)
+            p = heap_alloc_once(&arenas[i], size_bytes, align_bytes);
+    }
+    for (i = 0; !p && i < shim.arena_count && size_bytes <= SIZE_MAX / 2; i++) {
+        if (&arenas[i] != a && arena_grow_locked(&arenas[i], size_bytes + align_bytes))
+            p = heap_alloc_once(&arenas[i], size_bytes, align_bytes);
+    }
     if (!holds_init_lock)
         shim_lock_exit(&shim.init_lock);
     if (!p)

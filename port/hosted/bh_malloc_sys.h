@@ -127,6 +127,12 @@ static inline long sys_sched_yield(void) { return sys_call6(SYS_sched_yield, 0, 
 
 static inline long sys_getpid(void) { return sys_call6(SYS_getpid, 0, 0, 0, 0, 0, 0); }
 
+/* The soft and hard limits of resource (RLIMIT_*) of this process, as the
+ * kernel's struct rlimit64 ({cur, max}; all ones: no limit). */
+static inline long sys_prlimit_get(int resource, uint64_t limits[2]) {
+    return sys_call6(SYS_prlimit64, 0, resource, 0, (long)limits, 0, 0);
+}
+
 /* Whether the 4-byte word at address can be read, asked of the kernel
  * without reading it here: FUTEX_WAIT loads the word and returns -EFAULT
  * where it cannot (unmapped, or mapped without read access), -EAGAIN at

@@ -3,7 +3,7 @@
 # (LD_PRELOAD), and compares what it wrote, stdout and stderr, byte for
 # byte. A missing program fails the test: it is not skipped.
 #
-#   run_programs.sh SHIM.so WORKDIR TEST [STRESS_BINARY]
+#   run_programs.sh SHIM.so WORKDIR TEST [STRESS_BINARY [RLIMIT_BINARY]]
 #   TEST: json | sqlite | gcc | stress | trace | exports | rlimit
 set -euo pipefail
 
@@ -11,6 +11,7 @@ SO=$1
 WORK=$2
 TEST=$3
 STRESS=${4:-}
+RLIMIT_FILL=${5:-}
 HERE=$(cd "$(dirname "$0")" && pwd)
 
 need() {
@@ -118,21 +119,42 @@ SQL
     done
     ;;
   rlimit)
-    # Under an address-space limit the shim reserves less (smaller slices,
-    # fewer arenas) and still serves the program from its arenas.
+    # Under an address-space limit the shim reserves at most half of it
+    # (smaller slices, fewer arenas) and still serves the program from its
+    # arenas. The reservation is the anonymous PROT_NONE memory of the
+    # process (less what its arenas have made read-write since).
     PY=$(python_binary)
-    # 700 MB leave room for two 256 MiB slices at most, below the default
-    # of at least four arenas.
     count='import ctypes; print(ctypes.CDLL(None).bh_hosted_arena_count())'
+    reserved='import ctypes
+ctypes.CDLL(None).bh_hosted_arena_count()
+total = 0
+for line in open("/proc/self/maps"):
+    f = line.split()
+    if f[1] == "---p" and len(f) == 5:
+        lo, hi = (int(x, 16) for x in f[0].split("-"))
+        total += hi - lo
+print(total)'
     default=$(LD_PRELOAD=$SO "$PY" -c "$count")
     arenas=$( (ulimit -v 700000; LD_PRELOAD=$SO "$PY" -c "$count") )
-    [ "$arenas" -ge 1 ] && [ "$arenas" -lt "$default" ] ||
-      { echo "run_programs: $arenas arenas under the limit, $default without" >&2; exit 1; }
+    bytes=$( (ulimit -v 700000; LD_PRELOAD=$SO "$PY" -c "$reserved") )
+    [ "$arenas" -ge 1 ] && [ "$arenas" -le "$default" ] && [ "$bytes" -gt 0 ] && [ "$bytes" -le $((700000 * 1024 / 2)) ] ||
+      { echo "run_programs: $arenas arenas (of $default) and $bytes bytes reserved under a 700 MB limit" >&2; exit 1; }
     (ulimit -v 700000; "$PY" "$HERE/workload_json.py" 60 >rlimit.glibc.out)
     (ulimit -v 700000; LD_PRELOAD=$SO "$PY" "$HERE/workload_json.py" 60 >rlimit.shim.out 2>rlimit.shim.err)
     cmp rlimit.glibc.out rlimit.shim.out
     [ ! -s rlimit.shim.err ] || { cat rlimit.shim.err >&2; exit 1; }
-    echo "run_programs: rlimit: $arenas arenas (of $default) under a 700 MB address-space limit, output identical"
+    echo "run_programs: rlimit: $arenas arenas (of $default), $((bytes >> 20)) MiB reserved under a 700 MB address-space limit, output identical"
+    # Most of a 1.2 GB limit used, as glibc can: a quarter in one mapped
+    # block (the reservation must leave room for it), 1 MiB blocks beyond
+    # one arena's share (arenas lend each other their slices), then small
+    # blocks (a page each once no heap has room). Each run fails on its own
+    # if a request fails.
+    [ -x "$RLIMIT_FILL" ] || { echo "run_programs: no rlimit_fill binary" >&2; exit 1; }
+    (ulimit -v 1200000; "$RLIMIT_FILL" >fill.glibc.out)
+    (ulimit -v 1200000; LD_PRELOAD=$SO "$RLIMIT_FILL" >fill.shim.out 2>fill.shim.err)
+    cmp fill.glibc.out fill.shim.out
+    [ ! -s fill.shim.err ] || { cat fill.shim.err >&2; exit 1; }
+    echo "run_programs: rlimit: $(cat fill.shim.out), as under glibc"
     ;;
   exports)
     # Exactly the malloc family and the bh_hosted_* calls leave the .so: a
