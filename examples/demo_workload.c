@@ -25,9 +25,9 @@ static void put(const char *s)
     board_write(s, n);
 }
 
-static void put_num(uintptr_t v, unsigned base)
+static void put_num(uint64_t v, unsigned base)
 {
-    char buf[24];
+    char buf[24]; /* 2^64 - 1 has 20 digits */
     size_t n = 0;
     do {
         unsigned d = (unsigned)(v % base);
@@ -42,7 +42,7 @@ static void put_num(uintptr_t v, unsigned base)
     }
 }
 
-void demo_put_line(const char *label, uintptr_t value, unsigned base)
+void demo_put_line(const char *label, uint64_t value, unsigned base)
 {
     put(label);
     put_num(value, base);

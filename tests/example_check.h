@@ -30,14 +30,14 @@ static int check_report(void) {
 }
 
 void board_write(const char *text, size_t n);
-void demo_put_line(const char *label, uintptr_t value, unsigned base);
+void demo_put_line(const char *label, uint64_t value, unsigned base);
 int demo_run(void);
 void board_write(const char *text, size_t n) {
     (void)text;
     (void)n;
 }
 #ifndef EXAMPLE_OWN_PUT_LINE
-void demo_put_line(const char *label, uintptr_t value, unsigned base) {
+void demo_put_line(const char *label, uint64_t value, unsigned base) {
     (void)label;
     (void)value;
     (void)base;

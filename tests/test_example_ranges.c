@@ -22,10 +22,10 @@
 static uintptr_t refused[MEM_RANGES_MAX];
 static unsigned refused_count;
 
-void demo_put_line(const char *label, uintptr_t value, unsigned base) {
+void demo_put_line(const char *label, uint64_t value, unsigned base) {
     (void)base;
     if (strncmp(label, "region refused", 14) == 0 && refused_count < MEM_RANGES_MAX)
-        refused[refused_count++] = value;
+        refused[refused_count++] = (uintptr_t)value;
 }
 
 /* The invariant of mem_ranges.h: non-empty, no two overlapping or touching. */

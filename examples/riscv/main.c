@@ -338,7 +338,7 @@ static bool take_reserved(void *context, uint64_t base, uint64_t size)
 {
     uintptr_t end = range_end(base, size);
     if (base <= (uint64_t)UINTPTR_MAX) {
-        demo_put_line("reserved         ", (uintptr_t)base, 16u);
+        demo_put_line("reserved         ", base, 16u);
         demo_put_line("          bytes  ", end - (uintptr_t)base, 10u);
         mem_ranges_take((mem_ranges *)context, (uintptr_t)base, end);
     }
@@ -363,8 +363,8 @@ int main(int argc, char **argv)
     end = range_end(ram_base, ram_size);
     fdt_lo = (uintptr_t)fdt;
     fdt_hi = fdt_lo + be32(fdt + 4);
-    demo_put_line("RAM base         ", (uintptr_t)ram_base, 16u);
-    demo_put_line("RAM bytes        ", (uintptr_t)ram_size, 10u);
+    demo_put_line("RAM base         ", ram_base, 16u);
+    demo_put_line("RAM bytes        ", ram_size, 10u);
     demo_put_line("device tree at   ", fdt_lo, 16u);
     demo_put_line("image ends at    ", start, 16u);
 

@@ -126,8 +126,8 @@ int main(int argc, char **argv)
     for (off = 0; (e = mmap_entry(mbi, off)) != NULL; off += rd32(e) + 4u) {
         uint64_t base = rd64(e + 4), end = mmap_end(e);
         uint32_t type = rd32(e + 20);
-        demo_put_line("mmap base        ", (uintptr_t)base, 16u);
-        demo_put_line("     length      ", (uintptr_t)rd64(e + 12), 16u);
+        demo_put_line("mmap base        ", base, 16u);
+        demo_put_line("     length      ", rd64(e + 12), 16u);
         demo_put_line("     type        ", type, 10u);
         if (type == MB_TYPE_USABLE && end > 0x100000u && end != ~(uint64_t)0 && base < 0x100000000ull) {
             mem_ranges_add(&g_ram, (uintptr_t)(base < 0x100000u ? 0x100000u : base), addr_clip(end));
