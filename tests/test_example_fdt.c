@@ -290,6 +290,7 @@ static void test_damaged_trees(void) {
     size_t total, k, bit;
     unsigned long seed = 12345;
     unsigned i;
+    seen_ranges seen;
     tree t;
 
     tree_begin(&t);
@@ -312,6 +313,21 @@ static void test_damaged_trees(void) {
         if (be32(cut + 8) + be32(cut + 36) > k)
             put32(cut + 36, (uint32_t)(k - be32(cut + 8)));
         read_damaged(cut);
+        free(cut);
+    }
+
+    /* A totalsize too short for the 40-byte header itself, in a buffer of
+     * just that size: refused before any header field past it is read
+     * (under ASan a read there stops the test). */
+    for (k = 8; k < 40; k++) {
+        cut = malloc(k);
+        if (!cut)
+            abort();
+        memcpy(cut, fdt, k);
+        put32(cut + 4, (uint32_t)k);
+        CHECK(!fdt_memory(cut, IMAGE, &base, &size));
+        memset(&seen, 0, sizeof seen);
+        CHECK(!fdt_reserved(cut, record_range, &seen) && seen.count == 0);
         free(cut);
     }
 

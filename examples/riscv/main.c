@@ -24,6 +24,8 @@
 extern unsigned char __heap_start[];
 
 #define FDT_MAGIC 0xd00dfeedu
+/* The header (version 17): magic and totalsize, then eight more words. */
+#define FDT_HEADER_BYTES 40u
 #define FDT_BEGIN_NODE 1u
 #define FDT_END_NODE 2u
 #define FDT_PROP 3u
@@ -75,14 +77,22 @@ typedef bool (*fdt_visit_fn)(void *context, const fdt_prop *prop); /* false: sto
  * malformed. Every read stays inside the blocks the header declares. */
 static bool fdt_walk(const unsigned char *fdt, fdt_visit_fn visit, void *context)
 {
-    uint32_t total = be32(fdt + 4), off_struct = be32(fdt + 8), off_strings = be32(fdt + 12);
-    uint32_t size_strings = be32(fdt + 32), size_struct = be32(fdt + 36);
+    uint32_t total = be32(fdt + 4), off_struct, off_strings, size_strings, size_struct;
     const unsigned char *p, *end;
     fdt_prop prop;
 
-    /* Version 17 and later give the structure block's size (offset 36). */
-    if (total < 40u || be32(fdt + 20) < 17u || off_struct > total || size_struct > total - off_struct ||
-        off_strings > total || size_strings > total - off_strings) {
+    /* The header's other fields only once totalsize says all 40 bytes of
+     * it are there. Version 17 and later give the structure block's size
+     * (offset 36). */
+    if (total < FDT_HEADER_BYTES) {
+        return false;
+    }
+    off_struct = be32(fdt + 8);
+    off_strings = be32(fdt + 12);
+    size_strings = be32(fdt + 32);
+    size_struct = be32(fdt + 36);
+    if (be32(fdt + 20) < 17u || off_struct > total || size_struct > total - off_struct || off_strings > total ||
+        size_strings > total - off_strings) {
         return false;
     }
     p = fdt + off_struct;
@@ -293,8 +303,12 @@ static bool reserved_visit(void *context, const fdt_prop *prop)
  * tree is malformed. */
 static bool fdt_reserved(const unsigned char *fdt, range_fn fn, void *context)
 {
-    uint32_t total = be32(fdt + 4), off = be32(fdt + 16);
+    uint32_t total = be32(fdt + 4), off;
     reserved_search r = {0};
+    if (total < FDT_HEADER_BYTES) {
+        return false; /* off_mem_rsvmap (offset 16) is not there */
+    }
+    off = be32(fdt + 16);
     for (;; off += 16u) {
         uint64_t base, size;
         if (off > total || total - off < 16u) {
