@@ -129,6 +129,69 @@ static void test_damaged_maps(void) {
     CHECK(run_map(n) == 0x100000);
 }
 
+/* What a block of the heap must not overlap. */
+typedef struct taken_range {
+    uintptr_t lo, hi;
+} taken_range;
+
+static bool block_clear_of(void *context, const bh_block_info *b) {
+    const taken_range *t = (const taken_range *)context;
+    uintptr_t lo = (uintptr_t)b->ptr - sizeof(size_t), hi = lo + b->size_bytes;
+    unsigned i;
+    for (i = 0; t[i].hi != 0u; i++)
+        CHECK(hi <= t[i].lo || lo >= t[i].hi);
+    return true;
+}
+
+/* What a loader such as GRUB hands over besides the map, placed in the RAM
+ * the map lists: the ELF section header table and a symbol table it copied
+ * (bit 5), the drives (bit 7), the APM table (bit 10), the VBE blocks (bit
+ * 11). None of it may become heap; a section placed at address 0 (not in
+ * memory) takes nothing out. */
+static void test_loader_structures(void) {
+    mb_info *mbi = (mb_info *)(void *)arena;
+    unsigned char *sh = (unsigned char *)ram + 0x10000;
+    taken_range t[] = {
+        {ram + 0x10000, ram + 0x10000 + 3 * 40}, /* the section headers */
+        {ram + 0x20000, ram + 0x20000 + 0x3000}, /* a symbol table */
+        {ram + 0x30000, ram + 0x30000 + 0x40},   /* the drives */
+        {ram + 0x31000, ram + 0x31000 + 20},     /* APM */
+        {ram + 0x32000, ram + 0x32000 + 512},    /* VBE control info */
+        {ram + 0x33000, ram + 0x33000 + 256},    /* VBE mode info */
+        {0, 0},
+    };
+    bh_stats stats;
+    size_t taken = 0;
+    unsigned i;
+    memset(mbi, 0, sizeof *mbi);
+    (void)put_entry(0, 20, ram, 0x400000, 1);
+    memset(sh, 0, 3 * 40);
+    put32le(sh + 40 + 12, (uint32_t)(ram + 0x20000)); /* sh_addr of section 1 */
+    put32le(sh + 40 + 20, 0x3000);                     /* its sh_size */
+    put32le(sh + 80 + 20, 0x5000);                     /* section 2: not in memory */
+    mbi->flags = MB_FLAG_MMAP | MB_FLAG_ELF_SECTIONS | MB_FLAG_DRIVES | MB_FLAG_APM | MB_FLAG_VBE;
+    mbi->mmap_addr = (uint32_t)(uintptr_t)(arena + 4096);
+    mbi->mmap_length = 24;
+    mbi->syms[0] = 3;
+    mbi->syms[1] = 40;
+    mbi->syms[2] = (uint32_t)(uintptr_t)sh;
+    mbi->drives_addr = (uint32_t)(ram + 0x30000);
+    mbi->drives_length = 0x40;
+    mbi->apm_table = (uint32_t)(ram + 0x31000);
+    mbi->vbe_control_info = (uint32_t)(ram + 0x32000);
+    mbi->vbe_mode_info = (uint32_t)(ram + 0x33000);
+    board_multiboot_info = mbi;
+    memset(&g_ram, 0, sizeof g_ram);
+    CHECK(example_main(0, NULL) == 0 && heap_get_stats(&stats));
+    (void)bh_walk(heap_default(), block_clear_of, t);
+    for (i = 0; t[i].hi != 0u; i++)
+        taken += t[i].hi - t[i].lo;
+    /* The pieces between them are there (as regions, or dropped when the
+     * table or the heap has no room): the structures alone are missing. */
+    CHECK(stats.heap_bytes + g_ram.dropped_bytes <= 0x400000 - taken);
+    CHECK(stats.heap_bytes >= 0x400000 - 0x40000);
+}
+
 int main(void) {
     arena = mmap(NULL, ARENA_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
     if (arena == MAP_FAILED || (uintptr_t)arena + ARENA_BYTES > 0xFFFFF000u || (uintptr_t)arena < 0x100000u) {
@@ -139,5 +202,6 @@ int main(void) {
     test_overlapping_usable();
     test_reserved_cut_out();
     test_damaged_maps();
+    test_loader_structures();
     return check_report();
 }

@@ -30,8 +30,12 @@ extern unsigned char __image_start[], __image_end[];
 /* The parts of the multiboot (v1) information structure used here. */
 #define MB_FLAG_CMDLINE (1u << 2)
 #define MB_FLAG_MODS (1u << 3)
+#define MB_FLAG_ELF_SECTIONS (1u << 5)
 #define MB_FLAG_MMAP (1u << 6)
+#define MB_FLAG_DRIVES (1u << 7)
 #define MB_FLAG_LOADER_NAME (1u << 9)
+#define MB_FLAG_APM (1u << 10)
+#define MB_FLAG_VBE (1u << 11)
 #define MB_TYPE_USABLE 1u
 
 typedef struct mb_info {
@@ -45,6 +49,8 @@ typedef struct mb_info {
     uint32_t drives_length, drives_addr;
     uint32_t config_table;
     uint32_t boot_loader_name;
+    uint32_t apm_table;                       /* 20 bytes */
+    uint32_t vbe_control_info, vbe_mode_info; /* 512 and 256 bytes */
 } mb_info;
 
 /* The whole structure as the specification lays it out, up to its last
@@ -94,6 +100,30 @@ static uintptr_t addr_clip(uint64_t a)
 }
 
 static mem_ranges g_ram;
+
+/* Takes out the ELF section header table (syms: count, entry size, address,
+ * string-table index) and every section placed in memory (sh_addr, at 12 in
+ * an entry, not 0): the kernel's own lie in its image, but the symbol and
+ * string tables a loader copies after it do not. (Bit 4's a.out symbols are
+ * for a.out kernels; this one is ELF.) */
+static void mb_take_elf_sections(const mb_info *mbi)
+{
+    uint32_t count = mbi->syms[0], entry_bytes = mbi->syms[1], table = mbi->syms[2];
+    const unsigned char *sh = (const unsigned char *)(uintptr_t)table;
+    uint32_t i;
+    mem_ranges_take(&g_ram, table, addr_clip((uint64_t)table + (uint64_t)count * entry_bytes));
+    /* An Elf32_Shdr is 40 bytes; sh_size is at 20. A table that would wrap
+     * the address space is not read. */
+    if (entry_bytes < 24u || (uint64_t)table + (uint64_t)count * entry_bytes > ADDR_TOP) {
+        return;
+    }
+    for (i = 0; i < count; i++, sh += entry_bytes) {
+        uint32_t addr = rd32(sh + 12), bytes = rd32(sh + 20);
+        if (addr != 0u) {
+            mem_ranges_take(&g_ram, addr, addr_clip((uint64_t)addr + bytes));
+        }
+    }
+}
 
 static size_t str_len(const char *s)
 {
@@ -166,6 +196,22 @@ int main(int argc, char **argv)
     if ((mbi->flags & MB_FLAG_LOADER_NAME) != 0u) {
         const char *name = (const char *)(uintptr_t)mbi->boot_loader_name;
         mem_ranges_take(&g_ram, (uintptr_t)name, (uintptr_t)name + str_len(name) + 1u);
+    }
+    /* What a loader such as GRUB hands over besides (QEMU's sets none of
+     * these flags): the ELF section headers and the sections they place in
+     * memory, the drives, the APM table, the VBE information blocks. */
+    if ((mbi->flags & MB_FLAG_ELF_SECTIONS) != 0u) {
+        mb_take_elf_sections(mbi);
+    }
+    if ((mbi->flags & MB_FLAG_DRIVES) != 0u) {
+        mem_ranges_take(&g_ram, mbi->drives_addr, addr_clip((uint64_t)mbi->drives_addr + mbi->drives_length));
+    }
+    if ((mbi->flags & MB_FLAG_APM) != 0u) {
+        mem_ranges_take(&g_ram, mbi->apm_table, addr_clip((uint64_t)mbi->apm_table + 20u));
+    }
+    if ((mbi->flags & MB_FLAG_VBE) != 0u) {
+        mem_ranges_take(&g_ram, mbi->vbe_control_info, addr_clip((uint64_t)mbi->vbe_control_info + 512u));
+        mem_ranges_take(&g_ram, mbi->vbe_mode_info, addr_clip((uint64_t)mbi->vbe_mode_info + 256u));
     }
 
     if (mem_ranges_to_heap(&g_ram, 1u) == 0u) {
