@@ -3,8 +3,9 @@
  *
  * To override, define BAREHEAP_CONFIG_HEADER to a header name (for example
  * -DBAREHEAP_CONFIG_HEADER='"my_heap_config.h"'), or define the options on the
- * compiler command line. 0/1 switches are tested with #if, so a misspelt name
- * is an error under -Wundef, not a silent default.
+ * compiler command line. 0/1 switches are tested with #if, so code that tests
+ * a misspelt option name is an error under -Wundef. A misspelt name given
+ * with -D is not detected: the option keeps its default.
  */
 #ifndef BAREHEAP_CONFIG_H
 #define BAREHEAP_CONFIG_H
