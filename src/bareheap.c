@@ -433,7 +433,7 @@ BH_HOT_INLINE void block_release(bh_heap *heap, block *b) {
 /* Reads a word that may lie in poisoned memory (a pointer being validated
  * may point anywhere in the heap) without the memory checker stopping the
  * program: the answer is then a report through the error handler. */
-#if BAREHEAP_ASAN
+#if BAREHEAP_ASAN && (BAREHEAP_DEBUG >= 1)
 __attribute__((no_sanitize_address, noinline)) static size_t word_peek(const void *addr) {
     return *(const size_t *)addr;
 }

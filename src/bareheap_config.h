@@ -27,6 +27,10 @@
 #else
 #define BAREHEAP_ALIGN_BYTES 8
 #endif
+/* Set when the default above was taken: the core then checks it against the
+ * target's widest scalar types, and stops the build on a 32-bit target this
+ * list does not know whose long double needs 16 (PowerPC, for one). */
+#define BAREHEAP_ALIGN_DEFAULTED 1
 #endif
 
 /* log2 of the number of second-level classes per power of two. More classes
@@ -120,6 +124,39 @@
 #endif
 
 /* ---- Validation ---- */
+/* An option defined with no value (#define BAREHEAP_DEBUG, or -D with an
+ * empty make variable) would turn every test below into a syntax error:
+ * ~(~x + 0) == 0 && ~(~x + 1) == 1 holds for an empty x and for no number. */
+#if (~(~BAREHEAP_ALIGN_BYTES + 0) == 0) && (~(~BAREHEAP_ALIGN_BYTES + 1) == 1)
+#error "BAREHEAP_ALIGN_BYTES is defined with no value; define it to a number"
+#endif
+#if (~(~BAREHEAP_SL_LOG2 + 0) == 0) && (~(~BAREHEAP_SL_LOG2 + 1) == 1)
+#error "BAREHEAP_SL_LOG2 is defined with no value; define it to a number"
+#endif
+#if (~(~BAREHEAP_PROBE_LIMIT + 0) == 0) && (~(~BAREHEAP_PROBE_LIMIT + 1) == 1)
+#error "BAREHEAP_PROBE_LIMIT is defined with no value; define it to a number"
+#endif
+#if (~(~BAREHEAP_CLOSE_FIT + 0) == 0) && (~(~BAREHEAP_CLOSE_FIT + 1) == 1)
+#error "BAREHEAP_CLOSE_FIT is defined with no value; define it to a number"
+#endif
+#if (~(~BAREHEAP_MAX_REGIONS + 0) == 0) && (~(~BAREHEAP_MAX_REGIONS + 1) == 1)
+#error "BAREHEAP_MAX_REGIONS is defined with no value; define it to a number"
+#endif
+#if (~(~BAREHEAP_DEBUG + 0) == 0) && (~(~BAREHEAP_DEBUG + 1) == 1)
+#error "BAREHEAP_DEBUG is defined with no value; define it to a number"
+#endif
+#if (~(~BAREHEAP_USE_BUILTINS + 0) == 0) && (~(~BAREHEAP_USE_BUILTINS + 1) == 1)
+#error "BAREHEAP_USE_BUILTINS is defined with no value; define it to a number"
+#endif
+#if (~(~BAREHEAP_DEFAULT_HEAP + 0) == 0) && (~(~BAREHEAP_DEFAULT_HEAP + 1) == 1)
+#error "BAREHEAP_DEFAULT_HEAP is defined with no value; define it to a number"
+#endif
+#if (~(~BAREHEAP_ASAN + 0) == 0) && (~(~BAREHEAP_ASAN + 1) == 1)
+#error "BAREHEAP_ASAN is defined with no value; define it to a number"
+#endif
+#if (~(~BAREHEAP_VALGRIND + 0) == 0) && (~(~BAREHEAP_VALGRIND + 1) == 1)
+#error "BAREHEAP_VALGRIND is defined with no value; define it to a number"
+#endif
 #if (BAREHEAP_ALIGN_BYTES < 8) || (BAREHEAP_ALIGN_BYTES & (BAREHEAP_ALIGN_BYTES - 1))
 #error "BAREHEAP_ALIGN_BYTES must be a power of two, at least 8"
 #endif

@@ -28,10 +28,13 @@
 #include "bareheap_config.h"
 
 /* The platform supplies these (libc, or port/libc/bh_string.c). Declared here
- * because freestanding toolchains need not have <string.h>. */
-void *memcpy(void *dest, const void *src, size_t n);
-void *memmove(void *dest, const void *src, size_t n);
-void *memset(void *dest, int c, size_t n);
+ * because freestanding toolchains need not have <string.h>. The names are in
+ * parentheses so that a <string.h> included before (by a configuration
+ * header) that defines them as function-like macros, as newlib's does under
+ * _FORTIFY_SOURCE, does not expand inside these declarations. */
+void *(memcpy)(void *dest, const void *src, size_t n);
+void *(memmove)(void *dest, const void *src, size_t n);
+void *(memset)(void *dest, int c, size_t n);
 
 #if defined(__STDC_VERSION__) && (__STDC_VERSION__ >= 201112L)
 #define BAREHEAP_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)
@@ -92,6 +95,23 @@ void *memset(void *dest, int c, size_t n);
 
 BAREHEAP_STATIC_ASSERT(sizeof(size_t) == sizeof(void *), "size_t must be as wide as a pointer");
 BAREHEAP_STATIC_ASSERT(sizeof(uintptr_t) == sizeof(void *), "uintptr_t must be as wide as a pointer");
+#ifdef BAREHEAP_ALIGN_DEFAULTED
+/* The default grain must suit every object, as malloc's does (C11's
+ * max_align_t, found here without C11): offsetof past a char is the
+ * alignment the type needs in memory. A user's BAREHEAP_ALIGN_BYTES is
+ * taken as chosen. */
+struct align_probe_long_double {
+    char c;
+    long double x;
+};
+struct align_probe_long_long {
+    char c;
+    long long x;
+};
+BAREHEAP_STATIC_ASSERT(offsetof(struct align_probe_long_double, x) <= GRAIN_BYTES &&
+                           offsetof(struct align_probe_long_long, x) <= GRAIN_BYTES,
+                       "the default BAREHEAP_ALIGN_BYTES is below this target's max_align_t: set it");
+#endif
 BAREHEAP_STATIC_ASSERT(GRAIN_BYTES > FLAG_MASK, "sizes must leave the flag bits clear");
 BAREHEAP_STATIC_ASSERT(GRAIN_BYTES % WORD_BYTES == 0, "the grain must be a whole number of words");
 BAREHEAP_STATIC_ASSERT(MIN_BLOCK_BYTES % GRAIN_BYTES == 0, "blocks are whole grains");
