@@ -52,7 +52,6 @@ static shim_lock trace_mutex;
 static int trace_fd = -1;
 static dev_t trace_dev; /* the file trace_fd was opened on */
 static ino_t trace_ino;
-static int trace_may_pipe; /* not a regular file: a reader may go away */
 static size_t trace_used_bytes;
 static int trace_unbuffered; /* after the exit-time flush */
 static unsigned trace_thread_count;
@@ -61,24 +60,27 @@ static unsigned char trace_buffer[TRACE_BUFFER_BYTES] __attribute__((aligned(64)
 /* 1 + the thread's index in the trace; 0 until its first traced call. */
 static __thread unsigned tls_trace_thread_plus1 __attribute__((tls_model("initial-exec")));
 
-/* write(2) that never raises SIGPIPE: to a pipe or socket whose reader has
- * gone it returns -EPIPE or a short count, and the program (whose default
- * for SIGPIPE is to die) goes on. SIGPIPE is blocked around the write, and
- * the one the write raised is taken off the thread's pending set, unless
- * one was pending already (the program's own, which must still reach it). */
-static long write_no_sigpipe(int fd, const void *data, size_t n) {
-    const uint64_t pipe_bit = (uint64_t)1 << (SIGPIPE - 1);
+/* write(2) that never raises SIGPIPE or SIGXFSZ, whose default action is
+ * to end the program: to a pipe or socket whose reader has gone it returns
+ * -EPIPE or a short count, and to a file at the RLIMIT_FSIZE limit (ulimit
+ * -f) a short count or -EFBIG; the program goes on. Both are blocked around
+ * the write, and one the write raised is taken off the thread's pending set,
+ * unless it was pending already (the program's own, which must still reach
+ * it). Three system calls more per write: the trace writes 1 MiB at a time. */
+static long write_quietly(int fd, const void *data, size_t n) {
+    const uint64_t bits = ((uint64_t)1 << (SIGPIPE - 1)) | ((uint64_t)1 << (SIGXFSZ - 1));
     uint64_t old_mask = 0, pending = 0;
     long written;
-    bool blocked = sys_rt_sigprocmask(SIG_BLOCK, &pipe_bit, &old_mask) == 0;
+    bool blocked = sys_rt_sigprocmask(SIG_BLOCK, &bits, &old_mask) == 0;
     if (blocked && sys_rt_sigpending(&pending) != 0)
-        pending = pipe_bit; /* unknown: take nothing */
+        pending = bits; /* unknown: take nothing */
     written = sys_write(fd, data, n);
     if (blocked) {
-        /* The kernel raises it also for a write cut short, which returns
-         * the bytes written before the reader went. */
-        if (written != (long)n && !(pending & pipe_bit))
-            (void)sys_rt_sigtake(&pipe_bit);
+        /* The kernel raises SIGPIPE also for a write cut short, which
+         * returns the bytes written before the reader went. */
+        uint64_t ours = bits & ~pending;
+        if (written != (long)n && ours != 0)
+            (void)sys_rt_sigtake(&ours);
         (void)sys_rt_sigprocmask(SIG_SETMASK, &old_mask, NULL);
     }
     return written;
@@ -104,7 +106,7 @@ void shim_write_message(const char *text, const void *address) {
     }
     line[n++] = '\n';
     /* Best effort: stderr may be closed, or a pipe nobody reads. */
-    (void)write_no_sigpipe(2, line, n);
+    (void)write_quietly(2, line, n);
 }
 
 /* Whether trace_fd still names the trace file. */
@@ -123,7 +125,7 @@ static void trace_write_all(const unsigned char *data, size_t n) {
         return;
     }
     while (n > 0 && trace_fd >= 0) {
-        long written = trace_may_pipe ? write_no_sigpipe(trace_fd, data, n) : sys_write(trace_fd, data, n);
+        long written = write_quietly(trace_fd, data, n);
         if (written < 0) {
             if (written == -EINTR)
                 continue;
@@ -158,7 +160,6 @@ bool trace_start(const char *path) {
     trace_fd = (int)fd;
     trace_dev = st.st_dev;
     trace_ino = st.st_ino;
-    trace_may_pipe = !S_ISREG(st.st_mode);
     memcpy(header.magic, BH_TRACE_MAGIC, sizeof header.magic);
     header.version = BH_TRACE_VERSION;
     header.pointer_bytes = (uint16_t)sizeof(void *);

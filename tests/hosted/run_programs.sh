@@ -117,6 +117,19 @@ SQL
     for t in "${traces[@]}"; do
       "$PY" "$HERE/check_trace.py" "$t" 100
     done
+    # A trace that reaches the file-size limit (ulimit -f, 64 KiB here) stops
+    # with a message, and the program runs on to its end: SIGXFSZ killed it.
+    # A C program (python ignores SIGXFSZ), whose output does not depend on
+    # the allocator.
+    [ -x "$STRESS" ] || { echo "run_programs: no stress binary" >&2; exit 1; }
+    rm -f big.trace
+    "$STRESS" >unlimited.out
+    status=0
+    (ulimit -f 64; BAREHEAP_TRACE=$PWD/big.trace LD_PRELOAD=$SO "$STRESS" >limited.out 2>limited.err) || status=$?
+    [ "$status" -eq 0 ] || { echo "run_programs: traced program under ulimit -f ended with status $status" >&2; exit 1; }
+    cmp limited.out unlimited.out
+    grep -q "trace: write failed, tracing stopped" limited.err ||
+      { echo "run_programs: no message when the trace reached the file-size limit" >&2; cat limited.err >&2; exit 1; }
     ;;
   rlimit)
     # Under an address-space limit the shim reserves at most half of it
