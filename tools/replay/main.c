@@ -243,7 +243,13 @@ static void out_str(const char *key, const char *value)
         out_json_key(key);
         putchar('"');
         for (c = value; *c != '\0'; c++) {
-            if (*c == '"' || *c == '\\') {
+            size_t n = utf8_sequence_bytes(c);
+            if (n == 0u) {
+                fputs("\\ufffd", stdout); /* a byte of a file name that is not UTF-8 */
+            } else if (n > 1u) {
+                fwrite(c, 1, n, stdout);
+                c += n - 1u;
+            } else if (*c == '"' || *c == '\\') {
                 printf("\\%c", *c);
             } else if ((unsigned char)*c < 0x20u) {
                 printf("\\u%04x", (unsigned)(unsigned char)*c);

@@ -186,4 +186,8 @@ typedef struct svg_input {
  * -1 when the file cannot be written. */
 long svg_write(const char *path, const svg_input *input);
 
+/* Bytes of the valid UTF-8 sequence at s (1..4), 0 if s does not start one:
+ * file names are bytes, and the SVG and JSON outputs are UTF-8. */
+size_t utf8_sequence_bytes(const char *s);
+
 #endif /* BAREHEAP_REPLAY_H */

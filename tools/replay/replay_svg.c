@@ -33,9 +33,49 @@
 #define TARGET_ROWS 40u
 #define CHART_HEIGHT 200.0
 
+/* Invalid sequences (a name's bytes in another encoding) are written as
+ * U+FFFD by the SVG's and the JSON report's writers. */
+size_t utf8_sequence_bytes(const char *s)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t n, i;
+    if (u[0] < 0x80u) {
+        return 1;
+    }
+    if (u[0] >= 0xC2u && u[0] <= 0xDFu) {
+        n = 2;
+    } else if (u[0] >= 0xE0u && u[0] <= 0xEFu) {
+        n = 3;
+    } else if (u[0] >= 0xF0u && u[0] <= 0xF4u) {
+        n = 4;
+    } else {
+        return 0; /* a continuation byte, or a lead byte no valid sequence has */
+    }
+    for (i = 1; i < n; i++) {
+        if ((u[i] & 0xC0u) != 0x80u) {
+            return 0;
+        }
+    }
+    if ((n == 3u && ((u[0] == 0xE0u && u[1] < 0xA0u) || (u[0] == 0xEDu && u[1] >= 0xA0u))) ||
+        (n == 4u && ((u[0] == 0xF0u && u[1] < 0x90u) || (u[0] == 0xF4u && u[1] >= 0x90u)))) {
+        return 0; /* overlong, surrogate, beyond U+10FFFF */
+    }
+    return n;
+}
+
 static void text_escaped(FILE *f, const char *s)
 {
     for (; *s != '\0'; s++) {
+        size_t n = utf8_sequence_bytes(s);
+        if (n == 0u) {
+            fputs("\xEF\xBF\xBD", f); /* U+FFFD for a byte that is not UTF-8 */
+            continue;
+        }
+        if (n > 1u) {
+            fwrite(s, 1, n, f);
+            s += n - 1u;
+            continue;
+        }
         switch (*s) {
         case '&': fputs("&amp;", f); break;
         case '<': fputs("&lt;", f); break;
