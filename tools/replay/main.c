@@ -234,6 +234,20 @@ static void out_real(const char *key, double value)
     }
 }
 
+/* Why a replay could not run: a heap the machine cannot map (--heap or
+ * --max-heap too large), or the tool itself out of memory. */
+static void tool_failure_report(void)
+{
+    int error = 0;
+    size_t bytes = replay_map_failure(&error);
+    if (bytes != 0u) {
+        fprintf(stderr, "%s: cannot map a heap of %zu bytes (%s): past what this machine can map; "
+                "lower --heap or --max-heap\n", program_name, bytes, strerror(error));
+    } else {
+        fprintf(stderr, "%s: out of memory\n", program_name);
+    }
+}
+
 static void out_str(const char *key, const char *value)
 {
     const char *c;
@@ -725,7 +739,7 @@ static int report_trace(const options *o, const trace_file *trace)
          * BAREHEAP_DEBUG >= 2 (free memory is poisoned and checked). */
         status = min_heap_search(trace, o, MIN_HEAP_START_BYTES, &m);
         if (status < 0) {
-            fprintf(stderr, "%s: out of memory\n", program_name);
+            tool_failure_report();
             return EXIT_TOOL;
         }
         if (m.found) {
@@ -740,7 +754,7 @@ static int report_trace(const options *o, const trace_file *trace)
     c.stop_at_failure = false;
     c.sample_every_ops = trace->op_count / CHART_SAMPLES + 1u;
     if (!replay_run(trace, &c, &r)) {
-        fprintf(stderr, "%s: out of memory\n", program_name);
+        tool_failure_report();
         return EXIT_TOOL;
     }
     if (o->svg_path != NULL && !r.init_failed && trace->op_count > 0u) {
@@ -748,7 +762,7 @@ static int report_trace(const options *o, const trace_file *trace)
         c.sample_every_ops = 0;
         c.snapshot_op = r.peak_used_op;
         if (!replay_run(trace, &c, &with_map)) {
-            fprintf(stderr, "%s: out of memory\n", program_name);
+            tool_failure_report();
             return EXIT_TOOL;
         }
         r.snapshot = with_map.snapshot;
@@ -920,7 +934,7 @@ static int report_trace(const options *o, const trace_file *trace)
         limit = limit + limit / 8u + grain;
         memset(&clipped, 0, sizeof clipped);
         if (r.have_snapshot && !map_clip(&r.snapshot, limit, &clipped)) {
-            fprintf(stderr, "%s: out of memory\n", program_name);
+            tool_failure_report();
             return EXIT_TOOL;
         }
         snprintf(title, sizeof title, "bareheap-replay: %s", o->trace_path);

@@ -141,6 +141,10 @@ typedef struct replay_result {
 /* Replays the whole trace (or up to its first failure) on a fresh heap.
  * Returns false only when memory for the heap or the map cannot be had. */
 bool replay_run(const trace_file *trace, const replay_config *config, replay_result *result);
+/* The size of the last heap replay_run() could not map (its errno in
+ * *error), 0 if every mapping succeeded: a --heap or --max-heap past what
+ * the machine can map, told apart from the tool running out of memory. */
+size_t replay_map_failure(int *error);
 void replay_result_free(replay_result *result);
 
 /* Progress on stderr (main.c): one line overwritten in place on a terminal,

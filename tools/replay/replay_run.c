@@ -13,6 +13,7 @@
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE /* MAP_ANONYMOUS, MAP_NORESERVE */
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -442,6 +443,15 @@ static bool state_step(replay_state *s, addr_map *m, size_t index, const trace_o
     return true;
 }
 
+static size_t map_failed_bytes;
+static int map_failed_errno;
+
+size_t replay_map_failure(int *error)
+{
+    *error = map_failed_errno;
+    return map_failed_bytes;
+}
+
 bool replay_run(const trace_file *trace, const replay_config *config, replay_result *result)
 {
     replay_state s;
@@ -464,6 +474,8 @@ bool replay_run(const trace_file *trace, const replay_config *config, replay_res
                                       : mmap(NULL, config->heap_bytes, PROT_READ | PROT_WRITE,
                                              MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (memory == MAP_FAILED) {
+        map_failed_bytes = config->heap_bytes;
+        map_failed_errno = errno;
         return false;
     }
     memset(&s, 0, sizeof s);

@@ -374,6 +374,18 @@ static void case_errors(void)
     CHECK(kv_get(out, "trailing_bytes") == 25u, "25 bytes of the last record");
     CHECK(kv_get(out, "peak_live_bytes") == 109024u, "same peak");
 
+    /* A trace no heap runs (a request recorded as served that no heap
+     * holds), searched up to a --max-heap beyond any address space: the
+     * search ends where the heap cannot be mapped, and says so rather than
+     * "out of memory". */
+    path_make(path, sizeof path, "never_runs.bht");
+    trace_begin(&w, path, BH_TRACE_MAGIC, BH_TRACE_VERSION);
+    trace_put(&w, BH_TRACE_MALLOC, 0, 0, (uint64_t)1 << 62, 0, 0x1000);
+    trace_end(&w);
+    tool_run(out, path, "--min-heap", "--max-heap", "1000000G", NULL);
+    CHECK(out->status == 5, "--max-heap past the address space: exit %d", out->status);
+    CHECK(strstr(out->err, "cannot map a heap of") != NULL, "message: %s", out->err);
+
     path_make(path, sizeof path, "magic.bht");
     trace_begin(&w, path, "BHTRACE9", BH_TRACE_VERSION);
     trace_put(&w, BH_TRACE_MALLOC, 0, 0, 10, 0, 0x1000);
