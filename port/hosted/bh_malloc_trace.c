@@ -53,6 +53,7 @@ static int trace_fd = -1;
 static dev_t trace_dev; /* the file trace_fd was opened on */
 static ino_t trace_ino;
 static size_t trace_used_bytes;
+static uint64_t trace_record_count; /* records written or buffered, the end record's figure */
 static int trace_unbuffered; /* after the exit-time flush */
 static unsigned trace_thread_count;
 static unsigned char trace_buffer[TRACE_BUFFER_BYTES] __attribute__((aligned(64)));
@@ -211,6 +212,7 @@ void trace_record_locked(unsigned op, unsigned align_log2, size_t size_bytes, co
         trace_flush_locked();
     memcpy(trace_buffer + trace_used_bytes, &record, sizeof record);
     trace_used_bytes += sizeof record;
+    trace_record_count++;
     if (SHIM_UNLIKELY(trace_unbuffered))
         trace_flush_locked();
 }
@@ -251,6 +253,18 @@ void trace_fork_child(void) {
 
 void trace_flush(void) {
     trace_lock();
+    if (trace_enabled && !trace_unbuffered) {
+        /* The end record: the trace was closed, with every record before it
+         * (a reader tells a trace cut short at a buffer's end from this). */
+        bh_trace_record end;
+        memset(&end, 0, sizeof end);
+        end.op = BH_TRACE_END;
+        end.size_bytes = trace_record_count;
+        if (trace_used_bytes + sizeof end > TRACE_BUFFER_BYTES)
+            trace_flush_locked();
+        memcpy(trace_buffer + trace_used_bytes, &end, sizeof end);
+        trace_used_bytes += sizeof end;
+    }
     trace_flush_locked();
     trace_unbuffered = 1;
     trace_unlock();

@@ -6,8 +6,12 @@
  * little-endian, in the order the calls took effect: the recorder holds one
  * trace lock across each traced call, so a free is always after the call that
  * returned its pointer, and an address handed out again is after its free.
- * A reader must accept a file cut short (a killed program) and stop at the
- * last whole record.
+ * A program that exits normally closes its trace with a BH_TRACE_END record;
+ * calls made later, by destructors that run after the recorder's, follow it.
+ * A trace without one was not closed: the program exec'd, called _exit, was
+ * killed, or tracing stopped (a write failed), and the calls it made since
+ * its last buffer was written are missing. A reader must accept such a
+ * file, and one cut short inside a record, and stop at the last whole record.
  *
  * Addresses are the recording process's own; a replay uses them only as keys
  * to match a free or realloc with the call that returned the block.
@@ -26,8 +30,9 @@ enum bh_trace_op {
     BH_TRACE_FREE = 2,    /* arg (never 0: free(NULL) is not recorded) */
     BH_TRACE_CALLOC = 3,  /* size_bytes = count * size (overflowing calls are not recorded); result */
     BH_TRACE_REALLOC = 4, /* arg (0: like malloc), size_bytes (0 with arg: a free), result */
-    BH_TRACE_ALIGNED = 5  /* align_log2, size_bytes; result. posix_memalign, aligned_alloc,
+    BH_TRACE_ALIGNED = 5, /* align_log2, size_bytes; result. posix_memalign, aligned_alloc,
                              memalign, valloc, pvalloc */
+    BH_TRACE_END = 6      /* size_bytes = the number of records before it; no call */
 };
 
 /* 32 bytes. pointer_bytes and align_bytes describe the recording process. */

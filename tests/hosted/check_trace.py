@@ -1,14 +1,15 @@
 """Checks that a BAREHEAP_TRACE file is well formed (port/hosted/bh_trace_format.h):
 the header's magic, version and sizes; whole 32-byte records only; known
-operations with their fields as the format says; and every free and realloc
-naming a block that an earlier record returned and that is still live.
+operations with their fields as the format says; every free and realloc
+naming a block that an earlier record returned and that is still live; and the
+end record of a program that exited normally, counting the records before it.
 Usage: check_trace.py TRACE [MIN_RECORDS]. Exit 0 when sound."""
 import struct
 import sys
 
 HEADER = struct.Struct("<8sIHHQQ")
 RECORD = struct.Struct("<BBHIQQQ")
-MALLOC, FREE, CALLOC, REALLOC, ALIGNED = 1, 2, 3, 4, 5
+MALLOC, FREE, CALLOC, REALLOC, ALIGNED, END = 1, 2, 3, 4, 5, 6
 
 
 def fail(message):
@@ -30,6 +31,7 @@ def main():
     live = {}
     counts = {}
     threads = set()
+    end_at = None
     for i in range(body // RECORD.size):
         op, align_log2, thread, reserved, size, arg, result = RECORD.unpack_from(data, HEADER.size + i * RECORD.size)
         where = "record %d (op %d)" % (i, op)
@@ -50,6 +52,13 @@ def main():
             if arg not in live:
                 fail(where + ": free of 0x%x, which no earlier record returned (or already freed)" % arg)
             del live[arg]
+        elif op == END:
+            if end_at is not None:
+                fail(where + ": a second end record (the first at %d)" % end_at)
+            if size != i or arg != 0 or result != 0:
+                fail(where + ": end record counting %d records, %d before it" % (size, i))
+            end_at = i
+            continue
         elif op == REALLOC:
             if arg != 0:
                 if arg not in live:
@@ -66,10 +75,12 @@ def main():
             if result % align_bytes:
                 fail(where + ": result not aligned to %d" % align_bytes)
             live[result] = size
-    total = body // RECORD.size
+    if end_at is None:
+        fail("no end record: the trace was not closed")
+    total = body // RECORD.size - 1
     if total < min_records:
         fail("%d records, expected at least %d" % (total, min_records))
-    names = {MALLOC: "malloc", FREE: "free", CALLOC: "calloc", REALLOC: "realloc", ALIGNED: "aligned"}
+    names = {MALLOC: "malloc", FREE: "free", CALLOC: "calloc", REALLOC: "realloc", ALIGNED: "aligned", END: "end"}
     print("check_trace: %d records (%s), %d threads, %d blocks live at the end, pid %d" % (
         total, ", ".join("%s %d" % (names[k], v) for k, v in sorted(counts.items())), len(threads), len(live), pid))
 

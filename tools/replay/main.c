@@ -805,11 +805,15 @@ static int report_trace(const options *o, const trace_file *trace)
         printf("bareheap-replay %s\n", o->trace_path);
         printf("  trace           %zu calls from %u thread%s (replayed in file order on one heap), "
                "recorded with %u-byte pointers and %u-byte malloc alignment\n",
-               trace->op_count, trace->thread_count, trace->thread_count == 1u ? "" : "s", trace->pointer_bytes,
+               trace->call_count, trace->thread_count, trace->thread_count == 1u ? "" : "s", trace->pointer_bytes,
                trace->align_bytes);
         if (trace->trailing_bytes != 0u) {
             printf("                  the file is cut short: %zu bytes of a last record ignored\n",
                    trace->trailing_bytes);
+        }
+        if (!trace->closed) {
+            printf("                  not closed by its program (it exec'd, called _exit, was killed, or tracing "
+                   "stopped): its last calls may be missing\n");
         }
         printf("  build           %s\n", config_text);
         if (o->min_heap) {
@@ -873,9 +877,10 @@ static int report_trace(const options *o, const trace_file *trace)
         }
     } else {
         out_str("trace", o->trace_path);
-        out_num("ops", trace->op_count);
+        out_num("ops", trace->call_count);
         out_num("threads", trace->thread_count);
         out_num("trailing_bytes", trace->trailing_bytes);
+        out_num("closed", trace->closed ? 1u : 0u);
         out_num("trace_pointer_bytes", trace->pointer_bytes);
         config_out();
         if (o->min_heap) {
@@ -1205,6 +1210,11 @@ int main(int argc, char **argv)
     if (trace.trailing_bytes != 0u && !o.quiet) {
         fprintf(stderr, "%s: %s is cut short: replaying its %zu whole records, ignoring %zu bytes\n", program_name,
                 o.trace_path, trace.op_count, trace.trailing_bytes);
+    }
+    if (!trace.closed && !o.quiet) {
+        /* The recorder writes 1 MiB at a time: up to 32,768 calls. */
+        fprintf(stderr, "%s: %s was not closed by its program (it exec'd, called _exit, was killed, or tracing "
+                "stopped): up to 32768 calls at its end may be missing\n", program_name, o.trace_path);
     }
     status = report_trace(&o, &trace);
     trace_close(&trace);

@@ -35,7 +35,9 @@ typedef struct trace_file {
     const unsigned char *data; /* the whole file, mapped read-only */
     size_t file_bytes;
     size_t op_count;           /* whole records */
+    size_t call_count;         /* of them, calls (not end records) */
     size_t trailing_bytes;     /* of a record cut short: ignored */
+    bool closed;               /* an end record counts the records before it: nothing lost */
     unsigned pointer_bytes;    /* of the recording process */
     unsigned align_bytes;
     uint64_t pid;

@@ -424,6 +424,8 @@ static bool state_step(replay_state *s, addr_map *m, size_t index, const trace_o
             return false;
         }
         break;
+    case BH_TRACE_END: /* the trace was closed: no call */
+        return true;
     default:
         r->bad_records++;
         return true;

@@ -371,8 +371,32 @@ static void case_errors(void)
     tool_run(out, path, "--heap", "1M", NULL, NULL);
     CHECK(out->status == 0, "cut short: exit %d %s", out->status, out->err);
     CHECK(kv_get(out, "ops") == 23u, "23 whole records");
+    CHECK(kv_get(out, "closed") == 0u, "no end record: not closed");
     CHECK(kv_get(out, "trailing_bytes") == 25u, "25 bytes of the last record");
     CHECK(kv_get(out, "peak_live_bytes") == 109024u, "same peak");
+
+    /* End records: one counting the records before it closes the trace;
+     * one with a wrong count, or a second one, does not. Neither is a call. */
+    {
+        static const uint64_t counts[3][2] = {{2, UINT64_MAX}, {3, UINT64_MAX}, {2, 3}};
+        unsigned k;
+        for (k = 0; k < 3u; k++) {
+            path_make(path, sizeof path, "end.bht");
+            trace_begin(&w, path, BH_TRACE_MAGIC, BH_TRACE_VERSION);
+            trace_put(&w, BH_TRACE_MALLOC, 0, 0, 100, 0, 0x1000);
+            trace_put(&w, BH_TRACE_FREE, 0, 0, 0, 0x1000, 0);
+            trace_put(&w, BH_TRACE_END, 0, 0, counts[k][0], 0, 0);
+            if (counts[k][1] != UINT64_MAX) {
+                trace_put(&w, BH_TRACE_END, 0, 0, counts[k][1], 0, 0);
+            }
+            trace_end(&w);
+            tool_run(out, path, "--heap", "64K", NULL, NULL);
+            CHECK(out->status == 0 && kv_get(out, "ops") == 2u && kv_get(out, "bad_records") == 0u,
+                  "end records are not calls: exit %d, %llu calls", out->status, kv_get(out, "ops"));
+            CHECK(kv_get(out, "closed") == (k == 0u ? 1u : 0u), "end record case %u: closed=%llu", k,
+                  kv_get(out, "closed"));
+        }
+    }
 
     /* A trace no heap runs (a request recorded as served that no heap
      * holds), searched up to a --max-heap beyond any address space: the
@@ -1019,6 +1043,28 @@ static void case_shim(const char *shim)
     CHECK(out->status == 0 && strstr(out->text, " 20000") != NULL, "python3 under the shim: exit %d %s %s",
           out->status, out->text, out->err);
 
+    /* A program that leaves by _exit() runs no destructor: its trace has
+     * no end record, and the replay says it was not closed. */
+    {
+        char exit_trace[1024], exit_env[1100];
+        char *py[5], *exit_envs[3];
+        path_make(exit_trace, sizeof exit_trace, "python3_exit.bht");
+        snprintf(exit_env, sizeof exit_env, "BAREHEAP_TRACE=%s", exit_trace);
+        exit_envs[0] = preload;
+        exit_envs[1] = exit_env;
+        exit_envs[2] = NULL;
+        py[0] = args[0];
+        py[1] = args[1];
+        py[2] = args[2];
+        py[3] = "import os\nd = [str(i) for i in range(1000)]\nos._exit(0)\n";
+        py[4] = NULL;
+        program_run_env(out, py, exit_envs);
+        CHECK(out->status == 0, "python3 _exit under the shim: exit %d %s", out->status, out->err);
+        tool_run(out, exit_trace, "--heap", "16M", NULL, NULL);
+        CHECK(out->status == 0 && kv_get(out, "closed") == 0u, "a trace left by _exit is not closed: exit %d %s",
+              out->status, out->err);
+    }
+
     if (tool_debug_level() >= 3u) {
         /* A full check of the heap, poison included, after every call makes
          * replays on megabytes take minutes: one replay on a small heap,
@@ -1033,6 +1079,7 @@ static void case_shim(const char *shim)
     }
     tool_run(out, trace, "--min-heap", NULL, NULL, NULL);
     CHECK(out->status == 0, "--min-heap on the python3 trace: exit %d %s", out->status, out->err);
+    CHECK(kv_get(out, "closed") == 1u, "python3 exited normally: its trace is closed");
     CHECK(kv_get(out, "ops") > 1000u, "a real trace: %llu calls", kv_get(out, "ops"));
     CHECK(kv_get(out, "unknown_frees") == 0u, "every free matched: %llu unknown", kv_get(out, "unknown_frees"));
     CHECK(kv_get(out, "threads") >= 2u, "calls of both threads: %llu", kv_get(out, "threads"));

@@ -91,10 +91,18 @@ trace_status trace_open(const char *path, trace_file *trace, char *why, size_t w
     trace->pid = le64_read(trace->data + 16);
     trace->op_count = (trace->file_bytes - TRACE_HEADER_BYTES) / TRACE_RECORD_BYTES;
     trace->trailing_bytes = (trace->file_bytes - TRACE_HEADER_BYTES) % TRACE_RECORD_BYTES;
+    trace->call_count = 0;
     for (i = 0; i < trace->op_count; i++) {
-        unsigned thread = le16_read(trace->data + TRACE_HEADER_BYTES + i * TRACE_RECORD_BYTES + 2);
-        if (thread + 1u > trace->thread_count) {
-            trace->thread_count = thread + 1u;
+        const unsigned char *r = trace->data + TRACE_HEADER_BYTES + i * TRACE_RECORD_BYTES;
+        if (r[0] == BH_TRACE_END) {
+            /* Closed if the one end record counts every record before it (a
+             * second one, or a wrong count, is a damaged file: not closed). */
+            trace->closed = trace->call_count == i && le64_read(r + 8) == (uint64_t)i;
+            continue;
+        }
+        trace->call_count++;
+        if (le16_read(r + 2) + 1u > trace->thread_count) {
+            trace->thread_count = le16_read(r + 2) + 1u;
         }
     }
     return TRACE_OK;
@@ -127,6 +135,7 @@ const char *trace_op_name(unsigned op)
     case BH_TRACE_CALLOC: return "calloc";
     case BH_TRACE_REALLOC: return "realloc";
     case BH_TRACE_ALIGNED: return "aligned_alloc";
+    case BH_TRACE_END: return "end";
     default: return "unknown";
     }
 }
