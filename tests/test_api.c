@@ -632,6 +632,24 @@ static void test_aligned_size_bounds(void **state)
     assert_int_equal(after.free_bytes, before.free_bytes);
     assert_no_errors();
     assert_int_equal(bh_check(heap), 0);
+
+    /* Again on a heap one grain under a power of two, whose free block lies
+     * in the top class (at the default class count): a search size that
+     * wrapped round to a small one would be served from there, so every
+     * size up to an alignment plus a margin below the top is tried. */
+    heap = fresh_heap_in(g_main_mem.b, HEAP_BYTES - bh_alignment());
+    before = bt_stats(heap);
+    calls = 0;
+    for (k = 0; k <= 4096u + 64u * bh_alignment(); k++) {
+        assert_null(bh_alloc_aligned(heap, 2u * bh_alignment(), SIZE_MAX - k));
+        assert_null(bh_alloc_aligned(heap, 4096u, SIZE_MAX - k));
+        calls += 2u;
+    }
+    after = bt_stats(heap);
+    assert_int_equal(after.failed_count - before.failed_count, calls);
+    assert_int_equal(after.free_bytes, before.free_bytes);
+    assert_no_errors();
+    assert_int_equal(bh_check(heap), 0);
 }
 
 static void test_calloc_overflow(void **state)
@@ -2857,6 +2875,38 @@ static void test_stats_largest_free(void **state)
 {
     uint32_t seed;
     (void)state;
+
+    /* Two free blocks of one class, the smaller first on its list, nothing
+     * else free: the figure is the larger one's when a request's probe of
+     * the class reaches it (BAREHEAP_PROBE_LIMIT 2 and up), and that request
+     * gets it; at a limit of 1 the probe sees the first block only, and so
+     * does the figure. 64 and 65 grains share a class at every SL_LOG2. */
+    {
+        bh_heap *heap = fresh_heap();
+        size_t g = bh_alignment(), small = 64u * g - bh_block_overhead(), large = 65u * g - bh_block_overhead();
+        void *a = bh_alloc(heap, small), *g1 = bh_alloc(heap, 1), *b = bh_alloc(heap, large);
+        void *g2 = bh_alloc(heap, 1), *rest;
+        assert_non_null(a);
+        assert_non_null(g1);
+        assert_non_null(b);
+        assert_non_null(g2);
+        rest = bh_alloc(heap, bt_stats(heap).largest_free_bytes);
+        assert_non_null(rest);
+        bh_free(heap, b);
+        bh_free(heap, a); /* the list: a, then b */
+        if (BAREHEAP_PROBE_LIMIT >= 2) {
+            assert_int_equal(bt_stats(heap).largest_free_bytes, large);
+            assert_ptr_equal(bh_alloc(heap, large), b);
+            bh_free(heap, b);
+        } else {
+            assert_int_equal(bt_stats(heap).largest_free_bytes, small);
+            assert_null(bh_alloc(heap, large));
+        }
+        bh_free(heap, rest);
+        bh_free(heap, g1);
+        bh_free(heap, g2);
+        assert_int_equal(bh_check(heap), 0);
+    }
 
     /* fresh: the whole free block */
     {

@@ -587,6 +587,46 @@ static void test_free_first_block_of_added_region_claims_prev_free(void **state)
     bh_free(heap, p);
     expect_sound(heap);
 }
+
+/* The same first block, its footer word naming a free block that begins
+ * below the region, where a word that reads as that block's header is
+ * planted (memory that is not the heap's): the bound on the footer's size,
+ * the distance back to the region's start, refuses it. The header test
+ * alone would have taken the planted word, and free would have unlinked a
+ * block that does not exist. */
+static void test_free_first_block_footer_reaches_below_region(void **state) {
+    bh_heap *heap = bh_init(bt_align_up(g_mem.b, bh_alignment()), HEAP_BYTES);
+    size_t prev_bytes = 2u * MIN_BLOCK_BYTES;
+    unsigned char *base = bt_align_up(g_big_mem.b, GRAIN_BYTES) + 2u * prev_bytes + GRAIN_BYTES - WORD_BYTES;
+    bh_stats stats;
+    unsigned char *p;
+    size_t *header, *planted, saved_header, saved_footer, saved_planted;
+    (void)state;
+    assert_non_null(heap);
+    bh_set_error_handler(heap, bt_record_error, &g_errors);
+    assert_true(bh_get_stats(heap, &stats));
+    assert_non_null(bh_alloc(heap, stats.largest_free_bytes)); /* region 0 is full */
+    assert_true(bh_add_region(heap, base, 4096u > 4u * GRAIN_BYTES ? 4096u : 4u * GRAIN_BYTES));
+    p = (unsigned char *)bh_alloc(heap, 64);
+    assert_non_null(p);
+    assert_ptr_equal(block_from_payload(p), (block *)(void *)heap->regions[1].lo);
+    header = header_of(p);
+    planted = (size_t *)(void *)((unsigned char *)header - prev_bytes);
+    assert_true((unsigned char *)planted >= g_big_mem.b && (uintptr_t)planted < heap->regions[1].lo);
+    saved_header = *header;
+    saved_footer = header[-1];
+    saved_planted = *planted;
+    *header = saved_header | FLAG_PREV_FREE;
+    header[-1] = prev_bytes;
+    *planted = prev_bytes | FLAG_FREE;
+    expect_pointer_refused(heap, p);
+    *header = saved_header;
+    header[-1] = saved_footer;
+    *planted = saved_planted;
+    expect_sound(heap);
+    bh_free(heap, p);
+    expect_sound(heap);
+}
 #endif
 
 static void test_free_bad_footer_before(void **state) {
@@ -876,6 +916,7 @@ int main(void) {
         cmocka_unit_test(test_free_first_block_claims_prev_free),
 #if BAREHEAP_MAX_REGIONS >= 2
         cmocka_unit_test(test_free_first_block_of_added_region_claims_prev_free),
+        cmocka_unit_test(test_free_first_block_footer_reaches_below_region),
 #endif
         cmocka_unit_test(test_free_bad_footer_before),
 #endif

@@ -248,6 +248,39 @@ static void test_aligned_gives_the_front_back(void **state) {
     }
 }
 
+/* An aligned request whose search size (its block, the worst front gap and
+ * a minimum block, less a grain) is exactly a class minimum takes a free
+ * block of that class, not one of a larger class: the search starts above
+ * the class of that size less a grain, as a plain request's does. Here the
+ * search size is 64 grains, a power of two and so a class minimum in every
+ * configuration, and x is a free block of exactly 64 grains. */
+static void test_aligned_search_takes_its_class_minimum(void **state) {
+    size_t align = 4u * GRAIN_BYTES, search = 64u * GRAIN_BYTES;
+    size_t trailer = (SEAL_WORDS + 1u) * WORD_BYTES; /* the seal and the alignment word */
+    size_t block_bytes = search - align - MIN_BLOCK_BYTES + GRAIN_BYTES;
+    size_t request = block_bytes - trailer - WORD_BYTES;
+    unsigned char *x, *y, *q;
+    void *g1, *g2;
+    (void)state;
+    x = bh_alloc(heap, search - bh_block_overhead()); /* a block of exactly 64 grains */
+    g1 = bh_alloc(heap, 1);
+    y = bh_alloc(heap, 100u * GRAIN_BYTES);          /* a larger class */
+    g2 = bh_alloc(heap, 1);
+    assert_non_null(x);
+    assert_non_null(g1);
+    assert_non_null(y);
+    assert_non_null(g2);
+    assert_int_equal(block_size(block_from_payload(x)), search);
+    assert_int_equal(class_of(search - GRAIN_BYTES) + 1u, class_of(search));
+    bh_free(heap, x);
+    bh_free(heap, y);
+    q = bh_alloc_aligned(heap, align, request);
+    assert_non_null(q);
+    assert_true(((uintptr_t)q & (align - 1u)) == 0);
+    assert_true(q >= x && q < x + search);
+    assert_int_equal(bh_check(heap), 0);
+}
+
 static void test_size_classes_are_ordered_and_exact_at_minimums(void **state) {
     size_t size;
     unsigned prev = class_of(MIN_BLOCK_BYTES);
@@ -638,6 +671,7 @@ int main(void) {
         cmocka_unit_test_setup(test_realloc_shrink_and_grow_in_place, setup),
         cmocka_unit_test_setup(test_realloc_moves_into_the_previous_block, setup),
         cmocka_unit_test_setup(test_aligned_gives_the_front_back, setup),
+        cmocka_unit_test_setup(test_aligned_search_takes_its_class_minimum, setup),
         cmocka_unit_test(test_size_classes_are_ordered_and_exact_at_minimums),
         cmocka_unit_test(test_bit_scans),
         cmocka_unit_test(test_direct_requests_end_at_the_top_class),
