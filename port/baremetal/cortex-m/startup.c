@@ -66,6 +66,13 @@ void Reset_Handler(void)
     REG32(MPU_RNR) = 0u;
     REG32(MPU_RBAR) = (uint32_t)(uintptr_t)__stack_guard;
     REG32(MPU_RASR) = (1u << 28) | (9u << 1) | 1u; /* XN, SIZE = 2^(9+1), ENABLE */
+    /* Region 1: the first 32 bytes, no access, so that a null pointer read
+     * or written (with a small offset) faults as on a hosted system, not
+     * lands in the vector table. Exception entry's vector fetch is not
+     * checked by the MPU; code starts after the table. */
+    REG32(MPU_RNR) = 1u;
+    REG32(MPU_RBAR) = 0u;
+    REG32(MPU_RASR) = (1u << 28) | (4u << 1) | 1u; /* XN, SIZE = 2^(4+1), ENABLE */
     REG32(MPU_CTRL) = (1u << 2) | 1u;              /* PRIVDEFENA, ENABLE */
     REG32(SCB_SHCSR) |= (1u << 16) | (1u << 17) | (1u << 18); /* Mem, Bus, Usage faults */
     barrier();

@@ -9,8 +9,9 @@
  * into a failure.
  *
  * Stack guard: paging maps the address space flat (4 MiB pages) but for
- * the 64 KiB under the stack (__stack_guard), whose pages are not present,
- * so an overflow raises a page fault (a frame larger than the guard could
+ * the first page (so that a null pointer read or written faults, as on a
+ * hosted system) and the 64 KiB under the stack (__stack_guard), whose pages
+ * are not present, so an overflow raises a page fault (a frame larger than the guard could
  * step over it: the toolchain file's -Wstack-usage refuses one). That fault
  * cannot push its frame on the same stack: its IDT entry (and the double
  * fault's) is a task gate, which switches to a task with a stack of its own.
@@ -120,10 +121,13 @@ static uint64_t gdt_descriptor(uint32_t base, uint32_t limit, uint32_t access, u
            ((uint64_t)(base >> 24) << 56);
 }
 
-/* The page directory, and the page table of the 4 MiB that hold the guard
- * (multiboot.ld asserts that the guard lies within one such 4 MiB). */
+/* The page directory, the page table of the 4 MiB that hold the guard
+ * (multiboot.ld asserts that the guard lies within one such 4 MiB), and that
+ * of the first 4 MiB, whose first page is left out (the same table where the
+ * guard lies there). */
 static uint32_t g_page_dir[1024] __attribute__((aligned(4096)));
 static uint32_t g_guard_table[1024] __attribute__((aligned(4096)));
+static uint32_t g_low_table[1024] __attribute__((aligned(4096)));
 
 /* RAM at the top of the address space, for tests of heap memory that ends
  * at 2^32 (board_top_memory()): the page table of the top 4 MiB maps its
@@ -146,8 +150,8 @@ static void tss_describe(tss *t, uint32_t selector)
     gdt[selector >> 3] = gdt_descriptor((uint32_t)(uintptr_t)t, sizeof(tss) - 1u, 0x89u, 0u);
 }
 
-/* Turns on paging, flat but for the guard pages and the top memory, and
- * makes the page and double faults task switches. */
+/* Turns on paging, flat but for page 0, the guard pages and the top memory,
+ * and makes the page and double faults task switches. */
 static void stack_guard_install(uint32_t (*idt)[2])
 {
     static const char *const entries[2] = {task_page_fault, task_double_fault};
@@ -159,12 +163,14 @@ static void stack_guard_install(uint32_t (*idt)[2])
         uint32_t page = (guard & 0xFFC00000u) + (i << 12);
         uint32_t top_page = 0xFFC00000u + (i << 12);
         g_page_dir[i] = (i << 22) | PAGE_4M | PAGE_PRESENT_WRITABLE;
-        g_guard_table[i] = page >= guard && page < guard_end ? 0u : page | PAGE_PRESENT_WRITABLE;
+        g_guard_table[i] = (page >= guard && page < guard_end) || page == 0u ? 0u : page | PAGE_PRESENT_WRITABLE;
+        g_low_table[i] = i == 0u ? 0u : (i << 12) | PAGE_PRESENT_WRITABLE;
         if (top_page >= top) {
             top_page = (uint32_t)(uintptr_t)g_top_memory + (top_page - top);
         }
         g_top_table[i] = top_page | PAGE_PRESENT_WRITABLE;
     }
+    g_page_dir[0] = (uint32_t)(uintptr_t)g_low_table | PAGE_PRESENT_WRITABLE;
     g_page_dir[guard >> 22] = (uint32_t)(uintptr_t)g_guard_table | PAGE_PRESENT_WRITABLE;
     g_page_dir[1023] = (uint32_t)(uintptr_t)g_top_table | PAGE_PRESENT_WRITABLE;
     for (i = 0; i < 2u; i++) {
