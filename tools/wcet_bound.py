@@ -100,9 +100,14 @@ class Bounder:
                 # a conditional call (in an IT block) counts as taken
                 return "call", target_of(ops)
             if mnem.startswith("blx"):
-                # blx <label>: a direct call that switches ARM/Thumb state
+                # blx <label>: a direct call that switches ARM/Thumb state;
+                # blx <reg>: a hook's call (its body is the application's),
+                # or a call whose callee this tool cannot see
                 t = target_of(ops)
-                return ("call", t) if t is not None else ("icall", None)
+                if t is not None:
+                    return "call", t
+                self.icall_checked(ops.strip(), at, mnem, ops)
+                return "icall", None
             base = mnem.split(".")[0]
             if base.startswith("bx"):
                 # bx lr returns; bx to another register is a tail call of a
@@ -148,8 +153,21 @@ class Bounder:
                 return "call", target_of(ops)
             if prev and prev[0] == "auipc":
                 raise SystemExit(f"wcet_bound: a far call ({mnem} {ops}) without its target")
+            # jalr rs / jalr rd, imm(rs): the register called through is rs
+            m = re.search(r"\((\w+)\)\s*$", ops)
+            self.icall_checked(m.group(1) if m else ops.split(",")[-1].strip(), at, mnem, ops)
             return "icall", None
         return "seq", None
+
+    def icall_checked(self, reg, at, mnem, ops):
+        """A call through reg is counted as its one instruction, the callee
+        being a hook whose body is the application's: only when reg holds a
+        pointer loaded from a structure field, as the lock and error hooks
+        are. A call through a literal-pool address (-mlong-calls), a table
+        or a sum reaches code this tool would not count: refused."""
+        if not self.hook_target(reg, at):
+            raise SystemExit(f"wcet_bound: a call through {reg} that is no hook ({mnem} {ops}): its callee is "
+                             "not known here (a long call, -mlong-calls, or a table); build without them")
 
     def hook_target(self, reg, at):
         """True if reg, at instruction at = (function, index), holds on every

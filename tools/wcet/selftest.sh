@@ -4,7 +4,8 @@
 # tables (RISC-V pc-relative and absolute tables, Cortex-M0's
 # __gnu_thumb1_case_*, an ldm of pc from a table, a RISC-V jr t0 that is no
 # return, a jump through a register written after its field load by a
-# writeback, a store-exclusive or a long multiply) and recursion, count the callee of a far tail call (RISC-V auipc +
+# writeback, a store-exclusive or a long multiply), calls through a register
+# that is no hook (a long call, a table of functions) and recursion, count the callee of a far tail call (RISC-V auipc +
 # jr), of a blx to ARM code and of a jal inside its own function, and bound a
 # loop whose cycle closes through a fall-through and one with two entries by
 # its backward branches. Run by tools/wcet.sh before it measures.
@@ -111,6 +112,14 @@ if ! grep -q "blx.*<g>" <("$armdump" -d --no-show-raw-insn "$out/a15_blx.elf" | 
 fi
 includes_callee "blx to ARM code" arm $armdump "$out/a15_blx.elf" call
 
+# Calls through a register whose callee the tool cannot see: a long call
+# (the address from a literal pool) and a call through a table of functions.
+build m3_long_calls $arm -mcpu=cortex-m3 -mthumb -O2 -mlong-calls -ffunction-sections "$src/call.c"
+refuses "Cortex-M3 long call" arm $armdump "$out/m3_long_calls.elf" call "no hook"
+refuses "Cortex-M3 call through a table" arm $armdump "$out/m3_long_calls.elf" dispatch "no hook"
+build rv_table_call $rv "${rv32[@]}" -O2 "$src/call.c"
+refuses "RISC-V call through a table" riscv $rvdump "$out/rv_table_call.elf" dispatch "no hook"
+
 for t in "riscv $rv $rvdump ${rv32[*]}" "arm $arm $armdump -mcpu=cortex-m3 -mthumb"; do
   read -r arch cc dump flags <<< "$t"
   # shellcheck disable=SC2086
@@ -134,4 +143,4 @@ at_least "RISC-V loop with two entries" riscv $rvdump "$out/rv_two_entries.elf" 
 if [ "$fail" -ne 0 ]; then
   exit 1
 fi
-echo "wcet selftest: the bound tool refuses jump tables and recursion, follows far tail calls, blx and local calls, bounds loops"
+echo "wcet selftest: the bound tool refuses jump tables, calls through registers that are no hook and recursion, follows far tail calls, blx and local calls, bounds loops"
