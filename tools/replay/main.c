@@ -537,7 +537,10 @@ static int min_heap_search(const trace_file *trace, const options *o, size_t sta
         lo = hi;
         hi = 0;
         p.lo = lo;
-        for (step = grain; lo + step <= o->max_heap_bytes; step *= 2u) {
+        /* Written so that nothing wraps with a --max-heap near the top of
+         * size_t (4095M in a 32-bit build): lo + step wrapped round to a
+         * small size that passed the test, and the gallop never ended. */
+        for (step = grain; step <= o->max_heap_bytes - lo;) {
             ran = probe_runs(&p, lo + step, NULL);
             if (ran < 0) {
                 return -1;
@@ -548,6 +551,10 @@ static int min_heap_search(const trace_file *trace, const options *o, size_t sta
             }
             lo += step;
             p.lo = lo;
+            if (step > SIZE_MAX / 2u) {
+                break;
+            }
+            step *= 2u;
         }
         if (hi == 0u) {
             ran = max_grains_bytes > lo ? probe_runs(&p, max_grains_bytes, NULL) : 0;
