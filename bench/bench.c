@@ -32,6 +32,7 @@
  */
 #define _DEFAULT_SOURCE /* MAP_ANONYMOUS, clock_gettime */
 #define _POSIX_C_SOURCE 200809L
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,7 +141,23 @@ NOINLINE void *bench_aligned(size_t align, size_t n) { return align <= hf_alignm
 #ifndef ADAPTER_NAME
 #define ADAPTER_NAME "glibc"
 #endif
-static void adapter_reset(void) {}
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+/* A repetition frees everything outside the timed region. glibc then gives
+ * its heap's top back to the kernel and faults it in again in the next
+ * timed repetition (16,517 page faults in 15 repetitions of the mixed
+ * workload against 3,615 without), a cost bareheap's region, resident after
+ * the first repetition, does not pay: with trimming off, glibc too starts
+ * every repetition with its pages resident, as memory on a microcontroller
+ * always is. */
+static void adapter_reset(void) {
+#if defined(__GLIBC__)
+    static int trim_off;
+    if (!trim_off && strcmp(ADAPTER_NAME, "glibc") == 0)
+        trim_off = mallopt(M_TRIM_THRESHOLD, INT_MAX);
+#endif
+}
 NOINLINE void *bench_alloc(size_t n) { return malloc(n); }
 NOINLINE void bench_free(void *p) { free(p); }
 NOINLINE void *bench_realloc(void *p, size_t n) { return realloc(p, n); }
