@@ -3240,6 +3240,28 @@ static void test_trim(void **state)
     assert_no_errors();
 }
 
+#if BAREHEAP_DEBUG < 2 && BAREHEAP_MAX_REGIONS >= 2
+/* Every region's free tail is offered, not the first region's alone: one
+ * call per region, each range inside its own region, the sum returned. */
+static void test_trim_every_region(void **state)
+{
+    bh_heap *heap = fresh_heap();
+    unsigned char *added = bt_align_up(g_region_mem.b, bh_alignment());
+    trim_log log;
+    size_t offered;
+    (void)state;
+    assert_true(bh_add_region(heap, added, S(64 * 1024)));
+    memset(&log, 0, sizeof(log));
+    offered = bh_trim(heap, 0, trim_scribble, &log);
+    assert_int_equal(log.calls, 2);
+    assert_int_equal(offered, log.bytes[0] + log.bytes[1]);
+    assert_true(log.lo[0] >= g_main_mem.b && log.lo[0] + log.bytes[0] <= g_main_mem.b + HEAP_BYTES);
+    assert_true(log.lo[1] >= added && log.lo[1] + log.bytes[1] <= added + S(64 * 1024));
+    assert_int_equal(bh_check(heap), 0);
+    assert_no_errors();
+}
+#endif
+
 #if BAREHEAP_DEFAULT_HEAP
 /* ---- Default heap after heap_init() ---- */
 
@@ -3476,6 +3498,9 @@ int main(void)
         cmocka_unit_test(test_stats_largest_free_beyond_probe),
         cmocka_unit_test(test_walk),
         cmocka_unit_test(test_trim),
+#if BAREHEAP_DEBUG < 2 && BAREHEAP_MAX_REGIONS >= 2
+        cmocka_unit_test(test_trim_every_region),
+#endif
 #if BAREHEAP_DEFAULT_HEAP
         cmocka_unit_test(test_default_heap),
         cmocka_unit_test(test_default_heap_failed_reinit),

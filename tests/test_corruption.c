@@ -156,6 +156,11 @@ static void test_check_sentinel_damaged(void **state) {
     (void)state;
     sentinel->header = saved | (GRAIN_BYTES * 4u);
     expect_corrupt(f.heap);
+    /* Its prev-free flag alone, cleared under the free tail: the sentinel
+     * must say what the last block is. */
+    assert_true(saved == FLAG_PREV_FREE);
+    sentinel->header = 0;
+    expect_corrupt(f.heap);
     sentinel->header = saved;
     expect_sound(f.heap);
 }
@@ -392,8 +397,63 @@ static void test_check_control_damaged(void **state) {
     heap->control_bytes = saved_z + GRAIN_BYTES;
     expect_control_refused(heap);
     heap->control_bytes = saved_z;
+    /* Region 0 moved up over its first block, with total_bytes shrunk to
+     * match: the region sizes still add up, only region 0's place (right
+     * after the control structure) betrays it. */
+    saved_a = heap->regions[0].lo;
+    saved_z = heap->total_bytes;
+    heap->regions[0].lo = saved_a + block_size((block *)(void *)saved_a);
+    heap->total_bytes = saved_z - block_size((block *)(void *)saved_a);
+    expect_control_refused(heap);
+    heap->regions[0].lo = saved_a;
+    heap->total_bytes = saved_z;
     expect_sound(heap);
     assert_true(bt_walk(heap, &g_walk, 0u) >= 7u);
+}
+
+/* The region's last block (the free tail) claims one grain more than is
+ * left before the sentinel: bh_check() reports it without stepping onto
+ * it, and bh_walk() stops before it instead of handing out a block that
+ * reaches past its region. */
+static void test_check_last_block_one_grain_past_region(void **state) {
+    fixture f = make_fixture();
+    const region *r = &f.heap->regions[0];
+    uintptr_t a = r->lo;
+    block *last;
+    size_t saved, i;
+    (void)state;
+    while (a + block_size((block *)(void *)a) < r->hi)
+        a += block_size((block *)(void *)a);
+    last = (block *)(void *)a;
+    assert_true(a + block_size(last) == r->hi && block_is_free(last));
+    saved = last->header;
+    last->header = saved + GRAIN_BYTES;
+    expect_corrupt(f.heap);
+    assert_int_equal(bt_walk(f.heap, &g_walk, 0u), 6u); /* p0..p5, not the tail */
+    for (i = 0; i < g_walk.count && i < BT_MAX_WALK; i++)
+        assert_true((uintptr_t)g_walk.block[i].ptr - WORD_BYTES + g_walk.block[i].size_bytes <= r->hi);
+    last->header = saved;
+    expect_sound(f.heap);
+}
+
+/* bh_walk() gives a free block's usable_bytes as what one request could get
+ * from it (its capacity), not a number read from its footer as a used
+ * block's is: on a fresh heap, one free block, whose usable_bytes is the
+ * largest request that succeeds and lands there. */
+static void test_walk_free_block_usable_bytes(void **state) {
+    bh_heap *heap = bh_init(bt_align_up(g_mem.b, bh_alignment()), HEAP_BYTES);
+    size_t usable;
+    void *p;
+    (void)state;
+    assert_non_null(heap);
+    assert_int_equal(bt_walk(heap, &g_walk, 0u), 1u);
+    assert_false(g_walk.block[0].used);
+    usable = g_walk.block[0].usable_bytes;
+    assert_null(bh_alloc(heap, usable + 1u));
+    p = bh_alloc(heap, usable);
+    assert_ptr_equal(p, g_walk.block[0].ptr);
+    bh_free(heap, p);
+    expect_sound(heap);
 }
 
 /* The damages below leave every other structure consistent, so that only
@@ -685,6 +745,17 @@ static void test_trim_implausible_footer(void **state) {
         *footer = saved;
         expect_sound(f.heap);
     }
+    /* A footer larger than the whole region, whole grains, that would put
+     * the tail's header a grain from address 0: refused before that header
+     * is read (read, it would fault). */
+    *footer = hi - (GRAIN_BYTES - WORD_BYTES);
+    bt_errors_clear(&g_errors);
+    assert_int_equal(bh_trim(f.heap, 0, trim_never, NULL), 0);
+    assert_int_equal(g_errors.count, 1);
+    assert_int_equal(g_errors.kind[0], BH_ERROR_CORRUPTION);
+    assert_ptr_equal(g_errors.address[0], (const void *)hi);
+    *footer = saved;
+    expect_sound(f.heap);
 }
 #endif
 
@@ -906,6 +977,8 @@ int main(void) {
         cmocka_unit_test(test_check_block_on_wrong_list),
         cmocka_unit_test(test_check_counters),
         cmocka_unit_test(test_check_control_damaged),
+        cmocka_unit_test(test_check_last_block_one_grain_past_region),
+        cmocka_unit_test(test_walk_free_block_usable_bytes),
         cmocka_unit_test(test_check_two_free_neighbours),
         cmocka_unit_test(test_check_free_block_on_no_list),
         cmocka_unit_test(test_check_alignment_word_damaged),

@@ -40,6 +40,27 @@ static union {
 } g_extra;
 
 static int g_failures;
+/* volatile: gcc refuses a calloc whose product it sees overflow */
+static volatile size_t g_huge_count = SIZE_MAX / 2u;
+
+/* newlib's lock hooks, as an RTOS port overrides them: each allocator call
+ * must take the lock once and release it before returning, on every path
+ * (a failed allocation, a heap not made yet included). */
+static volatile int g_lock_depth, g_lock_calls, g_lock_nested;
+void __malloc_lock(struct _reent *reent)
+{
+    (void)reent;
+    if (g_lock_depth != 0) {
+        g_lock_nested++;
+    }
+    g_lock_depth++;
+    g_lock_calls++;
+}
+void __malloc_unlock(struct _reent *reent)
+{
+    (void)reent;
+    g_lock_depth--;
+}
 
 static void check(int ok, const char *what)
 {
@@ -57,6 +78,18 @@ static int in_heap(const void *p)
     uintptr_t a = (uintptr_t)p;
     return (a >= (uintptr_t)__heap_start && a < (uintptr_t)__heap_end) ||
            (a >= (uintptr_t)g_extra.bytes && a < (uintptr_t)(g_extra.bytes + sizeof g_extra.bytes));
+}
+
+/* Since the last lock_mark(): the lock was taken at least once, is free now,
+ * and was never taken while held (or released while free). */
+static int g_lock_mark;
+static void lock_mark(void)
+{
+    g_lock_mark = g_lock_calls;
+}
+static int lock_balanced(void)
+{
+    return g_lock_calls > g_lock_mark && g_lock_depth == 0 && g_lock_nested == 0;
 }
 
 int main(int argc, char **argv)
@@ -81,19 +114,30 @@ int main(int argc, char **argv)
      * refused without making one. */
     check((uintptr_t)__heap_end == (uintptr_t)__heap_start, "the linker script's heap range is not empty");
     errno = 0;
+    lock_mark();
     check(malloc(16) == NULL && errno == ENOMEM, "malloc without a heap does not fail with ENOMEM");
+    check(lock_balanced(), "malloc without a heap: lock not taken or not released");
     errno = 0;
+    lock_mark();
     check(calloc(1, 16) == NULL && errno == ENOMEM, "calloc without a heap does not fail with ENOMEM");
+    check(lock_balanced(), "calloc without a heap: lock not taken or not released");
+    errno = 0;
+    lock_mark();
+    check(memalign(64, 16) == NULL && errno == ENOMEM, "memalign without a heap does not fail with ENOMEM");
+    check(lock_balanced(), "memalign without a heap: lock not taken or not released");
     check(!bh_newlib_add_region(NULL, sizeof g_extra.bytes), "a NULL region was accepted");
     check(!bh_newlib_add_region(g_extra.bytes, 8), "a region too small for a heap was accepted");
     check(!heap_get_stats(&before), "a refused region made a heap");
     check(bh_newlib_add_region(g_extra.bytes, sizeof g_extra.bytes), "the first region added did not make the heap");
     check(heap_get_stats(&before) && before.region_count == 1u, "the heap is not the added region alone");
+    check(before.heap_bytes == sizeof g_extra.bytes, "the heap is not all of the added region");
 #else
     /* Memory can be added before anything has allocated: the port makes the
      * heap for it (heap_add_region() alone has no heap yet to add to). */
     check(bh_newlib_add_region(g_extra.bytes, sizeof g_extra.bytes), "add a region before the first allocation");
     check(heap_get_stats(&before) && before.region_count == 2u, "the added region is not in the heap");
+    check(before.heap_bytes == (size_t)(__heap_end - __heap_start) + sizeof g_extra.bytes,
+          "the heap is not all of the linker script's range and the added region");
 #endif
 
     /* printf allocates stdout's buffer through _malloc_r. */
@@ -132,7 +176,8 @@ int main(int argc, char **argv)
          * own would bring in its malloc beside this one). */
         struct mallinfo info = mallinfo();
         check(info.uordblks == after.used_bytes && info.fordblks == after.free_bytes &&
-                  info.ordblks == after.free_blocks && info.arena == after.heap_bytes,
+                  info.ordblks == after.free_blocks && info.arena == after.heap_bytes &&
+                  info.usmblks == after.peak_used_bytes,
               "mallinfo");
         check(malloc_trim(0) == 0 && mallopt(M_TRIM_THRESHOLD, 0) == 0, "malloc_trim / mallopt");
         malloc_stats();
@@ -172,6 +217,78 @@ int main(int argc, char **argv)
               "posix_memalign(sizeof(void *) / 2) is not EINVAL");
         check(posix_memalign(&b, 64, SIZE_MAX / 2u) == ENOMEM && b == (void *)1,
               "posix_memalign(64, too much) is not ENOMEM");
+    }
+    {
+        /* Every entry point takes newlib's lock once and releases it, on
+         * success and on failure. */
+        void *a, *b = (void *)1;
+        struct mallinfo mi;
+        lock_mark();
+        a = malloc(24);
+        check(a != NULL && lock_balanced(), "malloc: lock");
+        lock_mark();
+        free(a);
+        check(lock_balanced(), "free: lock");
+        lock_mark();
+        a = calloc(4, 8);
+        check(a != NULL && lock_balanced(), "calloc: lock");
+        lock_mark();
+        a = realloc(a, 300);
+        check(a != NULL && lock_balanced(), "realloc: lock");
+        lock_mark();
+        check(malloc_usable_size(a) >= 300u && lock_balanced(), "malloc_usable_size: lock");
+        free(a);
+        lock_mark();
+        a = memalign(64, 24);
+        check(a != NULL && lock_balanced(), "memalign: lock");
+        free(a);
+        lock_mark();
+        check(posix_memalign(&b, 32, 24) == 0 && lock_balanced(), "posix_memalign: lock");
+        free(b);
+        lock_mark();
+        check(malloc(SIZE_MAX / 2u) == NULL && lock_balanced(), "failed malloc: lock");
+        lock_mark();
+        check(calloc(g_huge_count, 4u) == NULL && lock_balanced(), "failed calloc: lock");
+        lock_mark();
+        check(memalign(64, SIZE_MAX / 2u) == NULL && lock_balanced(), "failed memalign: lock");
+        lock_mark();
+        b = (void *)1;
+        check(posix_memalign(&b, 64, SIZE_MAX / 2u) == ENOMEM && lock_balanced(), "failed posix_memalign: lock");
+        lock_mark();
+        mi = mallinfo();
+        check(mi.arena != 0 && lock_balanced(), "mallinfo: lock");
+    }
+    {
+        /* calloc's count * size overflow is a failed allocation: ENOMEM. */
+        errno = 0;
+        check(calloc(g_huge_count, 4u) == NULL && errno == ENOMEM, "calloc overflow does not fail with ENOMEM");
+    }
+    {
+        /* realloc(p, 0) frees p and returns NULL, which is not a failure:
+         * errno stays as it was. */
+        bh_stats s0, s1;
+        void *a = malloc(32);
+        heap_get_stats(&s0);
+        errno = 0;
+        check(a != NULL && realloc(a, 0) == NULL && errno == 0, "realloc(p, 0) is not NULL, or sets errno");
+        heap_get_stats(&s1);
+        check(s1.live_blocks + 1u == s0.live_blocks && s1.free_count == s0.free_count + 1u,
+              "realloc(p, 0) did not free p");
+    }
+    {
+        /* valloc(): 4 KiB aligned. pvalloc(): also the size rounded up to a
+         * page; a size that cannot be rounded is ENOMEM, not a small block. */
+        void *v = valloc(10);
+        check(v != NULL && in_heap(v) && ((uintptr_t)v & 4095u) == 0u, "valloc is not page aligned");
+        free(v);
+        v = pvalloc(100);
+        check(v != NULL && in_heap(v) && ((uintptr_t)v & 4095u) == 0u && malloc_usable_size(v) >= 4096u,
+              "pvalloc(100) is not a page-aligned page");
+        free(v);
+        errno = 0;
+        v = pvalloc(SIZE_MAX - 100u);
+        check(v == NULL && errno == ENOMEM, "pvalloc(SIZE_MAX - 100) does not fail with ENOMEM");
+        free(v);
     }
     {
         /* realloc(NULL, 0) is malloc(0): on a full heap it fails, with ENOMEM
