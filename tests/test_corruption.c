@@ -618,27 +618,36 @@ static void test_free_first_block_claims_prev_free(void **state) {
 }
 
 #if BAREHEAP_MAX_REGIONS >= 2
+/* A heap whose first region is full, and a region added at base; returns
+ * the first block of the added region, allocated. */
+static unsigned char *added_region_first_block(bh_heap **heap_out, unsigned char *base) {
+    bh_heap *heap = bh_init(bt_align_up(g_mem.b, bh_alignment()), HEAP_BYTES);
+    bh_stats stats;
+    unsigned char *p;
+    assert_non_null(heap);
+    bh_set_error_handler(heap, bt_record_error, &g_errors);
+    assert_true(bh_get_stats(heap, &stats));
+    assert_non_null(bh_alloc(heap, stats.largest_free_bytes)); /* region 0 is full */
+    assert_true(bh_add_region(heap, base, 4096u > 4u * GRAIN_BYTES ? 4096u : 4u * GRAIN_BYTES));
+    p = (unsigned char *)bh_alloc(heap, 64);
+    assert_non_null(p);
+    assert_ptr_equal(block_from_payload(p), (block *)(void *)heap->regions[1].lo);
+    *heap_out = heap;
+    return p;
+}
+
 /* The same at an added region, placed so that its start is one word below a
  * grain boundary, where alignment alone would put the first block. A header
  * that claims a free block before it makes free read the word below as a
  * footer: that word must still be in the region, so the block starts a word
  * further in. */
 static void test_free_first_block_of_added_region_claims_prev_free(void **state) {
-    bh_heap *heap = bh_init(bt_align_up(g_mem.b, bh_alignment()), HEAP_BYTES);
     unsigned char *base = bt_align_up(g_big_mem.b, GRAIN_BYTES) + GRAIN_BYTES - WORD_BYTES;
-    bh_stats stats;
-    unsigned char *p;
+    bh_heap *heap;
+    unsigned char *p = added_region_first_block(&heap, base);
     size_t saved;
     (void)state;
-    assert_non_null(heap);
-    bh_set_error_handler(heap, bt_record_error, &g_errors);
-    assert_true(bh_get_stats(heap, &stats));
-    assert_non_null(bh_alloc(heap, stats.largest_free_bytes)); /* region 0 is full */
-    assert_true(bh_add_region(heap, base, 4096u > 4u * GRAIN_BYTES ? 4096u : 4u * GRAIN_BYTES));
     assert_true(heap->regions[1].lo >= (uintptr_t)base + WORD_BYTES);
-    p = (unsigned char *)bh_alloc(heap, 64);
-    assert_non_null(p);
-    assert_ptr_equal(block_from_payload(p), (block *)(void *)heap->regions[1].lo);
     saved = *header_of(p);
     *header_of(p) = saved | FLAG_PREV_FREE;
     expect_pointer_refused(heap, p);
@@ -655,21 +664,12 @@ static void test_free_first_block_of_added_region_claims_prev_free(void **state)
  * alone would have taken the planted word, and free would have unlinked a
  * block that does not exist. */
 static void test_free_first_block_footer_reaches_below_region(void **state) {
-    bh_heap *heap = bh_init(bt_align_up(g_mem.b, bh_alignment()), HEAP_BYTES);
     size_t prev_bytes = 2u * MIN_BLOCK_BYTES;
     unsigned char *base = bt_align_up(g_big_mem.b, GRAIN_BYTES) + 2u * prev_bytes + GRAIN_BYTES - WORD_BYTES;
-    bh_stats stats;
-    unsigned char *p;
+    bh_heap *heap;
+    unsigned char *p = added_region_first_block(&heap, base);
     size_t *header, *planted, saved_header, saved_footer, saved_planted;
     (void)state;
-    assert_non_null(heap);
-    bh_set_error_handler(heap, bt_record_error, &g_errors);
-    assert_true(bh_get_stats(heap, &stats));
-    assert_non_null(bh_alloc(heap, stats.largest_free_bytes)); /* region 0 is full */
-    assert_true(bh_add_region(heap, base, 4096u > 4u * GRAIN_BYTES ? 4096u : 4u * GRAIN_BYTES));
-    p = (unsigned char *)bh_alloc(heap, 64);
-    assert_non_null(p);
-    assert_ptr_equal(block_from_payload(p), (block *)(void *)heap->regions[1].lo);
     header = header_of(p);
     planted = (size_t *)(void *)((unsigned char *)header - prev_bytes);
     assert_true((unsigned char *)planted >= g_big_mem.b && (uintptr_t)planted < heap->regions[1].lo);
@@ -717,6 +717,20 @@ static void trim_never(void *context, void *lo, size_t size_bytes) {
     fail_msg("bh_trim offered memory from a damaged tail");
 }
 
+/* bh_trim() with the tail's footer word set to footer_bytes: the tail is
+ * reported, at the region's end, and nothing is offered. The footer is put
+ * back; the caller restores what else it damaged. */
+static void expect_trim_refused(fixture *f, size_t *footer, size_t footer_bytes, uintptr_t hi) {
+    size_t saved = *footer;
+    *footer = footer_bytes;
+    bt_errors_clear(&g_errors);
+    assert_int_equal(bh_trim(f->heap, 0, trim_never, NULL), 0);
+    assert_int_equal(g_errors.count, 1);
+    assert_int_equal(g_errors.kind[0], BH_ERROR_CORRUPTION);
+    assert_ptr_equal(g_errors.address[0], (const void *)hi);
+    *footer = saved;
+}
+
 /* The free last block's footer claims a size no block can have (below the
  * minimum, or not whole grains), and the word that size points at reads as
  * that block's header: bh_trim() reports the tail and offers nothing. */
@@ -724,7 +738,7 @@ static void test_trim_implausible_footer(void **state) {
     fixture f = make_fixture();
     uintptr_t hi = f.heap->regions[0].hi;
     size_t *footer = (size_t *)(void *)(hi - WORD_BYTES);
-    size_t saved = *footer, sizes[2], i;
+    size_t sizes[2], i;
     (void)state;
     sizes[0] = MIN_BLOCK_BYTES - GRAIN_BYTES; /* 0 where the minimum is one grain */
     sizes[1] = MIN_BLOCK_BYTES + WORD_BYTES;  /* whole grains where a grain is a word */
@@ -734,27 +748,15 @@ static void test_trim_implausible_footer(void **state) {
         if (sizes[i] == 0 || (i == 1u && (sizes[i] & (GRAIN_BYTES - 1u)) == 0))
             continue;
         saved_forged = *forged;
-        *footer = sizes[i];
         *forged = sizes[i] | FLAG_FREE;
-        bt_errors_clear(&g_errors);
-        assert_int_equal(bh_trim(f.heap, 0, trim_never, NULL), 0);
-        assert_int_equal(g_errors.count, 1);
-        assert_int_equal(g_errors.kind[0], BH_ERROR_CORRUPTION);
-        assert_ptr_equal(g_errors.address[0], (const void *)hi);
+        expect_trim_refused(&f, footer, sizes[i], hi);
         *forged = saved_forged;
-        *footer = saved;
         expect_sound(f.heap);
     }
     /* A footer larger than the whole region, whole grains, that would put
      * the tail's header a grain from address 0: refused before that header
      * is read (read, it would fault). */
-    *footer = hi - (GRAIN_BYTES - WORD_BYTES);
-    bt_errors_clear(&g_errors);
-    assert_int_equal(bh_trim(f.heap, 0, trim_never, NULL), 0);
-    assert_int_equal(g_errors.count, 1);
-    assert_int_equal(g_errors.kind[0], BH_ERROR_CORRUPTION);
-    assert_ptr_equal(g_errors.address[0], (const void *)hi);
-    *footer = saved;
+    expect_trim_refused(&f, footer, hi - (GRAIN_BYTES - WORD_BYTES), hi);
     expect_sound(f.heap);
 }
 #endif
