@@ -407,9 +407,17 @@ static void case_errors(void)
     trace_put(&w, BH_TRACE_MALLOC, 0, 0, (uint64_t)1 << 62, 0, 0x1000);
     trace_end(&w);
     /* (a 32-bit tool, built with this test, takes sizes below 4 GiB) */
-    tool_run(out, path, "--min-heap", "--max-heap", sizeof(size_t) > 4u ? "1000000G" : "4095M", NULL);
-    CHECK(out->status == 5, "--max-heap past the address space: exit %d", out->status);
+    tool_run(out, path, "--heap", sizeof(size_t) > 4u ? "1000000G" : "4095M", NULL, NULL);
+    CHECK(out->status == 5, "--heap past the address space: exit %d", out->status);
     CHECK(strstr(out->err, "cannot map a heap of") != NULL, "message: %s", out->err);
+    /* The search gallops up to such a size (its step once wrapped round in
+     * a 32-bit build and it never ended). Not at BAREHEAP_DEBUG 2 and up,
+     * which poisons every byte of every heap it tries: terabytes. */
+    if (tool_debug_level() < 2u) {
+        tool_run(out, path, "--min-heap", "--max-heap", sizeof(size_t) > 4u ? "1000000G" : "4095M", NULL);
+        CHECK(out->status == 5, "--max-heap past the address space: exit %d", out->status);
+        CHECK(strstr(out->err, "cannot map a heap of") != NULL, "message: %s", out->err);
+    }
 
     path_make(path, sizeof path, "magic.bht");
     trace_begin(&w, path, "BHTRACE9", BH_TRACE_VERSION);
