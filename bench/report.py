@@ -294,7 +294,9 @@ def write(ctx, out):
       "rounds every allocator runs once, interleaved so that they share the machine's state, each workload "
       "in a process of its own after one call of each function (lazy binding, allocator set-up), and reports "
       "the median of %d repetitions; ns is the median over the rounds, the ratio the median over the "
-      "rounds of the allocator's figure over glibc's in the same round. Timings vary from run to run on a "
+      "rounds of the allocator's figure over glibc's in the same round. glibc runs with its heap trimming "
+      "off (M_TRIM_THRESHOLD), so that like the others it starts every repetition with its pages resident "
+      "rather than fault them in again inside the timed loop. Timings vary from run to run on a "
       "shared machine; the instruction counts above do not." % (ctx["rounds"], ctx["reps"]))
     w("")
     w("| allocator | small | ratio | mixed | ratio | realloc | ratio |")
