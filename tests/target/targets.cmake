@@ -5,9 +5,10 @@
 # library headers the tests include by tests/target/include/.
 #
 # A test passes when QEMU's output has the runner's final line with
-# "0 failed": a failed test makes the count non-zero (and QEMU's exit status
-# with it), a fault stops the firmware before the line is printed, and so do
-# QEMU's own errors.
+# "0 failed" and QEMU exits with 0: a failed test makes the count non-zero
+# (and QEMU's exit status with it), a fault stops the firmware before the
+# line is printed, and so do QEMU's own errors; a non-zero status after the
+# line fails the test too (run_firmware.sh, bareheap_target_test()).
 #
 # Cortex-M0 (microbit, 16 KiB of RAM) runs test_layout (a 4 KiB heap) and
 # test_stress with BAREHEAP_TEST_SMALL_RAM (heaps up to 8 KiB, 64 slots);
@@ -15,6 +16,20 @@
 # they run on the other boards only.
 
 set(_bh_target_dir "${CMAKE_CURRENT_SOURCE_DIR}/target")
+
+# bareheap_target_test(<firmware> <pass regex> <fail regex> <timeout>): runs
+# the firmware through run_firmware.sh, which adds a line when it exits with
+# a status other than 0, and fails the test on that line too: a test judged
+# by its output (PASS_REGULAR_EXPRESSION) is otherwise passed whatever the
+# status.
+function(bareheap_target_test name pass fail timeout)
+  add_test(NAME ${name}
+    COMMAND bash "${_bh_target_dir}/run_firmware.sh" ${CMAKE_CROSSCOMPILING_EMULATOR} "$<TARGET_FILE:${name}>")
+  set_tests_properties(${name} PROPERTIES
+    PASS_REGULAR_EXPRESSION "${pass}"
+    FAIL_REGULAR_EXPRESSION "${fail}|firmware: exit status"
+    TIMEOUT ${timeout})
+endfunction()
 
 add_library(bareheap_cmocka_target OBJECT "${_bh_target_dir}/cmocka.c")
 target_include_directories(bareheap_cmocka_target BEFORE PUBLIC
@@ -56,11 +71,7 @@ foreach(_bh_test IN LISTS _bh_target_tests)
   target_compile_definitions(${_bh_test} PRIVATE ${_bh_target_defs})
   target_link_libraries(${_bh_test} PRIVATE bareheap bareheap_cmocka_target)
   bareheap_add_firmware(${_bh_test})
-  add_test(NAME ${_bh_test} COMMAND ${_bh_test})
-  set_tests_properties(${_bh_test} PROPERTIES
-    PASS_REGULAR_EXPRESSION "(^|\n)[0-9]+ passed, 0 failed\r?\n"
-    FAIL_REGULAR_EXPRESSION "FAULT:|\\[  FAILED  \\]"
-    TIMEOUT 240)
+  bareheap_target_test(${_bh_test} "(^|\n)[0-9]+ passed, 0 failed\r?\n" "FAULT:|\\[  FAILED  \\]" 240)
 endforeach()
 
 # The benchmarks' fragmentation run (bench/frag.c, bench/firmware.cmake) on
@@ -70,11 +81,7 @@ endforeach()
 # for the request existed): "4 passed" is all four seeds. No figure is judged.
 if(BAREHEAP_BOARD STREQUAL "mps2-an386" AND COMMAND bareheap_frag_firmware)
   bareheap_frag_firmware(frag_check 262144 16 8192 2 55 65536 8 512 2 55)
-  add_test(NAME frag_check COMMAND frag_check)
-  set_tests_properties(frag_check PROPERTIES
-    PASS_REGULAR_EXPRESSION "(^|\n)4 passed, 0 failed\r?\n"
-    FAIL_REGULAR_EXPRESSION "FAULT:|frag: "
-    TIMEOUT 60)
+  bareheap_target_test(frag_check "(^|\n)4 passed, 0 failed\r?\n" "FAULT:|frag: " 60)
 endif()
 
 # Heap memory that ends at the top of the address space (mem + size wraps
@@ -96,11 +103,7 @@ if(BAREHEAP_BOARD MATCHES "^(x86-multiboot|arm-virt)$")
       "${CMAKE_CURRENT_SOURCE_DIR}" "${PROJECT_SOURCE_DIR}/src")
     target_link_libraries(${_bh_test} PRIVATE bareheap_cmocka_target)
     bareheap_add_firmware(${_bh_test})
-    add_test(NAME ${_bh_test} COMMAND ${_bh_test})
-    set_tests_properties(${_bh_test} PROPERTIES
-      PASS_REGULAR_EXPRESSION "(^|\n)[0-9]+ passed, 0 failed\r?\n"
-      FAIL_REGULAR_EXPRESSION "FAULT:|\\[  FAILED  \\]"
-      TIMEOUT 60)
+    bareheap_target_test(${_bh_test} "(^|\n)[0-9]+ passed, 0 failed\r?\n" "FAULT:|\\[  FAILED  \\]" 60)
   endforeach()
 endif()
 
@@ -129,15 +132,22 @@ foreach(_bh_status 32 128 256 -256)
   set_tests_properties(${_bh_name} PROPERTIES WILL_FAIL TRUE TIMEOUT 60)
 endforeach()
 
+# A firmware that prints the runner's passing line and then exits with 1,
+# judged as the unit tests are: it must fail (WILL_FAIL), by its exit
+# status alone (run_firmware.sh's line).
+add_executable(exit_after_pass_line "${_bh_target_dir}/exit_status.c")
+target_compile_definitions(exit_after_pass_line PRIVATE EXIT_STATUS=1 PRINT_PASS_LINE=1)
+bareheap_add_firmware(exit_after_pass_line)
+bareheap_target_test(exit_after_pass_line "(^|\n)[0-9]+ passed, 0 failed\r?\n" "FAULT:|\\[  FAILED  \\]" 60)
+set_tests_properties(exit_after_pass_line PROPERTIES WILL_FAIL TRUE)
+
 # port/locks/'s interrupt masks on the CPUs they are written for: a call
 # runs masked and leaves the caller's mask as it found it (masked or not).
 if(BAREHEAP_BOARD MATCHES "^(microbit|mps2-an38[56]|riscv-virt)$")
   add_executable(lock_mask "${_bh_target_dir}/lock_mask.c")
   target_link_libraries(lock_mask PRIVATE bareheap)
   bareheap_add_firmware(lock_mask)
-  add_test(NAME lock_mask COMMAND lock_mask)
-  set_tests_properties(lock_mask PROPERTIES
-    PASS_REGULAR_EXPRESSION "lock_mask: ok" FAIL_REGULAR_EXPRESSION "FAULT:|FAILED" TIMEOUT 60)
+  bareheap_target_test(lock_mask "lock_mask: ok" "FAULT:|FAILED" 60)
 endif()
 
 # Every board's fault report names the faulting instruction (variants in
