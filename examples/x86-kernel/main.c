@@ -101,6 +101,13 @@ static uintptr_t addr_clip(uint64_t a)
 
 static mem_ranges g_ram;
 
+/* Takes [addr, addr + bytes) out of the RAM, clipped to the top of the
+ * address space (a loader's addresses are 32-bit, its sizes unchecked). */
+static void mb_take(uint32_t addr, uint64_t bytes)
+{
+    mem_ranges_take(&g_ram, addr, addr_clip((uint64_t)addr + bytes));
+}
+
 /* Takes out the ELF section header table (syms: count, entry size, address,
  * string-table index) and every section placed in memory (sh_addr, at 12 in
  * an entry, not 0): the kernel's own lie in its image, but the symbol and
@@ -111,7 +118,7 @@ static void mb_take_elf_sections(const mb_info *mbi)
     uint32_t count = mbi->syms[0], entry_bytes = mbi->syms[1], table = mbi->syms[2];
     const unsigned char *sh = (const unsigned char *)(uintptr_t)table;
     uint32_t i;
-    mem_ranges_take(&g_ram, table, addr_clip((uint64_t)table + (uint64_t)count * entry_bytes));
+    mb_take(table, (uint64_t)count * entry_bytes);
     /* An Elf32_Shdr is 40 bytes; sh_size is at 20. A table that would wrap
      * the address space is not read. */
     if (entry_bytes < 24u || (uint64_t)table + (uint64_t)count * entry_bytes > ADDR_TOP) {
@@ -120,7 +127,7 @@ static void mb_take_elf_sections(const mb_info *mbi)
     for (i = 0; i < count; i++, sh += entry_bytes) {
         uint32_t addr = rd32(sh + 12), bytes = rd32(sh + 20);
         if (addr != 0u) {
-            mem_ranges_take(&g_ram, addr, addr_clip((uint64_t)addr + bytes));
+            mb_take(addr, bytes);
         }
     }
 }
@@ -204,14 +211,14 @@ int main(int argc, char **argv)
         mb_take_elf_sections(mbi);
     }
     if ((mbi->flags & MB_FLAG_DRIVES) != 0u) {
-        mem_ranges_take(&g_ram, mbi->drives_addr, addr_clip((uint64_t)mbi->drives_addr + mbi->drives_length));
+        mb_take(mbi->drives_addr, mbi->drives_length);
     }
     if ((mbi->flags & MB_FLAG_APM) != 0u) {
-        mem_ranges_take(&g_ram, mbi->apm_table, addr_clip((uint64_t)mbi->apm_table + 20u));
+        mb_take(mbi->apm_table, 20u);
     }
     if ((mbi->flags & MB_FLAG_VBE) != 0u) {
-        mem_ranges_take(&g_ram, mbi->vbe_control_info, addr_clip((uint64_t)mbi->vbe_control_info + 512u));
-        mem_ranges_take(&g_ram, mbi->vbe_mode_info, addr_clip((uint64_t)mbi->vbe_mode_info + 256u));
+        mb_take(mbi->vbe_control_info, 512u);
+        mb_take(mbi->vbe_mode_info, 256u);
     }
 
     if (mem_ranges_to_heap(&g_ram, 1u) == 0u) {

@@ -188,6 +188,14 @@ void trace_unlock(void) {
         shim_lock_exit(&trace_mutex);
 }
 
+/* Appends a record to the buffer, writing the buffer out first if full. */
+static void trace_buffer_put(const bh_trace_record *record) {
+    if (trace_used_bytes + sizeof *record > TRACE_BUFFER_BYTES)
+        trace_flush_locked();
+    memcpy(trace_buffer + trace_used_bytes, record, sizeof *record);
+    trace_used_bytes += sizeof *record;
+}
+
 void trace_record_locked(unsigned op, unsigned align_log2, size_t size_bytes, const void *arg,
                          const void *result) {
     bh_trace_record record;
@@ -208,10 +216,7 @@ void trace_record_locked(unsigned op, unsigned align_log2, size_t size_bytes, co
     record.size_bytes = (uint64_t)size_bytes;
     record.arg = (uint64_t)(uintptr_t)arg;
     record.result = (uint64_t)(uintptr_t)result;
-    if (trace_used_bytes + sizeof record > TRACE_BUFFER_BYTES)
-        trace_flush_locked();
-    memcpy(trace_buffer + trace_used_bytes, &record, sizeof record);
-    trace_used_bytes += sizeof record;
+    trace_buffer_put(&record);
     trace_record_count++;
     if (SHIM_UNLIKELY(trace_unbuffered))
         trace_flush_locked();
@@ -260,10 +265,7 @@ void trace_flush(void) {
         memset(&end, 0, sizeof end);
         end.op = BH_TRACE_END;
         end.size_bytes = trace_record_count;
-        if (trace_used_bytes + sizeof end > TRACE_BUFFER_BYTES)
-            trace_flush_locked();
-        memcpy(trace_buffer + trace_used_bytes, &end, sizeof end);
-        trace_used_bytes += sizeof end;
+        trace_buffer_put(&end);
     }
     trace_flush_locked();
     trace_unbuffered = 1;

@@ -30,6 +30,9 @@ function(bareheap_target_test name pass fail timeout)
     FAIL_REGULAR_EXPRESSION "${fail}|firmware: exit status"
     TIMEOUT ${timeout})
 endfunction()
+# What the unit-test runner (cmocka.c) prints: its final line, and a failure.
+set(_bh_runner_pass "(^|\n)[0-9]+ passed, 0 failed\r?\n")
+set(_bh_runner_fail "FAULT:|\\[  FAILED  \\]")
 
 add_library(bareheap_cmocka_target OBJECT "${_bh_target_dir}/cmocka.c")
 target_include_directories(bareheap_cmocka_target BEFORE PUBLIC
@@ -71,7 +74,7 @@ foreach(_bh_test IN LISTS _bh_target_tests)
   target_compile_definitions(${_bh_test} PRIVATE ${_bh_target_defs})
   target_link_libraries(${_bh_test} PRIVATE bareheap bareheap_cmocka_target)
   bareheap_add_firmware(${_bh_test})
-  bareheap_target_test(${_bh_test} "(^|\n)[0-9]+ passed, 0 failed\r?\n" "FAULT:|\\[  FAILED  \\]" 240)
+  bareheap_target_test(${_bh_test} "${_bh_runner_pass}" "${_bh_runner_fail}" 240)
 endforeach()
 
 # The benchmarks' fragmentation run (bench/frag.c, bench/firmware.cmake) on
@@ -103,7 +106,7 @@ if(BAREHEAP_BOARD MATCHES "^(x86-multiboot|arm-virt)$")
       "${CMAKE_CURRENT_SOURCE_DIR}" "${PROJECT_SOURCE_DIR}/src")
     target_link_libraries(${_bh_test} PRIVATE bareheap_cmocka_target)
     bareheap_add_firmware(${_bh_test})
-    bareheap_target_test(${_bh_test} "(^|\n)[0-9]+ passed, 0 failed\r?\n" "FAULT:|\\[  FAILED  \\]" 60)
+    bareheap_target_test(${_bh_test} "${_bh_runner_pass}" "${_bh_runner_fail}" 60)
   endforeach()
 endif()
 
@@ -138,7 +141,7 @@ endforeach()
 add_executable(exit_after_pass_line "${_bh_target_dir}/exit_status.c")
 target_compile_definitions(exit_after_pass_line PRIVATE EXIT_STATUS=1 PRINT_PASS_LINE=1)
 bareheap_add_firmware(exit_after_pass_line)
-bareheap_target_test(exit_after_pass_line "(^|\n)[0-9]+ passed, 0 failed\r?\n" "FAULT:|\\[  FAILED  \\]" 60)
+bareheap_target_test(exit_after_pass_line "${_bh_runner_pass}" "${_bh_runner_fail}" 60)
 set_tests_properties(exit_after_pass_line PROPERTIES WILL_FAIL TRUE)
 
 # port/locks/'s interrupt masks on the CPUs they are written for: a call

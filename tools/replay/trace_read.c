@@ -36,6 +36,7 @@ trace_status trace_open(const char *path, trace_file *trace, char *why, size_t w
     int fd;
     void *data;
     size_t i;
+    unsigned thread;
 
     memset(trace, 0, sizeof *trace);
     /* O_NONBLOCK: a FIFO is refused below rather than waited on. */
@@ -101,8 +102,9 @@ trace_status trace_open(const char *path, trace_file *trace, char *why, size_t w
             continue;
         }
         trace->call_count++;
-        if (le16_read(r + 2) + 1u > trace->thread_count) {
-            trace->thread_count = le16_read(r + 2) + 1u;
+        thread = le16_read(r + 2);
+        if (thread + 1u > trace->thread_count) {
+            trace->thread_count = thread + 1u;
         }
     }
     return TRACE_OK;

@@ -5,10 +5,11 @@
 # __gnu_thumb1_case_*, an ldm of pc from a table, a RISC-V jr t0 that is no
 # return, a jump through a register written after its field load by a
 # writeback, a store-exclusive or a long multiply), calls through a register
-# that is no hook (a long call, a table of functions) and recursion, count the callee of a far tail call (RISC-V auipc +
-# jr), of a blx to ARM code and of a jal inside its own function, and bound a
-# loop whose cycle closes through a fall-through and one with two entries by
-# its backward branches. Run by tools/wcet.sh before it measures.
+# that is no hook (a long call, a table of functions) and recursion, count
+# the callee of a far tail call (RISC-V auipc + jr), of a blx to ARM code and
+# of a jal inside its own function, and bound a loop whose cycle closes
+# through a fall-through and one with two entries by its backward branches.
+# Run by tools/wcet.sh before it measures.
 # Usage: tools/wcet/selftest.sh BUILD_DIR
 set -euo pipefail
 

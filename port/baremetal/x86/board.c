@@ -10,9 +10,10 @@
  *
  * Stack guard: paging maps the address space flat (4 MiB pages) but for
  * the first page (so that a null pointer read or written faults, as on a
- * hosted system) and the 64 KiB under the stack (__stack_guard), whose pages
- * are not present, so an overflow raises a page fault (a frame larger than the guard could
- * step over it: the toolchain file's -Wstack-usage refuses one). That fault
+ * hosted system) and the 64 KiB under the stack (__stack_guard), whose
+ * pages are not present, so an overflow raises a page fault (a frame larger
+ * than the guard could step over it: the toolchain file's -Wstack-usage
+ * refuses one). That fault
  * cannot push its frame on the same stack: its IDT entry (and the double
  * fault's) is a task gate, which switches to a task with a stack of its own.
  * (QEMU does not check segment limits, so an expand-down stack segment would
