@@ -17,14 +17,22 @@
 
 set(_bh_target_dir "${CMAKE_CURRENT_SOURCE_DIR}/target")
 
-# bareheap_target_test(<firmware> <pass regex> <fail regex> <timeout>): runs
-# the firmware through run_firmware.sh, which adds a line when it exits with
-# a status other than 0, and fails the test on that line too: a test judged
-# by its output (PASS_REGULAR_EXPRESSION) is otherwise passed whatever the
-# status.
+# bareheap_target_test(<test> <pass regex> <fail regex> <timeout>
+#                      [TARGET <firmware>] [ARGS <emulator arguments>...]):
+# runs the firmware (by default the target named <test>) through
+# run_firmware.sh, which adds a line when it exits with a status other than
+# 0, and fails the test on that line too: a test judged by its output
+# (PASS_REGULAR_EXPRESSION) is otherwise passed whatever the status. ARGS
+# follow the firmware on the emulator's command line. The examples' tests use
+# it too (examples/CMakeLists.txt), so paths are from the project root.
 function(bareheap_target_test name pass fail timeout)
+  cmake_parse_arguments(_bh "" "TARGET" "ARGS" ${ARGN})
+  if(NOT _bh_TARGET)
+    set(_bh_TARGET ${name})
+  endif()
   add_test(NAME ${name}
-    COMMAND bash "${_bh_target_dir}/run_firmware.sh" ${CMAKE_CROSSCOMPILING_EMULATOR} "$<TARGET_FILE:${name}>")
+    COMMAND bash "${PROJECT_SOURCE_DIR}/tests/target/run_firmware.sh" ${CMAKE_CROSSCOMPILING_EMULATOR}
+            "$<TARGET_FILE:${_bh_TARGET}>" ${_bh_ARGS})
   set_tests_properties(${name} PROPERTIES
     PASS_REGULAR_EXPRESSION "${pass}"
     FAIL_REGULAR_EXPRESSION "${fail}|firmware: exit status"
