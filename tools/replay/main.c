@@ -5,9 +5,13 @@
  * --min-heap: whether a trace runs is not monotone in the heap size for a
  * segregated-fit allocator (a larger heap has other class boundaries, a
  * larger control structure, and blocks land elsewhere), so the search is a
- * bisection between a size that fails and one that runs, followed by a check
- * of the size below the answer and of a set of larger sizes; what those
- * checks found is reported as found, never smoothed over.
+ * bisection between a size that fails and one that runs. Below its answer
+ * other stretches of sizes may run (aligned requests make them likelier:
+ * where their blocks land depends on absolute offsets), so sizes spread down
+ * to a floor no heap can go below are tried, and the search goes on below
+ * any that runs. Last, the size below the answer and a set of larger sizes
+ * are checked; what those checks found is reported as found, never smoothed
+ * over.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -66,12 +70,17 @@ static void usage_print(FILE *out)
         "options:\n"
         "  --heap SIZE      heap given to bh_init(), control structure included; suffixes\n"
         "                   K, M, G (powers of 1024). Default 256M.\n"
-        "  --min-heap       find the smallest heap (to the alignment grain) on which the\n"
-        "                   trace runs without a failure: bisection, then the size one\n"
-        "                   grain below is confirmed to fail and larger sizes are tried,\n"
-        "                   since success need not be monotone in the heap size\n"
-        "                   (--heap is not used then).\n"
+        "  --min-heap       find a heap size N (to the alignment grain) on which the\n"
+        "                   trace runs without a failure and N - grain fails: bisection,\n"
+        "                   then sizes spread below N (--scan), going on below any that\n"
+        "                   runs, then larger sizes are tried, since success need not\n"
+        "                   be monotone in the heap size (--heap is not used then).\n"
+        "                   N is the smallest size found, not always the smallest that\n"
+        "                   runs: not every size below it is replayed.\n"
         "  --max-heap SIZE  largest heap --min-heap tries (default 16G, 2G on 32-bit)\n"
+        "  --scan COUNT     sizes --min-heap tries below an answer, spread from the\n"
+        "                   peak live bytes and their control structure up (default 32,\n"
+        "                   0 to 4096; each is one replay up to its first failure)\n"
         "  --layout 32|64   block layout: 32 runs bareheap-replay-32 (4-byte words,\n"
         "                   8-byte alignment as on Cortex-M), found next to this program\n"
         "                   or named by BAREHEAP_REPLAY_32; through qemu-i386 when the\n"
@@ -397,6 +406,7 @@ typedef struct options {
     const char *walk_dump_path;
     size_t heap_bytes;
     size_t max_heap_bytes;
+    unsigned scan_sizes; /* --scan: sizes tried below an answer of the bisection */
     bool min_heap;
     bool quiet;
 } options;
@@ -413,7 +423,11 @@ typedef struct min_heap_report {
     size_t larger_failed_first_bytes; /* smallest larger size that failed */
     size_t larger_failed_last_bytes;  /* largest larger size that failed */
     size_t all_larger_run_bytes;      /* from here on every tested size ran */
-    size_t first_found_bytes;         /* 0, or what bisection found before a size below a power of two ran */
+    size_t first_found_bytes;         /* 0, or what bisection found before a smaller size ran */
+    bool first_found_by_scan;         /* that smaller size was one of the spread sizes, not a power of two's */
+    unsigned scan_tested;             /* spread sizes tried below an answer of the bisection */
+    size_t scan_floor_bytes;          /* where they start: peak live bytes and their control structure */
+    bool scan_stopped;                /* the rounds ran out: sizes below the answer were not all scanned */
 } min_heap_report;
 
 typedef struct probe_context {
@@ -421,6 +435,8 @@ typedef struct probe_context {
     unsigned *runs;
     size_t lo, hi;
     bool show_progress;
+    bool peak_known;          /* a run went through the whole trace */
+    uint64_t peak_live_bytes; /* its peak of requested bytes: the same on every heap */
 } probe_context;
 
 /* One replay at size, stopping at its first failure: does the trace run? */
@@ -441,6 +457,10 @@ static int probe_runs(probe_context *p, size_t heap_bytes, size_t *failure_op)
         return -1;
     }
     ran = !r.failed;
+    if (ran) {
+        p->peak_known = true;
+        p->peak_live_bytes = r.peak_live_bytes;
+    }
     if (failure_op != NULL) {
         *failure_op = r.first_failure.op_index;
     }
@@ -503,13 +523,79 @@ static size_t size_below_power_of_two(size_t bytes, size_t grain)
     return (boundary - 1u) / grain * grain;
 }
 
+/* Sizes tried by one scan below an answer by default (--scan), the most
+ * --scan takes, and how many times the search may go on below an answer:
+ * bounded, so that the search's cost stays a fixed multiple of a replay. */
+#define MIN_HEAP_SCAN_DEFAULT 32u
+#define MIN_HEAP_SCAN_MAX 4096u
+#define MIN_HEAP_SCAN_ROUNDS 4u
+
+/* No heap below this runs the trace: the peak of live requested bytes and
+ * the control structure of a heap that size (which only grows with the
+ * heap). 0 when no run has gone through the trace. */
+static size_t scan_floor(const probe_context *p, size_t grain)
+{
+    size_t live;
+    if (!p->peak_known || p->peak_live_bytes > SIZE_MAX / 2u) {
+        return 0;
+    }
+    live = (size_t)p->peak_live_bytes;
+    if (bh_control_size(live) > SIZE_MAX / 2u - live) {
+        return 0;
+    }
+    return round_up(live + bh_control_size(live), grain);
+}
+
+/* The smallest of count sizes spread evenly over [floor, hi - grain) that
+ * runs, tried from the bottom up (so the first that runs ends the scan), or
+ * 0. hi runs and hi - grain fails (the bisection's answer): stretches that
+ * run below it, which bisection cannot see, are found where they are wider
+ * than the spacing. */
+static int search_scan_below(probe_context *p, size_t grain, size_t floor_bytes, size_t hi, unsigned count,
+                             size_t *found, unsigned *tested)
+{
+    size_t top = hi - grain, step, size, last = 0;
+    unsigned k;
+    *found = 0;
+    if (count == 0u || floor_bytes == 0u || floor_bytes >= top) {
+        return 0;
+    }
+    step = (top - floor_bytes) / count / grain * grain;
+    if (step < grain) {
+        step = grain;
+    }
+    for (k = 0; k < count; k++) {
+        int ran;
+        size = floor_bytes + step * k;
+        if (size >= top) {
+            break;
+        }
+        if (size == last) {
+            continue;
+        }
+        last = size;
+        p->lo = floor_bytes;
+        p->hi = hi;
+        (*tested)++;
+        ran = probe_runs(p, size, NULL);
+        if (ran < 0) {
+            return -1;
+        }
+        if (ran) {
+            *found = size;
+            return 0;
+        }
+    }
+    return 0;
+}
+
 static int min_heap_search(const trace_file *trace, const options *o, size_t start_bytes, min_heap_report *m)
 {
     size_t grain = bh_alignment(), lo, hi, step;
     size_t max_grains_bytes = o->max_heap_bytes / grain * grain; /* the largest size tried */
     probe_context p;
     int ran;
-    unsigned i;
+    unsigned i, round;
 
     memset(m, 0, sizeof *m);
     memset(&p, 0, sizeof p);
@@ -585,28 +671,53 @@ static int min_heap_search(const trace_file *trace, const options *o, size_t sta
         return -1;
     }
 
-    /* The control structure grows by a row of free lists at every power of
-     * two of the heap size, so just below the power of two under N there is
-     * more room for blocks than at N - grain: the largest size below it may
-     * run where N - grain fails. Tried, and searched below when it runs. */
-    for (;;) {
-        size_t below = size_below_power_of_two(hi, grain);
-        if (below == 0u || below >= lo) {
+    for (round = 0;; round++) {
+        size_t found;
+        /* The control structure grows by a row of free lists at every power
+         * of two of the heap size, so just below the power of two under N
+         * there is more room for blocks than at N - grain: the largest size
+         * below it may run where N - grain fails. Tried, and searched below
+         * when it runs. */
+        for (;;) {
+            size_t below = size_below_power_of_two(hi, grain);
+            if (below == 0u || below >= lo) {
+                break;
+            }
+            p.lo = 0;
+            p.hi = hi;
+            ran = probe_runs(&p, below, NULL);
+            if (ran < 0) {
+                return -1;
+            }
+            if (!ran) {
+                break;
+            }
+            if (m->first_found_bytes == 0u) {
+                m->first_found_bytes = hi;
+            }
+            hi = below;
+            if (search_gallop_down(&p, grain, &lo, &hi) < 0 || search_bisect(&p, grain, &lo, &hi) < 0) {
+                return -1;
+            }
+        }
+        if (round == MIN_HEAP_SCAN_ROUNDS) {
+            m->scan_stopped = o->scan_sizes != 0u;
             break;
         }
-        p.lo = 0;
-        p.hi = hi;
-        ran = probe_runs(&p, below, NULL);
-        if (ran < 0) {
+        if (m->scan_floor_bytes == 0u) {
+            m->scan_floor_bytes = scan_floor(&p, grain);
+        }
+        if (search_scan_below(&p, grain, m->scan_floor_bytes, hi, o->scan_sizes, &found, &m->scan_tested) < 0) {
             return -1;
         }
-        if (!ran) {
+        if (found == 0u) {
             break;
         }
         if (m->first_found_bytes == 0u) {
             m->first_found_bytes = hi;
+            m->first_found_by_scan = true;
         }
-        hi = below;
+        hi = found;
         if (search_gallop_down(&p, grain, &lo, &hi) < 0 || search_bisect(&p, grain, &lo, &hi) < 0) {
             return -1;
         }
@@ -831,9 +942,19 @@ static int report_trace(const options *o, const trace_file *trace)
                 printf("  min heap        %zu bytes (%s), control structure included: the trace runs there and "
                        "%s at %zu bytes (%u runs)\n", m.bytes, size_human(m.bytes, a, sizeof a),
                        m.below_failed ? "fails" : "also runs (not monotone)", m.below_bytes, m.runs);
-                if (m.first_found_bytes != 0u) {
+                if (m.first_found_bytes != 0u && m.first_found_by_scan) {
+                    printf("                  found below %zu bytes, where bisection ended first, by trying sizes "
+                           "spread down to %zu bytes: success is not monotone in the heap size\n",
+                           m.first_found_bytes, m.scan_floor_bytes);
+                } else if (m.first_found_bytes != 0u) {
                     printf("                  found below the power of two under %zu bytes, where bisection "
                            "ended first: the control structure is smaller there\n", m.first_found_bytes);
+                }
+                if (m.scan_tested != 0u) {
+                    printf("                  %u sizes spread from %zu bytes (peak live bytes and their control "
+                           "structure) tried: %s\n", m.scan_tested, m.scan_floor_bytes,
+                           m.scan_stopped ? "the search stopped going lower after its last round, a smaller size may run"
+                                          : "none below the answer runs");
                 }
                 if (m.larger_failed == 0u) {
                     printf("                  %u larger sizes tried (up to +50%%): all run\n", m.larger_tested);
@@ -900,6 +1021,10 @@ static int report_trace(const options *o, const trace_file *trace)
             out_num("min_heap_larger_failed", m.larger_failed);
             out_num("min_heap_all_larger_run_bytes", m.all_larger_run_bytes);
             out_num("min_heap_first_found_bytes", m.first_found_bytes);
+            out_num("min_heap_first_found_by_scan", m.first_found_by_scan);
+            out_num("min_heap_scan_tested", m.scan_tested);
+            out_num("min_heap_scan_floor_bytes", m.scan_floor_bytes);
+            out_num("min_heap_scan_stopped", m.scan_stopped);
         }
         out_num("heap_bytes", r.heap_bytes);
         out_num("init_failed", r.init_failed);
@@ -1121,6 +1246,7 @@ int main(int argc, char **argv)
 
     memset(&o, 0, sizeof o);
     o.heap_bytes = DEFAULT_HEAP_BYTES;
+    o.scan_sizes = MIN_HEAP_SCAN_DEFAULT;
 #if SIZE_MAX > 0xFFFFFFFFu
     o.max_heap_bytes = (size_t)1 << 34;
 #else
@@ -1144,6 +1270,17 @@ int main(int argc, char **argv)
             }
         } else if (strcmp(a, "--min-heap") == 0) {
             o.min_heap = true;
+        } else if (strcmp(a, "--scan") == 0 && has_value) {
+            char *end;
+            unsigned long n;
+            errno = 0;
+            n = strtoul(argv[++i], &end, 10);
+            if (errno != 0 || end == argv[i] || *end != '\0' || argv[i][0] == '-' || n > MIN_HEAP_SCAN_MAX) {
+                fprintf(stderr, "%s: --scan %s: a number of sizes from 0 to %u\n", program_name, argv[i],
+                        MIN_HEAP_SCAN_MAX);
+                return EXIT_USAGE;
+            }
+            o.scan_sizes = (unsigned)n;
         } else if (strcmp(a, "--svg") == 0 && has_value) {
             o.svg_path = argv[++i];
         } else if (strcmp(a, "--walk-dump") == 0 && has_value) {

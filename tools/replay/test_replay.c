@@ -15,6 +15,9 @@
  *   min_heap   --min-heap N: the trace runs at N and fails at N - grain
  *   non_monotone  a trace that runs under 64 KiB and fails on 64 KiB: found
  *              and reported
+ *   scan       random traces with page-aligned calls: the sizes --min-heap
+ *              spreads below the bisection's answer find a smaller heap that
+ *              runs; --scan 0 leaves them out; --scan's bad values
  *   layout     --layout 32 needs less heap than 64 for many small blocks
  *   svg        well-formed XML, one block rectangle per block at the peak,
  *              merging keeps a map of many blocks (a walk dump) small
@@ -610,6 +613,94 @@ static void case_min_heap(void)
     free(out);
 }
 
+/* 400 random calls: a request of 8..2047 bytes (log-uniform), one in ten
+ * aligned to 4096 bytes, or a free of a random live block (45%). Where an
+ * aligned block lands depends on absolute offsets, so on such traces sizes
+ * below the bisection's answer often run. */
+static void random_aligned_trace_write(const char *path, uint32_t seed)
+{
+    trace_writer w;
+    uint64_t live[400];
+    unsigned live_count = 0, i;
+    uint64_t next_address = 0x100000u;
+    uint32_t x = seed * 2654435761u + 1u;
+    trace_begin(&w, path, BH_TRACE_MAGIC, BH_TRACE_VERSION);
+    for (i = 0; i < 400u; i++) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        if (live_count != 0u && x % 100u < 45u) {
+            unsigned k = (x >> 8) % live_count;
+            trace_put(&w, BH_TRACE_FREE, 0, 0, 0, live[k], 0);
+            live[k] = live[--live_count];
+        } else {
+            unsigned log2 = 3u + (x >> 8) % 8u;
+            uint64_t size = ((uint64_t)1 << log2) + (x >> 12) % ((uint64_t)1 << log2);
+            next_address += 0x10000u;
+            if ((x >> 24) % 10u == 0u) {
+                trace_put(&w, BH_TRACE_ALIGNED, 12, 0, size, 0, next_address);
+            } else {
+                trace_put(&w, BH_TRACE_MALLOC, 0, 0, size, 0, next_address);
+            }
+            live[live_count++] = next_address;
+        }
+    }
+    trace_put(&w, BH_TRACE_END, 0, 0, w.ops, 0, 0);
+    trace_end(&w);
+}
+
+/* Up to 40 of those traces, until the scan has lowered two answers (one at
+ * BAREHEAP_DEBUG 3): each
+ * answer runs and fails a grain lower, is no larger than without the scan,
+ * and where smaller, the report says the scan found it below the answer
+ * without. Then --scan's bad values. */
+static void case_scan(void)
+{
+    char path[1024];
+    run_output *out = malloc(sizeof *out);
+    /* One lowered answer is enough where each replay checks the whole heap
+     * at every call (BAREHEAP_DEBUG 3). */
+    unsigned wanted = tool_debug_level() >= 3u ? 1u : 2u;
+    unsigned lowered = 0, seed;
+    for (seed = 1; seed <= 40u && lowered < wanted; seed++) {
+        unsigned long long n0, n, grain;
+        snprintf(path, sizeof path, "%s/aligned_%u.bht", work_dir, seed);
+        random_aligned_trace_write(path, seed);
+        tool_run(out, path, "--min-heap", "--scan", "0", NULL);
+        CHECK(out->status == 0 && kv_get(out, "min_heap_found") == 1u, "seed %u, --scan 0: exit %d %s", seed,
+              out->status, out->err);
+        CHECK(kv_get(out, "min_heap_scan_tested") == 0u, "seed %u: --scan 0 tries no size", seed);
+        n0 = kv_get(out, "min_heap_bytes");
+        tool_run(out, path, "--min-heap", NULL, NULL, NULL);
+        CHECK(out->status == 0 && kv_get(out, "min_heap_found") == 1u, "seed %u: exit %d %s", seed, out->status,
+              out->err);
+        n = kv_get(out, "min_heap_bytes");
+        grain = kv_get(out, "align_bytes");
+        CHECK(kv_get(out, "min_heap_scan_tested") >= 1u, "seed %u: the scan tried sizes", seed);
+        CHECK(kv_get(out, "min_heap_scan_floor_bytes") >= kv_get(out, "peak_live_bytes") &&
+                  kv_get(out, "min_heap_scan_floor_bytes") < n,
+              "seed %u: the scan starts at the peak live bytes or above, below N", seed);
+        CHECK(n <= n0, "seed %u: %llu with the scan, %llu without", seed, n, n0);
+        if (n < n0) {
+            lowered++;
+            CHECK(kv_get(out, "min_heap_first_found_by_scan") == 1u &&
+                      kv_get(out, "min_heap_first_found_bytes") == n0,
+                  "seed %u: reported as found by the scan below %llu", seed, n0);
+        }
+        min_heap_confirm(out, path, n, grain);
+    }
+    CHECK(lowered >= 1u, "the scan lowered %u answers of %u traces", lowered, seed - 1u);
+    fprintf(stderr, "the scan lowered %u answers of %u traces\n", lowered, seed - 1u);
+
+    tool_run(out, path, "--min-heap", "--scan", "4097", NULL);
+    CHECK(out->status == 2, "--scan 4097: exit %d", out->status);
+    tool_run(out, path, "--min-heap", "--scan", "-1", NULL);
+    CHECK(out->status == 2, "--scan -1: exit %d", out->status);
+    tool_run(out, path, "--min-heap", "--scan", "8x", NULL);
+    CHECK(out->status == 2, "--scan 8x: exit %d", out->status);
+    free(out);
+}
+
 /* Not monotone by construction: the control structure grows at every power
  * of two of the heap size, so one request as large as all the blocks of a
  * heap one grain under 64 KiB runs there, and fails on 64 KiB and a few
@@ -1120,6 +1211,8 @@ int main(int argc, char **argv)
         case_min_heap();
     } else if (strcmp(which, "non_monotone") == 0) {
         case_non_monotone();
+    } else if (strcmp(which, "scan") == 0) {
+        case_scan();
     } else if (strcmp(which, "layout") == 0) {
         case_layout();
     } else if (strcmp(which, "svg") == 0) {
