@@ -4,7 +4,8 @@
  * new and delete (plain, array, nothrow and over-aligned), std::vector,
  * std::string and std::unique_ptr all take their memory from bareheap's
  * default heap, [__heap_start, __heap_end) of the linker script, and a
- * request the heap cannot serve throws std::bad_alloc. (The full newlib and
+ * request the heap cannot serve throws std::bad_alloc. A static object's
+ * constructor, and <iostream>'s set-up of std::cout, run before main(). (The full newlib and
  * libstdc++, not nano.specs: libstdc++_nano is built without exceptions, and
  * its operator new aborts where this one throws.)
  *
@@ -16,6 +17,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <iostream>
 #include <memory>
 #include <new>
 #include <string>
@@ -67,6 +69,14 @@ struct counted {
 };
 int counted::alive = 0;
 
+// Constructed by the startup code (.init_array) before main(), with
+// libstdc++'s own static objects: their constructors must run there too.
+struct constructed_early {
+    int *value;
+    constructed_early() : value(new int(7)) {}
+};
+constructed_early g_early;
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -83,6 +93,9 @@ int main(int argc, char **argv)
     // printf allocates stdout's buffer: the heap is set up by then.
     std::printf("C++ on bareheap through newlib\n");
     std::fflush(stdout);
+    std::cout << "std::cout through newlib's stdio" << std::endl;
+    check(g_early.value != nullptr && in_heap(g_early.value) && *g_early.value == 7,
+          "static constructor");
     bh_stats before = stats();
 
     int *one = new int(42);

@@ -4,10 +4,11 @@
  * table at address 0, so Reset_Handler is the first code to run.
  *
  * Reset_Handler copies .data, clears .bss, runs the static constructors
- * (.init_array: C++ firmware, and libstdc++'s own), and on ARMv7-M makes every
- * unaligned access fault (CCR.UNALIGN_TRP: ARMv6-M always faults) and puts
- * an MPU no-access region under the stack so an overflow faults instead of
- * corrupting memory. It enables the FPU when code is built for it.
+ * (.init_array: C++ firmware, and libstdc++'s own), and on ARMv7-M puts an
+ * MPU no-access region under the stack so an overflow faults instead of
+ * corrupting memory and, from main() on, makes every unaligned access fault
+ * (CCR.UNALIGN_TRP: ARMv6-M always faults). It enables the FPU when code is
+ * built for it.
  *
  * Every fault vector resets SP to the top of the stack (an overflow must not
  * lock the core up) and reports through board_fault(), which exits with 3.
@@ -60,7 +61,7 @@ void Reset_Handler(void)
     }
 
 #if defined(__ARM_ARCH_7M__) || defined(__ARM_ARCH_7EM__)
-    REG32(SCB_CCR) |= CCR_UNALIGN_TRP | CCR_DIV_0_TRP;
+    REG32(SCB_CCR) |= CCR_DIV_0_TRP;
     /* Region 0: 1 KiB at __stack_guard, no access (AP=000), execute never;
      * the rest of memory keeps the default map (PRIVDEFENA). */
     REG32(MPU_RNR) = 0u;
@@ -81,10 +82,18 @@ void Reset_Handler(void)
     REG32(SCB_CPACR) |= 0xFu << 20; /* CP10, CP11: full access */
     barrier();
 #endif
-    /* After the traps and the FPU are set up: a constructor may use either. */
+    /* After the stack guard and the FPU are set up: a constructor may use
+     * either. */
     for (init_fn *fn = __init_array_start; fn < __init_array_end; fn++) {
         (*fn)();
     }
+#if defined(__ARM_ARCH_7M__) || defined(__ARM_ARCH_7EM__)
+    /* Only now: libstdc++'s constructors (<iostream>'s locale set-up) make
+     * unaligned accesses, which ARMv7-M allows, and a program that needs
+     * them (the newlib examples) can only turn the trap off in main(). */
+    REG32(SCB_CCR) |= CCR_UNALIGN_TRP;
+    barrier();
+#endif
 
     board_exit(main(board_argc, board_argv));
 }
