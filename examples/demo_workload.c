@@ -52,7 +52,7 @@ void demo_put_line(const char *label, uint64_t value, unsigned base)
 static bool map_block(void *context, const bh_block_info *b)
 {
     unsigned *column = (unsigned *)context;
-    /* One character per block: U used, . free; the address every 8 blocks. */
+    /* One character per block: U used, . free; the address every 64 blocks. */
     if (*column % 64u == 0u) {
         put(*column == 0u ? "" : "\n");
         put_num((uintptr_t)b->ptr, 16u);
@@ -144,10 +144,16 @@ int demo_run(void)
         log[i] = (uint32_t)(i * 2654435761u);
     }
 
-    /* A DMA descriptor ring: 1 KiB aligned, zeroed. */
+    /* A DMA descriptor ring: 1 KiB aligned, zeroed (the heap hands out
+     * memory as the last user left it: no descriptor may start owned by
+     * the device). */
     dma = heap_alloc_aligned(1024, 512);
     if (dma == NULL || ((uintptr_t)dma & 1023u) != 0u) {
         errors++;
+    } else {
+        for (i = 0; i < 512u; i++) {
+            ((unsigned char *)dma)[i] = 0u;
+        }
     }
 
     print_stats("while running");
