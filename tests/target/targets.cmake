@@ -179,6 +179,15 @@ foreach(_bh_variant 0 1)
     PASS_REGULAR_EXPRESSION "fault_check: ok" TIMEOUT 90)
 endforeach()
 
+# The RISC-V fault report names an ecall from M-mode (trap_name.c); the
+# firmware faults, so only its report is judged.
+if(BAREHEAP_BOARD STREQUAL "riscv-virt")
+  add_executable(trap_name "${_bh_target_dir}/trap_name.c")
+  bareheap_add_firmware(trap_name)
+  add_test(NAME trap_name COMMAND trap_name)
+  set_tests_properties(trap_name PROPERTIES PASS_REGULAR_EXPRESSION "FAULT: ecall from M-mode" TIMEOUT 60)
+endif()
+
 # A stack overflow faults at once on every board, each of which guards its
 # stack: before the ARM virt board had its MMU guard, one wrote down through
 # .bss, .data and .text to the start of RAM and exited with a damaged status;

@@ -49,12 +49,17 @@ void board_start(const void *fdt)
 
 void board_trap(uintptr_t cause, uintptr_t pc, uintptr_t value)
 {
+    /* mcause's exception codes (privileged spec, table 3.6): an ecall from
+     * this M-mode firmware is 11, and 10 and 14 are reserved. */
     static const char *const names[] = {
         "instruction misaligned", "instruction access fault", "illegal instruction",
         "breakpoint", "load misaligned", "load access fault", "store misaligned",
-        "store access fault", "ecall",
+        "store access fault", "ecall from U-mode", "ecall from S-mode", "trap",
+        "ecall from M-mode", "instruction page fault", "load page fault", "trap",
+        "store page fault",
     };
-    const char *what = cause < sizeof names / sizeof names[0] ? names[cause] : "trap";
-    (void)cause;
+    /* The top bit of mcause marks an interrupt, which nothing here enables. */
+    const char *what = (intptr_t)cause < 0 ? "interrupt"
+                       : cause < sizeof names / sizeof names[0] ? names[cause] : "trap";
     board_fault(what, (unsigned long)pc, (unsigned long)value);
 }
