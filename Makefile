@@ -145,16 +145,19 @@ test-variants:
 	$(call unit_variant,variant4,$(VARIANT4))
 	$(MAKE) --no-print-directory test-tsan
 
-# (f) ThreadSanitizer on the threads that share one heap through the C11
-#     spinlock port (test_lock, C11 for <stdatomic.h>): a lock whose release
-#     lacked its ordering lets the heap's words race, which TSan reports and
-#     fails on (checked with memory_order_relaxed in bh_spin_lock_exit).
+# (f) ThreadSanitizer on threads that share heaps: two on one heap through
+#     the C11 spinlock port (test_lock, C11 for <stdatomic.h>), and four on
+#     the hosted shim's arenas, thread caches and remote frees, with and
+#     without the cache (test_shim_tsan). A lock or a list whose ordering is
+#     missing lets the heap's words race, which TSan reports and fails on
+#     (checked with the release of bh_spin_lock_exit, of the shim's lock and
+#     of its remote-free push made relaxed).
 test-tsan:
 	$(CMAKE) -S . -B $(BUILD)/tsan $(call gen,$(BUILD)/tsan) -DCMAKE_C_COMPILER=clang \
 		$(OPT_FLAGS) -DCMAKE_C_STANDARD=11 -DBAREHEAP_WERROR=ON -DBAREHEAP_BUILD_TESTS=ON \
 		-DBAREHEAP_BUILD_EXAMPLES=OFF -DBAREHEAP_SANITIZE=thread
-	$(CMAKE) --build $(BUILD)/tsan --target test_lock
-	cd $(BUILD)/tsan && $(CTEST) $(CTEST_ARGS) -R '^test_lock$$'
+	$(CMAKE) --build $(BUILD)/tsan --target test_lock test_shim_tsan
+	cd $(BUILD)/tsan && $(CTEST) $(CTEST_ARGS) -R '^(test_lock|test_shim_tsan|test_shim_tsan_nocache)$$'
 
 # (d) Cortex-M4, freestanding: the core library, bareheap_libc, and a link of
 #     both with no C library (see bareheap_freestanding_check in CMakeLists.txt)

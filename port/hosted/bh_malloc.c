@@ -618,6 +618,20 @@ static inline bool arena_payload_readable(const arena *a, const void *p, uintptr
     return (uintptr_t)p > a->slice_lo && (uintptr_t)p < mapped_end && ((uintptr_t)p & 15u) == 0;
 }
 
+/* A word of an arena's heap read without the arena's lock (the thread cache
+ * and the batching of remote frees test a block before taking any lock):
+ * another thread may hold that lock meanwhile and rewrite it, the header of
+ * a block whose neighbour is freed or handed out. The bits read there (the
+ * block's own size, FREE and ALIGNED, the next block's PREV_FREE) change only
+ * with the block's own free, which is the caller's; other bits may be stale.
+ * One relaxed atomic load: the compiler may neither split it nor load the
+ * word again between its tests. (The core's stores are plain, so
+ * ThreadSanitizer still reports the pair: tests/hosted/tsan_suppressions.txt
+ * names this function.) */
+static inline size_t word_load_unlocked(const void *address) {
+    return __atomic_load_n((const size_t *)address, __ATOMIC_RELAXED);
+}
+
 /* Whether the core's used-block header is what the thread cache reads:
  * size | flags one word below the payload, capacity = size - one word, the
  * FREE flag set by a free. Checked on a fresh heap (no lock set yet). */
@@ -881,7 +895,7 @@ static inline bool cache_push(arena *a, void *p) {
     uintptr_t mapped_end = arena_mapped_end(a);
     if (!arena_payload_readable(a, p, mapped_end))
         return false;
-    header = ((const size_t *)p)[-1];
+    header = word_load_unlocked((const size_t *)p - 1);
     size = header & ~HEADER_FLAGS;
     if ((header & (HEADER_FREE | HEADER_ALIGNED | 8u)) != 0 ||
         size - CACHE_MIN_BLOCK_BYTES > CACHE_BLOCK_MAX_BYTES - CACHE_MIN_BLOCK_BYTES)
@@ -894,7 +908,7 @@ static inline bool cache_push(arena *a, void *p) {
         return false;
     if ((uintptr_t)p - sizeof(size_t) + size >= mapped_end)
         return false;
-    next_header = ((const size_t *)(const void *)((const char *)p - sizeof(size_t) + size))[0];
+    next_header = word_load_unlocked((const char *)p - sizeof(size_t) + size);
     /* The next block must agree that this one is used. And a block with a
      * free neighbour goes to the core, which merges them: caching it would
      * keep a hole split in two. */
@@ -942,11 +956,11 @@ static inline bool remote_can_batch(const arena *owner, void *p) {
     uintptr_t block = (uintptr_t)p - sizeof(size_t), mapped_end = arena_mapped_end(owner);
     if (!arena_payload_readable(owner, p, mapped_end))
         return false;
-    header = ((const size_t *)p)[-1];
+    header = word_load_unlocked((const size_t *)p - 1);
     size = header & ~HEADER_FLAGS;
     if ((header & (HEADER_FREE | 8u)) != 0 || size < CACHE_MIN_BLOCK_BYTES ||
         size >= mapped_end - block ||
-        (((const size_t *)(const void *)(block + size))[0] & HEADER_PREV_FREE) != 0)
+        (word_load_unlocked((const void *)(block + size)) & HEADER_PREV_FREE) != 0)
         return false;
     return true;
 }
@@ -997,7 +1011,7 @@ static void arena_free(arena *a, void *p) {
     if (!heap)
         return;
     if (arena_payload_readable(a, p, arena_mapped_end(a)))
-        bytes = ((const size_t *)p)[-1] & ~HEADER_FLAGS;
+        bytes = word_load_unlocked((const size_t *)p - 1) & ~HEADER_FLAGS;
     bh_free(heap, p);
     freed = atomic_load_explicit(&a->freed_since_trim, memory_order_relaxed) + bytes;
     atomic_store_explicit(&a->freed_since_trim, freed, memory_order_relaxed);
