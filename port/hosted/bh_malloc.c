@@ -621,10 +621,14 @@ static inline bool arena_payload_readable(const arena *a, const void *p, uintptr
 /* A word of an arena's heap read without the arena's lock (the thread cache
  * and the batching of remote frees test a block before taking any lock):
  * another thread may hold that lock meanwhile and rewrite it, the header of
- * a block whose neighbour is freed or handed out. The bits read there (the
- * block's own size, FREE and ALIGNED, the next block's PREV_FREE) change only
- * with the block's own free, which is the caller's; other bits may be stale.
- * One relaxed atomic load: the compiler may neither split it nor load the
+ * a block whose neighbour is freed or handed out. The bits that make a
+ * block safe to cache or batch (its own size, FREE and ALIGNED, the next
+ * block's PREV_FREE) change only with the block's own free, which is the
+ * caller's. Whether a neighbour is free (its FREE bit, this block's
+ * PREV_FREE), which the cache also reads, may be stale: a block beside a
+ * free one is then cached (the hole stays split until it leaves the cache),
+ * or one that could be is freed to the core, both harmless. One relaxed
+ * atomic load: the compiler may neither split it nor load the
  * word again between its tests. (The core's stores are plain, so
  * ThreadSanitizer still reports the pair: tests/hosted/tsan_suppressions.txt
  * names this function.) */
