@@ -17,7 +17,8 @@
  *                                          first header, which must be refused
  *   12    stats      -                      every counter against the model
  *   13    check      -                      bh_check() and a walk
- *   14    misuse     sub, slot              double free, misaligned, foreign
+ *   14    misuse     sub, slot              double free, misaligned, foreign,
+ *                                          interior behind a forged header
  *   15    edge       sub, slot              alloc(largest_free), SIZE_MAX
  *                                          requests, free everything
  * size(2): two bytes b0 b1, v = (b0 & 31) << 8 | b1, by b0 >> 5:
@@ -229,36 +230,162 @@ static bool stats_check(bhm_model *m) {
     return true;
 }
 
+/* ---- size classes, as bareheap_internal.h documents them ---- */
+
+static unsigned log2_floor(size_t v) {
+    unsigned n = 0;
+    while (v >>= 1)
+        n++;
+    return n;
+}
+
+/* The class of a free block of size_bytes, before the clamp to the top. */
+static unsigned class_of_bytes(size_t size_bytes) {
+    size_t u = size_bytes >> log2_floor(grain());
+    unsigned shift;
+    if (u < ((size_t)1 << BAREHEAP_SL_LOG2))
+        return (unsigned)u;
+    shift = log2_floor(u) - BAREHEAP_SL_LOG2;
+    return (shift << BAREHEAP_SL_LOG2) + (unsigned)(u >> shift);
+}
+
+/* The smallest block size of class c. */
+static size_t class_min_bytes(unsigned c) {
+    unsigned fl = c >> BAREHEAP_SL_LOG2, sl = c & (((unsigned)1 << BAREHEAP_SL_LOG2) - 1u);
+    if (fl == 0)
+        return (size_t)c * grain();
+    return ((((size_t)1 << BAREHEAP_SL_LOG2) + sl) << (fl - 1u)) * grain();
+}
+
+/* The top class of a heap made by bh_init() on heap_bytes: blocks above it
+ * (of a larger added region) are filed under it. */
+static unsigned class_top_for(size_t heap_bytes) {
+    size_t max = heap_bytes < bh_min_block_size() ? bh_min_block_size() : heap_bytes;
+    return ((class_of_bytes(max) >> BAREHEAP_SL_LOG2) + 1u) * ((unsigned)1 << BAREHEAP_SL_LOG2) - 1u;
+}
+
+/* ---- the walk against the model ---- */
+
+/* The live slots in address order (m->order, slot indices, empty slots
+ * first): between two checks one or two slots change, so insertion sort
+ * costs about one pass. */
+static void order_sort(bhm_model *m) {
+    unsigned i, j;
+    for (i = 1; i < m->opt.slots; i++) {
+        uint16_t k = m->order[i];
+        uintptr_t key = (uintptr_t)m->slot[k].p;
+        for (j = i; j > 0 && (uintptr_t)m->slot[m->order[j - 1u]].p > key; j--)
+            m->order[j] = m->order[j - 1u];
+        m->order[j] = k;
+    }
+}
+
 typedef struct walk_tally {
+    bhm_model *m;
+    unsigned next_live; /* index into m->order of the next live slot */
     size_t used_blocks, used_bytes, free_blocks;
+    /* the highest class holding a free block: how many, smallest, largest */
+    unsigned top_class, class_top;
+    size_t top_count, top_min, top_max;
+    size_t top_class_min; /* smaller free blocks are in lower classes: not mapped */
+    const void *bad;  /* the first block that disagrees with the model */
+    const char *what; /* and how */
 } walk_tally;
 
+/* Used blocks: exactly the model's live blocks, in address order, each
+ * sized as its usable size says (so an aligned block keeps its alignment
+ * word through every move). Free blocks: the top class's, for
+ * largest_free_bytes. */
 static bool walk_count(void *context, const bh_block_info *info) {
     walk_tally *t = (walk_tally *)context;
+    bhm_model *m = t->m;
     if (info->used) {
+        const bhm_slot *s;
+        size_t capacity;
         t->used_blocks++;
         t->used_bytes += info->size_bytes;
+        if (t->next_live >= m->opt.slots) {
+            t->what = "walk: a used block the model does not hold";
+            t->bad = info->ptr;
+            return false;
+        }
+        s = &m->slot[m->order[t->next_live++]];
+        if (s->p != info->ptr) {
+            t->what = "walk: used blocks are not the model's live blocks";
+            t->bad = info->ptr;
+            return false;
+        }
+        capacity = info->size_bytes - word() - (s->align > grain() ? sizeof(size_t) : 0u);
+#if BAREHEAP_DEBUG >= 2
+        if (info->usable_bytes != s->size || s->size > capacity) {
+#else
+        if (info->usable_bytes != s->usable || s->usable != capacity) {
+#endif
+            t->what = "walk: block size disagrees with its usable size and alignment";
+            t->bad = info->ptr;
+            return false;
+        }
     } else {
+        unsigned c;
         t->free_blocks++;
+        if (info->size_bytes < t->top_class_min)
+            return true;
+        c = class_of_bytes(info->size_bytes);
+        if (c > t->class_top)
+            c = t->class_top;
+        if (t->top_count == 0 || c > t->top_class) {
+            t->top_class = c;
+            t->top_class_min = class_min_bytes(c);
+            t->top_count = 0;
+            t->top_min = t->top_max = info->size_bytes;
+        }
+        if (c == t->top_class) {
+            t->top_count++;
+            if (info->size_bytes < t->top_min)
+                t->top_min = info->size_bytes;
+            if (info->size_bytes > t->top_max)
+                t->top_max = info->size_bytes;
+        }
     }
     return true;
 }
 
-/* bh_check() clean, and the walk's used blocks are the model's live ones
- * (as many, and each model block is a valid used block: no leak). */
+/* bh_check() clean, the walk's used blocks are the model's live ones (the
+ * same blocks, no leak, none overlapping), and largest_free_bytes is what
+ * the top class's first BAREHEAP_PROBE_LIMIT blocks serve: exact when the
+ * class holds no more, between its smallest and largest block otherwise. */
 static bool model_check(bhm_model *m) {
-    walk_tally t = {0, 0, 0};
+    walk_tally t;
     bh_stats s;
     size_t problems = bh_check(m->heap);
     m->error_count += (uint32_t)problems; /* reported to the handler too */
     REQUIRE(m, problems == 0, "bh_check() found problems", problems, 0);
+    order_sort(m);
+    t.m = m;
+    t.next_live = m->opt.slots - (unsigned)m->live;
+    t.used_blocks = t.used_bytes = t.free_blocks = 0;
+    t.top_class = 0;
+    t.class_top = class_top_for(m->heap_bytes);
+    t.top_count = t.top_min = t.top_max = t.top_class_min = 0;
+    t.bad = NULL;
+    t.what = NULL;
     (void)bh_walk(m->heap, walk_count, &t);
+    REQUIRE(m, t.what == NULL, t.what, (uintptr_t)t.bad, 0);
     if (!stats_get(m, &s))
         return false;
     REQUIRE(m, t.used_blocks == m->live, "walk: used blocks differ from the model", t.used_blocks, m->live);
     REQUIRE(m, t.used_bytes == s.used_bytes, "walk: used bytes differ from stats", t.used_bytes, s.used_bytes);
     REQUIRE(m, t.free_blocks == s.free_blocks, "walk: free blocks differ from stats", t.free_blocks,
             s.free_blocks);
+    if (t.free_blocks == 0)
+        return true;
+    if (t.top_count <= BAREHEAP_PROBE_LIMIT) {
+        REQUIRE(m, s.largest_free_bytes == t.top_max - word(), "largest_free_bytes is not the top class's largest",
+                s.largest_free_bytes, t.top_max);
+    } else {
+        REQUIRE(m, s.largest_free_bytes + word() >= t.top_min && s.largest_free_bytes + word() <= t.top_max,
+                "largest_free_bytes outside the top class", s.largest_free_bytes, t.top_max);
+    }
     return true;
 }
 
@@ -482,6 +609,25 @@ static bool aligned_fits_alone(bhm_model *m, size_t align, size_t n, bool *fits)
     return true;
 }
 
+/* The front an aligned block p was cut from: the free block before it, if
+ * any, is that front (the block p came from had no free neighbour), and
+ * the block it was cut from began where the front begins. The front is the
+ * least gap that aligns p and can stand as a free block, as in
+ * aligned_fits_alone(): no larger, or memory is lost to it. */
+static bool aligned_front_check(bhm_model *m, void *p, size_t align) {
+    walk_find f;
+    size_t gap;
+    if (!block_find_walk(m, p, &f))
+        return false;
+    if (f.prev.size_bytes == 0 || f.prev.used)
+        return true;
+    gap = (size_t)(0u - (uintptr_t)f.prev.ptr) & (align - 1u);
+    while (gap != 0 && gap < bh_min_block_size())
+        gap += align;
+    REQUIRE(m, f.prev.size_bytes == gap, "aligned block's front is not the least gap", f.prev.size_bytes, gap);
+    return true;
+}
+
 static bool op_aligned(bhm_model *m) {
     bhm_slot *s = slot_pick(m);
     unsigned a = byte_next(m) % 16u;
@@ -501,7 +647,9 @@ static bool op_aligned(bhm_model *m) {
         REQUIRE(m, p == NULL, "aligned alloc with an invalid alignment succeeded", align, n);
     }
     /* Alignments up to the grain are plain requests. */
-    return alloc_result(m, s, p, n, align, a >= 2 && (align <= grain() ? must_serve(&before, n) : must), &before);
+    if (!alloc_result(m, s, p, n, align, a >= 2 && (align <= grain() ? must_serve(&before, n) : must), &before))
+        return false;
+    return !p || align <= grain() || aligned_front_check(m, p, align);
 }
 
 /* Where bh_realloc(s->p, n) must put the block, by the order bareheap.h
@@ -704,8 +852,38 @@ static bool expect_rejected(bhm_model *m, const bh_stats *before, const void *pt
     return stats_same(m, before, &after, 0, 1);
 }
 
+/* Where an interior pointer's forged header may reach: the header of the
+ * first block after live block ptr (same region) whose previous block is
+ * free, or 0 if there is none. */
+typedef struct walk_boundary {
+    const void *ptr;
+    unsigned region;
+    int state; /* 0: before ptr's block, 1: after it, 2: after a free block past it */
+    uintptr_t target;
+} walk_boundary;
+
+static bool walk_find_boundary(void *context, const bh_block_info *info) {
+    walk_boundary *w = (walk_boundary *)context;
+    if (w->state == 0) {
+        if (info->ptr == w->ptr) {
+            w->state = 1;
+            w->region = info->region;
+        }
+        return true;
+    }
+    if (info->region != w->region)
+        return false;
+    if (w->state == 2) {
+        w->target = (uintptr_t)info->ptr - sizeof(size_t);
+        return false;
+    }
+    if (!info->used)
+        w->state = 2;
+    return true;
+}
+
 static bool op_misuse(bhm_model *m) {
-    unsigned sub = byte_next(m) % 4u;
+    unsigned sub = byte_next(m) % 5u;
     bhm_slot *s = slot_pick(m);
     bh_stats before;
     /* Aligned, so that it is reported as foreign, not as misaligned. */
@@ -740,6 +918,35 @@ static bool op_misuse(bhm_model *m) {
             return false;
         bh_free(m->heap, foreign);
         return expect_rejected(m, &before, foreign, BH_ERROR_INVALID_POINTER, BH_ERROR_INVALID_POINTER);
+    case 4:
+        /* An interior pointer behind a word of the program's data that reads
+         * as a used header of a plausible size, reaching a block boundary:
+         * one whose previous block is free, so the pointer cannot be the
+         * start of a used block (were it, that previous block would be it).
+         * The word is the block's own and is put back after the call. */
+        if (!s->p || s->usable < grain())
+            return true;
+        {
+            walk_boundary w;
+            size_t *forged, saved;
+            unsigned char *q;
+            w.ptr = s->p;
+            w.region = 0;
+            w.state = 0;
+            w.target = 0;
+            (void)bh_walk(m->heap, walk_find_boundary, &w);
+            if (!w.target)
+                return true;
+            q = s->p + grain() * (1u + s->seed % (s->usable / grain()));
+            forged = (size_t *)(void *)(q - sizeof(size_t));
+            saved = *forged;
+            *forged = (size_t)(w.target - (uintptr_t)forged);
+            if (!stats_get(m, &before))
+                return false;
+            bh_free(m->heap, q);
+            *forged = saved;
+            return expect_rejected(m, &before, q, BH_ERROR_INVALID_POINTER, BH_ERROR_INVALID_POINTER);
+        }
     default: /* foreign realloc and usable_size */
         if (!stats_get(m, &before))
             return false;
@@ -978,6 +1185,7 @@ bool bhm_init(bhm_model *m, const bhm_options *opt, void *arena, size_t arena_by
         m->slot[i].p = NULL;
         m->slot[i].size = m->slot[i].usable = m->slot[i].align = 0;
         m->slot[i].seed = 0;
+        m->order[i] = (uint16_t)i;
     }
     REQUIRE(m, offset + heap_bytes <= arena_bytes && offset + heap_bytes >= offset, "heap beyond the arena",
             offset, heap_bytes);

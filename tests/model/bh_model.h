@@ -15,11 +15,17 @@
  *   - a request no larger than bh_stats.largest_free_bytes never fails;
  *   - a failed or rejected call changes no counter but failed_count or
  *     error_count;
- *   - misuse (double free, foreign and misaligned pointers) is reported with
- *     the right kind and leaves the heap as it was (BAREHEAP_DEBUG >= 1);
+ *   - an aligned block's free front is the least gap that aligns it and can
+ *     stand as a block;
+ *   - misuse (double free, foreign and misaligned pointers, an interior
+ *     pointer behind a word that reads as a header) is reported with the
+ *     right kind and leaves the heap as it was (BAREHEAP_DEBUG >= 1);
  *   - the counters equal the model's totals after every step (live blocks,
  *     allocation, free and failure counts, used + free == total), and
- *     bh_check() finds nothing every check_every steps;
+ *     every check_every steps bh_check() finds nothing, the walk's used
+ *     blocks are the model's live blocks in address order, each as large as
+ *     its usable size and alignment word make it, and largest_free_bytes is
+ *     what the top class's first BAREHEAP_PROBE_LIMIT blocks serve;
  *   - freeing everything gives back the initial free space, one free block
  *     per region;
  *   - bh_trim() offers only memory outside every live block, at most one
@@ -90,6 +96,7 @@ typedef struct bhm_model {
     bhm_region region[BAREHEAP_MAX_REGIONS];
     unsigned region_count;
     bhm_slot slot[BHM_MAX_SLOTS];
+    uint16_t order[BHM_MAX_SLOTS]; /* slot indices by address, kept by model_check() */
     size_t live;
     /* expected counters */
     uint32_t alloc_count, free_count, failed_count, error_count;
