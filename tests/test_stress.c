@@ -88,6 +88,20 @@ static size_t random_size(size_t heap_bytes) {
     }
 }
 
+/* Blocks are sized to the request: the block a request of n bytes takes
+ * (overhead, the alignment word of an aligned block, rounded to a grain, at
+ * least a minimum block) plus a tail too small to stand as a free block,
+ * never a whole minimum block more. */
+static void expect_sized_to_request(bh_heap *heap, const void *p, size_t n, size_t align) {
+    size_t g = bh_alignment(), extra = bh_block_overhead() + (align > g ? sizeof(size_t) : 0u);
+    size_t block = (n + extra + g - 1u) & ~(g - 1u), usable = bh_usable_size(heap, (void *)p);
+    if (block < bh_min_block_size())
+        block = bh_min_block_size();
+    assert_true(usable >= n);
+    if (usable + extra >= block + bh_min_block_size())
+        fail_msg("block of %zu usable bytes for a request of %zu", usable, n);
+}
+
 static int error_calls;
 static void on_error(void *context, bh_error kind, const void *address) {
     (void)context;
@@ -135,8 +149,12 @@ static void run(size_t heap_bytes, uint64_t seed, size_t offset) {
         if (!sl->p) {
             size_t n = random_size(heap_bytes);
             sl->align = 0;
+            assert_true(bh_get_stats(heap, &s));
             if (choice < 6) {
                 sl->p = bh_alloc(heap, n);
+                /* The heap promises every request up to largest_free_bytes. */
+                if (!sl->p && s.free_blocks != 0 && n <= s.largest_free_bytes)
+                    fail_msg("alloc(%zu) failed with largest_free_bytes %zu", n, s.largest_free_bytes);
             } else if (choice < 8) {
                 size_t count = 1 + rng_below(4);
                 sl->p = bh_calloc(heap, count, n / 4);
@@ -156,7 +174,7 @@ static void run(size_t heap_bytes, uint64_t seed, size_t offset) {
                 if (sl->align)
                     assert_true(((uintptr_t)sl->p & (sl->align - 1u)) == 0);
                 assert_true(sl->p >= base && sl->p + n <= base + heap_bytes);
-                assert_true(bh_usable_size(heap, sl->p) >= n);
+                expect_sized_to_request(heap, sl->p, n, sl->align);
                 sl->size = n;
                 sl->seed = (unsigned char)rng();
                 fill(sl);
@@ -169,9 +187,13 @@ static void run(size_t heap_bytes, uint64_t seed, size_t offset) {
             sl->p = NULL;
         } else {
             size_t n = random_size(heap_bytes);
+            size_t old_usable = bh_usable_size(heap, sl->p);
             unsigned char *q;
             verify(sl, sl->size);
             q = bh_realloc(heap, sl->p, n);
+            /* Within its usable size a block is resized in place. */
+            if (n != 0 && n <= old_usable && q != sl->p)
+                fail_msg("realloc to %zu of a block of %zu usable bytes moved or failed", n, old_usable);
             if (n == 0) {
                 assert_null(q);
                 sl->p = NULL;
@@ -181,7 +203,7 @@ static void run(size_t heap_bytes, uint64_t seed, size_t offset) {
                 verify(&moved, n);
                 if (sl->align)
                     assert_true(((uintptr_t)q & (sl->align - 1u)) == 0);
-                assert_true(bh_usable_size(heap, q) >= n);
+                expect_sized_to_request(heap, q, n, sl->align);
                 sl->p = q;
                 sl->size = n;
                 fill(sl);
