@@ -223,8 +223,11 @@ size_t bh_usable_size(bh_heap *heap, void *ptr);
  * (its control structure, blocks and sentinels; the few bytes of alignment
  * slack at the ends of a region are never written and may be given again), or
  * BAREHEAP_MAX_REGIONS regions are already in use. mem need not be aligned:
- * the region is aligned inward (a word or more at each end). Memory in use by
- * anything else is undefined behaviour. O(BAREHEAP_MAX_REGIONS). */
+ * the region is aligned inward, its first block a word or more past mem and
+ * its sentinel ending at the last grain boundary, which is mem + size_bytes
+ * itself when that is aligned: the region's last word is then written.
+ * Memory in use by anything else is undefined behaviour.
+ * O(BAREHEAP_MAX_REGIONS). */
 bool bh_add_region(bh_heap *heap, void *mem, size_t size_bytes);
 
 /* Checks every invariant: block sizes and flags, footers, no two adjacent
