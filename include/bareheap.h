@@ -7,7 +7,8 @@
  * loops are over compile-time constants (BAREHEAP_PROBE_LIMIT blocks of one
  * size class, BAREHEAP_MAX_REGIONS regions). Level 2 adds time in proportion to
  * the bytes handed out or freed (poison and canaries are written and checked);
- * level 3 runs bh_check() after every call, O(number of blocks).
+ * level 3 runs bh_check() after every call that changes the heap, O(number of
+ * blocks).
  * bh_check() and bh_walk() visit every block and are O(number of blocks).
  *
  * Two interfaces share one implementation:

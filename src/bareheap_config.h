@@ -76,8 +76,9 @@
  * after every payload checked on free, realloc and bh_check() (overflow), one
  * more word per block, and internal asserts; costs time in proportion to the
  * bytes allocated or freed, and a scan of the regions per link checked. 3:
- * also a full bh_check() after every operation (O(n): for tests and debugging
- * only). */
+ * also a full bh_check() after every call that changes the heap (init, add
+ * region, alloc, calloc, aligned alloc, free, realloc; O(n): for tests and
+ * debugging only). */
 #ifndef BAREHEAP_DEBUG
 #define BAREHEAP_DEBUG 1
 #endif

@@ -2135,8 +2135,10 @@ static void test_add_region_rejects(void **state)
     assert_no_errors();
 }
 
-/* The region is [mem, mem + size) as given, alignment slack included: a new
- * region reaching into that slack overlaps it. */
+/* Overlap is judged against what the heap uses of [mem, mem + size): a new
+ * region that reaches the control structure or a block is refused, one that
+ * touches the region at either end is added (the alignment slack may be
+ * given again, bareheap.h). */
 static void test_add_region_overlap_in_slack(void **state)
 {
     unsigned char *area = bt_align_up(g_region_mem.b, 4096) + S(8192);
