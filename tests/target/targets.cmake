@@ -161,6 +161,19 @@ if(BAREHEAP_BOARD MATCHES "^(microbit|mps2-an38[56]|riscv-virt)$")
   bareheap_target_test(lock_mask "lock_mask: ok" "FAULT:|FAILED" 60)
 endif()
 
+# One heap used from thread code and a timer's interrupt handler, under the
+# interrupt-mask lock (PRIMASK, mstatus.MIE), and the same interrupts without
+# the mask as the control (isr_heap.c says what each checks).
+if(BAREHEAP_BOARD MATCHES "^(microbit|mps2-an38[56]|riscv-virt)$")
+  foreach(_bh_mask 1 0)
+    add_executable(isr_heap_${_bh_mask} "${_bh_target_dir}/isr_heap.c")
+    target_compile_definitions(isr_heap_${_bh_mask} PRIVATE ISR_HEAP_MASK=${_bh_mask})
+    target_link_libraries(isr_heap_${_bh_mask} PRIVATE bareheap)
+    bareheap_add_firmware(isr_heap_${_bh_mask})
+    bareheap_target_test(isr_heap_${_bh_mask} "isr_heap: ok" "FAULT:|FAILED" 120)
+  endforeach()
+endif()
+
 # Every board's fault report names the faulting instruction (variants in
 # fault_pc.c): on Cortex-M also when SP is in the lowest bytes of the stack
 # (the Cortex-M0 board has no guard below it, and a report that assumed one

@@ -132,6 +132,13 @@ void fault_report(uint32_t ipsr, uint32_t *old_sp)
     board_fault(ipsr < sizeof names / sizeof names[0] ? names[ipsr] : "exception", pc, detail);
 }
 
+/* The system exceptions a firmware may use, weak so that a definition of
+ * its own (tests/target/isr_heap.c's SysTick_Handler) takes the vector;
+ * until then, taking one is reported as a fault. */
+void SVC_Handler(void) __attribute__((weak, noreturn, alias("Fault_Handler")));
+void PendSV_Handler(void) __attribute__((weak, noreturn, alias("Fault_Handler")));
+void SysTick_Handler(void) __attribute__((weak, noreturn, alias("Fault_Handler")));
+
 typedef void (*vector)(void);
 
 __attribute__((section(".vectors"), used)) static const vector vectors[16] = {
@@ -143,9 +150,9 @@ __attribute__((section(".vectors"), used)) static const vector vectors[16] = {
     Fault_Handler, /* BusFault */
     Fault_Handler, /* UsageFault */
     0, 0, 0, 0,
-    Fault_Handler, /* SVCall */
+    SVC_Handler,
     Fault_Handler, /* DebugMonitor */
     0,
-    Fault_Handler, /* PendSV */
-    Fault_Handler, /* SysTick */
+    PendSV_Handler,
+    SysTick_Handler,
 };
