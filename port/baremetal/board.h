@@ -49,6 +49,12 @@ extern const void *board_fdt;
  * loader handed over (NULL on the other boards). */
 extern const void *board_multiboot_info;
 
+/* RISC-V virt only: starts the second hart of a two-hart machine (QEMU
+ * -smp 2) at entry(hart id) on stack_top (16-byte aligned); when entry
+ * returns, the hart parks. More harts would all take this one stack. The
+ * console is hart 0's. */
+void board_hart_start(void (*entry)(unsigned long hart), void *stack_top);
+
 /* Writable memory that ends at the top of the address space, for tests of a
  * heap region that reaches it: its start, *size_bytes set to its size. The
  * x86 board maps 16 KiB there (paging), ARM virt 1 MiB (the last MiB of

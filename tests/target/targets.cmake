@@ -174,6 +174,21 @@ if(BAREHEAP_BOARD MATCHES "^(microbit|mps2-an38[56]|riscv-virt)$")
   endforeach()
 endif()
 
+# One heap shared by two harts at once through the C11 spinlock (QEMU -smp 2,
+# a host thread per hart), and the same harts without it as the control
+# (smp_heap.c says what each checks). C11 for <stdatomic.h>.
+if(BAREHEAP_BOARD STREQUAL "riscv-virt")
+  foreach(_bh_lock 1 0)
+    add_executable(smp_heap_${_bh_lock} "${_bh_target_dir}/smp_heap.c")
+    target_compile_definitions(smp_heap_${_bh_lock} PRIVATE SMP_HEAP_LOCK=${_bh_lock})
+    set_target_properties(smp_heap_${_bh_lock} PROPERTIES C_STANDARD 11)
+    target_link_libraries(smp_heap_${_bh_lock} PRIVATE bareheap)
+    bareheap_add_firmware(smp_heap_${_bh_lock})
+    bareheap_target_test(smp_heap_${_bh_lock} "smp_heap: ok" "FAULT:|FAILED" 120
+      ARGS -smp 2 -accel tcg,thread=multi)
+  endforeach()
+endif()
+
 # Every board's fault report names the faulting instruction (variants in
 # fault_pc.c): on Cortex-M also when SP is in the lowest bytes of the stack
 # (the Cortex-M0 board has no guard below it, and a report that assumed one

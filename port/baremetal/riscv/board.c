@@ -18,6 +18,18 @@ void board_exit_now(int status) __attribute__((noreturn));
 void board_start(const void *fdt) __attribute__((noreturn));
 void board_trap(uintptr_t cause, uintptr_t pc, uintptr_t value) __attribute__((noreturn));
 
+/* Read by the harts other than 0 (start.S): the entry first (0: not yet),
+ * then the stack pointer. In .data: see start.S. */
+volatile uintptr_t board_hart_mailbox[2] __attribute__((section(".data")));
+
+void board_hart_start(void (*entry)(unsigned long hart), void *stack_top)
+{
+    board_hart_mailbox[1] = (uintptr_t)stack_top;
+    /* The stack pointer is visible before the entry that publishes it. */
+    __asm__ volatile("fence w, w" : : : "memory");
+    board_hart_mailbox[0] = (uintptr_t)entry;
+}
+
 static volatile uint8_t *uart(unsigned offset)
 {
     return (volatile uint8_t *)(uintptr_t)(UART_BASE + offset);

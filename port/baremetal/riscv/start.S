@@ -1,15 +1,18 @@
 /*
  * RISC-V startup for QEMU "virt" with -bios none: QEMU's reset code enters
  * here at 0x80000000 in machine mode with a0 = hart id, a1 = the flattened
- * device tree. Other harts park. Sets gp and sp, installs the trap vector,
+ * device tree. Other harts (QEMU -smp 2 and up) wait until board_hart_start()
+ * gives them an entry and a stack. Sets gp and sp, installs the trap vector,
  * clears .bss, puts a locked no-access PMP region under the stack (an
  * overflow traps instead of corrupting memory), then runs board_start(a1).
  */
     .option arch, +zicsr
 #if __riscv_xlen == 64
 #define REG_S sd
+#define REG_L ld
 #else
 #define REG_S sw
+#define REG_L lw
 #endif
 
     .section .text.start, "ax"
@@ -19,7 +22,7 @@ _start:
     .option norelax
     la      gp, __global_pointer$
     .option pop
-    bnez    a0, park
+    bnez    a0, secondary
     la      sp, __stack_top
     la      t0, trap_entry
     csrw    mtvec, t0
@@ -45,6 +48,23 @@ _start:
     call    board_start
 park:
     wfi
+    j       park
+
+/* A hart other than 0: polls board_hart_mailbox (riscv/board.c: the entry,
+ * then the stack pointer, published entry last) and calls entry(hart id).
+ * It polls rather than waits (wfi needs an interrupt enabled in mie), which
+ * costs a host thread only in runs with more than one hart. The mailbox is
+ * in .data, which the loader writes, not in .bss, which hart 0 clears while
+ * this hart may already be reading. */
+secondary:
+    la      t0, trap_entry
+    csrw    mtvec, t0
+    la      t0, board_hart_mailbox
+1:  REG_L   t1, 0(t0)
+    beqz    t1, 1b
+    fence   r, r
+    REG_L   sp, __riscv_xlen / 8(t0)
+    jalr    t1
     j       park
 
 /* Any trap: a fresh stack, then board_trap(mcause, mepc, mtval). */

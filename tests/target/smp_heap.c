@@ -1,0 +1,240 @@
+/*
+ * One heap shared by two harts running at once (QEMU virt -smp 2, one host
+ * thread per hart), through the C11 spinlock of port/locks/bareheap_lock_spin.h,
+ * which is what it is for. Each hart allocates, resizes and frees its own
+ * blocks, tagged and checked before each free; a counter of harts inside the
+ * lock, raised and lowered with atomics inside it, tells whether both were
+ * ever in at once. Passes when that never happened, the harts' critical
+ * sections did interleave (each waited for the other at least once), every
+ * block stayed intact and bh_check() finds the heap sound.
+ *
+ * SMP_HEAP_LOCK=0 is the control: the same counter around an empty
+ * critical section with no spinlock, no heap calls. It passes when both
+ * harts were inside at once, which shows that the harts really run in
+ * parallel, so the first build's result is not a matter of taking turns.
+ * Prints "smp_heap: ok".
+ */
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bareheap.h"
+#include "board.h"
+#include "../../port/locks/bareheap_lock_spin.h"
+
+#define HEAP_BYTES 65536u
+#define SLOTS 32u
+#define OPS 100000u
+
+static union {
+    uint64_t align;
+    unsigned char b[HEAP_BYTES];
+} memory;
+static bh_heap *heap;
+static bh_spin_lock spin = BH_SPIN_LOCK_INIT;
+
+static atomic_uint inside;    /* harts between lock_enter and lock_exit */
+static atomic_uint overlaps;  /* times a hart found the other inside */
+static atomic_uint waits;     /* times a hart found the lock taken */
+static atomic_uint second_done;
+static atomic_uint started; /* harts at the start line: both begin together */
+
+static __attribute__((aligned(16))) unsigned char second_stack[8192];
+
+static void lock_enter(void *context)
+{
+#if SMP_HEAP_LOCK
+    if (atomic_flag_test_and_set_explicit(&((bh_spin_lock *)context)->held, memory_order_relaxed)) {
+        atomic_fetch_add_explicit(&waits, 1u, memory_order_relaxed);
+    } else {
+        atomic_flag_clear_explicit(&((bh_spin_lock *)context)->held, memory_order_relaxed);
+    }
+    bh_spin_lock_enter(context);
+#else
+    (void)context;
+#endif
+    if (atomic_fetch_add_explicit(&inside, 1u, memory_order_relaxed) != 0u) {
+        atomic_fetch_add_explicit(&overlaps, 1u, memory_order_relaxed);
+    }
+}
+
+static void lock_exit(void *context)
+{
+    atomic_fetch_sub_explicit(&inside, 1u, memory_order_relaxed);
+#if SMP_HEAP_LOCK
+    bh_spin_lock_exit(context);
+#else
+    (void)context;
+#endif
+}
+
+#if SMP_HEAP_LOCK
+static atomic_uint damage; /* blocks found changed */
+
+static uint32_t rng_next(uint32_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 17;
+    *x ^= *x << 5;
+    return *x;
+}
+
+static bool tag_intact(const unsigned char *p, size_t n, unsigned char tag)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        if (p[i] != tag) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static void tag_fill(unsigned char *p, size_t n, unsigned char tag)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        p[i] = tag;
+    }
+}
+
+static void worker(unsigned hart)
+{
+    unsigned char *slot[SLOTS] = {0};
+    size_t size[SLOTS] = {0};
+    uint32_t x = 0x9E3779B9u + 0x1000193u * hart, i;
+    unsigned k;
+    for (i = 0; i < OPS; i++) {
+        uint32_t r = rng_next(&x);
+        unsigned char tag = (unsigned char)(hart * 0x40u + (r % SLOTS));
+        k = r % SLOTS;
+        if (slot[k] != NULL) {
+            if (!tag_intact(slot[k], size[k], tag)) {
+                atomic_fetch_add(&damage, 1u);
+            }
+            if ((r >> 8) % 4u == 0u) {
+                size_t n = 1u + (r >> 12) % 700u;
+                unsigned char *q = bh_realloc(heap, slot[k], n);
+                if (q != NULL) {
+                    if (!tag_intact(q, n < size[k] ? n : size[k], tag)) {
+                        atomic_fetch_add(&damage, 1u);
+                    }
+                    tag_fill(q, n, tag);
+                    slot[k] = q;
+                    size[k] = n;
+                }
+                continue;
+            }
+            bh_free(heap, slot[k]);
+            slot[k] = NULL;
+        } else {
+            size[k] = 1u + (r >> 12) % 700u;
+            slot[k] = bh_alloc(heap, size[k]);
+            if (slot[k] != NULL) {
+                tag_fill(slot[k], size[k], tag);
+            }
+        }
+    }
+    for (k = 0; k < SLOTS; k++) {
+        bh_free(heap, slot[k]);
+    }
+}
+#else
+/* About as long inside as a heap call. */
+static void worker(unsigned hart)
+{
+    volatile uint32_t work = 0;
+    uint32_t i, j;
+    (void)hart;
+    for (i = 0; i < OPS; i++) {
+        lock_enter(NULL);
+        for (j = 0; j < 20u; j++) {
+            work = work + j;
+        }
+        lock_exit(NULL);
+    }
+}
+#endif
+
+static void start_line(void)
+{
+    atomic_fetch_add(&started, 1u);
+    while (atomic_load(&started) < 2u) {
+    }
+}
+
+static void second_main(unsigned long hart)
+{
+    start_line();
+    worker((unsigned)hart);
+    atomic_store_explicit(&second_done, 1u, memory_order_release);
+}
+
+static void say(const char *text)
+{
+    size_t n = 0;
+    while (text[n] != '\0') {
+        n++;
+    }
+    board_write(text, n);
+}
+
+static void say_num(const char *label, uint32_t v)
+{
+    char digits[11];
+    unsigned n = 0;
+    say(label);
+    do {
+        digits[n++] = (char)('0' + v % 10u);
+        v /= 10u;
+    } while (v != 0u);
+    while (n > 0u) {
+        board_write(&digits[--n], 1);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    unsigned failures = 0;
+    bh_stats s;
+    (void)argc;
+    (void)argv;
+    heap = bh_init(memory.b, sizeof memory.b);
+    if (heap == NULL || !bh_set_lock(heap, lock_enter, lock_exit, &spin)) {
+        say("smp_heap: FAILED to make the heap\n");
+        return 1;
+    }
+    board_hart_start(second_main, second_stack + sizeof second_stack);
+    start_line();
+    worker(0);
+    while (atomic_load_explicit(&second_done, memory_order_acquire) == 0u) {
+    }
+    say_num("smp_heap: both inside at once ", atomic_load(&overlaps));
+    say_num(", waited for the lock ", atomic_load(&waits));
+    say("\n");
+#if SMP_HEAP_LOCK
+    if (atomic_load(&overlaps) != 0u) {
+        say("smp_heap: FAILED: both harts inside the lock at once\n");
+        failures++;
+    }
+    if (atomic_load(&waits) == 0u) {
+        say("smp_heap: FAILED: the harts never met at the lock\n");
+        failures++;
+    }
+    if (atomic_load(&damage) != 0u || bh_check(heap) != 0u || !bh_get_stats(heap, &s) || s.live_blocks != 0u) {
+        say("smp_heap: FAILED: blocks or the heap damaged\n");
+        failures++;
+    }
+#else
+    (void)s;
+    if (atomic_load(&overlaps) == 0u) {
+        say("smp_heap: FAILED: the harts never ran at once\n");
+        failures++;
+    }
+#endif
+    if (failures == 0u) {
+        say("smp_heap: ok\n");
+    }
+    return failures == 0u ? 0 : 1;
+}
