@@ -23,6 +23,7 @@
 
 #include "bareheap.h"
 #include "board.h"
+#include "concurrent_check.h"
 
 #define REG32(a) (*(volatile uint32_t *)(a))
 
@@ -154,33 +155,6 @@ static void lock_exit(void *context)
 #endif
 }
 
-static uint32_t rng_next(uint32_t *x)
-{
-    *x ^= *x << 13;
-    *x ^= *x >> 17;
-    *x ^= *x << 5;
-    return *x;
-}
-
-static bool tag_intact(const unsigned char *p, size_t n, unsigned char tag)
-{
-    size_t i;
-    for (i = 0; i < n; i++) {
-        if (p[i] != tag) {
-            return false;
-        }
-    }
-    return true;
-}
-
-static void tag_fill(unsigned char *p, size_t n, unsigned char tag)
-{
-    size_t i;
-    for (i = 0; i < n; i++) {
-        p[i] = tag;
-    }
-}
-
 TIMER_HANDLER
 {
     timer_rearm();
@@ -214,29 +188,6 @@ TIMER_HANDLER
 #endif
 }
 
-static void say(const char *text)
-{
-    size_t n = 0;
-    while (text[n] != '\0') {
-        n++;
-    }
-    board_write(text, n);
-}
-
-static void say_num(const char *label, uint32_t v)
-{
-    char digits[11];
-    unsigned n = 0;
-    say(label);
-    do {
-        digits[n++] = (char)('0' + v % 10u);
-        v /= 10u;
-    } while (v != 0u);
-    while (n > 0u) {
-        board_write(&digits[--n], 1);
-    }
-}
-
 int main(int argc, char **argv)
 {
     unsigned char *slot[SLOTS] = {0};
@@ -255,35 +206,7 @@ int main(int argc, char **argv)
     timer_start();
 
     for (i = 0; i < OPS; i++) {
-        uint32_t r = rng_next(&x);
-        unsigned char tag = (unsigned char)(0x11u + (r % SLOTS));
-        k = r % SLOTS;
-        if (slot[k] != NULL) {
-            if (!tag_intact(slot[k], size[k], tag)) {
-                damage++;
-            }
-            if ((r >> 8) % 4u == 0u) {
-                size_t n = 1u + (r >> 12) % 200u;
-                unsigned char *q = bh_realloc(heap, slot[k], n);
-                if (q != NULL) {
-                    if (!tag_intact(q, n < size[k] ? n : size[k], tag)) {
-                        damage++;
-                    }
-                    tag_fill(q, n, tag);
-                    slot[k] = q;
-                    size[k] = n;
-                }
-                continue;
-            }
-            bh_free(heap, slot[k]);
-            slot[k] = NULL;
-        } else {
-            size[k] = 1u + (r >> 12) % 200u;
-            slot[k] = bh_alloc(heap, size[k]);
-            if (slot[k] != NULL) {
-                tag_fill(slot[k], size[k], tag);
-            }
-        }
+        damage += slot_step(heap, slot, size, SLOTS, rng_next(&x), 0x11u, 200u);
     }
     timer_stop();
 

@@ -21,6 +21,7 @@
 
 #include "bareheap.h"
 #include "board.h"
+#include "concurrent_check.h"
 #include "../../port/locks/bareheap_lock_spin.h"
 
 #define HEAP_BYTES 65536u
@@ -72,33 +73,6 @@ static void lock_exit(void *context)
 #if SMP_HEAP_LOCK
 static atomic_uint damage; /* blocks found changed */
 
-static uint32_t rng_next(uint32_t *x)
-{
-    *x ^= *x << 13;
-    *x ^= *x >> 17;
-    *x ^= *x << 5;
-    return *x;
-}
-
-static bool tag_intact(const unsigned char *p, size_t n, unsigned char tag)
-{
-    size_t i;
-    for (i = 0; i < n; i++) {
-        if (p[i] != tag) {
-            return false;
-        }
-    }
-    return true;
-}
-
-static void tag_fill(unsigned char *p, size_t n, unsigned char tag)
-{
-    size_t i;
-    for (i = 0; i < n; i++) {
-        p[i] = tag;
-    }
-}
-
 static void worker(unsigned hart)
 {
     unsigned char *slot[SLOTS] = {0};
@@ -106,35 +80,7 @@ static void worker(unsigned hart)
     uint32_t x = 0x9E3779B9u + 0x1000193u * hart, i;
     unsigned k;
     for (i = 0; i < OPS; i++) {
-        uint32_t r = rng_next(&x);
-        unsigned char tag = (unsigned char)(hart * 0x40u + (r % SLOTS));
-        k = r % SLOTS;
-        if (slot[k] != NULL) {
-            if (!tag_intact(slot[k], size[k], tag)) {
-                atomic_fetch_add(&damage, 1u);
-            }
-            if ((r >> 8) % 4u == 0u) {
-                size_t n = 1u + (r >> 12) % 700u;
-                unsigned char *q = bh_realloc(heap, slot[k], n);
-                if (q != NULL) {
-                    if (!tag_intact(q, n < size[k] ? n : size[k], tag)) {
-                        atomic_fetch_add(&damage, 1u);
-                    }
-                    tag_fill(q, n, tag);
-                    slot[k] = q;
-                    size[k] = n;
-                }
-                continue;
-            }
-            bh_free(heap, slot[k]);
-            slot[k] = NULL;
-        } else {
-            size[k] = 1u + (r >> 12) % 700u;
-            slot[k] = bh_alloc(heap, size[k]);
-            if (slot[k] != NULL) {
-                tag_fill(slot[k], size[k], tag);
-            }
-        }
+        atomic_fetch_add(&damage, slot_step(heap, slot, size, SLOTS, rng_next(&x), hart * 0x40u, 700u));
     }
     for (k = 0; k < SLOTS; k++) {
         bh_free(heap, slot[k]);
@@ -169,29 +115,6 @@ static void second_main(unsigned long hart)
     start_line();
     worker((unsigned)hart);
     atomic_store_explicit(&second_done, 1u, memory_order_release);
-}
-
-static void say(const char *text)
-{
-    size_t n = 0;
-    while (text[n] != '\0') {
-        n++;
-    }
-    board_write(text, n);
-}
-
-static void say_num(const char *label, uint32_t v)
-{
-    char digits[11];
-    unsigned n = 0;
-    say(label);
-    do {
-        digits[n++] = (char)('0' + v % 10u);
-        v /= 10u;
-    } while (v != 0u);
-    while (n > 0u) {
-        board_write(&digits[--n], 1);
-    }
 }
 
 int main(int argc, char **argv)
