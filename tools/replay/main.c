@@ -950,11 +950,14 @@ static int report_trace(const options *o, const trace_file *trace)
                     printf("                  found below the power of two under %zu bytes, where bisection "
                            "ended first: the control structure is smaller there\n", m.first_found_bytes);
                 }
+                /* Only the spread sizes were replayed: a size between two of
+                 * them may run below the answer, so the report speaks of
+                 * those alone. */
                 if (m.scan_tested != 0u) {
                     printf("                  %u sizes spread from %zu bytes (peak live bytes and their control "
                            "structure) tried: %s\n", m.scan_tested, m.scan_floor_bytes,
                            m.scan_stopped ? "the search stopped going lower after its last round, a smaller size may run"
-                                          : "none below the answer runs");
+                                          : "none of those below the answer runs (sizes between them were not tried)");
                 }
                 if (m.larger_failed == 0u) {
                     printf("                  %u larger sizes tried (up to +50%%): all run\n", m.larger_tested);
