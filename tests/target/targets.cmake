@@ -187,6 +187,10 @@ if(BAREHEAP_BOARD STREQUAL "riscv-virt")
     bareheap_target_test(smp_heap_${_bh_lock} "smp_heap: ok" "FAULT:|FAILED" 120
       ARGS -smp 2 -accel tcg,thread=multi)
   endforeach()
+  # A third hart parks: there is one stack to hand out, and two harts on it
+  # fault.
+  bareheap_target_test(smp_heap_1_three_harts "smp_heap: ok" "FAULT:|FAILED" 120
+    TARGET smp_heap_1 ARGS -smp 3 -accel tcg,thread=multi)
 endif()
 
 # Every board's fault report names the faulting instruction (variants in

@@ -1,10 +1,11 @@
 /*
  * RISC-V startup for QEMU "virt" with -bios none: QEMU's reset code enters
  * here at 0x80000000 in machine mode with a0 = hart id, a1 = the flattened
- * device tree. Other harts (QEMU -smp 2 and up) wait until board_hart_start()
- * gives them an entry and a stack. Sets gp and sp, installs the trap vector,
- * clears .bss, puts a locked no-access PMP region under the stack (an
- * overflow traps instead of corrupting memory), then runs board_start(a1).
+ * device tree. Hart 1 (QEMU -smp 2 and up) waits until board_hart_start()
+ * gives it an entry and a stack; harts above it park. Sets gp and sp,
+ * installs the trap vector, clears .bss, puts a locked no-access PMP region
+ * under the stack (an overflow traps instead of corrupting memory), then
+ * runs board_start(a1).
  */
     .option arch, +zicsr
 #if __riscv_xlen == 64
@@ -52,6 +53,8 @@ park:
 
 /* A hart other than 0: polls board_hart_mailbox (riscv/board.c: the entry,
  * then the stack pointer, published entry last) and calls entry(hart id).
+ * Hart 1 only: the mailbox hands out one stack, and a third hart (-smp 3)
+ * that took it too ran on the second's stack and faulted within a run.
  * It polls rather than waits (wfi needs an interrupt enabled in mie), which
  * costs a host thread only in runs with more than one hart. The mailbox is
  * in .data, which the loader writes, not in .bss, which hart 0 clears while
@@ -59,6 +62,8 @@ park:
 secondary:
     la      t0, trap_entry
     csrw    mtvec, t0
+    li      t0, 1
+    bne     a0, t0, park
     la      t0, board_hart_mailbox
 1:  REG_L   t1, 0(t0)
     beqz    t1, 1b
