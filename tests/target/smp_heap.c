@@ -10,8 +10,15 @@
  *
  * SMP_HEAP_LOCK=0 is the control: the same counter around an empty
  * critical section with no spinlock, no heap calls. It passes when both
- * harts were inside at once, which shows that the harts really run in
- * parallel, so the first build's result is not a matter of taking turns.
+ * harts were inside at once, which shows that without the lock the harts'
+ * critical sections do overlap (the hart threads running at once, or one
+ * preempted inside while the other runs), so the first build's result is
+ * the lock's.
+ * Each hart makes OPS steps, then goes on while the other has not made its
+ * OPS or the harts have not yet met (a wait for the lock; in the control,
+ * both inside at once), up to MAX_OPS: a host that runs one hart's thread
+ * at a time may let a hart make all of a fixed count alone (the control
+ * then saw both inside at once 0 times in 2 runs of 10).
  * Prints "smp_heap: ok".
  */
 #include <stdatomic.h>
@@ -27,6 +34,7 @@
 #define HEAP_BYTES 65536u
 #define SLOTS 32u
 #define OPS 100000u
+#define MAX_OPS (20u * OPS)
 
 static union {
     uint64_t align;
@@ -39,6 +47,7 @@ static atomic_uint inside;    /* harts between lock_enter and lock_exit */
 static atomic_uint overlaps;  /* times a hart found the other inside */
 static atomic_uint waits;     /* times a hart found the lock taken */
 static atomic_uint second_done;
+static atomic_uint finished; /* harts that made their OPS steps */
 static atomic_uint started; /* harts at the start line: both begin together */
 
 static __attribute__((aligned(16))) unsigned char second_stack[8192];
@@ -70,6 +79,19 @@ static void lock_exit(void *context)
 #endif
 }
 
+/* Whether the harts have met: see the file's comment. */
+static bool go_on(uint32_t i)
+{
+    if (i + 1u == OPS) {
+        atomic_fetch_add(&finished, 1u);
+    }
+    if (i + 1u < OPS) {
+        return true;
+    }
+    return i + 1u < MAX_OPS &&
+           (atomic_load(&finished) < 2u || atomic_load(SMP_HEAP_LOCK ? &waits : &overlaps) == 0u);
+}
+
 #if SMP_HEAP_LOCK
 static atomic_uint damage; /* blocks found changed */
 
@@ -79,8 +101,11 @@ static void worker(unsigned hart)
     size_t size[SLOTS] = {0};
     uint32_t x = 0x9E3779B9u + 0x1000193u * hart, i;
     unsigned k;
-    for (i = 0; i < OPS; i++) {
+    for (i = 0;; i++) {
         atomic_fetch_add(&damage, slot_step(heap, slot, size, SLOTS, rng_next(&x), hart * 0x40u, 700u));
+        if (!go_on(i)) {
+            break;
+        }
     }
     for (k = 0; k < SLOTS; k++) {
         bh_free(heap, slot[k]);
@@ -93,12 +118,15 @@ static void worker(unsigned hart)
     volatile uint32_t work = 0;
     uint32_t i, j;
     (void)hart;
-    for (i = 0; i < OPS; i++) {
+    for (i = 0;; i++) {
         lock_enter(NULL);
         for (j = 0; j < 20u; j++) {
             work = work + j;
         }
         lock_exit(NULL);
+        if (!go_on(i)) {
+            break;
+        }
     }
 }
 #endif
