@@ -15,6 +15,8 @@
  * leaves the heap alone: it passes when interrupts did arrive inside calls,
  * which shows that the first build's interrupts come often enough to have
  * met a call had the mask not held them back.
+ * SysTick is optional on ARMv6-M: QEMU's microbit has one, the nRF51 it
+ * models does not (there a TIMER peripheral would take its place).
  * Prints "isr_heap: ok".
  */
 #include <stdbool.h>
