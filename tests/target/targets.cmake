@@ -174,6 +174,21 @@ if(BAREHEAP_BOARD MATCHES "^(microbit|mps2-an38[56]|riscv-virt)$")
   endforeach()
 endif()
 
+# The Cortex-M vector table's external interrupts: a firmware's handler
+# takes its line, and a line without one is reported (irq_vector.c).
+if(BAREHEAP_BOARD MATCHES "^(microbit|mps2-an38[56])$")
+  foreach(_bh_handled 1 0)
+    add_executable(irq_vector_${_bh_handled} "${_bh_target_dir}/irq_vector.c")
+    target_compile_definitions(irq_vector_${_bh_handled} PRIVATE IRQ_VECTOR_HANDLED=${_bh_handled})
+    bareheap_add_firmware(irq_vector_${_bh_handled})
+  endforeach()
+  bareheap_target_test(irq_vector_1 "irq_vector: ok" "FAULT:|FAILED" 60)
+  # Judged by its report alone: the firmware faults, as it must.
+  add_test(NAME irq_vector_0 COMMAND irq_vector_0)
+  set_tests_properties(irq_vector_0 PROPERTIES
+    PASS_REGULAR_EXPRESSION "FAULT: unexpected interrupt pc=0x[0-9a-f]+ detail=0x0*7\r?\n" TIMEOUT 60)
+endif()
+
 # One heap shared by two harts at once through the C11 spinlock (QEMU -smp 2,
 # a host thread per hart), and the same harts without it as the control
 # (smp_heap.c says what each checks). C11 for <stdatomic.h>.

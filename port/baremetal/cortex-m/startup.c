@@ -12,6 +12,10 @@
  *
  * Every fault vector resets SP to the top of the stack (an overflow must not
  * lock the core up) and reports through board_fault(), which exits with 3.
+ * The system exceptions a firmware may use (SVCall, PendSV, SysTick) and the
+ * 32 external interrupts (IRQ0_Handler .. IRQ31_Handler: both boards have 32
+ * lines) are weak: a firmware's own definition takes the vector, and one
+ * taken without a definition is reported as unexpected, with its number.
  */
 #include <stdint.h>
 
@@ -113,7 +117,9 @@ void Fault_Handler(void)
 void fault_report(uint32_t ipsr, uint32_t *old_sp)
 {
     static const char *const names[] = {
-        "thread", "reset", "NMI", "HardFault", "MemManage", "BusFault", "UsageFault",
+        "thread", "reset", "NMI", "HardFault", "MemManage", "BusFault", "UsageFault", "exception",
+        "exception", "exception", "exception", "unexpected SVCall", "DebugMonitor", "exception",
+        "unexpected PendSV", "unexpected SysTick",
     };
     uint32_t pc = 0u, detail = 0u;
     uintptr_t sp = (uintptr_t)old_sp;
@@ -129,6 +135,10 @@ void fault_report(uint32_t ipsr, uint32_t *old_sp)
 #if defined(__ARM_ARCH_7M__) || defined(__ARM_ARCH_7EM__)
     detail = REG32(SCB_CFSR) | (REG32(SCB_HFSR) & 0xC0000000u);
 #endif
+    if (ipsr >= 16u) {
+        /* An external interrupt with no handler: its number as the detail. */
+        board_fault("unexpected interrupt", pc, ipsr - 16u);
+    }
     board_fault(ipsr < sizeof names / sizeof names[0] ? names[ipsr] : "exception", pc, detail);
 }
 
@@ -138,10 +148,17 @@ void fault_report(uint32_t ipsr, uint32_t *old_sp)
 void SVC_Handler(void) __attribute__((weak, noreturn, alias("Fault_Handler")));
 void PendSV_Handler(void) __attribute__((weak, noreturn, alias("Fault_Handler")));
 void SysTick_Handler(void) __attribute__((weak, noreturn, alias("Fault_Handler")));
+#define IRQ_WEAK(n) void IRQ##n##_Handler(void) __attribute__((weak, noreturn, alias("Fault_Handler")));
+#define IRQ_WEAK8(a, b, c, d, e, f, g, h) \
+    IRQ_WEAK(a) IRQ_WEAK(b) IRQ_WEAK(c) IRQ_WEAK(d) IRQ_WEAK(e) IRQ_WEAK(f) IRQ_WEAK(g) IRQ_WEAK(h)
+IRQ_WEAK8(0, 1, 2, 3, 4, 5, 6, 7)
+IRQ_WEAK8(8, 9, 10, 11, 12, 13, 14, 15)
+IRQ_WEAK8(16, 17, 18, 19, 20, 21, 22, 23)
+IRQ_WEAK8(24, 25, 26, 27, 28, 29, 30, 31)
 
 typedef void (*vector)(void);
 
-__attribute__((section(".vectors"), used)) static const vector vectors[16] = {
+__attribute__((section(".vectors"), used)) static const vector vectors[16 + 32] = {
     (vector)(uintptr_t)__stack_top,
     Reset_Handler,
     Fault_Handler, /* NMI */
@@ -155,4 +172,9 @@ __attribute__((section(".vectors"), used)) static const vector vectors[16] = {
     0,
     PendSV_Handler,
     SysTick_Handler,
+    IRQ0_Handler, IRQ1_Handler, IRQ2_Handler, IRQ3_Handler, IRQ4_Handler, IRQ5_Handler, IRQ6_Handler,
+    IRQ7_Handler, IRQ8_Handler, IRQ9_Handler, IRQ10_Handler, IRQ11_Handler, IRQ12_Handler, IRQ13_Handler,
+    IRQ14_Handler, IRQ15_Handler, IRQ16_Handler, IRQ17_Handler, IRQ18_Handler, IRQ19_Handler,
+    IRQ20_Handler, IRQ21_Handler, IRQ22_Handler, IRQ23_Handler, IRQ24_Handler, IRQ25_Handler,
+    IRQ26_Handler, IRQ27_Handler, IRQ28_Handler, IRQ29_Handler, IRQ30_Handler, IRQ31_Handler,
 };
