@@ -764,6 +764,14 @@ static void *direct_alloc(size_t size_bytes, size_t align_bytes) {
     uintptr_t base, payload;
     void *m;
     direct_header *h;
+    /* At an alignment of a page or more the payload may be the whole
+     * alignment past the start of the mapping, so a request of 0 bytes
+     * mapped only that much would have its payload at the mapping's end:
+     * on the next mapping's memory (the reservation's first page, which
+     * then makes free() report it and leak the mapping), with no usable
+     * byte. One byte keeps it inside. */
+    if (size_bytes == 0)
+        size_bytes = 1;
     if (size_bytes > SIZE_MAX - extra - page)
         return NULL;
     map_bytes = (size_bytes + extra + page - 1u) & ~(page - 1u);

@@ -364,6 +364,40 @@ static void scenario_environment(void) {
     free(cut);
 }
 
+/* Run with the mmap threshold at one page (--zero-size-mapped): requests
+ * of 0 bytes at a page's alignment are mapped blocks of their own, and
+ * each must have its payload inside its mapping (it was at the mapping's
+ * end, with no usable byte, and on the reservation's first page when the
+ * kernel put the mapping just below it: free() then reported it and
+ * leaked the mapping, realloc() failed). Returns the checks that failed. */
+static int zero_size_mapped(void) {
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    void *p[5] = {valloc(opaque(0)), pvalloc(opaque(0)), memalign(opaque(page), 0),
+                  aligned_alloc(opaque(page), 0), NULL};
+    size_t i;
+    CHECK(bh_hosted_mmap_threshold() == page);
+    CHECK(posix_memalign(&p[4], opaque(page), 0) == 0);
+    for (i = 0; i < sizeof p / sizeof p[0]; i++) {
+        CHECK(p[i] != NULL && ((uintptr_t)p[i] & (page - 1u)) == 0);
+        CHECK(bh_hosted_arena_of(p[i]) == BH_HOSTED_DIRECT);
+        CHECK(malloc_usable_size(p[i]) > 0);
+    }
+    p[0] = realloc(p[0], opaque(100));
+    CHECK(p[0] != NULL);
+    for (i = 0; i < sizeof p / sizeof p[0]; i++)
+        free(p[i]);
+    return failures;
+}
+
+static void scenario_zero_size_mapped(void) {
+    char *argv[] = {(char *)"test_hosted_process", (char *)"--zero-size-mapped", NULL};
+    char *envp[] = {(char *)"BAREHEAP_MMAP_THRESHOLD=1", NULL};
+    int saved = stderr_to_file();
+    int status = self_run(argv, envp);
+    CHECK(stderr_back_count(saved, "bareheap: ") == 0);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 /* A BAREHEAP_TRACE path of nearly PATH_MAX bytes names the file it says
  * (it was cut 24 bytes before 4096, and the trace went to another file);
  * one whose %p expansion does not fit is refused, not cut. */
@@ -618,6 +652,7 @@ static const scenario scenarios[] = {
     {"vm_read_killed", scenario_vm_read_killed},
     {"atfork_handlers_allocate", scenario_atfork_handlers_allocate},
     {"environment", scenario_environment},
+    {"zero_size_mapped", scenario_zero_size_mapped},
     {"trace_path_long", scenario_trace_path_long},
     {"trace_fd_reused", scenario_trace_fd_reused},
     {"trace_fifo_reader_gone", scenario_trace_fifo_reader_gone},
@@ -657,6 +692,8 @@ int main(int argc, char **argv) {
         printf("%d\n", bh_hosted_arena_count());
         return 0;
     }
+    if (argc > 1 && strcmp(argv[1], "--zero-size-mapped") == 0)
+        return zero_size_mapped() == 0 ? 0 : 1;
     if (argc > 3 && strcmp(argv[1], "--reuse-trace-fd") == 0)
         return reuse_trace_fd(argv[2], argv[3]);
     if (argc > 2 && strcmp(argv[1], "--trace-fork-after-close") == 0)
