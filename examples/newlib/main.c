@@ -13,6 +13,7 @@
  */
 #define _POSIX_C_SOURCE 200809L /* strdup */
 #define _ISOC11_SOURCE 1         /* aligned_alloc */
+#define _DEFAULT_SOURCE 1        /* reallocf */
 #include <errno.h>
 #include <malloc.h>
 #include <stdint.h>
@@ -274,6 +275,37 @@ int main(int argc, char **argv)
         heap_get_stats(&s1);
         check(s1.live_blocks + 1u == s0.live_blocks && s1.free_count == s0.free_count + 1u,
               "realloc(p, 0) did not free p");
+    }
+    {
+        /* reallocf() frees p when the resize fails, but after realloc(p, 0)
+         * p is freed already: newlib's own reallocf() freed it again (a
+         * double free, counted by bareheap as an error). */
+        bh_stats s0, s1;
+        void *a = malloc(40);
+        heap_get_stats(&s0);
+        errno = 0;
+        check(a != NULL && reallocf(a, 0) == NULL && errno == 0, "reallocf(p, 0) is not NULL, or sets errno");
+        heap_get_stats(&s1);
+        check(s1.error_count == s0.error_count && s1.live_blocks + 1u == s0.live_blocks,
+              "reallocf(p, 0) did not free p exactly once");
+        a = malloc(40);
+        heap_get_stats(&s0);
+        check(a != NULL && reallocf(a, SIZE_MAX / 2u) == NULL && errno == ENOMEM, "a failed reallocf is not ENOMEM");
+        heap_get_stats(&s1);
+        check(s1.error_count == s0.error_count && s1.live_blocks + 1u == s0.live_blocks,
+              "a failed reallocf did not free p exactly once");
+    }
+    {
+        /* The reentrant forms set the errno of the struct _reent they are
+         * given, not the caller's. */
+        struct _reent other;
+        memset(&other, 0, sizeof other);
+        errno = 0;
+        check(_malloc_r(&other, SIZE_MAX / 2u) == NULL && other._errno == ENOMEM && errno == 0,
+              "_malloc_r: errno not in its struct _reent");
+        other._errno = 0;
+        check(_memalign_r(&other, 6u, 16u) == NULL && other._errno == EINVAL && errno == 0,
+              "_memalign_r: errno not in its struct _reent");
     }
     {
         /* valloc(): 4 KiB aligned. pvalloc(): also the size rounded up to a

@@ -1,6 +1,6 @@
 /*
- * newlib on bareheap: malloc, free, calloc, realloc, memalign and their
- * reentrant _r forms, aligned_alloc and posix_memalign, so that everything
+ * newlib on bareheap: malloc, free, calloc, realloc, reallocf, memalign and
+ * their reentrant _r forms, aligned_alloc and posix_memalign, so that everything
  * in the firmware that allocates through newlib (printf's stream buffers,
  * strdup, C++ operator new, which calls malloc) takes its memory from
  * bareheap's default heap (heap_*).
@@ -51,6 +51,8 @@ void __malloc_lock(struct _reent *reent);
 void __malloc_unlock(struct _reent *reent);
 
 /* Also defined here, so newlib's versions (which walk its own heap) stay out. */
+void *_reallocf_r(struct _reent *reent, void *ptr, size_t size_bytes);
+void *reallocf(void *ptr, size_t size_bytes);
 size_t _malloc_usable_size_r(struct _reent *reent, void *ptr);
 void *_valloc_r(struct _reent *reent, size_t size_bytes);
 void *_pvalloc_r(struct _reent *reent, size_t size_bytes);
@@ -135,6 +137,20 @@ void *_realloc_r(struct _reent *reent, void *ptr, size_t size_bytes)
     /* realloc(p, 0) frees p and returns NULL: not a failure. realloc(NULL, 0)
      * is malloc(0), and its NULL is one. */
     return size_bytes == 0u && ptr != NULL ? p : result(reent, p);
+}
+
+/* newlib's reallocf() frees ptr whenever _realloc_r() returns NULL, so after
+ * realloc(ptr, 0), which has freed it already, a second time: a double free
+ * (reported at BAREHEAP_DEBUG >= 1, a corrupt heap without it). Here ptr is
+ * freed only when a resize to a size above 0 failed, as FreeBSD's reallocf()
+ * does; defining both names keeps newlib's object out of the link. */
+void *_reallocf_r(struct _reent *reent, void *ptr, size_t size_bytes)
+{
+    void *p = _realloc_r(reent, ptr, size_bytes);
+    if (p == NULL && size_bytes != 0u) {
+        _free_r(reent, ptr);
+    }
+    return p;
 }
 
 /* An alignment that is not a power of two is refused (EINVAL), as newlib's
@@ -280,6 +296,11 @@ void *calloc(size_t count, size_t size_bytes)
 void *realloc(void *ptr, size_t size_bytes)
 {
     return _realloc_r(_REENT, ptr, size_bytes);
+}
+
+void *reallocf(void *ptr, size_t size_bytes)
+{
+    return _reallocf_r(_REENT, ptr, size_bytes);
 }
 
 void *memalign(size_t align_bytes, size_t size_bytes)
