@@ -2,8 +2,8 @@
  * For the firmware that runs heap calls from two contexts at once
  * (isr_heap.c: a program and an interrupt handler; smp_heap.c: two harts):
  * a small random generator, the tags each context writes into its blocks and
- * checks before freeing them, a random step on a context's blocks, and
- * console lines with a number.
+ * checks before freeing them, a random step on a context's blocks, their
+ * release, and console lines with a number.
  */
 #ifndef BAREHEAP_TEST_CONCURRENT_CHECK_H
 #define BAREHEAP_TEST_CONCURRENT_CHECK_H
@@ -79,6 +79,22 @@ static inline unsigned slot_step(bh_heap *heap, unsigned char **slot, size_t *si
     }
     bh_free(heap, slot[k]);
     slot[k] = NULL;
+    return damaged;
+}
+
+/* Frees every block of slots[0..count), each checked for its tag as
+ * slot_step() wrote it; returns the number found changed. */
+static inline unsigned slots_free(bh_heap *heap, unsigned char **slot, const size_t *size, unsigned count,
+                                  unsigned tag_base)
+{
+    unsigned k, damaged = 0;
+    for (k = 0; k < count; k++) {
+        if (slot[k] != NULL && !tag_intact(slot[k], size[k], (unsigned char)(tag_base + k))) {
+            damaged++;
+        }
+        bh_free(heap, slot[k]);
+        slot[k] = NULL;
+    }
     return damaged;
 }
 

@@ -3,9 +3,10 @@
  * the interrupt-mask locks of port/locks/ allow: a timer (SysTick on
  * Cortex-M, the machine timer on RISC-V) interrupts the program's
  * allocations, frees and reallocs every few thousand cycles, and its handler
- * allocates and frees on the same heap. The heap's lock is the port's mask
- * (PRIMASK, mstatus.MIE) with a flag set while it is held; the handler checks the flag,
- * so an interrupt that arrived inside a heap call would be counted. Every
+ * allocates, resizes and frees on the same heap. The heap's lock is the
+ * port's mask (PRIMASK, mstatus.MIE) with a flag set while it is held; the
+ * handler checks the flag, so an interrupt that arrived inside a heap call
+ * would be counted. Every
  * block carries its owner's tag, checked before it is freed, and bh_check()
  * ends the run.
  *
@@ -171,21 +172,7 @@ TIMER_HANDLER
         static unsigned char *slot[ISR_SLOTS];
         static size_t size[ISR_SLOTS];
         static uint32_t x = 0x2545F491u;
-        unsigned k = rng_next(&x) % ISR_SLOTS;
-        unsigned char tag = (unsigned char)(0xC0u + k);
-        if (slot[k] != NULL) {
-            if (!tag_intact(slot[k], size[k], tag)) {
-                isr_damage++;
-            }
-            bh_free(heap, slot[k]);
-            slot[k] = NULL;
-        } else {
-            size[k] = 8u + rng_next(&x) % 57u;
-            slot[k] = bh_alloc(heap, size[k]);
-            if (slot[k] != NULL) {
-                tag_fill(slot[k], size[k], tag);
-            }
-        }
+        isr_damage += slot_step(heap, slot, size, ISR_SLOTS, rng_next(&x), 0xC0u, 64u);
         isr_calls++;
     }
 #endif
@@ -196,7 +183,6 @@ int main(int argc, char **argv)
     unsigned char *slot[SLOTS] = {0};
     size_t size[SLOTS] = {0};
     uint32_t x = 0x9E3779B9u, i, damage = 0, failures = 0;
-    unsigned k;
     bh_stats s;
     (void)argc;
     (void)argv;
@@ -220,12 +206,7 @@ int main(int argc, char **argv)
     }
     timer_stop();
 
-    for (k = 0; k < SLOTS; k++) {
-        if (slot[k] != NULL && !tag_intact(slot[k], size[k], (unsigned char)(0x11u + k))) {
-            damage++;
-        }
-        bh_free(heap, slot[k]);
-    }
+    damage += slots_free(heap, slot, size, SLOTS, 0x11u);
     say_num("isr_heap: ticks ", ticks);
     say_num(", in a call ", ticks_in_call);
     say_num(", handler's heap calls ", isr_calls);
@@ -239,7 +220,7 @@ int main(int argc, char **argv)
         say("isr_heap: FAILED: an interrupt arrived inside a heap call\n");
         failures++;
     }
-    if (isr_calls < 100u || damage != 0u || isr_damage != 0u) {
+    if (isr_calls < MIN_TICKS || damage != 0u || isr_damage != 0u) {
         say("isr_heap: FAILED: the handler's calls or the blocks\n");
         failures++;
     }

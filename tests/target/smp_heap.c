@@ -100,16 +100,13 @@ static void worker(unsigned hart)
     unsigned char *slot[SLOTS] = {0};
     size_t size[SLOTS] = {0};
     uint32_t x = 0x9E3779B9u + 0x1000193u * hart, i;
-    unsigned k;
     for (i = 0;; i++) {
         atomic_fetch_add(&damage, slot_step(heap, slot, size, SLOTS, rng_next(&x), hart * 0x40u, 700u));
         if (!go_on(i)) {
             break;
         }
     }
-    for (k = 0; k < SLOTS; k++) {
-        bh_free(heap, slot[k]);
-    }
+    atomic_fetch_add(&damage, slots_free(heap, slot, size, SLOTS, hart * 0x40u));
 }
 #else
 /* About as long inside as a heap call. */

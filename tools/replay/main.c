@@ -511,6 +511,14 @@ static int search_bisect(probe_context *p, size_t grain, size_t *lo, size_t *hi)
     return 0;
 }
 
+/* A size below the answer ran: the search starts again from it (*hi), down
+ * to a size that fails and then to one grain. */
+static int search_from(probe_context *p, size_t grain, size_t runs_bytes, size_t *lo, size_t *hi)
+{
+    *hi = runs_bytes;
+    return search_gallop_down(p, grain, lo, hi) < 0 || search_bisect(p, grain, lo, hi) < 0 ? -1 : 0;
+}
+
 /* The largest whole-grain size below the power of two at or below bytes
  * (0 when there is none): where the control structure is a row of free
  * lists smaller than at that power of two. */
@@ -535,15 +543,16 @@ static size_t size_below_power_of_two(size_t bytes, size_t grain)
  * heap). 0 when no run has gone through the trace. */
 static size_t scan_floor(const probe_context *p, size_t grain)
 {
-    size_t live;
+    size_t live, control;
     if (!p->peak_known || p->peak_live_bytes > SIZE_MAX / 2u) {
         return 0;
     }
     live = (size_t)p->peak_live_bytes;
-    if (bh_control_size(live) > SIZE_MAX / 2u - live) {
+    control = bh_control_size(live);
+    if (control > SIZE_MAX / 2u - live) {
         return 0;
     }
-    return round_up(live + bh_control_size(live), grain);
+    return round_up(live + control, grain);
 }
 
 /* The smallest of count sizes spread evenly over [floor, hi - grain) that
@@ -554,7 +563,7 @@ static size_t scan_floor(const probe_context *p, size_t grain)
 static int search_scan_below(probe_context *p, size_t grain, size_t floor_bytes, size_t hi, unsigned count,
                              size_t *found, unsigned *tested)
 {
-    size_t top = hi - grain, step, size, last = 0;
+    size_t top = hi - grain, step, size;
     unsigned k;
     *found = 0;
     if (count == 0u || floor_bytes == 0u || floor_bytes >= top) {
@@ -570,10 +579,6 @@ static int search_scan_below(probe_context *p, size_t grain, size_t floor_bytes,
         if (size >= top) {
             break;
         }
-        if (size == last) {
-            continue;
-        }
-        last = size;
         p->lo = floor_bytes;
         p->hi = hi;
         (*tested)++;
@@ -695,8 +700,7 @@ static int min_heap_search(const trace_file *trace, const options *o, size_t sta
             if (m->first_found_bytes == 0u) {
                 m->first_found_bytes = hi;
             }
-            hi = below;
-            if (search_gallop_down(&p, grain, &lo, &hi) < 0 || search_bisect(&p, grain, &lo, &hi) < 0) {
+            if (search_from(&p, grain, below, &lo, &hi) < 0) {
                 return -1;
             }
         }
@@ -717,8 +721,7 @@ static int min_heap_search(const trace_file *trace, const options *o, size_t sta
             m->first_found_bytes = hi;
             m->first_found_by_scan = true;
         }
-        hi = found;
-        if (search_gallop_down(&p, grain, &lo, &hi) < 0 || search_bisect(&p, grain, &lo, &hi) < 0) {
+        if (search_from(&p, grain, found, &lo, &hi) < 0) {
             return -1;
         }
     }

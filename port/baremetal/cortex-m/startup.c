@@ -142,9 +142,8 @@ void fault_report(uint32_t ipsr, uint32_t *old_sp)
     board_fault(ipsr < sizeof names / sizeof names[0] ? names[ipsr] : "exception", pc, detail);
 }
 
-/* The system exceptions a firmware may use, weak so that a definition of
- * its own (tests/target/isr_heap.c's SysTick_Handler) takes the vector;
- * until then, taking one is reported as a fault. */
+/* Weak: see the file's comment (tests/target/isr_heap.c defines
+ * SysTick_Handler, irq_vector.c IRQ5_Handler). */
 void SVC_Handler(void) __attribute__((weak, noreturn, alias("Fault_Handler")));
 void PendSV_Handler(void) __attribute__((weak, noreturn, alias("Fault_Handler")));
 void SysTick_Handler(void) __attribute__((weak, noreturn, alias("Fault_Handler")));

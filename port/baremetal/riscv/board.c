@@ -70,7 +70,9 @@ void board_trap(uintptr_t cause, uintptr_t pc, uintptr_t value)
         "ecall from M-mode", "instruction page fault", "load page fault", "trap",
         "store page fault",
     };
-    /* The top bit of mcause marks an interrupt, which nothing here enables. */
+    /* The top bit of mcause marks an interrupt: one that comes here was
+     * enabled without a vector of its own (tests/target/isr_heap.c installs
+     * one for the timer). */
     const char *what = (intptr_t)cause < 0 ? "interrupt"
                        : cause < sizeof names / sizeof names[0] ? names[cause] : "trap";
     board_fault(what, (unsigned long)pc, (unsigned long)value);
