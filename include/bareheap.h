@@ -163,8 +163,10 @@ bh_heap *bh_init(void *mem, size_t size_bytes);
 bh_heap *bh_init_ex(void *mem, size_t size_bytes, size_t max_region_bytes);
 
 /* Allocates size_bytes. Returns a pointer aligned to bh_alignment(), or NULL
- * when no free block is large enough or size_bytes is beyond any block this
- * heap could have (SIZE_MAX included). size_bytes == 0 returns a unique
+ * when no free block is large enough, size_bytes is beyond any block this
+ * heap could have, or it is above PTRDIFF_MAX (C's pointer arithmetic
+ * cannot span a larger object; only a 32-bit heap above 2 GiB could hold
+ * one). size_bytes == 0 returns a unique
  * minimal block that must be freed like any other.
  * NULL heap: returns NULL. O(1) plus at most BAREHEAP_PROBE_LIMIT blocks of
  * the request's own class probed before a failure. The block is sized to the
@@ -181,7 +183,9 @@ void *bh_calloc(bh_heap *heap, size_t count, size_t size_bytes);
  * Alignments up to bh_alignment() cost nothing extra; larger ones search for a
  * block with align_bytes of slack, give the unused front back to the heap, and
  * keep one more word at the end of the block to remember the alignment.
- * Returns NULL when align_bytes is 0 or not a power of two, or as bh_alloc().
+ * Returns NULL when align_bytes is 0 or not a power of two, or as bh_alloc(),
+ * whose largest request is lower here by up to 3 words and a minimum block
+ * (bh_min_block_size()), so that the search size cannot wrap.
  * The block can be realloc'ed and keeps its alignment; free it with bh_free().
  * O(1): two searches that share the probes of bh_alloc(), first for a block
  * that fits at any address ((BAREHEAP_PROBE_LIMIT + 1) / 2 blocks of its

@@ -60,9 +60,9 @@ void bh_internal_report(bh_heap *heap, bh_error kind, const void *address) {
         heap->error_fn(heap->error_context, kind, address);
 }
 
-/* request_block_bytes_unchecked(), or 0 if that is beyond any block. */
+/* request_block_bytes_unchecked(), or 0 for a request above the largest. */
 static inline size_t request_block_bytes(size_t size_bytes, size_t trailer_bytes) {
-    if (BH_UNLIKELY(size_bytes > MAX_REQUEST_BYTES - trailer_bytes))
+    if (BH_UNLIKELY(size_bytes > MAX_REQUEST_BYTES))
         return 0;
     return request_block_bytes_unchecked(size_bytes, trailer_bytes);
 }
@@ -833,10 +833,14 @@ BH_HOT_INLINE void *aligned_body(bh_heap *heap, size_t align_bytes, size_t size_
     size_t bytes, search_bytes, gap;
     bool second_search = false;
     block *b;
-    /* One test for the block size and the search size below, which adds at
-     * most align_bytes + MIN_BLOCK_BYTES to it (the front gap stays below
-     * that); align_bytes <= SIZE_MAX / 2 + 1, so the bound does not wrap. */
-    if (size_bytes > MAX_REQUEST_BYTES - (SEAL_WORDS + 1u) * WORD_BYTES - MIN_BLOCK_BYTES - align_bytes)
+    /* One test for the largest request and for the sizes below: search_bytes
+     * <= size_bytes + (SEAL_WORDS + 2) W + MIN_BLOCK_BYTES - 1 + align_bytes,
+     * and the front gap (whole grains, below MIN_BLOCK_BYTES + align_bytes)
+     * plus the block size is at most search_bytes. With align_bytes <=
+     * SIZE_MAX / 2 + 1 and size_bytes this far below MAX_REQUEST_BYTES
+     * (SIZE_MAX / 2), neither wraps. The few requests just below the largest
+     * that this refuses need a block of half the address space. */
+    if (size_bytes > MAX_REQUEST_BYTES - (SEAL_WORDS + 2u) * WORD_BYTES - MIN_BLOCK_BYTES)
         goto fail;
     bytes = request_block_bytes_unchecked(size_bytes, (SEAL_WORDS + 1u) * WORD_BYTES);
     search_bytes = bytes + align_bytes + MIN_BLOCK_BYTES - GRAIN_BYTES;
@@ -1050,8 +1054,11 @@ bool bh_get_stats(bh_heap *heap, bh_stats *stats) {
             if (!NEXT_INTACT(heap, (block *)(uintptr_t)b))
                 break;
         }
-        /* A block that size serves a request of its capacity. */
+        /* A block that size serves a request of its capacity, up to the
+         * largest request (a 32-bit heap above 2 GiB has larger blocks). */
         largest -= WORD_BYTES + SEAL_WORDS * WORD_BYTES;
+        if (largest > MAX_REQUEST_BYTES)
+            largest = MAX_REQUEST_BYTES;
     }
     stats->heap_bytes = heap->heap_bytes;
     stats->control_bytes = heap->control_bytes;

@@ -434,10 +434,16 @@ static inline unsigned fl_count_for(size_t max_block_bytes) {
     return CLASS_FL(c) + 1u;
 }
 
-/* Largest request: its block size (request + header, rounded to a grain) must
- * not overflow size_t. Larger requests fail; no block size computed for one
- * is used (a plain request's wraps, and is dropped). */
-#define MAX_REQUEST_BYTES (SIZE_MAX - WORD_BYTES - GRAIN_BYTES + 1)
+/* Largest request. C's pointer subtraction, and the compilers' reasoning
+ * about object sizes, assume no object spans more than PTRDIFF_MAX bytes; on
+ * a 32-bit target whose heap is above 2 GiB a larger block could exist, so
+ * larger requests fail, as glibc's do. It also keeps a block size (request,
+ * header and trailer words, rounded to a grain) and an aligned search's size
+ * (that, plus the alignment and a front block) within size_t: no block size
+ * computed for a larger request is used (a plain request's may wrap, and is
+ * dropped). */
+#define MAX_REQUEST_BYTES ((size_t)PTRDIFF_MAX)
+BAREHEAP_STATIC_ASSERT(MAX_REQUEST_BYTES <= SIZE_MAX / 2u, "half of size_t bounds every request");
 
 /* The largest plain request whose block size neither overflows nor, less
  * one grain, maps above the top class: up to it, a request's search needs no
@@ -447,17 +453,16 @@ static inline size_t direct_request_bytes_for(unsigned fl_count) {
     unsigned top_log2 = BAREHEAP_SL_LOG2 + fl_count - 1u + GRAIN_LOG2;
     size_t trailer_bytes = SEAL_WORDS * WORD_BYTES;
     if (top_log2 >= sizeof(size_t) * CHAR_BIT)
-        return MAX_REQUEST_BYTES - trailer_bytes;
+        return MAX_REQUEST_BYTES;
     return ((size_t)1 << top_log2) - WORD_BYTES - trailer_bytes;
 }
 
 static inline unsigned heap_fl_count(const bh_heap *heap) { return (heap->class_top + 1u) >> BAREHEAP_SL_LOG2; }
 
-/* Block size for a request plus trailer_bytes of trailer words, if
- * size_bytes <= MAX_REQUEST_BYTES - trailer_bytes (then size_bytes +
- * trailer + W + G - 1 <= SIZE_MAX); beyond that the sum wraps, and a caller
- * that has not checked the size first tests it before using the result
- * (request_map()). */
+/* Block size for a request plus trailer_bytes of trailer words. Exact for
+ * size_bytes <= MAX_REQUEST_BYTES (half of size_t: the few words added
+ * cannot wrap); beyond that the sum may wrap, and a caller that has not
+ * checked the size first tests it before using the result (request_map()). */
 static inline size_t request_block_bytes_unchecked(size_t size_bytes, size_t trailer_bytes) {
     size_t bytes = (size_bytes + trailer_bytes + WORD_BYTES + GRAIN_BYTES - 1u) & ~(GRAIN_BYTES - 1u);
     return bytes < MIN_BLOCK_BYTES ? MIN_BLOCK_BYTES : bytes;
@@ -480,7 +485,7 @@ static inline size_t request_map(const bh_heap *heap, size_t size_bytes, unsigne
         /* bytes - G maps above the top class, if bytes exists at all (it
          * wrapped if not: it is not used then). */
         *below = heap->class_top;
-        if (size_bytes > MAX_REQUEST_BYTES - SEAL_WORDS * WORD_BYTES)
+        if (size_bytes > MAX_REQUEST_BYTES)
             bytes = 0;
     }
     return bytes;

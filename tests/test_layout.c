@@ -422,7 +422,7 @@ static void test_requests_beside_the_bound_find_the_large_block(void **state) {
  * 0: the request fails. */
 static size_t request_map_clamped(const bh_heap *h, size_t n, unsigned *below) {
     size_t bytes;
-    if (n > MAX_REQUEST_BYTES - SEAL_WORDS * WORD_BYTES)
+    if (n > MAX_REQUEST_BYTES)
         return 0;
     bytes = BLK(n);
     *below = heap_class_of(h, bytes - GRAIN_BYTES);
@@ -456,11 +456,12 @@ static void expect_same_mapping_from(const bh_heap *h, size_t lo, size_t count) 
 
 /* For every class table a heap can have, a plain request maps to the block
  * size and start class it did with the overflow test and the clamp: every
- * size within two grains of the bound, near the overflow bound up to
- * SIZE_MAX, the small ones, and each grain edge beside a power of two. */
+ * size within two grains of the bound, within two of the largest request
+ * (PTRDIFF_MAX), the last two grains up to SIZE_MAX, the small ones, and
+ * each grain edge beside a power of two. */
 static void test_direct_requests_map_as_the_clamp_did(void **state) {
     const size_t trailer_bytes = SEAL_WORDS * WORD_BYTES;
-    const size_t max_request = MAX_REQUEST_BYTES - trailer_bytes;
+    const size_t max_request = MAX_REQUEST_BYTES;
     unsigned fl, fl_max = fl_count_for(SIZE_MAX);
     bh_heap h;
     (void)state;
@@ -475,7 +476,8 @@ static void test_direct_requests_map_as_the_clamp_did(void **state) {
         assert_true(h.direct_request_bytes <= max_request);
         expect_same_mapping_from(&h, 0, 8u * GRAIN_BYTES);
         expect_same_mapping_from(&h, h.direct_request_bytes - 2u * GRAIN_BYTES, 4u * GRAIN_BYTES + 1u);
-        expect_same_mapping_from(&h, max_request - 2u * GRAIN_BYTES, SIZE_MAX - (max_request - 2u * GRAIN_BYTES) + 1u);
+        expect_same_mapping_from(&h, max_request - 2u * GRAIN_BYTES, 4u * GRAIN_BYTES + 1u);
+        expect_same_mapping_from(&h, SIZE_MAX - 2u * GRAIN_BYTES, 2u * GRAIN_BYTES + 1u);
         for (k = 0; k < sizeof(size_t) * CHAR_BIT; k++) {
             /* the sizes whose blocks end at, one byte past and one grain
              * on either side of 2^k */
@@ -522,7 +524,7 @@ static union {
  * overflow bound and SIZE_MAX, fail through bh_alloc, bh_calloc and
  * bh_realloc(NULL) alike and leave h as it was. */
 static void expect_large_requests_fail(bh_heap *h) {
-    const size_t max_request = MAX_REQUEST_BYTES - SEAL_WORDS * WORD_BYTES;
+    const size_t max_request = MAX_REQUEST_BYTES;
     size_t direct = h->direct_request_bytes;
     size_t sizes[8];
     unsigned i;
