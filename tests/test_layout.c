@@ -371,19 +371,18 @@ static void test_control_bytes_round_to_the_grain(void **state) {
 
 /* Up to direct_request_bytes a request's class, less one grain, is at most
  * the top one, so its search needs no clamp; one byte more and it is above
- * (or, with a table for all of size_t, the block size would overflow). */
+ * (or, with a table for all of size_t, it is the largest request). */
 static void test_direct_requests_end_at_the_top_class(void **state) {
-    size_t trailer_bytes = SEAL_WORDS * WORD_BYTES;
     unsigned fl;
     (void)state;
     for (fl = 1; fl <= fl_count_for(SIZE_MAX); fl++) {
         size_t direct = direct_request_bytes_for(fl);
         unsigned top = fl * SL_COUNT - 1u;
         assert_true(class_of(BLK(direct) - GRAIN_BYTES) <= top);
-        if (direct < MAX_REQUEST_BYTES - trailer_bytes)
+        if (direct < MAX_REQUEST_BYTES)
             assert_int_equal(class_of(BLK(direct + 1u) - GRAIN_BYTES), top + 1u);
         else
-            assert_int_equal(direct, MAX_REQUEST_BYTES - trailer_bytes);
+            assert_int_equal(direct, MAX_REQUEST_BYTES);
     }
 }
 
@@ -587,7 +586,7 @@ static void test_every_class_table_keeps_its_bound(void **state) {
         assert_int_equal(bh_check(h), 0);
         expect_large_requests_fail(h);
         if (plan_max)
-            assert_int_equal(direct, MAX_REQUEST_BYTES - SEAL_WORDS * WORD_BYTES);
+            assert_int_equal(direct, MAX_REQUEST_BYTES);
 #if BAREHEAP_MAX_REGIONS >= 2
         /* a region beyond the plan, with a block above the top class and a
          * remainder after the largest request below */
