@@ -49,10 +49,12 @@ extern const void *board_fdt;
  * loader handed over (NULL on the other boards). */
 extern const void *board_multiboot_info;
 
-/* RISC-V virt only: starts the second hart of a two-hart machine (QEMU
- * -smp 2) at entry(hart id) on stack_top (16-byte aligned); when entry
- * returns, the hart parks. Harts above 1 (-smp 3 and up) park from the
- * start: there is one stack to hand out. The console is hart 0's. */
+/* RISC-V virt and ARM virt only: starts the second hart (CPU) of a
+ * two-hart machine (QEMU -smp 2) at entry(hart id) on stack_top (16-byte
+ * aligned); when entry returns, the hart parks. Harts above 1 (-smp 3 and
+ * up) park from the start on RISC-V and stay powered off on ARM: there is
+ * one stack to hand out. The console is hart 0's. On ARM a machine with
+ * one CPU reports a fault. */
 void board_hart_start(void (*entry)(unsigned long hart), void *stack_top);
 
 /* Writable memory that ends at the top of the address space, for tests of a

@@ -7,6 +7,9 @@
  * below, sets the stack, clears .bss and runs board_start(), which turns
  * on the MMU with the stack guard. Every exception other than the
  * semihosting call reports through board_trap().
+ *
+ * A second CPU (QEMU -smp 2) starts at board_cpu1_start once
+ * board_hart_start() asks for it (board.c).
  */
     .syntax unified
     .arm
@@ -33,6 +36,28 @@ _start:
 
     bl      board_start
 2:  b       2b
+
+/* CPU 1, powered on by PSCI CPU_ON (board.c) in SVC mode with the MMU off
+ * and r0 = the context id, its stack top. PSCI sets no endianness: data
+ * accesses are little-endian until setend, so it comes before the literal
+ * pool's first load. Then as CPU 0 above, with the vectors shared (a trap
+ * here reports on CPU 0's stack, and the report ends the run). */
+    .globl board_cpu1_start
+board_cpu1_start:
+    setend  be
+    mrc     p15, 0, r1, c1, c0, 0
+    orr     r1, r1, #(1 << 25)      /* EE */
+    orr     r1, r1, #(1 << 1)       /* A */
+    bic     r1, r1, #(1 << 13)      /* V = 0 */
+    mcr     p15, 0, r1, c1, c0, 0
+    isb
+    ldr     r1, =vectors
+    mcr     p15, 0, r1, c12, c0, 0
+    isb
+    mov     sp, r0
+    bl      board_cpu1_main
+4:  wfi
+    b       4b
 
     .balign 32
 vectors:
