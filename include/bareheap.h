@@ -166,8 +166,8 @@ bh_heap *bh_init_ex(void *mem, size_t size_bytes, size_t max_region_bytes);
  * when no free block is large enough, size_bytes is beyond any block this
  * heap could have, or it is above PTRDIFF_MAX (C's pointer arithmetic
  * cannot span a larger object; only a 32-bit heap above 2 GiB could hold
- * one). size_bytes == 0 returns a unique
- * minimal block that must be freed like any other.
+ * one). size_bytes == 0 returns a unique minimal block that must be freed
+ * like any other.
  * NULL heap: returns NULL. O(1) plus at most BAREHEAP_PROBE_LIMIT blocks of
  * the request's own class probed before a failure. The block is sized to the
  * request, never to its size class. */
