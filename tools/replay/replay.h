@@ -42,6 +42,7 @@ typedef struct trace_file {
     unsigned align_bytes;
     uint64_t pid;
     unsigned thread_count;     /* highest thread index + 1 */
+    unsigned align_log2_max;   /* of the aligned calls (0: none): where replay_run() puts the heap */
 } trace_file;
 
 /* Outcome of trace_open(); the exit status of the tool for each is in main.c. */

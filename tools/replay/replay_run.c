@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "bareheap.h"
 #include "bareheap_internal.h" /* block_size() of a payload: the exact end of a block */
@@ -454,32 +455,63 @@ size_t replay_map_failure(int *error)
     return map_failed_bytes;
 }
 
+static size_t page_bytes(void)
+{
+    long page = sysconf(_SC_PAGESIZE);
+    return page > 0 ? (size_t)page : 4096u;
+}
+
+/* Where the heap starts: a multiple of the largest alignment the trace asks
+ * for, a page at least. An aligned block lands where the absolute address
+ * allows, and the blocks after it move with it: on mmap()'s page alignment
+ * alone a replay came out differently from one run (and one --min-heap
+ * probe) to the next. Past the power of two at or above the heap size no
+ * larger alignment is needed: no multiple of it then lies inside the heap. */
+static size_t heap_start_alignment(const trace_file *trace, size_t heap_bytes)
+{
+    size_t align = page_bytes();
+    size_t wanted = trace->align_log2_max < sizeof(size_t) * CHAR_BIT ? (size_t)1 << trace->align_log2_max
+                                                                        : SIZE_MAX / 2u + 1u;
+    while (align < wanted && align < heap_bytes && align <= SIZE_MAX / 4u) {
+        align *= 2u;
+    }
+    return align;
+}
+
 bool replay_run(const trace_file *trace, const replay_config *config, replay_result *result)
 {
     replay_state s;
     addr_map map;
     walk_context w;
     bh_stats st;
-    void *memory;
-    size_t i;
+    void *mapping, *memory;
+    size_t i, align, map_bytes;
     bool ok = true;
 
     memset(result, 0, sizeof *result);
     result->heap_bytes = config->heap_bytes;
     result->first_failure.op_index = SIZE_MAX;
     /* Untouched pages of a large heap cost nothing: the core writes only
-     * headers, and a replay never writes payloads except when realloc moves. */
+     * headers, and a replay never writes payloads except when realloc moves.
+     * So the mapping is as large as aligning the start needs. */
+    align = heap_start_alignment(trace, config->heap_bytes);
+    map_bytes = config->heap_bytes;
+    if (align > page_bytes()) {
+        /* mmap() gives a page's alignment: the rest is taken off the front */
+        map_bytes = config->heap_bytes > SIZE_MAX - align ? SIZE_MAX : config->heap_bytes + align - page_bytes();
+    }
     /* mmap() refuses 0 bytes, which is no shortage of memory here: a heap of
      * 0 bytes (--heap 0, or --max-heap under one grain for --min-heap) is one
      * bh_init() refuses, like any heap too small for its control structure. */
-    memory = config->heap_bytes == 0u ? NULL
-                                      : mmap(NULL, config->heap_bytes, PROT_READ | PROT_WRITE,
-                                             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (memory == MAP_FAILED) {
+    mapping = config->heap_bytes == 0u ? NULL
+                                       : mmap(NULL, map_bytes, PROT_READ | PROT_WRITE,
+                                              MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (mapping == MAP_FAILED) {
         map_failed_bytes = config->heap_bytes;
         map_failed_errno = errno;
         return false;
     }
+    memory = mapping == NULL ? NULL : (void *)(((uintptr_t)mapping + align - 1u) & ~(uintptr_t)(align - 1u));
     memset(&s, 0, sizeof s);
     s.memory = memory;
     s.result = result;
@@ -489,8 +521,8 @@ bool replay_run(const trace_file *trace, const replay_config *config, replay_res
         result->failed = true;
         result->failures = 1;
         result->first_failure.op_index = 0;
-        if (memory != NULL) {
-            munmap(memory, config->heap_bytes);
+        if (mapping != NULL) {
+            munmap(mapping, map_bytes);
         }
         return true;
     }
@@ -504,7 +536,7 @@ bool replay_run(const trace_file *trace, const replay_config *config, replay_res
     result->peak_end_offset = result->first_block_offset;
 
     if (!addr_map_init(&map, 1024u)) {
-        munmap(memory, config->heap_bytes);
+        munmap(mapping, map_bytes);
         return false;
     }
     for (i = 0; i < trace->op_count && ok; i++) {
@@ -529,7 +561,7 @@ bool replay_run(const trace_file *trace, const replay_config *config, replay_res
     result->end_live_bytes = s.live_bytes;
     result->end_live_blocks = s.live_blocks;
     free(map.slots);
-    munmap(memory, config->heap_bytes);
+    munmap(mapping, map_bytes);
     return ok;
 }
 

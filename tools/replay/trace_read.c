@@ -102,6 +102,9 @@ trace_status trace_open(const char *path, trace_file *trace, char *why, size_t w
             continue;
         }
         trace->call_count++;
+        if (r[0] == BH_TRACE_ALIGNED && r[1] > trace->align_log2_max) {
+            trace->align_log2_max = r[1];
+        }
         thread = le16_read(r + 2);
         if (thread + 1u > trace->thread_count) {
             trace->thread_count = thread + 1u;
