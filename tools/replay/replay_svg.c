@@ -67,6 +67,13 @@ static void text_escaped(FILE *f, const char *s)
 {
     for (; *s != '\0'; s++) {
         size_t n = utf8_sequence_bytes(s);
+        /* U+FFFE and U+FFFF are valid UTF-8 but not XML characters: an XML
+         * parser refuses the whole file for one in a file name. */
+        if (n == 3u && (unsigned char)s[0] == 0xEFu && (unsigned char)s[1] == 0xBFu &&
+            (unsigned char)s[2] >= 0xBEu) {
+            s += 2;
+            n = 0;
+        }
         if (n == 0u) {
             fputs("\xEF\xBF\xBD", f); /* U+FFFD for a byte that is not UTF-8 */
             continue;

@@ -1108,6 +1108,18 @@ static void case_svg(void)
     CHECK(out->status == 0, "latin-1 name: exit %d %s", out->status, out->err);
     xml_check(svg);
     json_check(path, "--heap", "64K");
+
+    /* U+FFFF and U+FFFE are well-formed UTF-8 but no XML character: a name
+     * holding one made an SVG no XML parser reads. */
+    path_make(path, sizeof path, "non\xef\xbf\xbf" "char\xef\xbf\xbe.bht");
+    trace_begin(&w, path, BH_TRACE_MAGIC, BH_TRACE_VERSION);
+    trace_put(&w, BH_TRACE_MALLOC, 0, 0, 100u, 0, 0x1000u);
+    trace_end(&w);
+    path_make(svg, sizeof svg, "nonchar.svg");
+    tool_run(out, path, "--heap", "64K", "--svg", svg);
+    CHECK(out->status == 0, "U+FFFF in the name: exit %d %s", out->status, out->err);
+    xml_check(svg);
+    json_check(path, "--heap", "64K");
     free(out);
 }
 
