@@ -1002,8 +1002,12 @@ static int report_trace(const options *o, const trace_file *trace)
             int n = snprintf(line, sizeof line, "%s of %llu B", trace_op_name(r.first_failure.op),
                              (unsigned long long)r.first_failure.size_bytes);
             if (r.first_failure.align_log2 != 0u && n > 0 && (size_t)n < sizeof line) {
-                snprintf(line + n, sizeof line - (size_t)n, " aligned to %llu",
-                         1ull << (r.first_failure.align_log2 & 63u));
+                /* The field is a byte: a damaged record may ask for more than 2^63. */
+                if (r.first_failure.align_log2 < 64u) {
+                    snprintf(line + n, sizeof line - (size_t)n, " aligned to %llu", 1ull << r.first_failure.align_log2);
+                } else {
+                    snprintf(line + n, sizeof line - (size_t)n, " aligned to 2^%u", r.first_failure.align_log2);
+                }
             }
             printf("  first failure   op %zu (%s): %zu B free, largest free block %zu B, %llu B live; "
                    "%zu failures in all\n", r.first_failure.op_index, line, r.first_failure.free_bytes,

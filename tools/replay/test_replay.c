@@ -360,6 +360,26 @@ static void case_known(void)
     tool_run(out, path, "--min-heap", "--max-heap", "8", NULL);
     CHECK(out->status == 1 && kv_get(out, "min_heap_found") == 0u, "--max-heap 8: exit %d %s", out->status,
           out->err);
+
+    /* An alignment past 2^63 (the field is a byte): the text report named
+     * 2^64 "aligned to 1" and 2^200 "aligned to 256". */
+    {
+        trace_writer w;
+        char *args[6];
+        path_make(path, sizeof path, "align_log2.bht");
+        trace_begin(&w, path, BH_TRACE_MAGIC, BH_TRACE_VERSION);
+        trace_put(&w, BH_TRACE_ALIGNED, 200, 0, 16u, 0, 0x1000u);
+        trace_end(&w);
+        args[0] = (char *)(uintptr_t)tool_path;
+        args[1] = path;
+        args[2] = "--heap";
+        args[3] = "64K";
+        args[4] = "--quiet";
+        args[5] = NULL;
+        program_run(out, args);
+        CHECK(out->status == 1 && strstr(out->text, "aligned_alloc of 16 B aligned to 2^200)") != NULL,
+              "the alignment of the failed call: exit %d\n%s", out->status, out->text);
+    }
     free(out);
 }
 
