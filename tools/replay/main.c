@@ -1135,17 +1135,21 @@ static bool map_clip_regions(const heap_map *in, heap_map *out, bool *clipped)
     for (r = 0; r < count; r++) {
         uint64_t start = in->region_count == 0u ? 0u : in->region_start[r];
         uint64_t end = r + 1u < count ? in->region_start[r + 1u] : in->span_bytes;
-        uint64_t used_end = start, limit;
+        uint64_t used_end = start, limit, margin;
         for (i = 0; i < in->count; i++) {
             const map_block *b = &in->blocks[i];
             if (b->used && b->offset_bytes >= start && b->offset_bytes < end) {
                 used_end = b->offset_bytes + b->size_bytes;
             }
         }
-        limit = used_end == start ? start + 256u : used_end + (used_end - start) / 8u + 64u;
-        if (limit >= end) {
+        /* Margins measured against what is left of the region: a dump is
+         * text, and used_end + its eighth wrapped past 2^64 for a block near
+         * that size, which was then drawn cut to an eighth of it. */
+        margin = used_end == start ? 256u : (used_end - start) / 8u + 64u;
+        if (margin >= end - used_end) {
             limit = end;
         } else {
+            limit = used_end + margin;
             *clipped = true;
         }
         out->region_start[r] = base;

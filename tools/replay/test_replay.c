@@ -1101,6 +1101,26 @@ static void case_svg(void)
     CHECK(out->status == 0, "a huge block is drawn: exit %d %s", out->status, out->err);
     xml_check(svg);
 
+    /* One used block of nearly 2^64 bytes: drawn whole (its end plus the
+     * margin of an eighth wrapped, and it was cut to 2^61). */
+    path_make(path, sizeof path, "huge_used.log");
+    {
+        FILE *f = fopen(path, "w");
+        CHECK(f != NULL, "write %s", path);
+        if (f != NULL) {
+            fputs("bh-walk begin word=8 align=16 heap=4096 control=1000\n"
+                  "bh-walk block 0x0 18446744073709551500 used 0\n"
+                  "bh-walk end blocks=1\n", f);
+            fclose(f);
+        }
+    }
+    path_make(svg, sizeof svg, "huge_used.svg");
+    tool_run(out, NULL, "--walk-dump", path, "--svg", svg);
+    CHECK(out->status == 0, "a huge used block is drawn: exit %d %s", out->status, out->err);
+    CHECK(file_count(svg, "offset 0 (0x0), 18446744073709551500 B, used", &bytes) == 1u,
+          "the block drawn at its size");
+    xml_check(svg);
+
     /* Sizes no program can have been given, recorded as served: the chart's
      * scale is near 2^64 bytes, and its labels must still be numbers. */
     path_make(path, sizeof path, "huge_size.bht");
