@@ -172,10 +172,10 @@ static void layout_make(map_layout *l, const heap_map *map, double top)
     for (r = 0; r < l->region_count; r++) {
         uint64_t bytes = region_end(map, r) - (map->region_count == 0u ? 0u : map->region_start[r]);
         l->first_row[r] = rows;
-        rows += (unsigned)((bytes + l->row_bytes - 1u) / l->row_bytes);
-        if (bytes == 0u) {
-            rows++;
-        }
+        /* Not (bytes + row_bytes - 1) / row_bytes: that wraps for a region
+         * near 2^64 bytes, which then had no rows and was drawn below the
+         * picture's end. */
+        rows += (unsigned)(bytes / l->row_bytes) + (bytes % l->row_bytes != 0u || bytes == 0u ? 1u : 0u);
     }
     l->first_row[l->region_count] = rows;
 }

@@ -915,6 +915,31 @@ static size_t file_count(const char *path, const char *needle, size_t *file_byte
     return count;
 }
 
+/* Every block rectangle lies inside the picture's height. */
+static void svg_blocks_inside(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char line[4096];
+    double height = 0.0, lowest = 0.0;
+    CHECK(f != NULL, "%s exists", path);
+    if (f == NULL) {
+        return;
+    }
+    while (fgets(line, sizeof line, f) != NULL) {
+        const char *p;
+        if (height == 0.0 && (p = strstr(line, "<svg ")) != NULL && (p = strstr(p, " height=\"")) != NULL) {
+            height = strtod(p + 9, NULL);
+        }
+        if (strncmp(line, "<rect class=\"", 13) == 0 && (p = strstr(line, " y=\"")) != NULL &&
+            strtod(p + 4, NULL) + 16.0 > lowest) {
+            lowest = strtod(p + 4, NULL) + 16.0;
+        }
+    }
+    fclose(f);
+    CHECK(height > 0.0 && lowest <= height, "%s: a block drawn down to y = %.0f, the picture %.0f high", path,
+          lowest, height);
+}
+
 /* Well-formed XML: python3's parser when there is a python3, and in any case
  * a check that every element opened is closed in order. */
 static void xml_check(const char *path)
@@ -1049,6 +1074,7 @@ static void case_svg(void)
     rects = file_count(svg, "<rect class=\"b\"", &bytes);
     CHECK(rects == 51u, "51 block rects in the file: %zu", rects);
     CHECK(file_count(svg, "<polyline", &bytes) == 5u, "five lines in the charts");
+    svg_blocks_inside(svg);
     xml_check(svg);
 
     /* 20000 small blocks (a walk dump: no replay, quick at any checking
@@ -1099,6 +1125,7 @@ static void case_svg(void)
     tool_run(out, NULL, "--walk-dump", path, "--svg", svg);
     run_time_limit_s = 0u;
     CHECK(out->status == 0, "a huge block is drawn: exit %d %s", out->status, out->err);
+    svg_blocks_inside(svg);
     xml_check(svg);
 
     /* One used block of nearly 2^64 bytes: drawn whole (its end plus the
@@ -1119,6 +1146,8 @@ static void case_svg(void)
     CHECK(out->status == 0, "a huge used block is drawn: exit %d %s", out->status, out->err);
     CHECK(file_count(svg, "offset 0 (0x0), 18446744073709551500 B, used", &bytes) == 1u,
           "the block drawn at its size");
+    /* and its rows counted: the region's size plus a row wrapped to none */
+    svg_blocks_inside(svg);
     xml_check(svg);
 
     /* Sizes no program can have been given, recorded as served: the chart's
