@@ -405,11 +405,11 @@ static bool state_step(replay_state *s, addr_map *m, size_t index, const trace_o
         }
         if (!addr_map_take(m, op->arg, &slot)) {
             r->unknown_frees++;
+            slot.key = 0;
             slot.block = NULL;
             slot.held_bytes = 0;
             p = state_alloc(s, op);
         } else {
-            state_live_remove(s, &slot);
             p = slot.block == NULL ? state_alloc(s, op)
                                    : bh_realloc(s->heap, slot.block, size_from_trace(op->size_bytes));
         }
@@ -420,6 +420,11 @@ static bool state_step(replay_state *s, addr_map *m, size_t index, const trace_o
             held = slot.held_bytes;
         } else {
             state_note_block(s, p);
+        }
+        /* Only now: a failure's live bytes include the old block, which the
+         * program held when it called. */
+        if (slot.key != 0u) {
+            state_live_remove(s, &slot);
         }
         if (!state_live_add(s, m, op->result, p, op->size_bytes, held)) {
             return false;

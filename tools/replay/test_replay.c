@@ -379,6 +379,19 @@ static void case_known(void)
         program_run(out, args);
         CHECK(out->status == 1 && strstr(out->text, "aligned_alloc of 16 B aligned to 2^200)") != NULL,
               "the alignment of the failed call: exit %d\n%s", out->status, out->text);
+
+        /* A realloc that fails: the block it would grow is still live (it
+         * was left out, and 3000 B were reported live instead of 4000). */
+        path_make(path, sizeof path, "realloc_fails.bht");
+        trace_begin(&w, path, BH_TRACE_MAGIC, BH_TRACE_VERSION);
+        trace_put(&w, BH_TRACE_MALLOC, 0, 0, 1000u, 0, 0x1000u);
+        trace_put(&w, BH_TRACE_MALLOC, 0, 0, 3000u, 0, 0x2000u);
+        trace_put(&w, BH_TRACE_REALLOC, 0, 0, 100000u, 0x1000u, 0x3000u);
+        trace_end(&w);
+        program_run(out, args);
+        CHECK(out->status == 1 && strstr(out->text, "op 2 (realloc of 100000 B)") != NULL &&
+                  strstr(out->text, ", 4000 B live;") != NULL,
+              "live bytes at a failed realloc: exit %d\n%s", out->status, out->text);
     }
     free(out);
 }
