@@ -1172,7 +1172,16 @@ static int report_walk_dump(const options *o)
     long rects = 0;
     size_t i, used = 0, free_bytes = 0, used_blocks = 0;
 
-    if (!walk_dump_read(o->walk_dump_path, &map, &info, why, sizeof why)) {
+    switch (walk_dump_read(o->walk_dump_path, &map, &info, why, sizeof why)) {
+    case WALK_DUMP_OK:
+        break;
+    case WALK_DUMP_CANNOT_READ:
+        fprintf(stderr, "%s: %s\n", program_name, why);
+        return EXIT_UNREADABLE;
+    case WALK_DUMP_OUT_OF_MEMORY:
+        fprintf(stderr, "%s: %s\n", program_name, why);
+        return EXIT_TOOL;
+    default:
         fprintf(stderr, "%s: %s\n", program_name, why);
         return EXIT_NOT_TRACE;
     }
@@ -1190,6 +1199,7 @@ static int report_walk_dump(const options *o)
         /* A firmware heap is often all of the RAM left: draw each region up
          * to its highest used block and a little of the free rest. */
         if (!map_clip_regions(&map, &clipped, &clip)) {
+            fprintf(stderr, "%s: out of memory\n", program_name);
             heap_map_free(&clipped);
             heap_map_free(&map);
             return EXIT_TOOL;

@@ -167,14 +167,21 @@ bool heap_map_add(heap_map *map, uint64_t offset_bytes, uint64_t size_bytes, boo
 void heap_map_free(heap_map *map);
 
 /* A walk dump: the lines "bh-walk ..." of a console log (examples/walk_dump.c).
- * Other lines are ignored. Returns false with a message in why. */
+ * Other lines are ignored. Anything but WALK_DUMP_OK comes with a message in why. */
 typedef struct walk_dump_info {
     unsigned word_bytes, align_bytes;
     uint64_t heap_bytes, control_bytes;
     size_t blocks_declared;   /* from the end line */
 } walk_dump_info;
 
-bool walk_dump_read(const char *path, heap_map *map, walk_dump_info *info, char *why, size_t why_bytes);
+typedef enum walk_dump_status {
+    WALK_DUMP_OK = 0,
+    WALK_DUMP_CANNOT_READ,   /* missing, a directory, a read error */
+    WALK_DUMP_BROKEN,        /* no dump in it, or a line that is not one */
+    WALK_DUMP_OUT_OF_MEMORY
+} walk_dump_status;
+
+walk_dump_status walk_dump_read(const char *path, heap_map *map, walk_dump_info *info, char *why, size_t why_bytes);
 
 /* ---- SVG ------------------------------------------------------------------- */
 

@@ -568,6 +568,14 @@ static void case_errors(void)
             CHECK(out->status == 4, "broken dump line %s: exit %d %s", broken[k], out->status, out->text);
         }
     }
+    /* A walk dump that cannot be read is not a broken one: exit 3, as for a
+     * trace (it was 4, and a directory was "not a bh_walk dump"). */
+    path_make(path, sizeof path, "missing.log");
+    tool_run(out, NULL, "--walk-dump", path, NULL, NULL);
+    CHECK(out->status == 3, "missing walk dump: exit %d %s", out->status, out->err);
+    tool_run(out, NULL, "--walk-dump", work_dir, NULL, NULL);
+    CHECK(out->status == 3 && strstr(out->err, "not a bh_walk dump") == NULL, "a directory as a walk dump: exit %d %s",
+          out->status, out->err);
 
     /* A report that cannot be written is not a success: the disk is full. */
     path_make(path, sizeof path, "cut.bht");

@@ -53,7 +53,7 @@ static bool number_read(const char **p, int base, unsigned long long *out)
     return true;
 }
 
-bool walk_dump_read(const char *path, heap_map *map, walk_dump_info *info, char *why, size_t why_bytes)
+walk_dump_status walk_dump_read(const char *path, heap_map *map, walk_dump_info *info, char *why, size_t why_bytes)
 {
     FILE *f = fopen(path, "r");
     char line[512];
@@ -61,12 +61,13 @@ bool walk_dump_read(const char *path, heap_map *map, walk_dump_info *info, char 
     unsigned region = 0;
     uint64_t region_first = 0, region_base = 0, next_address = 0;
     size_t line_number = 0;
+    walk_dump_status status = WALK_DUMP_BROKEN;
 
     memset(map, 0, sizeof *map);
     memset(info, 0, sizeof *info);
     if (f == NULL) {
         snprintf(why, why_bytes, "%s: %s", path, strerror(errno));
-        return false;
+        return WALK_DUMP_CANNOT_READ;
     }
     while (fgets(line, sizeof line, f) != NULL) {
         const char *p = strstr(line, WALK_PREFIX);
@@ -134,6 +135,7 @@ bool walk_dump_read(const char *path, heap_map *map, walk_dump_info *info, char 
             next_address = address + size;
             if (!heap_map_add(map, offset, size, used, region)) {
                 snprintf(why, why_bytes, "out of memory");
+                status = WALK_DUMP_OUT_OF_MEMORY;
                 goto fail;
             }
         } else if (strncmp(p, "end", 3) == 0 && begun) {
@@ -141,21 +143,28 @@ bool walk_dump_read(const char *path, heap_map *map, walk_dump_info *info, char 
             info->blocks_declared = (size_t)field_value(p, "blocks=");
         }
     }
+    /* fgets() ends the same way at a read error (a directory gives EISDIR)
+     * as at the end of the file: not a broken dump, no dump read at all. */
+    if (ferror(f)) {
+        snprintf(why, why_bytes, "%s: %s", path, strerror(errno));
+        status = WALK_DUMP_CANNOT_READ;
+        goto fail;
+    }
     fclose(f);
     if (!begun) {
         snprintf(why, why_bytes, "%s: no \"bh-walk begin\" line: not a bh_walk dump", path);
-        return false;
+        return WALK_DUMP_BROKEN;
     }
     if (!ended || info->blocks_declared != map->count) {
         snprintf(why, why_bytes, "%s: the dump is cut short (%zu blocks read, %s)", path, map->count,
                  ended ? "the end line counts another number" : "no end line");
         heap_map_free(map);
-        return false;
+        return WALK_DUMP_BROKEN;
     }
-    return true;
+    return WALK_DUMP_OK;
 
 fail:
     fclose(f);
     heap_map_free(map);
-    return false;
+    return status;
 }
