@@ -764,21 +764,37 @@ static int min_heap_search(const trace_file *trace, const options *o, size_t sta
         }
     }
     if (m->larger_failed != 0u) {
-        /* The smallest size above the last failure that runs, walking up by
-         * grains, never past --max-heap; 0 if there is none (no size may be
-         * reported as running that was not seen to run). */
-        size_t size = m->larger_failed_last_bytes;
+        /* A size above the last failure that runs, one grain above a size
+         * that fails, never past --max-heap; 0 if there is none (no size may
+         * be reported as running that was not seen to run). Galloping up by
+         * 1, 2, 4 ... grains, then bisection: every size tried from the
+         * answer ran. Walking up by grains cost a replay per grain of a
+         * stretch that fails, 3,119 replays for a trace of 6 calls. */
+        size_t top = 0;
+        lo = m->larger_failed_last_bytes;
         m->all_larger_run_bytes = 0;
-        while (size <= max_grains_bytes - grain) {
-            size += grain;
+        for (step = grain; lo <= max_grains_bytes - grain;) {
+            size_t size = step <= max_grains_bytes - lo ? lo + step : max_grains_bytes;
+            p.lo = lo;
             ran = probe_runs(&p, size, NULL);
             if (ran < 0) {
                 return -1;
             }
             if (ran) {
-                m->all_larger_run_bytes = size;
+                top = size;
                 break;
             }
+            lo = size;
+            if (step > SIZE_MAX / 2u) {
+                break;
+            }
+            step *= 2u;
+        }
+        if (top != 0u) {
+            if (search_bisect(&p, grain, &lo, &top) < 0) {
+                return -1;
+            }
+            m->all_larger_run_bytes = top;
         }
     }
     progress_end();

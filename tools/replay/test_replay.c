@@ -870,6 +870,39 @@ static void case_non_monotone(void)
           "--max-heap 64K: larger failed %llu, all larger run from %llu", kv_get(out, "min_heap_larger_failed"),
           kv_get(out, "min_heap_all_larger_run_bytes"));
 
+    /* A hole of 96 KiB, then 96 KiB and 96 KiB + 16: the first goes to the
+     * hole while the free tail is below the list the search rounds it up to
+     * (100 KiB), else to the tail, and the second then fits nowhere. So the
+     * trace runs at N, fails on a stretch of some 90 KiB above N + N/64,
+     * and runs again above it. Walking up from the last larger failure by
+     * grains took 3,119 replays; galloping and bisection, a few dozen. */
+    {
+        char stretch[1024];
+        unsigned long long top;
+        path_make(stretch, sizeof stretch, "stretch.bht");
+        trace_begin(&w, stretch, BH_TRACE_MAGIC, BH_TRACE_VERSION);
+        trace_put(&w, BH_TRACE_MALLOC, 0, 0, 96u * 1024u + 8u, 0, 0x100000u);
+        trace_put(&w, BH_TRACE_MALLOC, 0, 0, 32u, 0, 0x200000u);
+        trace_put(&w, BH_TRACE_FREE, 0, 0, 0, 0x100000u, 0);
+        trace_put(&w, BH_TRACE_MALLOC, 0, 0, 96u * 1024u + 8u, 0, 0x300000u);
+        trace_put(&w, BH_TRACE_MALLOC, 0, 0, 96u * 1024u + 24u, 0, 0x400000u);
+        trace_end(&w);
+        tool_run(out, stretch, "--min-heap", NULL, NULL, NULL);
+        CHECK(out->status == 0, "stretch: exit %d %s", out->status, out->err);
+        top = kv_get(out, "min_heap_all_larger_run_bytes");
+        if (kv_get(out, "min_heap_larger_failed") != 0u) {
+            CHECK(kv_get(out, "min_heap_runs") <= 150u, "stretch: %llu replays", kv_get(out, "min_heap_runs"));
+            CHECK(top > kv_get(out, "min_heap_bytes"), "stretch: every size tried runs from %llu", top);
+            /* it runs, and one grain less fails */
+            snprintf(text, sizeof text, "%llu", top);
+            tool_run(out, stretch, "--heap", text, NULL, NULL);
+            CHECK(out->status == 0, "stretch: runs at %llu: exit %d", top, out->status);
+            snprintf(text, sizeof text, "%llu", top - grain);
+            tool_run(out, stretch, "--heap", text, NULL, NULL);
+            CHECK(out->status == 1, "stretch: fails at %llu: exit %d", top - grain, out->status);
+        }
+    }
+
     snprintf(text, sizeof text, "%llu", boundary - grain);
     tool_run(out, path, "--heap", text, NULL, NULL);
     CHECK(out->status == 0, "runs one grain under 64 KiB: exit %d", out->status);
