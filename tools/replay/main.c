@@ -998,6 +998,11 @@ static int report_trace(const options *o, const trace_file *trace)
         printf("  operations      %zu allocations, %zu frees, %zu reallocs; %zu failed when recorded (skipped); "
                "%zu frees of unknown addresses; %zu addresses handed out while live\n",
                r.allocs, r.frees, r.reallocs, r.skipped_failed_in_trace, r.unknown_frees, r.reused_addresses);
+        if (r.bad_records != 0u) {
+            /* A damaged trace must say so here too, not only in --kv. */
+            printf("                  %zu damaged record%s skipped: an unknown operation, or a size that would take "
+                   "the live bytes past 2^64 - 1\n", r.bad_records, r.bad_records == 1u ? "" : "s");
+        }
         printf("  peak live       %llu B requested (%s) at op %zu; %zu live blocks at most\n",
                (unsigned long long)r.peak_live_bytes,
                size_human(r.peak_live_bytes, a, sizeof a), r.peak_live_op, r.peak_live_blocks);

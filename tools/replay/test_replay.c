@@ -522,6 +522,13 @@ static void case_errors(void)
     CHECK(kv_get(out, "unknown_frees") == 2u, "two unknown addresses");
     CHECK(kv_get(out, "bad_records") == 1u, "one unknown operation code");
     CHECK(kv_get(out, "end_live_blocks") == 0u, "the realloc result was freed");
+    {
+        /* and the text report says it (it did in --kv only) */
+        char *args[] = {(char *)(uintptr_t)tool_path, path, "--heap", "4K", "--quiet", NULL};
+        program_run(out, args);
+        CHECK(out->status == 0 && strstr(out->text, "1 damaged record skipped") != NULL,
+              "a damaged record in the text report: exit %d\n%s", out->status, out->text);
+    }
 
     /* Live bytes are a 64-bit program's, counted in 64 bits also by a 32-bit
      * build; a size that would take them past 2^64 - 1 (two 2^63-byte blocks
