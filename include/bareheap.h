@@ -123,7 +123,7 @@ typedef struct bh_block_info {
     void *ptr;          /* the payload: what bh_alloc() returned for a used block */
     size_t size_bytes;  /* the whole block, header included */
     size_t usable_bytes;/* used: what bh_usable_size() reports for it; free: the largest
-                         * request it could serve on its own */
+                         * request it could serve on its own (both at most PTRDIFF_MAX) */
     bool used;
     unsigned region;    /* index of the region, 0 for the one given to init */
 } bh_block_info;
@@ -216,7 +216,9 @@ void bh_free(bh_heap *heap, void *ptr);
 void *bh_realloc(bh_heap *heap, void *ptr, size_t size_bytes);
 
 /* Bytes usable at ptr: at least what was requested, often a little more
- * (at BAREHEAP_DEBUG >= 2 exactly what was requested: the canary follows).
+ * (at BAREHEAP_DEBUG >= 2 exactly what was requested: the canary follows),
+ * never above PTRDIFF_MAX (the largest request: a block served for one
+ * near it holds a few bytes more, which are not reported).
  * NULL heap or ptr: 0. An invalid ptr is reported as in bh_free() and 0
  * returned. O(1). */
 size_t bh_usable_size(bh_heap *heap, void *ptr);

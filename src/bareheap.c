@@ -936,7 +936,7 @@ size_t bh_usable_size(bh_heap *heap, void *ptr) {
         return 0;
     lock_enter(heap);
     b = block_validate(heap, ptr);
-    usable = b ? block_usable_bytes(b) : 0;
+    usable = b ? usable_within_limit(block_usable_bytes(b)) : 0;
     lock_exit(heap);
     return usable;
 }

@@ -216,8 +216,9 @@ static size_t walk_locked(bh_heap *heap, bh_walk_fn fn, void *context) {
             info.ptr = block_payload(b);
             info.size_bytes = size;
             info.used = !block_is_free(b);
-            /* A free block has no request (nor seal): what one could get from it. */
-            info.usable_bytes = info.used ? block_usable_bytes(b) : block_capacity_bytes(b);
+            /* A free block has no request (nor seal): what one could get
+             * from it. Either, up to the largest request. */
+            info.usable_bytes = usable_within_limit(info.used ? block_usable_bytes(b) : block_capacity_bytes(b));
             info.region = i;
             visited++;
             if (!fn(context, &info))

@@ -445,6 +445,16 @@ static inline unsigned fl_count_for(size_t max_block_bytes) {
 #define MAX_REQUEST_BYTES ((size_t)PTRDIFF_MAX)
 BAREHEAP_STATIC_ASSERT(MAX_REQUEST_BYTES <= SIZE_MAX / 2u, "half of size_t bounds every request");
 
+/* Bytes of a block a caller is told it may use (bh_usable_size(), bh_walk()):
+ * at most the largest request. A block served for a request near it, or a
+ * free block of a 32-bit heap above 2 GiB, holds more; reported, those bytes
+ * would make an object larger than C allows, and a realloc to the size
+ * reported would be refused. (realloc itself needs no clamp: a request up to
+ * the limit fits in such a block, a shrink in place that copies nothing.) */
+static inline size_t usable_within_limit(size_t usable_bytes) {
+    return usable_bytes < MAX_REQUEST_BYTES ? usable_bytes : MAX_REQUEST_BYTES;
+}
+
 /* The largest plain request whose block size neither overflows nor, less
  * one grain, maps above the top class: up to it, a request's search needs no
  * clamp. Above the top class lie blocks of 2^(SL_LOG2 + fl_count - 1) grains

@@ -157,11 +157,79 @@ static void test_up_to_ptrdiff_max_served(void **state)
     assert_int_equal(bt_stats(heap).free_blocks, 1);
 }
 
+/* What bh_walk() reports of a block. */
+typedef struct {
+    size_t count;
+    bh_block_info last;
+    size_t largest_free_usable;
+} walk_seen;
+
+static bool walk_note(void *context, const bh_block_info *info)
+{
+    walk_seen *w = (walk_seen *)context;
+    w->count++;
+    w->last = *info;
+    if (!info->used && info->usable_bytes > w->largest_free_usable)
+        w->largest_free_usable = info->usable_bytes;
+    return true;
+}
+
+/* The bytes the heap says a caller may use stop at the limit too: a free
+ * block's usable_bytes is "the largest request it could serve on its own"
+ * and a used block's what bh_usable_size() reports, which the program may
+ * use as its object and hand back to realloc. A block of PTRDIFF_MAX bytes
+ * has a few bytes of slack past the request; reported, they made an object
+ * larger than C allows, and realloc to the usable size failed. */
+static void test_usable_sizes_stop_at_the_limit(void **state)
+{
+    const size_t top = (size_t)PTRDIFF_MAX;
+    bh_stats fresh = bt_stats(heap);
+    walk_seen w;
+    unsigned char *p, *q;
+    size_t usable;
+    (void)state;
+
+    memset(&w, 0, sizeof w);
+    assert_int_equal(bh_walk(heap, walk_note, &w), 1);
+    assert_true(w.last.size_bytes > top + bh_block_overhead());
+    assert_int_equal(w.largest_free_usable, top);
+    assert_int_equal(w.largest_free_usable, fresh.largest_free_bytes);
+
+    p = (unsigned char *)bh_alloc(heap, w.largest_free_usable);
+    assert_non_null(p);
+    usable = bh_usable_size(heap, p);
+    assert_int_equal(usable, top);
+    memset(&w, 0, sizeof w);
+    (void)bh_walk(heap, walk_note, &w);
+    assert_int_equal(w.count, 2);
+    /* The used block comes first, the free rest after it. */
+    assert_true(w.largest_free_usable < top);
+    q = (unsigned char *)bh_realloc(heap, p, usable);
+    assert_ptr_equal(q, p);
+    assert_int_equal(bh_usable_size(heap, q), top);
+    bh_free(heap, q);
+
+    /* An aligned block, grown in place to the limit. */
+    p = (unsigned char *)bh_alloc_aligned(heap, 4096u, KEEP_BYTES);
+    assert_non_null(p);
+    q = (unsigned char *)bh_realloc(heap, p, top);
+    assert_ptr_equal(q, p);
+    assert_int_equal(bh_usable_size(heap, q), top);
+    assert_ptr_equal(bh_realloc(heap, q, bh_usable_size(heap, q)), q);
+    bh_free(heap, q);
+
+    assert_int_equal(errors.count, 0);
+    assert_int_equal(bh_check(heap), 0);
+    assert_int_equal(bt_stats(heap).free_bytes, fresh.free_bytes);
+    assert_int_equal(bt_stats(heap).free_blocks, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_above_ptrdiff_max_refused),
         cmocka_unit_test(test_up_to_ptrdiff_max_served),
+        cmocka_unit_test(test_usable_sizes_stop_at_the_limit),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
