@@ -834,12 +834,15 @@ BH_HOT_INLINE void *aligned_body(bh_heap *heap, size_t align_bytes, size_t size_
     bool second_search = false;
     block *b;
     /* One test for the largest request and for the sizes below: search_bytes
-     * <= size_bytes + (SEAL_WORDS + 2) W + MIN_BLOCK_BYTES - 1 + align_bytes,
-     * and the front gap (whole grains, below MIN_BLOCK_BYTES + align_bytes)
-     * plus the block size is at most search_bytes. With align_bytes <=
-     * SIZE_MAX / 2 + 1 and size_bytes this far below MAX_REQUEST_BYTES
-     * (SIZE_MAX / 2), neither wraps. The few requests just below the largest
-     * that this refuses need a block of half the address space. */
+     * <= size_bytes + (SEAL_WORDS + 2) W + MIN_BLOCK_BYTES - 1 + align_bytes
+     * for a block above the minimum (one raised to it, a request of a few
+     * words, is 2 MIN_BLOCK_BYTES - G + align_bytes), and the front gap
+     * (whole grains, below MIN_BLOCK_BYTES + align_bytes) plus the block
+     * size is at most search_bytes. With align_bytes <= SIZE_MAX / 2 + 1 and
+     * size_bytes this far below MAX_REQUEST_BYTES (at most SIZE_MAX / 2),
+     * neither wraps: search_bytes <= SIZE_MAX + 1 - G. The few requests just
+     * below the largest that this refuses need a block of half the address
+     * space. */
     if (size_bytes > MAX_REQUEST_BYTES - (SEAL_WORDS + 2u) * WORD_BYTES - MIN_BLOCK_BYTES)
         goto fail;
     bytes = request_block_bytes_unchecked(size_bytes, (SEAL_WORDS + 1u) * WORD_BYTES);
