@@ -115,8 +115,10 @@ static void test_above_ptrdiff_max_refused(void **state)
 }
 
 /* Up to the limit, the heap serves: a plain, an aligned and a grown block of
- * PTRDIFF_MAX bytes (the aligned one a little less: its search adds the
- * alignment), each inside the region, and the heap is whole afterwards. */
+ * PTRDIFF_MAX bytes (the aligned one a page less: its limit is a few words
+ * lower, and a block that size fits the region with room for the front the
+ * alignment leaves), each inside the region, and the heap is whole
+ * afterwards. */
 static void test_up_to_ptrdiff_max_served(void **state)
 {
     const size_t top = (size_t)PTRDIFF_MAX;
