@@ -115,9 +115,8 @@ static void test_above_ptrdiff_max_refused(void **state)
 }
 
 /* Up to the limit, the heap serves: a plain, an aligned and a grown block of
- * PTRDIFF_MAX bytes (the aligned one a page less: its limit is a few words
- * lower, and a block that size fits the region with room for the front the
- * alignment leaves), each inside the region, and the heap is whole
+ * PTRDIFF_MAX bytes (the aligned one a page less, below its limit, which is
+ * a few words lower), each inside the region, and the heap is whole
  * afterwards. */
 static void test_up_to_ptrdiff_max_served(void **state)
 {
