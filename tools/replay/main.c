@@ -74,7 +74,9 @@ static void usage_print(FILE *out)
         "                   trace runs without a failure and N - grain fails: bisection,\n"
         "                   then sizes spread below N (--scan), going on below any that\n"
         "                   runs, then larger sizes are tried, since success need not\n"
-        "                   be monotone in the heap size (--heap is not used then).\n"
+        "                   be monotone in the heap size (--heap is not used then:\n"
+        "                   the report is of the run at N, or if none is found of\n"
+        "                   the largest size tried).\n"
         "                   N is the smallest size found, not always the smallest that\n"
         "                   runs: not every size below it is replayed.\n"
         "  --max-heap SIZE  largest heap --min-heap tries (default 16G, 2G on 32-bit)\n"
@@ -879,9 +881,9 @@ static int report_trace(const options *o, const trace_file *trace)
             tool_failure_report();
             return EXIT_TOOL;
         }
-        if (m.found) {
-            heap_bytes = m.bytes;
-        }
+        /* --heap is not used with --min-heap: with no answer, the report is
+         * of the largest size tried, which fails, and says why there. */
+        heap_bytes = m.found ? m.bytes : o->max_heap_bytes / grain * grain;
     }
 
     /* The reported replay: samples for the chart; a second pass walks the
