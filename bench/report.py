@@ -278,8 +278,9 @@ def write(ctx, out):
     w("† half-fit is `bench/halffit.c`: the algorithm o1heap uses (T. Ogasawara, RTCSA 1995; power-of-two "
       "fragments with four-word headers, one list per power of two, one bitmap word, both neighbours merged on "
       "free), written for these benchmarks because o1heap is not built here. It stands in for o1heap where a "
-      "figure needs running code (time, latency percentiles, the pathological calls). It checks nothing and "
-      "keeps fewer counters, and takes fewer instructions than o1heap's published figures (the o1heap * row): "
+      "figure needs running code (time, latency percentiles, the pathological calls). It checks nothing, "
+      "keeps o1heap's diagnostic counters (fewer than bareheap's), and takes fewer instructions than o1heap's "
+      "published figures (the o1heap * row): "
       "a comparison with it errs against bareheap.")
     w("")
     md.extend(frag_headline(ctx))

@@ -66,8 +66,12 @@ def run_once_wait4(exe, program, threads, env):
 
 
 def geomean(values):
-    values = [v for v in values if v and v > 0]
-    return math.exp(sum(math.log(v) for v in values) / len(values)) if values else float("nan")
+    """NaN if any ratio is missing or not positive (a peak RSS the program did
+    not print, say), so that the table shows it rather than a mean of the rest."""
+    values = list(values)
+    if not values or any(not (v > 0) for v in values):
+        return float("nan")
+    return math.exp(sum(math.log(v) for v in values) / len(values))
 
 
 def main():
@@ -95,6 +99,7 @@ def main():
     programs = args.programs.split(",")
 
     results = {}  # (program, threads, allocator) -> (median time, median rss)
+    failed = []   # runs that exited with a status: their times are no figures
     for threads in threads_list:
         for program in programs:
             samples = {name: [] for name, _ in allocators}
@@ -112,6 +117,7 @@ def main():
                     elapsed, rss, out, _, status = run_once_wait4(exe, program, threads, env)
                     if status != 0:
                         print("run.py: %s %s %d exited with status %d" % (name, program, threads, status))
+                        failed.append("%s %s %d thread(s): status %d" % (name, program, threads, status))
                     samples[name].append((elapsed, rss))
             line = []
             for name, _ in allocators:
@@ -121,7 +127,13 @@ def main():
                 line.append("%s %.3fs %dMiB" % (name, t, m // 1024))
             print("%-13s %d: %s" % (program, threads, ", ".join(line)), flush=True)
 
+    if failed:
+        # A program that crashed or failed under an allocator has no time to
+        # compare; a report would publish it as one.
+        print("run.py: no report written; runs that failed: " + "; ".join(failed), file=sys.stderr)
+        return 1
     write_report(args, allocators, threads_list, programs, results)
+    return 0
 
 
 def write_report(args, allocators, threads_list, programs, results):
