@@ -147,6 +147,17 @@ static void file_slurp(const char *path, char *buf, size_t buf_bytes)
 /* Runs program with args (NULL-terminated, args[0] the program); stdout and
  * stderr are kept in out. A 32-bit program this kernel cannot run
  * (ENOEXEC) is run through qemu-i386. */
+/* A small text file (a walk dump written by hand). */
+static void text_file_write(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL, "write %s", path);
+    if (f != NULL) {
+        fputs(text, f);
+        fclose(f);
+    }
+}
+
 static void program_run_env(run_output *out, char **args, char **env_assignments);
 
 static void program_run(run_output *out, char **args) { program_run_env(out, args, NULL); }
@@ -1204,16 +1215,9 @@ static void case_svg(void)
     /* A block as large as most of a 64-bit address space (a dump is text,
      * anything can be in it): the map still has rows of a size that fits. */
     path_make(path, sizeof path, "huge_block.log");
-    {
-        FILE *f = fopen(path, "w");
-        CHECK(f != NULL, "write %s", path);
-        if (f != NULL) {
-            fputs("bh-walk begin word=8 align=16 heap=4096 control=1000\n"
-                  "bh-walk block 0x1000 12000000000000000000 used 0\n"
-                  "bh-walk end blocks=1\n", f);
-            fclose(f);
-        }
-    }
+    text_file_write(path, "bh-walk begin word=8 align=16 heap=4096 control=1000\n"
+                          "bh-walk block 0x1000 12000000000000000000 used 0\n"
+                          "bh-walk end blocks=1\n");
     path_make(svg, sizeof svg, "huge_block.svg");
     remove(svg);
     run_time_limit_s = 60u;
@@ -1226,16 +1230,9 @@ static void case_svg(void)
     /* One used block of nearly 2^64 bytes: drawn whole (its end plus the
      * margin of an eighth wrapped, and it was cut to 2^61). */
     path_make(path, sizeof path, "huge_used.log");
-    {
-        FILE *f = fopen(path, "w");
-        CHECK(f != NULL, "write %s", path);
-        if (f != NULL) {
-            fputs("bh-walk begin word=8 align=16 heap=4096 control=1000\n"
-                  "bh-walk block 0x0 18446744073709551500 used 0\n"
-                  "bh-walk end blocks=1\n", f);
-            fclose(f);
-        }
-    }
+    text_file_write(path, "bh-walk begin word=8 align=16 heap=4096 control=1000\n"
+                          "bh-walk block 0x0 18446744073709551500 used 0\n"
+                          "bh-walk end blocks=1\n");
     path_make(svg, sizeof svg, "huge_used.svg");
     tool_run(out, NULL, "--walk-dump", path, "--svg", svg);
     CHECK(out->status == 0, "a huge used block is drawn: exit %d %s", out->status, out->err);
@@ -1293,18 +1290,13 @@ static void case_walk_dump(const char *seed_demo)
     run_output *out = malloc(sizeof *out);
     char *args[2];
     size_t blocks, bytes = 0, rects;
-    FILE *f;
 
     args[0] = (char *)(uintptr_t)seed_demo;
     args[1] = NULL;
     program_run(out, args);
     CHECK(out->status == 0, "seed_demo: exit %d", out->status);
     path_make(log, sizeof log, "seed_demo.log");
-    f = fopen(log, "w");
-    if (f != NULL) {
-        fputs(out->text, f);
-        fclose(f);
-    }
+    text_file_write(log, out->text);
     blocks = file_count(log, "bh-walk block ", &bytes);
     CHECK(blocks >= 3u, "the demo prints a dump: %zu blocks", blocks);
 
@@ -1318,17 +1310,13 @@ static void case_walk_dump(const char *seed_demo)
 
     /* Two regions, the second mostly free: five blocks, five rectangles,
      * each region on rows of its own. */
-    f = fopen(log, "w");
-    if (f != NULL) {
-        fputs("[boot] bh-walk begin word=4 align=8 heap=300000 control=760\n"
-              "[boot] bh-walk block 0x20000300 64 used 0\n"
-              "[boot] bh-walk block 0x20000340 128 free 0\n"
-              "[boot] bh-walk block 0x200003c0 4096 used 0\n"
-              "[boot] bh-walk block 0x30000000 32 used 1\n"
-              "[boot] bh-walk block 0x30000020 262112 free 1\n"
-              "[boot] bh-walk end blocks=5\n", f);
-        fclose(f);
-    }
+    text_file_write(log, "[boot] bh-walk begin word=4 align=8 heap=300000 control=760\n"
+                         "[boot] bh-walk block 0x20000300 64 used 0\n"
+                         "[boot] bh-walk block 0x20000340 128 free 0\n"
+                         "[boot] bh-walk block 0x200003c0 4096 used 0\n"
+                         "[boot] bh-walk block 0x30000000 32 used 1\n"
+                         "[boot] bh-walk block 0x30000020 262112 free 1\n"
+                         "[boot] bh-walk end blocks=5\n");
     tool_run(out, NULL, "--walk-dump", log, "--svg", svg);
     CHECK(out->status == 0, "two regions: exit %d %s", out->status, out->err);
     CHECK(kv_get(out, "regions") == 2u && kv_get(out, "blocks") == 5u, "two regions, five blocks");
@@ -1338,11 +1326,7 @@ static void case_walk_dump(const char *seed_demo)
     xml_check(svg);
 
     /* A dump cut short is refused. */
-    f = fopen(log, "w");
-    if (f != NULL) {
-        fputs("bh-walk begin word=8 align=16 heap=4096 control=1000\nbh-walk block 0x1000 64 used 0\n", f);
-        fclose(f);
-    }
+    text_file_write(log, "bh-walk begin word=8 align=16 heap=4096 control=1000\nbh-walk block 0x1000 64 used 0\n");
     tool_run(out, NULL, "--walk-dump", log, "--svg", svg);
     CHECK(out->status == 4, "cut dump: exit %d", out->status);
     free(out);
