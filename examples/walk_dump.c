@@ -24,7 +24,9 @@ static void text_put(walk_dump_write_fn write_fn, const char *s)
 
 static void number_put(walk_dump_write_fn write_fn, uintptr_t v, unsigned base)
 {
-    char buf[2 + 2 * sizeof v + 1];
+    /* Up to three decimal digits a byte (20 for a 64-bit v), or "0x" and
+     * two hex digits a byte. */
+    char buf[3 * sizeof v + 2];
     size_t n = sizeof buf;
     do {
         unsigned d = (unsigned)(v % base);

@@ -6,9 +6,12 @@
  */
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "allocator.h"
 #include "demo_workload.h"
+/* Included, not linked: its number formatter is checked below. */
+#include "walk_dump.c"
 
 /* The board console the workload prints to: discarded. */
 void board_write(const char *text, size_t n) {
@@ -21,9 +24,45 @@ static union {
     unsigned char bytes[16384];
 } g_heap;
 
+/* What number_put() wrote. */
+static char g_text[64];
+static size_t g_text_len;
+static void text_capture(const char *text, size_t n) {
+    if (n <= sizeof g_text - 1u - g_text_len) {
+        memcpy(g_text + g_text_len, text, n);
+        g_text_len += n;
+        g_text[g_text_len] = '\0';
+    }
+}
+
+/* walk_dump's formatter prints every uintptr_t whole, in base 10 too:
+ * UINTPTR_MAX has 20 decimal digits on a 64-bit target, one more than its
+ * buffer held (2 + 2 * sizeof v + 1, the hex form's size). */
+static unsigned check_number_put(void) {
+    char expect[32];
+    unsigned failures = 0;
+    g_text_len = 0;
+    number_put(text_capture, UINTPTR_MAX, 10u);
+    snprintf(expect, sizeof expect, "%ju", (uintmax_t)UINTPTR_MAX);
+    if (strcmp(g_text, expect) != 0) {
+        fprintf(stderr, "number_put(UINTPTR_MAX, 10) wrote \"%s\", not %s\n", g_text, expect);
+        failures++;
+    }
+    g_text_len = 0;
+    number_put(text_capture, UINTPTR_MAX, 16u);
+    snprintf(expect, sizeof expect, "0x%jx", (uintmax_t)UINTPTR_MAX);
+    if (strcmp(g_text, expect) != 0) {
+        fprintf(stderr, "number_put(UINTPTR_MAX, 16) wrote \"%s\", not %s\n", g_text, expect);
+        failures++;
+    }
+    return failures;
+}
+
 int main(void) {
     unsigned checks = 0, failures = 0, ran = 0, ok_runs = 0;
     size_t n;
+    checks += 2;
+    failures += check_number_put();
     for (n = 64; n <= sizeof g_heap.bytes; n += 8) {
         bh_stats s;
         int errors;
