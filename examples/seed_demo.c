@@ -4,6 +4,7 @@
  * did (counters from bh_get_stats(), a map from bh_walk(), and the same walk
  * as a dump that tools/replay turns into a picture).
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -54,6 +55,7 @@ static void stdout_write(const char *text, size_t n) { fwrite(text, 1, n, stdout
 
 int main(void) {
     char *message, *table, *grown;
+    uintptr_t message_address;
     void *dma;
     int *numbers;
     size_t i;
@@ -85,10 +87,14 @@ int main(void) {
     /* Block by block: bareheap-replay --walk-dump LOG --svg MAP.svg draws it. */
     (void)walk_dump_print(heap_default(), stdout_write);
 
+    /* The old address as an integer: once realloc has freed a block, even
+     * comparing a pointer to it is undefined. */
+    message_address = (uintptr_t)message;
     grown = heap_realloc(message, 200);
     if (!grown)
         return 1;
-    printf("realloc kept the text: \"%s\" (%s)\n", grown, grown == message ? "in place" : "moved");
+    printf("realloc kept the text: \"%s\" (%s)\n", grown,
+           (uintptr_t)grown == message_address ? "in place" : "moved");
     printf("usable size of the 200-byte block: %zu, DMA buffer aligned to 256: %s\n",
            heap_usable_size(grown), ((size_t)dma % 256) == 0 ? "yes" : "no");
 

@@ -14,7 +14,9 @@ extern unsigned char __heap_start[], __heap_end[];
 
 int main(int argc, char **argv)
 {
-    size_t heap_bytes = (size_t)(__heap_end - __heap_start);
+    /* As integers: the linker's two symbols are distinct objects to C, and
+     * subtracting pointers to different objects is undefined. */
+    size_t heap_bytes = (size_t)((uintptr_t)__heap_end - (uintptr_t)__heap_start);
     (void)argc;
     (void)argv;
 

@@ -141,7 +141,9 @@ int main(int argc, char **argv)
     check(s.live_blocks == before.live_blocks, "the containers leaked blocks");
 
     // Failure: nothrow new gives nullptr, plain new throws std::bad_alloc.
-    std::size_t huge = static_cast<std::size_t>(__heap_end - __heap_start) * 2u;
+    std::size_t huge = static_cast<std::size_t>(reinterpret_cast<std::uintptr_t>(__heap_end) -
+                                                reinterpret_cast<std::uintptr_t>(__heap_start)) *
+                       2u;
     char *none = new (std::nothrow) char[huge];
     check(none == nullptr, "nothrow new of more than the heap");
     bool thrown = false;

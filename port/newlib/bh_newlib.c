@@ -63,7 +63,7 @@ static bool g_ready;
 static bool heap_ready(void)
 {
     if (!g_ready) {
-        g_ready = heap_init(__heap_start, (size_t)(__heap_end - __heap_start));
+        g_ready = heap_init(__heap_start, (size_t)((uintptr_t)__heap_end - (uintptr_t)__heap_start));
     }
     return g_ready;
 }
