@@ -39,21 +39,17 @@ static void text_capture(const char *text, size_t n) {
  * UINTPTR_MAX has 20 decimal digits on a 64-bit target, one more than its
  * buffer held (2 + 2 * sizeof v + 1, the hex form's size). */
 static unsigned check_number_put(void) {
+    static const unsigned bases[2] = {10u, 16u};
     char expect[32];
-    unsigned failures = 0;
-    g_text_len = 0;
-    number_put(text_capture, UINTPTR_MAX, 10u);
-    snprintf(expect, sizeof expect, "%ju", (uintmax_t)UINTPTR_MAX);
-    if (strcmp(g_text, expect) != 0) {
-        fprintf(stderr, "number_put(UINTPTR_MAX, 10) wrote \"%s\", not %s\n", g_text, expect);
-        failures++;
-    }
-    g_text_len = 0;
-    number_put(text_capture, UINTPTR_MAX, 16u);
-    snprintf(expect, sizeof expect, "0x%jx", (uintmax_t)UINTPTR_MAX);
-    if (strcmp(g_text, expect) != 0) {
-        fprintf(stderr, "number_put(UINTPTR_MAX, 16) wrote \"%s\", not %s\n", g_text, expect);
-        failures++;
+    unsigned failures = 0, i;
+    for (i = 0; i < 2u; i++) {
+        g_text_len = 0;
+        number_put(text_capture, UINTPTR_MAX, bases[i]);
+        snprintf(expect, sizeof expect, bases[i] == 10u ? "%ju" : "0x%jx", (uintmax_t)UINTPTR_MAX);
+        if (strcmp(g_text, expect) != 0) {
+            fprintf(stderr, "number_put(UINTPTR_MAX, %u) wrote \"%s\", not %s\n", bases[i], g_text, expect);
+            failures++;
+        }
     }
     return failures;
 }
