@@ -113,7 +113,9 @@ static bool fdt_walk(const unsigned char *fdt, fdt_visit_fn visit, void *context
             while (len < room && name[len] != '\0') {
                 len++;
             }
-            if (len == room) {
+            /* The name and its padding to a word, inside the block: a
+             * pointer past its end, even unread, is undefined in C. */
+            if (len == room || ((len + 4u) & ~(size_t)3u) > room) {
                 return false;
             }
             prop.depth++;
@@ -136,7 +138,10 @@ static bool fdt_walk(const unsigned char *fdt, fdt_visit_fn visit, void *context
             prop.len = be32(p);
             nameoff = be32(p + 4);
             prop.value = p + 8;
-            if (prop.len > (size_t)(end - prop.value) || nameoff >= size_strings) {
+            /* The value and its padding to a word, inside the block: what
+             * is left after the value holds the padding (no sum to wrap). */
+            if (prop.len > (size_t)(end - prop.value) ||
+                (size_t)(end - prop.value) - prop.len < ((0u - (uint32_t)prop.len) & 3u) || nameoff >= size_strings) {
                 return false;
             }
             prop.name = (const char *)fdt + off_strings + nameoff;
