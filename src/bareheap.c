@@ -1059,9 +1059,7 @@ bool bh_get_stats(bh_heap *heap, bh_stats *stats) {
         }
         /* A block that size serves a request of its capacity, up to the
          * largest request (a 32-bit heap above 2 GiB has larger blocks). */
-        largest -= WORD_BYTES + SEAL_WORDS * WORD_BYTES;
-        if (largest > MAX_REQUEST_BYTES)
-            largest = MAX_REQUEST_BYTES;
+        largest = usable_within_limit(largest - (WORD_BYTES + SEAL_WORDS * WORD_BYTES));
     }
     stats->heap_bytes = heap->heap_bytes;
     stats->control_bytes = heap->control_bytes;

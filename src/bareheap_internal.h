@@ -437,11 +437,11 @@ static inline unsigned fl_count_for(size_t max_block_bytes) {
 /* Largest request. C's pointer subtraction, and the compilers' reasoning
  * about object sizes, assume no object spans more than PTRDIFF_MAX bytes; on
  * a 32-bit target whose heap is above 2 GiB a larger block could exist, so
- * larger requests fail, as glibc's do. It also keeps a block size (request,
- * header and trailer words, rounded to a grain) and an aligned search's size
- * (that, plus the alignment and a front block) within size_t: no block size
- * computed for a larger request is used (a plain request's may wrap, and is
- * dropped). */
+ * larger requests fail, as glibc's do. Being half of size_t, it also keeps a
+ * block size (request, header and trailer words, rounded to a grain) within
+ * size_t, and, a few words lower (aligned_body()), an aligned search's size
+ * (that, plus the alignment and a front block): no block size computed for a
+ * larger request is used (a plain request's may wrap, and is dropped). */
 #define MAX_REQUEST_BYTES ((size_t)PTRDIFF_MAX)
 BAREHEAP_STATIC_ASSERT(MAX_REQUEST_BYTES <= SIZE_MAX / 2u, "half of size_t bounds every request");
 

@@ -6,9 +6,8 @@
  * allocates, resizes and frees on the same heap. The heap's lock is the
  * port's mask (PRIMASK, mstatus.MIE) with a flag set while it is held; the
  * handler checks the flag, so an interrupt that arrived inside a heap call
- * would be counted. Every
- * block carries its owner's tag, checked before it is freed, and bh_check()
- * ends the run.
+ * would be counted. Every block carries its owner's tag, checked before it
+ * is freed, and bh_check() ends the run.
  *
  * Built twice: ISR_HEAP_MASK=1 as above (passes when no interrupt arrived
  * inside a call, the handler's own calls ran, and nothing was damaged), and

@@ -3,9 +3,8 @@
  * ARM, one host thread per hart), through the C11 spinlock of
  * port/locks/bareheap_lock_spin.h, which is what it is for. Each hart
  * allocates, resizes and frees its own blocks, tagged and checked before
- * each free; a counter of harts inside the
- * lock, raised and lowered with atomics inside it, tells whether both were
- * ever in at once. Passes when that never happened, the harts' critical
+ * each free; a counter of harts inside the lock, raised and lowered with
+ * atomics inside it, tells whether both were ever in at once. Passes when that never happened, the harts' critical
  * sections did interleave (each waited for the other at least once), every
  * block stayed intact and bh_check() finds the heap sound.
  *

@@ -492,6 +492,36 @@ static int search_gallop_down(probe_context *p, size_t grain, size_t *lo, size_t
     return 0;
 }
 
+/* From *lo, which fails, up by 1, 2, 4 ... grains until a size runs, the
+ * last try at max_bytes (whole grains) itself: *hi, or 0 when none up to it
+ * runs; *lo is then the last size that failed. Written so that nothing
+ * wraps with a --max-heap near the top of size_t (4095M in a 32-bit build):
+ * lo + step wrapped round to a small size that passed the test, and the
+ * gallop never ended. */
+static int search_gallop_up(probe_context *p, size_t grain, size_t max_bytes, size_t *lo, size_t *hi)
+{
+    size_t step = grain;
+    *hi = 0;
+    while (*lo < max_bytes) {
+        size_t size = step <= max_bytes - *lo ? *lo + step : max_bytes;
+        int ran;
+        p->lo = *lo;
+        ran = probe_runs(p, size, NULL);
+        if (ran < 0) {
+            return -1;
+        }
+        if (ran) {
+            *hi = size;
+            break;
+        }
+        *lo = size;
+        if (step <= SIZE_MAX / 2u) {
+            step *= 2u;
+        }
+    }
+    return 0;
+}
+
 /* Narrows lo (fails) and hi (runs) to one grain apart. */
 static int search_bisect(probe_context *p, size_t grain, size_t *lo, size_t *hi)
 {
@@ -598,7 +628,7 @@ static int search_scan_below(probe_context *p, size_t grain, size_t floor_bytes,
 
 static int min_heap_search(const trace_file *trace, const options *o, size_t start_bytes, min_heap_report *m)
 {
-    size_t grain = bh_alignment(), lo, hi, step;
+    size_t grain = bh_alignment(), lo, hi;
     size_t max_grains_bytes = o->max_heap_bytes / grain * grain; /* the largest size tried */
     probe_context p;
     int ran;
@@ -628,35 +658,8 @@ static int min_heap_search(const trace_file *trace, const options *o, size_t sta
         }
     } else {
         lo = hi;
-        hi = 0;
-        p.lo = lo;
-        /* Written so that nothing wraps with a --max-heap near the top of
-         * size_t (4095M in a 32-bit build): lo + step wrapped round to a
-         * small size that passed the test, and the gallop never ended. */
-        for (step = grain; step <= o->max_heap_bytes - lo;) {
-            ran = probe_runs(&p, lo + step, NULL);
-            if (ran < 0) {
-                return -1;
-            }
-            if (ran) {
-                hi = lo + step;
-                break;
-            }
-            lo += step;
-            p.lo = lo;
-            if (step > SIZE_MAX / 2u) {
-                break;
-            }
-            step *= 2u;
-        }
-        if (hi == 0u) {
-            ran = max_grains_bytes > lo ? probe_runs(&p, max_grains_bytes, NULL) : 0;
-            if (ran < 0) {
-                return ran;
-            }
-            if (ran) {
-                hi = max_grains_bytes;
-            }
+        if (search_gallop_up(&p, grain, max_grains_bytes, &lo, &hi) < 0) {
+            return -1;
         }
         if (hi == 0u) {
             /* Every size tried up to --max-heap fails, but all of them lie at
@@ -768,29 +771,15 @@ static int min_heap_search(const trace_file *trace, const options *o, size_t sta
     if (m->larger_failed != 0u) {
         /* A size above the last failure that runs, one grain above a size
          * that fails, never past --max-heap; 0 if there is none (no size may
-         * be reported as running that was not seen to run). Galloping up by
-         * 1, 2, 4 ... grains, then bisection: every size tried from the
-         * answer ran. Walking up by grains cost a replay per grain of a
-         * stretch that fails, 3,119 replays for a trace of 6 calls. */
-        size_t top = 0;
+         * be reported as running that was not seen to run). Galloping up,
+         * then bisection: every size tried from the answer ran. Walking up
+         * by grains cost a replay per grain of a stretch that fails, 3,119
+         * replays for a trace of 6 calls. */
+        size_t top;
         lo = m->larger_failed_last_bytes;
         m->all_larger_run_bytes = 0;
-        for (step = grain; lo <= max_grains_bytes - grain;) {
-            size_t size = step <= max_grains_bytes - lo ? lo + step : max_grains_bytes;
-            p.lo = lo;
-            ran = probe_runs(&p, size, NULL);
-            if (ran < 0) {
-                return -1;
-            }
-            if (ran) {
-                top = size;
-                break;
-            }
-            lo = size;
-            if (step > SIZE_MAX / 2u) {
-                break;
-            }
-            step *= 2u;
+        if (search_gallop_up(&p, grain, max_grains_bytes, &lo, &top) < 0) {
+            return -1;
         }
         if (top != 0u) {
             if (search_bisect(&p, grain, &lo, &top) < 0) {
@@ -1194,19 +1183,14 @@ static int report_walk_dump(const options *o)
     svg_input in;
     long rects = 0;
     size_t i, used = 0, free_bytes = 0, used_blocks = 0;
+    walk_dump_status read_status;
 
-    switch (walk_dump_read(o->walk_dump_path, &map, &info, why, sizeof why)) {
-    case WALK_DUMP_OK:
-        break;
-    case WALK_DUMP_CANNOT_READ:
+    read_status = walk_dump_read(o->walk_dump_path, &map, &info, why, sizeof why);
+    if (read_status != WALK_DUMP_OK) {
         fprintf(stderr, "%s: %s\n", program_name, why);
-        return EXIT_UNREADABLE;
-    case WALK_DUMP_OUT_OF_MEMORY:
-        fprintf(stderr, "%s: %s\n", program_name, why);
-        return EXIT_TOOL;
-    default:
-        fprintf(stderr, "%s: %s\n", program_name, why);
-        return EXIT_NOT_TRACE;
+        return read_status == WALK_DUMP_CANNOT_READ     ? EXIT_UNREADABLE
+               : read_status == WALK_DUMP_OUT_OF_MEMORY ? EXIT_TOOL
+                                                        : EXIT_NOT_TRACE;
     }
     for (i = 0; i < map.count; i++) {
         if (map.blocks[i].used) {
