@@ -36,6 +36,13 @@
  *   it for O(number of blocks). The error handler and the bh_walk() and
  *   bh_trim() callbacks run with the lock held and must not call into the
  *   same heap.
+ *   Built with BAREHEAP_LOCK_HOOKS 0, a heap has no hooks (bh_set_lock()
+ *   returns false) and the lock is the configuration's, the same for every
+ *   heap: BAREHEAP_LOCK_ENTER(heap) and BAREHEAP_LOCK_EXIT(heap, state)
+ *   around the same bodies as above, each exit given its own enter's state,
+ *   so a call nested from an error handler or callback into another heap
+ *   restores in turn (port/locks/bareheap_lock_mask_in_line.h compiles the
+ *   interrupt mask in that way); or no lock if they are not defined.
  *
  * Undefined behaviour, common to every call: passing a bh_heap pointer not
  * returned by bh_init()/bh_init_ex(), using a heap after its memory has been
@@ -87,7 +94,9 @@ typedef enum bh_error {
  * failure value) or not return (reset, trap). Leaving by longjmp skips the
  * rest of the call, the unlock of a heap with a lock (bh_set_lock) included:
  * such a handler must call that unlock itself before it jumps, or every later
- * call on the heap waits for the lock (or runs with interrupts masked). Up to
+ * call on the heap waits for the lock (or runs with interrupts masked); with
+ * a lock compiled in (BAREHEAP_LOCK_HOOKS 0) it releases it as the port does
+ * (an interrupt mask: restored to what it was where the jump lands). Up to
  * BAREHEAP_DEBUG 2, every kind but BH_ERROR_CORRUPTION is found before the
  * call changes anything, so the heap is then as the call found it; at 3 the
  * full check after each call may report any kind once the call is done (a
@@ -292,8 +301,9 @@ void bh_set_error_handler(bh_heap *heap, bh_error_fn fn, void *context);
  * unlock(context) (see "Locking and ISR rules" above) and returns true. NULL
  * for both: no lock. Exactly one of them NULL, or a NULL heap: returns
  * false and changes nothing (a lock never released, or released unheld,
- * would hang or corrupt). Set it before the heap is shared; it is not itself
- * serialised. O(1). */
+ * would hang or corrupt). Built with BAREHEAP_LOCK_HOOKS 0: returns false
+ * and changes nothing (the lock, if any, is compiled in). Set it before the
+ * heap is shared; it is not itself serialised. O(1). */
 bool bh_set_lock(bh_heap *heap, bh_lock_fn lock, bh_lock_fn unlock, void *context);
 
 /* Size queries, independent of any heap: the ABI does not change with them.

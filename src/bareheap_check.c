@@ -190,12 +190,13 @@ size_t bh_internal_check(bh_heap *heap) {
 }
 
 size_t bh_check(bh_heap *heap) {
+    lock_state lock;
     size_t problems;
     if (!heap)
         return 1;
-    lock_enter(heap);
+    lock = LOCK_ENTER(heap);
     problems = bh_internal_check(heap);
-    lock_exit(heap);
+    LOCK_EXIT(heap, lock);
     return problems;
 }
 
@@ -230,12 +231,13 @@ static size_t walk_locked(bh_heap *heap, bh_walk_fn fn, void *context) {
 }
 
 size_t bh_walk(bh_heap *heap, bh_walk_fn fn, void *context) {
+    lock_state lock;
     size_t visited;
     if (!heap || !fn)
         return 0;
-    lock_enter(heap);
+    lock = LOCK_ENTER(heap);
     visited = walk_locked(heap, fn, context);
-    lock_exit(heap);
+    LOCK_EXIT(heap, lock);
     return visited;
 }
 
@@ -294,10 +296,11 @@ static size_t trim_locked(bh_heap *heap, size_t keep_bytes, bh_trim_fn fn, void 
 #endif
 
 size_t bh_trim(bh_heap *heap, size_t keep_bytes, bh_trim_fn fn, void *context) {
+    lock_state lock;
     size_t offered = 0;
     if (!heap || !fn)
         return 0;
-    lock_enter(heap);
+    lock = LOCK_ENTER(heap);
 #if (BAREHEAP_DEBUG < 2)
     offered = trim_locked(heap, keep_bytes, fn, context);
 #else
@@ -305,6 +308,6 @@ size_t bh_trim(bh_heap *heap, size_t keep_bytes, bh_trim_fn fn, void *context) {
     (void)keep_bytes;
     (void)context;
 #endif
-    lock_exit(heap);
+    LOCK_EXIT(heap, lock);
     return offered;
 }

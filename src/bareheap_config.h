@@ -124,6 +124,21 @@
 #define BAREHEAP_VALGRIND 0
 #endif
 
+/* 1: a heap takes the lock functions given to bh_set_lock() (two pointer
+ * tests per call while it has none). 0: no such hooks, and three words less
+ * per heap; every call then runs between BAREHEAP_LOCK_ENTER and
+ * BAREHEAP_LOCK_EXIT, a lock compiled in line for every heap, if the
+ * configuration defines them (an interrupt mask costs a few instructions per
+ * call that way, against a hook's call, body and return), else under no
+ * lock at all. Define the three together, only with this option at 0:
+ *   BAREHEAP_LOCK_STATE             the type ENTER yields and EXIT is given
+ *   BAREHEAP_LOCK_ENTER(heap)       takes the lock; an expression of that type
+ *   BAREHEAP_LOCK_EXIT(heap, state) releases it, given ENTER's value
+ * port/locks/ has them for the Cortex-M and RISC-V interrupt masks. */
+#ifndef BAREHEAP_LOCK_HOOKS
+#define BAREHEAP_LOCK_HOOKS 1
+#endif
+
 /* ---- Validation ---- */
 /* An option defined with no value (#define BAREHEAP_DEBUG, or -D with an
  * empty make variable) would turn every test below into a syntax error:
@@ -157,6 +172,9 @@
 #endif
 #if (~(~BAREHEAP_VALGRIND + 0) == 0) && (~(~BAREHEAP_VALGRIND + 1) == 1)
 #error "BAREHEAP_VALGRIND is defined with no value; define it to a number"
+#endif
+#if (~(~BAREHEAP_LOCK_HOOKS + 0) == 0) && (~(~BAREHEAP_LOCK_HOOKS + 1) == 1)
+#error "BAREHEAP_LOCK_HOOKS is defined with no value; define it to a number"
 #endif
 #if (BAREHEAP_ALIGN_BYTES < 8) || (BAREHEAP_ALIGN_BYTES & (BAREHEAP_ALIGN_BYTES - 1))
 #error "BAREHEAP_ALIGN_BYTES must be a power of two, at least 8"
@@ -193,6 +211,16 @@
 #endif
 #if (BAREHEAP_DEFAULT_HEAP != 0) && (BAREHEAP_DEFAULT_HEAP != 1)
 #error "BAREHEAP_DEFAULT_HEAP must be 0 or 1"
+#endif
+#if (BAREHEAP_LOCK_HOOKS != 0) && (BAREHEAP_LOCK_HOOKS != 1)
+#error "BAREHEAP_LOCK_HOOKS must be 0 or 1"
+#endif
+#if defined(BAREHEAP_LOCK_ENTER) != defined(BAREHEAP_LOCK_EXIT) || \
+    defined(BAREHEAP_LOCK_ENTER) != defined(BAREHEAP_LOCK_STATE)
+#error "define BAREHEAP_LOCK_STATE, BAREHEAP_LOCK_ENTER and BAREHEAP_LOCK_EXIT together, or none"
+#endif
+#if BAREHEAP_LOCK_HOOKS && defined(BAREHEAP_LOCK_ENTER)
+#error "BAREHEAP_LOCK_ENTER and BAREHEAP_LOCK_EXIT replace the hooks: set BAREHEAP_LOCK_HOOKS to 0"
 #endif
 
 #endif /* BAREHEAP_CONFIG_H */

@@ -175,9 +175,11 @@ struct bh_heap {
     uint32_t error_count;
     bh_error_fn error_fn;
     void *error_context;
-    bh_lock_fn lock_fn;     /* NULL: no lock (the caller serialises) */
+#if BAREHEAP_LOCK_HOOKS
+    bh_lock_fn lock_fn;     /* NULL: no lock (the caller serialises); unlock_fn NULL with it */
     bh_lock_fn unlock_fn;
     void *lock_context;
+#endif
     region regions[BAREHEAP_MAX_REGIONS];
     block *heads[];         /* fl_count * SL_COUNT free-list heads */
 };
@@ -511,7 +513,13 @@ static inline size_t control_bytes_for(unsigned fl_count) {
 }
 
 /* Every public call on a heap runs its _locked body between these two; the
- * body never calls a public function, so the lock is never taken twice. */
+ * body never calls a public function, so the lock is never taken twice.
+ *   lock_state lock = LOCK_ENTER(heap); ... LOCK_EXIT(heap, lock);
+ * The state is the port lock's (an interrupt mask's previous value), or a
+ * constant the compiler drops: macros, so that the hooks' enter stays a
+ * function returning nothing where -Os keeps it out of line. */
+#if BAREHEAP_LOCK_HOOKS
+typedef int lock_state;
 static inline void lock_enter(bh_heap *heap) {
     if (heap->lock_fn)
         heap->lock_fn(heap->lock_context);
@@ -520,6 +528,17 @@ static inline void lock_exit(bh_heap *heap) {
     if (heap->unlock_fn)
         heap->unlock_fn(heap->lock_context);
 }
+#define LOCK_ENTER(heap) (lock_enter(heap), 0)
+#define LOCK_EXIT(heap, state) ((void)(state), lock_exit(heap))
+#elif defined(BAREHEAP_LOCK_ENTER)
+typedef BAREHEAP_LOCK_STATE lock_state;
+#define LOCK_ENTER(heap) ((void)(heap), (lock_state)(BAREHEAP_LOCK_ENTER(heap)))
+#define LOCK_EXIT(heap, state) ((void)(heap), (void)(state), BAREHEAP_LOCK_EXIT((heap), (state)))
+#else
+typedef int lock_state;
+#define LOCK_ENTER(heap) ((void)(heap), 0)
+#define LOCK_EXIT(heap, state) ((void)(heap), (void)(state))
+#endif
 
 /* bh_check() without the lock, for callers that hold it. */
 size_t bh_internal_check(bh_heap *heap);

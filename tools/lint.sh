@@ -13,7 +13,7 @@ INCLUDES=(-Iinclude -Isrc)
 
 # Configurations analysed: every BAREHEAP_DEBUG tier, the portable bit scans
 # with the fewest and the most size classes, a wide grain with a single
-# region, and the tool integration switches.
+# region, the tool integration switches, and no lock hooks.
 CONFIGS=(
   "-DBAREHEAP_DEBUG=0"
   "-DBAREHEAP_DEBUG=1"
@@ -22,6 +22,7 @@ CONFIGS=(
   "-DBAREHEAP_DEBUG=3 -DBAREHEAP_USE_BUILTINS=0 -DBAREHEAP_SL_LOG2=2 -DBAREHEAP_PROBE_LIMIT=1"
   "-DBAREHEAP_DEBUG=0 -DBAREHEAP_SL_LOG2=5 -DBAREHEAP_ALIGN_BYTES=32 -DBAREHEAP_MAX_REGIONS=1"
   "-DBAREHEAP_DEBUG=2 -DBAREHEAP_DEFAULT_HEAP=0"
+  "-DBAREHEAP_LOCK_HOOKS=0"
 )
 # The Valgrind client requests need valgrind's headers; analyse that
 # configuration only where they are installed.

@@ -77,6 +77,12 @@
 #error "the hosted shim needs a 64-bit process"
 #endif
 
+/* Each arena's heap takes its lock through bh_set_lock(); a core built
+ * without hooks would refuse it and leave the arenas unlocked. */
+#if !BAREHEAP_LOCK_HOOKS
+#error "the hosted shim locks its arenas through bh_set_lock(): build the core with BAREHEAP_LOCK_HOOKS 1"
+#endif
+
 /* glibc's guarantee on x86-64: alignof(max_align_t). The core's grain must be
  * the same, or malloc's blocks would be less aligned than glibc's. */
 #define MALLOC_ALIGN_BYTES ((size_t)_Alignof(max_align_t))
