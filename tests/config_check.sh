@@ -6,7 +6,7 @@
 #
 #   config_check.sh CC SOURCE_DIR WORK_DIR
 #
-# Needs arm-none-eabi-gcc (newlib's <string.h>) and clang (a PowerPC
+# Needs arm-none-eabi-gcc (newlib's <string.h>), riscv64-unknown-elf-gcc and clang (a PowerPC
 # target); a missing one fails the test.
 set -uo pipefail
 
@@ -86,6 +86,22 @@ if command -v arm-none-eabi-gcc >/dev/null; then
     "-DBAREHEAP_CONFIG_HEADER=\"$WORK/string_config.h\""
 fi
 
+# The lock compiled in (BAREHEAP_LOCK_HOOKS 0): none, and the interrupt
+# masks of port/locks/ through a configuration header, as their comments
+# give it, at every checking level.
+compiles "$CC" -DBAREHEAP_LOCK_HOOKS=0
+if command -v arm-none-eabi-gcc >/dev/null; then
+  for debug in 0 1 2 3; do
+    compiles arm-none-eabi-gcc -mcpu=cortex-m0 -mthumb -O2 -ffreestanding -DBAREHEAP_DEBUG=$debug \
+      "-DBAREHEAP_CONFIG_HEADER=\"$SRC/port/locks/bareheap_lock_mask_in_line.h\""
+  done
+fi
+if command -v riscv64-unknown-elf-gcc >/dev/null; then
+  compiles riscv64-unknown-elf-gcc -march=rv32imac -mabi=ilp32 -O2 -ffreestanding \
+    "-DBAREHEAP_CONFIG_HEADER=\"$SRC/port/locks/bareheap_lock_mask_in_line.h\""
+else
+  fail "riscv64-unknown-elf-gcc is not installed (tools/install-deps.sh)"
+fi
 # A 32-bit target the default alignment list does not know, whose long
 # double needs 16 bytes: the default (8) must not be taken silently.
 if command -v clang >/dev/null; then
@@ -104,7 +120,8 @@ if command -v clang >/dev/null; then
 fi
 
 # Options defined with no value, and values out of range.
-for option in ALIGN_BYTES SL_LOG2 PROBE_LIMIT CLOSE_FIT MAX_REGIONS DEBUG USE_BUILTINS DEFAULT_HEAP ASAN VALGRIND; do
+for option in ALIGN_BYTES SL_LOG2 PROBE_LIMIT CLOSE_FIT MAX_REGIONS DEBUG USE_BUILTINS DEFAULT_HEAP ASAN VALGRIND \
+  LOCK_HOOKS; do
   refused "BAREHEAP_$option is defined with no value" "-DBAREHEAP_$option="
 done
 refused "BAREHEAP_ALIGN_BYTES must be a power of two" -DBAREHEAP_ALIGN_BYTES=24
@@ -116,6 +133,11 @@ refused "BAREHEAP_MAX_REGIONS must be 1..64" -DBAREHEAP_MAX_REGIONS=65
 refused "BAREHEAP_DEBUG must be 0..3" -DBAREHEAP_DEBUG=4
 refused "BAREHEAP_USE_BUILTINS must be 0 or 1" -DBAREHEAP_USE_BUILTINS=2
 refused "BAREHEAP_VALGRIND and BAREHEAP_ASAN exclude each other" -DBAREHEAP_VALGRIND=1 -DBAREHEAP_ASAN=1
+refused "BAREHEAP_LOCK_HOOKS must be 0 or 1" -DBAREHEAP_LOCK_HOOKS=2
+refused "define BAREHEAP_LOCK_STATE, BAREHEAP_LOCK_ENTER and BAREHEAP_LOCK_EXIT together" \
+  -DBAREHEAP_LOCK_HOOKS=0 "-DBAREHEAP_LOCK_ENTER(h)=0" "-DBAREHEAP_LOCK_EXIT(h,s)=(void)0"
+refused "BAREHEAP_LOCK_ENTER and BAREHEAP_LOCK_EXIT replace the hooks" \
+  -DBAREHEAP_LOCK_STATE=int "-DBAREHEAP_LOCK_ENTER(h)=0" "-DBAREHEAP_LOCK_EXIT(h,s)=(void)0"
 
 echo "$((checks - failures)) passed, $failures failed"
 [ "$failures" -eq 0 ]

@@ -9,12 +9,36 @@
  *   static bh_cortex_m_lock lock;
  *   bh_set_lock(heap, bh_cortex_m_lock_enter, bh_cortex_m_lock_exit, &lock);
  *
+ * Or compiled into every call, for every heap, with no hook (3 instructions
+ * a call, against some 25 for the hooks' calls and bodies), in the
+ * configuration header (BAREHEAP_CONFIG_HEADER; bareheap_lock_mask_in_line.h
+ * is one that does just this):
+ *
+ *   #define BAREHEAP_LOCK_HOOKS 0
+ *   #define BAREHEAP_LOCK_STATE uint32_t
+ *   #define BAREHEAP_LOCK_ENTER(heap) bh_cortex_m_mask_save()
+ *   #define BAREHEAP_LOCK_EXIT(heap, state) bh_cortex_m_mask_restore(state)
+ *   #include "bareheap_lock_cortex_m.h"
+ *
  * Not for multi-core parts: PRIMASK is per core (use bareheap_lock_spin.h).
  */
 #ifndef BAREHEAP_LOCK_CORTEX_M_H
 #define BAREHEAP_LOCK_CORTEX_M_H
 
 #include <stdint.h>
+
+/* Masks interrupts and returns the mask as it was. */
+static inline uint32_t bh_cortex_m_mask_save(void) {
+    uint32_t primask;
+    __asm__ volatile("mrs %0, primask\n\tcpsid i" : "=r"(primask) : : "memory");
+    return primask;
+}
+
+/* Puts back a mask bh_cortex_m_mask_save() returned. Each call keeps its
+ * own, so calls nested from an error handler or callback restore in turn. */
+static inline void bh_cortex_m_mask_restore(uint32_t primask) {
+    __asm__ volatile("msr primask, %0" : : "r"(primask) : "memory");
+}
 
 /* One object may serve several heaps, and a call on one may then run inside
  * a call on another (an error handler or a bh_walk()/bh_trim() callback
@@ -29,8 +53,7 @@ typedef struct bh_cortex_m_lock {
 
 static inline void bh_cortex_m_lock_enter(void *context) {
     bh_cortex_m_lock *lock = (bh_cortex_m_lock *)context;
-    uint32_t primask;
-    __asm__ volatile("mrs %0, primask\n\tcpsid i" : "=r"(primask) : : "memory");
+    uint32_t primask = bh_cortex_m_mask_save();
     if (lock->depth++ == 0u)
         lock->saved_primask = primask;
 }
@@ -38,7 +61,7 @@ static inline void bh_cortex_m_lock_enter(void *context) {
 static inline void bh_cortex_m_lock_exit(void *context) {
     bh_cortex_m_lock *lock = (bh_cortex_m_lock *)context;
     if (--lock->depth == 0u)
-        __asm__ volatile("msr primask, %0" : : "r"(lock->saved_primask) : "memory");
+        bh_cortex_m_mask_restore(lock->saved_primask);
 }
 
 #endif /* BAREHEAP_LOCK_CORTEX_M_H */

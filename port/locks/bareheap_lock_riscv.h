@@ -8,9 +8,35 @@
  *
  *   static bh_riscv_lock lock;
  *   bh_set_lock(heap, bh_riscv_lock_enter, bh_riscv_lock_exit, &lock);
+ *
+ * Or compiled into every call, for every heap, with no hook, in the
+ * configuration header (BAREHEAP_CONFIG_HEADER; bareheap_lock_mask_in_line.h
+ * is one that does just this):
+ *
+ *   #define BAREHEAP_LOCK_HOOKS 0
+ *   #define BAREHEAP_LOCK_STATE unsigned long
+ *   #define BAREHEAP_LOCK_ENTER(heap) bh_riscv_mask_save()
+ *   #define BAREHEAP_LOCK_EXIT(heap, state) bh_riscv_mask_restore(state)
+ *   #include "bareheap_lock_riscv.h"
  */
 #ifndef BAREHEAP_LOCK_RISCV_H
 #define BAREHEAP_LOCK_RISCV_H
+
+/* Clears MIE and returns what it was (bit 3, the rest 0). */
+static inline unsigned long bh_riscv_mask_save(void) {
+    unsigned long old;
+    /* csrrci: read mstatus and clear MIE in one instruction. */
+    __asm__ volatile(".option push\n\t.option arch, +zicsr\n\tcsrrci %0, mstatus, 8\n\t.option pop"
+                     : "=r"(old) : : "memory");
+    return old & 8u;
+}
+
+/* Sets MIE again if bh_riscv_mask_save() found it set. Each call keeps its
+ * own, so calls nested from an error handler or callback restore in turn. */
+static inline void bh_riscv_mask_restore(unsigned long mie) {
+    __asm__ volatile(".option push\n\t.option arch, +zicsr\n\tcsrrs zero, mstatus, %0\n\t.option pop"
+                     : : "r"(mie) : "memory");
+}
 
 /* One object may serve several heaps, and a call on one may then run inside
  * a call on another (an error handler or a bh_walk()/bh_trim() callback
@@ -25,19 +51,15 @@ typedef struct bh_riscv_lock {
 
 static inline void bh_riscv_lock_enter(void *context) {
     bh_riscv_lock *lock = (bh_riscv_lock *)context;
-    unsigned long old;
-    /* csrrci: read mstatus and clear MIE in one instruction. */
-    __asm__ volatile(".option push\n\t.option arch, +zicsr\n\tcsrrci %0, mstatus, 8\n\t.option pop"
-                     : "=r"(old) : : "memory");
+    unsigned long mie = bh_riscv_mask_save();
     if (lock->depth++ == 0u)
-        lock->saved_mie = old & 8u;
+        lock->saved_mie = mie;
 }
 
 static inline void bh_riscv_lock_exit(void *context) {
     bh_riscv_lock *lock = (bh_riscv_lock *)context;
     if (--lock->depth == 0u)
-        __asm__ volatile(".option push\n\t.option arch, +zicsr\n\tcsrrs zero, mstatus, %0\n\t.option pop"
-                         : : "r"(lock->saved_mie) : "memory");
+        bh_riscv_mask_restore(lock->saved_mie);
 }
 
 #endif /* BAREHEAP_LOCK_RISCV_H */

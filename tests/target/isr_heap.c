@@ -9,11 +9,13 @@
  * would be counted. Every block carries its owner's tag, checked before it
  * is freed, and bh_check() ends the run.
  *
- * Built twice: ISR_HEAP_MASK=1 as above (passes when no interrupt arrived
- * inside a call, the handler's own calls ran, and nothing was damaged), and
+ * Built three times: ISR_HEAP_MASK=1 as above (passes when no interrupt
+ * arrived inside a call, the handler's own calls ran, and nothing was
+ * damaged); the same with ISR_HEAP_IN_LINE=1, the mask compiled into every
+ * call (BAREHEAP_LOCK_HOOKS 0, isr_in_line_config.h) instead of hooks; and
  * ISR_HEAP_MASK=0, a lock that sets the flag without masking, whose handler
  * leaves the heap alone: it passes when interrupts did arrive inside calls,
- * which shows that the first build's interrupts come often enough to have
+ * which shows that the first builds' interrupts come often enough to have
  * met a call had the mask not held them back.
  * SysTick is optional on ARMv6-M: QEMU's microbit has one, the nRF51 it
  * models does not (there a TIMER peripheral would take its place).
@@ -34,6 +36,8 @@
 typedef bh_cortex_m_lock mask_lock;
 #define MASK_ENTER bh_cortex_m_lock_enter
 #define MASK_EXIT bh_cortex_m_lock_exit
+#define MASK_SAVE bh_cortex_m_mask_save
+#define MASK_RESTORE bh_cortex_m_mask_restore
 #define SYST_CSR 0xE000E010u /* ENABLE 1, TICKINT 2, CLKSOURCE 4 (the core clock) */
 #define SYST_RVR 0xE000E014u
 #define SYST_CVR 0xE000E018u
@@ -56,6 +60,8 @@ static void timer_stop(void) { REG32(SYST_CSR) = 0u; }
 typedef bh_riscv_lock mask_lock;
 #define MASK_ENTER bh_riscv_lock_enter
 #define MASK_EXIT bh_riscv_lock_exit
+#define MASK_SAVE bh_riscv_mask_save
+#define MASK_RESTORE bh_riscv_mask_restore
 /* virt's CLINT: mtime counts at 10 MHz; hart 0's compare register. */
 #define CLINT_MTIMECMP 0x2004000u
 #define CLINT_MTIME 0x200BFF8u
@@ -158,6 +164,23 @@ static void lock_exit(void *context)
 #endif
 }
 
+#if defined(ISR_HEAP_IN_LINE)
+/* The lock compiled into the core (isr_in_line_config.h): the mask as
+ * bareheap_lock_mask_in_line.h takes it, and the flag. */
+unsigned long isr_in_line_enter(void)
+{
+    unsigned long state = (unsigned long)MASK_SAVE();
+    held++;
+    return state;
+}
+
+void isr_in_line_exit(unsigned long state)
+{
+    held--;
+    MASK_RESTORE(state);
+}
+#endif
+
 TIMER_HANDLER
 {
     timer_rearm();
@@ -187,7 +210,12 @@ int main(int argc, char **argv)
     (void)argv;
 
     heap = bh_init(memory.b, sizeof memory.b);
+#if defined(ISR_HEAP_IN_LINE)
+    /* The lock is compiled in: hooks are refused. */
+    if (heap == NULL || bh_set_lock(heap, lock_enter, lock_exit, &mask)) {
+#else
     if (heap == NULL || !bh_set_lock(heap, lock_enter, lock_exit, &mask)) {
+#endif
         say("isr_heap: FAILED to make the heap\n");
         return 1;
     }

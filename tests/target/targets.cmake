@@ -152,6 +152,17 @@ bareheap_add_firmware(exit_after_pass_line)
 bareheap_target_test(exit_after_pass_line "${_bh_runner_pass}" "${_bh_runner_fail}" 60)
 set_tests_properties(exit_after_pass_line PROPERTIES WILL_FAIL TRUE)
 
+# bareheap_in_line_lock(<target> <config header>): compiles the core into
+# <target> (its sources listed in _bh_core_in_line_sources) with that
+# configuration header, found in port/locks/ or tests/target/.
+set(_bh_core_in_line_sources
+  "${PROJECT_SOURCE_DIR}/src/bareheap.c" "${PROJECT_SOURCE_DIR}/src/bareheap_check.c")
+function(bareheap_in_line_lock target header)
+  target_include_directories(${target} PRIVATE "${PROJECT_SOURCE_DIR}/include" "${PROJECT_SOURCE_DIR}/src"
+    "${PROJECT_SOURCE_DIR}/port/locks" "${_bh_target_dir}")
+  target_compile_definitions(${target} PRIVATE "BAREHEAP_CONFIG_HEADER=\"${header}\"")
+endfunction()
+
 # port/locks/'s interrupt masks on the CPUs they are written for: a call
 # runs masked and leaves the caller's mask as it found it (masked or not).
 if(BAREHEAP_BOARD MATCHES "^(microbit|mps2-an38[56]|riscv-virt)$")
@@ -159,6 +170,13 @@ if(BAREHEAP_BOARD MATCHES "^(microbit|mps2-an38[56]|riscv-virt)$")
   target_link_libraries(lock_mask PRIVATE bareheap)
   bareheap_add_firmware(lock_mask)
   bareheap_target_test(lock_mask "lock_mask: ok" "FAULT:|FAILED" 60)
+  # The same masks compiled into every call (BAREHEAP_LOCK_HOOKS 0): the
+  # core built into the firmware with port/locks/bareheap_lock_mask_in_line.h.
+  add_executable(lock_mask_in_line "${_bh_target_dir}/lock_mask.c" ${_bh_core_in_line_sources})
+  bareheap_in_line_lock(lock_mask_in_line "bareheap_lock_mask_in_line.h")
+  target_compile_definitions(lock_mask_in_line PRIVATE LOCK_MASK_IN_LINE=1)
+  bareheap_add_firmware(lock_mask_in_line)
+  bareheap_target_test(lock_mask_in_line "lock_mask: ok" "FAULT:|FAILED" 60)
 endif()
 
 # One heap used from thread code and a timer's interrupt handler, under the
@@ -172,6 +190,13 @@ if(BAREHEAP_BOARD MATCHES "^(microbit|mps2-an38[56]|riscv-virt)$")
     bareheap_add_firmware(isr_heap_${_bh_mask})
     bareheap_target_test(isr_heap_${_bh_mask} "isr_heap: ok" "FAULT:|FAILED" 120)
   endforeach()
+  # The mask compiled into every call instead (BAREHEAP_LOCK_HOOKS 0), with
+  # the flag the handler checks set inside it (isr_in_line_config.h).
+  add_executable(isr_heap_in_line "${_bh_target_dir}/isr_heap.c" ${_bh_core_in_line_sources})
+  bareheap_in_line_lock(isr_heap_in_line "isr_in_line_config.h")
+  target_compile_definitions(isr_heap_in_line PRIVATE ISR_HEAP_MASK=1 ISR_HEAP_IN_LINE=1)
+  bareheap_add_firmware(isr_heap_in_line)
+  bareheap_target_test(isr_heap_in_line "isr_heap: ok" "FAULT:|FAILED" 120)
 endif()
 
 # The Cortex-M vector table's external interrupts: a firmware's handler
