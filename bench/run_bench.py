@@ -123,7 +123,7 @@ class Build:
         return (["qemu-i386", "-L", "/"] + c) if self.m32 else c
 
 
-def bareheap_build(sl, probe, m32=False, align=None, close_fit=False, debug=None):
+def bareheap_build(sl, probe, m32=False, align=None, close_fit=False, debug=None, lock_hooks=True):
     defs = ["-DBAREHEAP_SL_LOG2=%d" % sl, "-DBAREHEAP_PROBE_LIMIT=%d" % probe]
     if align:
         defs.append("-DBAREHEAP_ALIGN_BYTES=%d" % align)
@@ -131,8 +131,11 @@ def bareheap_build(sl, probe, m32=False, align=None, close_fit=False, debug=None
         defs.append("-DBAREHEAP_CLOSE_FIT=1")
     if debug is not None:
         defs.append("-DBAREHEAP_DEBUG=%d" % debug)
+    if not lock_hooks:
+        defs.append("-DBAREHEAP_LOCK_HOOKS=0")
     arch = ("m32a%d" % align if align else "m32") if m32 else "x64"
     suffix = ("_closefit" if close_fit else "") + ("_debug%d" % debug if debug is not None else "")
+    suffix += "" if lock_hooks else "_nohooks"
     return Build("bareheap_%s_sl%d_p%d%s" % (arch, sl, probe, suffix), "bareheap", m32,
                  defs, sl=sl, probe=probe, align=align)
 
@@ -165,8 +168,9 @@ def snapshot_sources(rev):
 def snapshot_build_system():
     """Adds to SNAP what a CMake firmware tree needs besides src/ and include/,
     from the working tree: the build files, the board support, the string
-    functions and the benchmark's firmware sources (no tests or examples)."""
-    for d in ("cmake", os.path.join("port", "baremetal"), os.path.join("port", "libc")):
+    functions, the interrupt-mask locks and the benchmark's firmware sources
+    (no tests or examples)."""
+    for d in ("cmake", os.path.join("port", "baremetal"), os.path.join("port", "libc"), os.path.join("port", "locks")):
         shutil.copytree(os.path.join(ROOT, d), os.path.join(SNAP, d))
     os.makedirs(os.path.join(SNAP, "bench"))
     shutil.copy(os.path.join(ROOT, "CMakeLists.txt"), SNAP)
@@ -419,7 +423,10 @@ def wcet_configs():
     """(label, -D flags) of every configuration of the trade-off table."""
     configs = [("SL%dP%d" % (sl, p), "-DBAREHEAP_SL_LOG2=%d -DBAREHEAP_PROBE_LIMIT=%d" % (sl, p))
                for sl in SL_VALUES for p in PROBE_VALUES]
-    return configs + [("CLOSE_FIT", "-DBAREHEAP_CLOSE_FIT=1"), ("DEBUG0", "-DBAREHEAP_DEBUG=0")]
+    # No lock hooks: on the firmware, the interrupt mask compiled in instead
+    # (port/locks/bareheap_lock_mask_in_line.h), what an interrupt-safe heap costs.
+    return configs + [("CLOSE_FIT", "-DBAREHEAP_CLOSE_FIT=1"), ("DEBUG0", "-DBAREHEAP_DEBUG=0"),
+                      ("NOHOOKS", '-DBAREHEAP_CONFIG_HEADER="bareheap_lock_mask_in_line.h"')]
 
 
 def wcet_tradeoff(R):
@@ -494,14 +501,17 @@ def main():
     # And with BAREHEAP_DEBUG=0 (no pointer validation): what validation costs.
     nd64 = bareheap_build(DEFAULT_SL, DEFAULT_PROBE, debug=0)
     nd32 = bareheap_build(DEFAULT_SL, DEFAULT_PROBE, m32=True, align=8, debug=0)
+    # And with BAREHEAP_LOCK_HOOKS=0 (no hook tests; no lock on the host).
+    nh64 = bareheap_build(DEFAULT_SL, DEFAULT_PROBE, lock_hooks=False)
+    nh32 = bareheap_build(DEFAULT_SL, DEFAULT_PROBE, m32=True, align=8, lock_hooks=False)
     sweep = {p: m32a8.get((DEFAULT_SL, p)) or bareheap_build(DEFAULT_SL, p, m32=True, align=8) for p in PROBE_SWEEP}
     main_bh = x64[(DEFAULT_SL, DEFAULT_PROBE)]
     main_builds = {"bareheap": main_bh, "half-fit": halffit}
     main_builds.update(hosted)
     all_builds = [halffit] + list(hosted.values()) + list(x64.values()) + list(m32a8.values())
-    all_builds += [m32, cf64, cf32, nd64, nd32]
+    all_builds += [m32, cf64, cf32, nd64, nd32, nh64, nh32]
     all_builds += [b for b in sweep.values() if b not in all_builds]
-    frag_builds = list(x64.values()) + list(m32a8.values()) + [m32, cf32, nd32]
+    frag_builds = list(x64.values()) + list(m32a8.values()) + [m32, cf32, nd32, nh32]
     if opt.only == "frag":
         frag_builds = [main_bh, m32a8[(DEFAULT_SL, DEFAULT_PROBE)], m32]
         all_builds = frag_builds
@@ -517,7 +527,7 @@ def main():
     R = []  # every record
     ctx = dict(source=source, R=R, main_builds=main_builds, halffit=halffit, x64=x64, m32a8=m32a8, m32=m32, m4=m4,
                seeds=seeds,
-               cf64=cf64, cf32=cf32, nd64=nd64, nd32=nd32,
+               cf64=cf64, cf32=cf32, nd64=nd64, nd32=nd32, nh64=nh64, nh32=nh32,
                quick=opt.quick)
     import report  # bench/report.py
 
@@ -571,9 +581,9 @@ def main():
     log("instructions: callgrind on %d allocators and %d configurations" % (len(ALLOCATORS), len(x64) - 1))
     # One process per workload, as for the times.
     cg_jobs = [(main_builds[a], ("count", wl), "count") for a in ALLOCATORS for wl in WORKLOADS]
-    cg_jobs += [(b, ("count", wl), "count") for b in list(x64.values()) + [cf64, nd64] if b is not main_bh
+    cg_jobs += [(b, ("count", wl), "count") for b in list(x64.values()) + [cf64, nd64, nh64] if b is not main_bh
                 for wl in ("small", "mixed")]
-    cg_jobs += [(b, ("pathcount",), "path") for b in list(x64.values()) + [cf64, nd64, halffit]]
+    cg_jobs += [(b, ("pathcount",), "path") for b in list(x64.values()) + [cf64, nd64, nh64, halffit]]
     cg = {}
 
     def cg_run(job):

@@ -26,7 +26,7 @@ mkdir -p "$out"
 if [ -n "${SIZE_REV:-}" ]; then
   rm -rf "$out/tree"
   mkdir -p "$out/tree"
-  git -C "$root" archive "$SIZE_REV" src include | tar -x -C "$out/tree"
+  git -C "$root" archive "$SIZE_REV" src include port/locks | tar -x -C "$out/tree"
   echo "sources: $(git -C "$root" rev-parse --short "$SIZE_REV")"
   root_src=$out/tree
 else
@@ -47,6 +47,14 @@ subsets=(
   "full API (bareheap.c)|@core"
   "full API + bh_check/bh_walk/bh_trim|@all"
   "init/alloc/free/realloc, BAREHEAP_DEBUG=0|nodebug:heap_init heap_alloc heap_free heap_realloc"
+  "init/alloc/free/realloc, interrupt mask in line (no lock hooks)|mask:heap_init heap_alloc heap_free heap_realloc"
+)
+# Builds other than the default that a subset may name (variant:functions):
+# variant | compiler flags. mask: port/locks/bareheap_lock_mask_in_line.h,
+# the interrupt mask compiled into every call (BAREHEAP_LOCK_HOOKS 0).
+variants=(
+  "nodebug|-DBAREHEAP_DEBUG=0"
+  "mask|-DBAREHEAP_CONFIG_HEADER=\"bareheap_lock_mask_in_line.h\" -I$root_src/port/locks"
 )
 
 core_funcs="bh_init bh_init_ex bh_alloc bh_calloc bh_alloc_aligned bh_free bh_realloc
@@ -106,15 +114,19 @@ listed_funcs=" $(tr '\n' ' ' <<< "$core_funcs $check_funcs") "
 for t in "${targets[@]}"; do
   IFS='|' read -r name cc cpu <<<"$t"
   dir="$out/$name"
-  mkdir -p "$dir/nodebug"
   # shellcheck disable=SC2086
   $cc $cpu $cflags_common -c "$root_src/src/bareheap.c" -o "$dir/bareheap.o"
   # shellcheck disable=SC2086
   $cc $cpu $cflags_common -c "$root_src/src/bareheap_check.c" -o "$dir/bareheap_check.o"
-  # shellcheck disable=SC2086
-  $cc $cpu $cflags_common -DBAREHEAP_DEBUG=0 -c "$root_src/src/bareheap.c" -o "$dir/nodebug/bareheap.o"
-  # shellcheck disable=SC2086
-  $cc $cpu $cflags_common -DBAREHEAP_DEBUG=0 -c "$root_src/src/bareheap_check.c" -o "$dir/nodebug/bareheap_check.o"
+  for v in "${variants[@]}"; do
+    vname=${v%%|*}
+    vflags=${v#*|}
+    mkdir -p "$dir/$vname"
+    for f in bareheap bareheap_check; do
+      # shellcheck disable=SC2086
+      $cc $cpu $cflags_common $vflags -c "$root_src/src/$f.c" -o "$dir/$vname/$f.o"
+    done
+  done
   objs[$name]="$dir"
   # Every public function the core defines must be in one of the lists
   # above, or "full API" would silently leave it out.
@@ -140,7 +152,7 @@ for s in "${subsets[@]}"; do
     objdir=$dir
     fs=$funcs
     case "$fs" in
-      nodebug:*) fs=${fs#nodebug:}; objdir=$dir/nodebug ;;
+      *:*) objdir=$dir/${fs%%:*}; fs=${fs#*:} ;;
     esac
     undef=()
     for f in $fs; do undef+=("-Wl,--undefined=$f"); done

@@ -19,8 +19,11 @@
 # memcpy/memmove/memset are counted apart: "realloc, no copy" leaves them out.
 #
 # Each target is built at -O2 and -Os in the default configuration
-# (BAREHEAP_DEBUG=1: O(1) pointer validation on free and realloc), and at -O2
-# with BAREHEAP_DEBUG=0.
+# (BAREHEAP_DEBUG=1: O(1) pointer validation on free and realloc; no lock
+# hooks installed), at -O2 with BAREHEAP_DEBUG=0, and at -O2 with the
+# interrupt mask of port/locks/ compiled into every call (BAREHEAP_LOCK_HOOKS
+# 0, port/locks/bareheap_lock_mask_in_line.h): what a heap shared with interrupt
+# handlers costs.
 #
 # For comparison it also counts, under the same trace, the benchmarks'
 # half-fit (bench/halffit.c, the algorithm of o1heap, whose published counts
@@ -54,6 +57,7 @@ configs=(
   "-O2|-O2"
   "-Os|-Os"
   "-O2,DEBUG=0|-O2 -DBAREHEAP_DEBUG=0"
+  "-O2,mask_in_line|-O2 -DBAREHEAP_CONFIG_HEADER=\"bareheap_lock_mask_in_line.h\""
 )
 # WCET_CONFIGS="label|flags;label|flags" measures those instead (make bench's
 # configuration trade-off). A -DBAREHEAP_PROBE_LIMIT there sets the probe
@@ -107,7 +111,8 @@ trace_firmware() {
     esac
     # shellcheck disable=SC2086
     "$cc" $cpu -std=c99 $flags -g -ffreestanding -ffunction-sections -fdata-sections $extra \
-      -I"$root/include" -I"$root/src" -I"$root/bench" -I"$root/port/baremetal" -c "$s" -o "$o"
+      -I"$root/include" -I"$root/src" -I"$root/bench" -I"$root/port/baremetal" -I"$root/port/locks" \
+      -c "$s" -o "$o"
     objs+=("$o")
   done
   elf=$dir/firmware.elf
