@@ -133,7 +133,8 @@
  * lock at all. Define the three together, only with this option at 0:
  *   BAREHEAP_LOCK_STATE             the type ENTER yields and EXIT is given
  *   BAREHEAP_LOCK_ENTER(heap)       takes the lock; an expression of that type
- *   BAREHEAP_LOCK_EXIT(heap, state) releases it, given ENTER's value
+ *   BAREHEAP_LOCK_EXIT(heap, state) releases it, given ENTER's value (an
+ *                                   expression or a statement)
  * port/locks/ has them for the Cortex-M and RISC-V interrupt masks. */
 #ifndef BAREHEAP_LOCK_HOOKS
 #define BAREHEAP_LOCK_HOOKS 1

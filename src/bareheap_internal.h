@@ -533,7 +533,13 @@ static inline void lock_exit(bh_heap *heap) {
 #elif defined(BAREHEAP_LOCK_ENTER)
 typedef BAREHEAP_LOCK_STATE lock_state;
 #define LOCK_ENTER(heap) ((void)(heap), (lock_state)(BAREHEAP_LOCK_ENTER(heap)))
-#define LOCK_EXIT(heap, state) ((void)(heap), (void)(state), BAREHEAP_LOCK_EXIT((heap), (state)))
+/* A statement, so that the configuration's exit may be one too. */
+#define LOCK_EXIT(heap, state)                     \
+    do {                                           \
+        (void)(heap);                              \
+        (void)(state);                             \
+        BAREHEAP_LOCK_EXIT((heap), (state));       \
+    } while (0)
 #else
 typedef int lock_state;
 #define LOCK_ENTER(heap) ((void)(heap), 0)

@@ -90,6 +90,9 @@ fi
 # masks of port/locks/ through a configuration header, as their comments
 # give it, at every checking level.
 compiles "$CC" -DBAREHEAP_LOCK_HOOKS=0
+# An exit written as a statement, an enter that ignores its heap.
+compiles "$CC" -DBAREHEAP_LOCK_HOOKS=0 -DBAREHEAP_LOCK_STATE=int "-DBAREHEAP_LOCK_ENTER(h)=0" \
+  "-DBAREHEAP_LOCK_EXIT(h,s)=do { (void)(s); } while (0)"
 if command -v arm-none-eabi-gcc >/dev/null; then
   for debug in 0 1 2 3; do
     compiles arm-none-eabi-gcc -mcpu=cortex-m0 -mthumb -O2 -ffreestanding -DBAREHEAP_DEBUG=$debug \
