@@ -43,6 +43,34 @@
 
 static unsigned char wcet_arena[HEAP_BYTES] __attribute__((aligned(4096)));
 static bh_heap *wcet_heap;
+
+/* WCET_MASK_HOOKS: every heap gets the interrupt mask of port/locks/ as its
+ * lock hooks, whose calls and bodies (bh_*_lock_enter/exit, not this file's)
+ * the trace counts with the call: what a heap shared with interrupt
+ * handlers cost before the mask could be compiled in. */
+#if defined(WCET_MASK_HOOKS)
+#if defined(__arm__)
+#include "bareheap_lock_cortex_m.h"
+static bh_cortex_m_lock wcet_mask;
+#define WCET_MASK_ENTER bh_cortex_m_lock_enter
+#define WCET_MASK_EXIT bh_cortex_m_lock_exit
+#else
+#include "bareheap_lock_riscv.h"
+static bh_riscv_lock wcet_mask;
+#define WCET_MASK_ENTER bh_riscv_lock_enter
+#define WCET_MASK_EXIT bh_riscv_lock_exit
+#endif
+#endif
+
+static bh_heap *wcet_init(void *mem, size_t bytes)
+{
+    bh_heap *heap = bh_init(mem, bytes);
+#if defined(WCET_MASK_HOOKS)
+    if (heap && !bh_set_lock(heap, WCET_MASK_ENTER, WCET_MASK_EXIT, &wcet_mask))
+        wcet_errors++;
+#endif
+    return heap;
+}
 WCET_MARK(alloc_small)
 WCET_MARK(free_small)
 WCET_MARK(alloc_mixed)
@@ -80,7 +108,7 @@ WCET_MARK(realloc_band_scan)
     (wcet_op_##c(), wcet_r = bh_realloc(wcet_heap, (p), (n)), wcet_done(), wcet_calls++, wcet_r)
 
 static void wcet_fresh(void) {
-    wcet_heap = bh_init(wcet_arena, HEAP_BYTES);
+    wcet_heap = wcet_init(wcet_arena, HEAP_BYTES);
     if (!wcet_heap)
         wcet_errors++;
 }
@@ -540,7 +568,7 @@ extern unsigned char __heap_start[], __heap_end[];
 static int wcet_big_fresh(size_t bytes) {
     if (bytes > (size_t)(__heap_end - __heap_start))
         return 0;
-    wcet_heap = bh_init(__heap_start, bytes);
+    wcet_heap = wcet_init(__heap_start, bytes);
     if (!wcet_heap)
         wcet_errors++;
     return wcet_heap != NULL;
@@ -685,7 +713,7 @@ static int wcet_band_regions(size_t w, int with_merge) {
     if (at + 2u * align + first_bytes + added_bytes > (uintptr_t)__heap_end)
         return 0;
     /* where the first payload lies in a region that starts at an alignment boundary */
-    wcet_heap = bh_init((void *)at, first_bytes);
+    wcet_heap = wcet_init((void *)at, first_bytes);
     if (!wcet_heap) {
         wcet_errors++;
         return 0;
@@ -693,7 +721,7 @@ static int wcet_band_regions(size_t w, int with_merge) {
     offset = wcet_next_payload() - at;
     /* so that after a first block of prev_bytes the next payload is aligned */
     first = at + align - prev_bytes - offset;
-    wcet_heap = bh_init((void *)first, first_bytes);
+    wcet_heap = wcet_init((void *)first, first_bytes);
     if (!wcet_heap) {
         wcet_errors++;
         return 0;
