@@ -57,7 +57,7 @@
  * above. Less memory needed (measured: used at the first failure 0.912 ->
  * 0.923 of a 1 MiB Cortex-M4 heap; the hosted malloc's peak RSS 5-14% lower
  * on fragmenting programs) for a few more instructions in the worst calls
- * (Cortex-M3 -O2: alloc 127 -> 136, aligned 239 -> 248; the trade-off table
+ * (Cortex-M3 -O2: alloc 123 -> 132, aligned 235 -> 242; the trade-off table
  * of docs/bench/results.md). 0 keeps the worst case lowest. */
 #ifndef BAREHEAP_CLOSE_FIT
 #define BAREHEAP_CLOSE_FIT 0

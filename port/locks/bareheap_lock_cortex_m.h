@@ -10,7 +10,7 @@
  *   bh_set_lock(heap, bh_cortex_m_lock_enter, bh_cortex_m_lock_exit, &lock);
  *
  * Or compiled into every call, for every heap, with no hook (3 instructions
- * a call, against some 25 for the hooks' calls and bodies), in the
+ * a call, against some 30 for the hooks' calls and bodies), in the
  * configuration header (BAREHEAP_CONFIG_HEADER; bareheap_lock_mask_in_line.h
  * is one that does just this):
  *
