@@ -116,7 +116,8 @@ VARIANT2 := BAREHEAP_DEBUG=0;BAREHEAP_SL_LOG2=5;BAREHEAP_ALIGN_BYTES=32;BAREHEAP
 # narrowest grain on 64-bit, where every word may begin a block, under
 # poisoning, and the most regions.
 VARIANT3 := BAREHEAP_ALIGN_BYTES=8;BAREHEAP_DEBUG=2;BAREHEAP_MAX_REGIONS=64
-VARIANT3_TESTS := test_api test_defects test_layout test_stress test_corruption test_oom test_lock test_misuse
+VARIANT3_TESTS := test_api test_defects test_layout test_stress test_corruption test_oom test_lock test_misuse \
+	test_lock_port
 # The same unit tests at the widest grain, a page, where their heaps and
 # requests grow with the grain (BT_GRAIN_SCALED) to tens of MiB: at the
 # default checking, for under poisoning, which checks every byte handed out

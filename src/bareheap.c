@@ -742,14 +742,14 @@ static bool add_region_locked(bh_heap *heap, void *mem, size_t size_bytes) {
 }
 
 bool bh_add_region(bh_heap *heap, void *mem, size_t size_bytes) {
-    lock_state lock;
+    lock_state lock_saved;
     bool added;
     if (!heap)
         return false;
-    lock = LOCK_ENTER(heap);
+    lock_saved = LOCK_ENTER(heap);
     added = add_region_locked(heap, mem, size_bytes);
     HEAP_VERIFY(heap);
-    LOCK_EXIT(heap, lock);
+    LOCK_EXIT(heap, lock_saved);
     return added;
 }
 
@@ -803,9 +803,9 @@ BH_CALL void *alloc_call(bh_heap *heap, size_t size_bytes) {
 }
 
 BH_CALL void *alloc_locking(bh_heap *heap, size_t size_bytes) {
-    lock_state lock = LOCK_ENTER(heap);
+    lock_state lock_saved = LOCK_ENTER(heap);
     void *p = alloc_call(heap, size_bytes);
-    LOCK_EXIT(heap, lock);
+    LOCK_EXIT(heap, lock_saved);
     return p;
 }
 
@@ -820,12 +820,12 @@ void *bh_alloc(bh_heap *heap, size_t size_bytes) {
 }
 
 void *bh_calloc(bh_heap *heap, size_t count, size_t size_bytes) {
-    lock_state lock;
+    lock_state lock_saved;
     size_t total = 0;
     void *p;
     if (BH_UNLIKELY(!heap))
         return NULL;
-    lock = LOCK_ENTER(heap);
+    lock_saved = LOCK_ENTER(heap);
     if (size_bytes != 0 && count > SIZE_MAX / size_bytes) {
         heap->failed_count++;
         p = NULL;
@@ -834,7 +834,7 @@ void *bh_calloc(bh_heap *heap, size_t count, size_t size_bytes) {
         p = alloc_locked(heap, total);
         HEAP_VERIFY(heap);
     }
-    LOCK_EXIT(heap, lock);
+    LOCK_EXIT(heap, lock_saved);
     /* The block is the caller's now: zero it outside the lock. */
     if (p)
         memset(p, 0, total);
@@ -940,9 +940,9 @@ BH_CALL void *aligned_call(bh_heap *heap, size_t align_bytes, size_t size_bytes)
 }
 
 BH_CALL void *aligned_locking(bh_heap *heap, size_t align_bytes, size_t size_bytes) {
-    lock_state lock = LOCK_ENTER(heap);
+    lock_state lock_saved = LOCK_ENTER(heap);
     void *p = aligned_call(heap, align_bytes, size_bytes);
-    LOCK_EXIT(heap, lock);
+    LOCK_EXIT(heap, lock_saved);
     return p;
 }
 
@@ -965,9 +965,9 @@ BH_CALL void free_call(bh_heap *heap, void *ptr) {
 }
 
 BH_CALL void free_locking(bh_heap *heap, void *ptr) {
-    lock_state lock = LOCK_ENTER(heap);
+    lock_state lock_saved = LOCK_ENTER(heap);
     free_call(heap, ptr);
-    LOCK_EXIT(heap, lock);
+    LOCK_EXIT(heap, lock_saved);
 }
 
 void bh_free(bh_heap *heap, void *ptr) {
@@ -983,15 +983,15 @@ void bh_free(bh_heap *heap, void *ptr) {
 }
 
 size_t bh_usable_size(bh_heap *heap, void *ptr) {
-    lock_state lock;
+    lock_state lock_saved;
     block *b;
     size_t usable;
     if (!heap || !ptr)
         return 0;
-    lock = LOCK_ENTER(heap);
+    lock_saved = LOCK_ENTER(heap);
     b = block_validate(heap, ptr);
     usable = b ? usable_within_limit(block_usable_bytes(b)) : 0;
-    LOCK_EXIT(heap, lock);
+    LOCK_EXIT(heap, lock_saved);
     return usable;
 }
 
@@ -1098,9 +1098,9 @@ void *realloc_call(bh_heap *heap, void *ptr, size_t size_bytes) {
 }
 
 BH_CALL void *realloc_locking(bh_heap *heap, void *ptr, size_t size_bytes) {
-    lock_state lock = LOCK_ENTER(heap);
+    lock_state lock_saved = LOCK_ENTER(heap);
     void *p = realloc_call(heap, ptr, size_bytes);
-    LOCK_EXIT(heap, lock);
+    LOCK_EXIT(heap, lock_saved);
     return p;
 }
 
@@ -1115,11 +1115,11 @@ void *bh_realloc(bh_heap *heap, void *ptr, size_t size_bytes) {
 }
 
 bool bh_get_stats(bh_heap *heap, bh_stats *stats) {
-    lock_state lock;
+    lock_state lock_saved;
     size_t largest = 0;
     if (!heap || !stats)
         return false;
-    lock = LOCK_ENTER(heap);
+    lock_saved = LOCK_ENTER(heap);
     if (heap->fl_bitmap) {
         /* Any block the top class's probe reaches serves a request of its
          * own usable size (block_find probes the same blocks). */
@@ -1156,18 +1156,18 @@ bool bh_get_stats(bh_heap *heap, bh_stats *stats) {
     stats->free_count = (uint32_t)heap->free_count;
     stats->failed_count = heap->failed_count;
     stats->error_count = heap->error_count;
-    LOCK_EXIT(heap, lock);
+    LOCK_EXIT(heap, lock_saved);
     return true;
 }
 
 void bh_set_error_handler(bh_heap *heap, bh_error_fn fn, void *context) {
-    lock_state lock;
+    lock_state lock_saved;
     if (!heap)
         return;
-    lock = LOCK_ENTER(heap);
+    lock_saved = LOCK_ENTER(heap);
     heap->error_fn = fn;
     heap->error_context = context;
-    LOCK_EXIT(heap, lock);
+    LOCK_EXIT(heap, lock_saved);
 }
 
 bool bh_set_lock(bh_heap *heap, bh_lock_fn lock, bh_lock_fn unlock, void *context) {

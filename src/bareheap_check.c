@@ -190,13 +190,13 @@ size_t bh_internal_check(bh_heap *heap) {
 }
 
 size_t bh_check(bh_heap *heap) {
-    lock_state lock;
+    lock_state lock_saved;
     size_t problems;
     if (!heap)
         return 1;
-    lock = LOCK_ENTER(heap);
+    lock_saved = LOCK_ENTER(heap);
     problems = bh_internal_check(heap);
-    LOCK_EXIT(heap, lock);
+    LOCK_EXIT(heap, lock_saved);
     return problems;
 }
 
@@ -231,13 +231,13 @@ static size_t walk_locked(bh_heap *heap, bh_walk_fn fn, void *context) {
 }
 
 size_t bh_walk(bh_heap *heap, bh_walk_fn fn, void *context) {
-    lock_state lock;
+    lock_state lock_saved;
     size_t visited;
     if (!heap || !fn)
         return 0;
-    lock = LOCK_ENTER(heap);
+    lock_saved = LOCK_ENTER(heap);
     visited = walk_locked(heap, fn, context);
-    LOCK_EXIT(heap, lock);
+    LOCK_EXIT(heap, lock_saved);
     return visited;
 }
 
@@ -296,11 +296,11 @@ static size_t trim_locked(bh_heap *heap, size_t keep_bytes, bh_trim_fn fn, void 
 #endif
 
 size_t bh_trim(bh_heap *heap, size_t keep_bytes, bh_trim_fn fn, void *context) {
-    lock_state lock;
+    lock_state lock_saved;
     size_t offered = 0;
     if (!heap || !fn)
         return 0;
-    lock = LOCK_ENTER(heap);
+    lock_saved = LOCK_ENTER(heap);
 #if (BAREHEAP_DEBUG < 2)
     offered = trim_locked(heap, keep_bytes, fn, context);
 #else
@@ -308,6 +308,6 @@ size_t bh_trim(bh_heap *heap, size_t keep_bytes, bh_trim_fn fn, void *context) {
     (void)keep_bytes;
     (void)context;
 #endif
-    LOCK_EXIT(heap, lock);
+    LOCK_EXIT(heap, lock_saved);
     return offered;
 }

@@ -124,14 +124,16 @@
 #define BAREHEAP_VALGRIND 0
 #endif
 
-/* 1: a heap takes the lock functions given to bh_set_lock() (two pointer
- * tests per call while it has none). 0: no such hooks, and three words less
- * per heap; every call then runs between BAREHEAP_LOCK_ENTER and
- * BAREHEAP_LOCK_EXIT, a lock compiled in line for every heap, if the
- * configuration defines them (an interrupt mask costs a few instructions per
- * call that way, against a hook's call, body and return), else under no
- * lock at all. Define the three together, only with this option at 0:
+/* 1: a heap takes the lock functions given to bh_set_lock() (a pointer
+ * test per call while it has none, two at -Os). 0: no such hooks, and three
+ * words less in the control structure (rounded to a grain); every call then
+ * runs between BAREHEAP_LOCK_ENTER and BAREHEAP_LOCK_EXIT, a lock compiled
+ * in line for every heap, if the configuration defines them (an interrupt
+ * mask costs a few instructions per call that way, against a hook's call,
+ * body and return), else under no lock at all. Define the three together,
+ * only with this option at 0:
  *   BAREHEAP_LOCK_STATE             the type ENTER yields and EXIT is given
+ *                                   (a scalar or a structure)
  *   BAREHEAP_LOCK_ENTER(heap)       takes the lock; an expression of that type
  *   BAREHEAP_LOCK_EXIT(heap, state) releases it, given ENTER's value (an
  *                                   expression or a statement)

@@ -514,7 +514,7 @@ static inline size_t control_bytes_for(unsigned fl_count) {
 
 /* Every public call on a heap runs its _locked body between these two; the
  * body never calls a public function, so the lock is never taken twice.
- *   lock_state lock = LOCK_ENTER(heap); ... LOCK_EXIT(heap, lock);
+ *   lock_state lock_saved = LOCK_ENTER(heap); ... LOCK_EXIT(heap, lock_saved);
  * The state is the port lock's (an interrupt mask's previous value), or a
  * constant the compiler drops: macros, so that the hooks' enter stays a
  * function returning nothing where -Os keeps it out of line. */
@@ -532,7 +532,8 @@ static inline void lock_exit(bh_heap *heap) {
 #define LOCK_EXIT(heap, state) ((void)(state), lock_exit(heap))
 #elif defined(BAREHEAP_LOCK_ENTER)
 typedef BAREHEAP_LOCK_STATE lock_state;
-#define LOCK_ENTER(heap) ((void)(heap), (lock_state)(BAREHEAP_LOCK_ENTER(heap)))
+/* No cast: the state may be a structure (a key type of an RTOS's lock). */
+#define LOCK_ENTER(heap) ((void)(heap), BAREHEAP_LOCK_ENTER(heap))
 /* A statement, so that the configuration's exit may be one too. */
 #define LOCK_EXIT(heap, state)                     \
     do {                                           \

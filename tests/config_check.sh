@@ -93,6 +93,18 @@ compiles "$CC" -DBAREHEAP_LOCK_HOOKS=0
 # An exit written as a statement, an enter that ignores its heap.
 compiles "$CC" -DBAREHEAP_LOCK_HOOKS=0 -DBAREHEAP_LOCK_STATE=int "-DBAREHEAP_LOCK_ENTER(h)=0" \
   "-DBAREHEAP_LOCK_EXIT(h,s)=do { (void)(s); } while (0)"
+# A state that is a structure, as an RTOS's lock key may be (ISO C allows
+# no cast to it).
+cat >struct_lock_config.h <<'EOF'
+typedef struct { unsigned key; } test_lock_key;
+static inline test_lock_key test_lock_take(void) { test_lock_key k = {1u}; return k; }
+static inline void test_lock_give(test_lock_key k) { (void)k; }
+#define BAREHEAP_LOCK_HOOKS 0
+#define BAREHEAP_LOCK_STATE test_lock_key
+#define BAREHEAP_LOCK_ENTER(heap) test_lock_take()
+#define BAREHEAP_LOCK_EXIT(heap, state) test_lock_give(state)
+EOF
+compiles "$CC" -Wpedantic "-DBAREHEAP_CONFIG_HEADER=\"$WORK/struct_lock_config.h\""
 if command -v arm-none-eabi-gcc >/dev/null; then
   for debug in 0 1 2 3; do
     compiles arm-none-eabi-gcc -mcpu=cortex-m0 -mthumb -O2 -ffreestanding -DBAREHEAP_DEBUG=$debug \
