@@ -550,7 +550,7 @@ def write(ctx, out):
     nh_w = [(w1("NOHOOKS", "Cortex-M3", c), w1(dflt, "Cortex-M3", c)) for c in ("alloc", "free")]
     if nh64 and I(nh64.name, "small", "alloc") and I(main64.name, "small", "alloc") and \
             all(a is not None and b is not None for a, b in nh_w):
-        w("‡ `BAREHEAP_LOCK_HOOKS=0` takes out the per-heap lock hooks and their two tests per call (on the host, "
+        w("‡ `BAREHEAP_LOCK_HOOKS=0` takes out the per-heap lock hooks and their test in each call (on the host, "
           "with no lock in their place: small alloc / free %s / %s instructions instead of %s / %s). Its worst "
           "cases are measured with the interrupt mask compiled into every call instead "
           "(`port/locks/bareheap_lock_mask_in_line.h`), which makes every call safe from interrupt handlers: "
