@@ -173,60 +173,15 @@ static void test_set_lock_half_null_refused(void **state) {
 }
 
 #if defined(HAVE_SPIN_LOCK)
-#define THREAD_OPS 20000
-#define THREAD_SLOTS 64
-
-static bh_heap *g_shared;
-
-static void *thread_main(void *arg) {
-    unsigned seed = (unsigned)(uintptr_t)arg;
-    unsigned char *slot[THREAD_SLOTS] = {0};
-    unsigned char tag = (unsigned char)(seed & 0xFFu);
-    size_t size[THREAD_SLOTS] = {0};
-    int i, k;
-    for (i = 0; i < THREAD_OPS; i++) {
-        seed = seed * 1103515245u + 12345u;
-        k = (int)((seed >> 8) % THREAD_SLOTS);
-        if (slot[k]) {
-            size_t j;
-            for (j = 0; j < size[k]; j++)
-                if (slot[k][j] != tag)
-                    return (void *)1; /* another thread wrote into our block */
-            bh_free(g_shared, slot[k]);
-            slot[k] = NULL;
-        } else {
-            size[k] = 1 + (seed >> 16) % 700u;
-            slot[k] = bh_alloc(g_shared, size[k]);
-            if (slot[k])
-                memset(slot[k], tag, size[k]);
-        }
-    }
-    for (k = 0; k < THREAD_SLOTS; k++)
-        bh_free(g_shared, slot[k]);
-    return NULL;
-}
+#include "lock_threads.h"
 
 static void test_two_threads_share_a_heap(void **state) {
     static bh_spin_lock lock = BH_SPIN_LOCK_INIT;
-    pthread_t threads[2];
-    void *result[2];
-    bh_stats s;
-    int i;
+    bh_heap *heap = bh_init(memory.b, 128 * 1024);
     (void)state;
-    g_shared = bh_init(memory.b, 128 * 1024);
-    assert_non_null(g_shared);
-    bh_set_lock(g_shared, bh_spin_lock_enter, bh_spin_lock_exit, &lock);
-    for (i = 0; i < 2; i++)
-        assert_int_equal(pthread_create(&threads[i], NULL, thread_main, (void *)(uintptr_t)(0x51u + (unsigned)i)), 0);
-    for (i = 0; i < 2; i++) {
-        assert_int_equal(pthread_join(threads[i], &result[i]), 0);
-        assert_null(result[i]);
-    }
-    assert_int_equal(bh_check(g_shared), 0);
-    assert_true(bh_get_stats(g_shared, &s));
-    assert_int_equal(s.live_blocks, 0);
-    assert_int_equal(s.free_blocks, 1);
-    assert_int_equal(s.alloc_count, s.free_count);
+    assert_non_null(heap);
+    bh_set_lock(heap, bh_spin_lock_enter, bh_spin_lock_exit, &lock);
+    threads_share(heap);
 }
 #endif
 
