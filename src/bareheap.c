@@ -533,26 +533,12 @@ static bool links_intact(bh_heap *heap, block *b) {
  * before it; writes nothing. Size plausibility is tested before the FREE bit
  * so that garbage words with that bit set are reported as invalid, not as a
  * double free. */
-BH_HOT_INLINE block *block_validate(bh_heap *heap, void *ptr) {
-    uintptr_t a = (uintptr_t)ptr;
-    block *b;
 #if (BAREHEAP_DEBUG >= 1)
-    /* The bounds of ptr's region: most heaps have one, decided by one
-     * unsigned compare. */
-    uintptr_t lo = heap->regions[0].lo, hi = heap->regions[0].hi;
+/* block_validate() past its first two tests: ptr is aligned, and its block
+ * address lies in the region [lo, hi) (hi its sentinel). */
+BH_HOT_INLINE block *block_validate_in(bh_heap *heap, void *ptr, uintptr_t lo, uintptr_t hi) {
     size_t header, next_header, size;
-    block *next;
-    if (BH_UNLIKELY(a & (GRAIN_BYTES - 1u))) {
-        bh_internal_report(heap, BH_ERROR_MISALIGNED, ptr);
-        return NULL;
-    }
-    if (BH_UNLIKELY(a - WORD_BYTES - lo >= hi - lo)) {
-        const region *r = region_find_other(heap, a - WORD_BYTES);
-        if (BH_UNLIKELY(!r))
-            goto invalid;
-        lo = r->lo;
-        hi = r->hi;
-    }
+    block *b, *next;
     /* Until it is known to be a live block, ptr may point anywhere in the
      * heap, free interiors included: read through word_peek(). */
     b = block_from_payload(ptr);
@@ -609,10 +595,32 @@ BH_HOT_INLINE block *block_validate(bh_heap *heap, void *ptr) {
 invalid:
     bh_internal_report(heap, BH_ERROR_INVALID_POINTER, ptr);
     return NULL;
+}
+#endif
+
+BH_HOT_INLINE block *block_validate(bh_heap *heap, void *ptr) {
+#if (BAREHEAP_DEBUG >= 1)
+    /* The bounds of ptr's region: most heaps have one, decided by one
+     * unsigned compare. */
+    uintptr_t a = (uintptr_t)ptr;
+    uintptr_t lo = heap->regions[0].lo, hi = heap->regions[0].hi;
+    if (BH_UNLIKELY(a & (GRAIN_BYTES - 1u))) {
+        bh_internal_report(heap, BH_ERROR_MISALIGNED, ptr);
+        return NULL;
+    }
+    if (BH_UNLIKELY(a - WORD_BYTES - lo >= hi - lo)) {
+        const region *r = region_find_other(heap, a - WORD_BYTES);
+        if (BH_UNLIKELY(!r)) {
+            bh_internal_report(heap, BH_ERROR_INVALID_POINTER, ptr);
+            return NULL;
+        }
+        lo = r->lo;
+        hi = r->hi;
+    }
+    return block_validate_in(heap, ptr, lo, hi);
 #else
     (void)heap;
-    b = block_from_payload((void *)a);
-    return b;
+    return block_from_payload(ptr);
 #endif
 }
 
@@ -960,12 +968,56 @@ void *bh_alloc_aligned(bh_heap *heap, size_t align_bytes, size_t size_bytes) {
 }
 
 /* bh_free() between its lock's enter and exit. */
+#if BH_HOOKS_SPLIT && (BAREHEAP_DEBUG >= 1)
+/* Where the hooks are split off, in three parts, so that the common path
+ * keeps no frame for the scan of the other regions, a call: the tests of
+ * block_validate() up to the region, then the rest of validation and the
+ * release (free_in), reached directly for a pointer in the first region
+ * and through the scan (free_far) for one in another (make wcet: worst free
+ * RV32 184 -> 175, whose frame saved the return address and registers for
+ * that call; Cortex-M3 157 -> 158, the price of passing the bounds; x86-64
+ * about the same. A copy of validation and release in free_far instead,
+ * tried: Cortex-M3 156, RV32 174, 636 bytes more code and a second copy of
+ * every branch to test). */
+static __attribute__((noinline)) void free_in(bh_heap *heap, void *ptr, uintptr_t lo, uintptr_t hi) {
+    block *b = block_validate_in(heap, ptr, lo, hi);
+    if (BH_LIKELY(b != NULL))
+        block_release(heap, b);
+    HEAP_VERIFY(heap);
+}
+
+static __attribute__((noinline)) void free_far(bh_heap *heap, void *ptr) {
+    const region *r = region_find_other(heap, (uintptr_t)ptr - WORD_BYTES);
+    if (BH_UNLIKELY(!r)) {
+        bh_internal_report(heap, BH_ERROR_INVALID_POINTER, ptr);
+        HEAP_VERIFY(heap);
+        return;
+    }
+    free_in(heap, ptr, r->lo, r->hi);
+}
+
+BH_HOT_INLINE void free_call(bh_heap *heap, void *ptr) {
+    uintptr_t a = (uintptr_t)ptr;
+    uintptr_t lo = heap->regions[0].lo, hi = heap->regions[0].hi;
+    if (BH_UNLIKELY(a & (GRAIN_BYTES - 1u))) {
+        bh_internal_report(heap, BH_ERROR_MISALIGNED, ptr);
+        HEAP_VERIFY(heap);
+        return;
+    }
+    if (BH_UNLIKELY(a - WORD_BYTES - lo >= hi - lo)) {
+        free_far(heap, ptr);
+        return;
+    }
+    free_in(heap, ptr, lo, hi);
+}
+#else
 BH_CALL void free_call(bh_heap *heap, void *ptr) {
     block *b = block_validate(heap, ptr);
     if (BH_LIKELY(b != NULL))
         block_release(heap, b);
     HEAP_VERIFY(heap);
 }
+#endif
 
 BH_CALL void free_locking(bh_heap *heap, void *ptr) {
     lock_state lock_saved = LOCK_ENTER(heap);

@@ -2264,6 +2264,74 @@ static void test_add_region_serves(void **state)
 
 #endif /* BAREHEAP_MAX_REGIONS >= 3 */
 
+#if BAREHEAP_MAX_REGIONS >= 2
+/* Frees of blocks in an added region (free takes another path for a pointer
+ * outside the first region, which scans the others): every merge, each
+ * block's neighbours keeping their bytes, and at BAREHEAP_DEBUG >= 1 the
+ * bad pointers there reported with the heap untouched. */
+static void test_free_in_added_region(void **state)
+{
+    unsigned char *small = bt_align_up(g_scratch_mem.b, bh_alignment());
+    unsigned char *second = bt_align_up(g_region_mem.b, bh_alignment()) + S(8192);
+    bh_heap *heap = bh_init(small, S(4096));
+    unsigned char *p[5];
+    bh_stats s;
+    size_t i;
+    (void)state;
+
+    assert_non_null(heap);
+    bh_set_error_handler(heap, bt_record_error, &g_errors);
+    bt_errors_clear(&g_errors);
+    assert_true(bh_add_region(heap, second, S(65536)));
+    /* only the second region holds these: five blocks in a row, the free
+     * rest of the region after them */
+    for (i = 0; i < 5u; i++) {
+        p[i] = (unsigned char *)bh_alloc(heap, S(5000));
+        assert_non_null(p[i]);
+        assert_true(in_range(p[i], second, S(65536)));
+        memset(p[i], (int)(0x40u + i), S(5000));
+    }
+    for (i = 1; i < 5u; i++)
+        assert_true(p[i] > p[i - 1]);
+#if BAREHEAP_DEBUG >= 1
+    {
+        bh_stats before = bt_stats(heap), after;
+        bh_free(heap, p[2] + 1); /* misaligned */
+        assert_one_error(BH_ERROR_MISALIGNED, p[2] + 1);
+        bh_free(heap, p[2] + S(1024)); /* interior: payload bytes where a header would be */
+        assert_one_error(BH_ERROR_INVALID_POINTER, p[2] + S(1024));
+        bh_free(heap, second + S(65536) + S(4096)); /* past the region's end: no region */
+        assert_one_error(BH_ERROR_INVALID_POINTER, second + S(65536) + S(4096));
+        after = bt_stats(heap);
+        bt_assert_stats_equal(&before, &after, BT_IGNORE_ERRORS);
+        assert_int_equal(after.error_count, before.error_count + 3u);
+        for (i = 0; i < 5u; i++)
+            assert_true(bt_all_bytes(p[i], S(5000), (unsigned char)(0x40u + i)));
+    }
+#endif
+    bh_free(heap, p[1]); /* both neighbours used: no merge */
+    assert_no_errors();
+#if BAREHEAP_DEBUG >= 1
+    bh_free(heap, p[1]); /* again */
+    assert_one_error(BH_ERROR_DOUBLE_FREE, p[1]);
+#endif
+    bh_free(heap, p[0]); /* merges with the next */
+    bh_free(heap, p[2]); /* merges with the previous */
+    assert_true(bt_all_bytes(p[3], S(5000), 0x43));
+    assert_true(bt_all_bytes(p[4], S(5000), 0x44));
+    bh_free(heap, p[4]); /* merges with the free rest of the region */
+    assert_true(bt_all_bytes(p[3], S(5000), 0x43));
+    assert_int_equal(bh_check(heap), 0);
+    bh_free(heap, p[3]); /* free on both sides */
+    assert_no_errors();
+    s = bt_stats(heap);
+    assert_int_equal(s.live_blocks, 0);
+    assert_int_equal(s.free_blocks, 2);
+    assert_int_equal(bh_check(heap), 0);
+    bt_assert_walk_consistent(heap, &g_walk);
+}
+#endif
+
 static void test_add_region_limit(void **state)
 {
     const size_t chunk = S(1024);
@@ -3487,6 +3555,9 @@ int main(void)
         cmocka_unit_test(test_add_region_overlap_in_slack),
 #if BAREHEAP_MAX_REGIONS >= 3
         cmocka_unit_test(test_add_region_serves),
+#endif
+#if BAREHEAP_MAX_REGIONS >= 2
+        cmocka_unit_test(test_free_in_added_region),
 #endif
         cmocka_unit_test(test_add_region_limit),
         cmocka_unit_test(test_check_sound_after_churn),
