@@ -968,15 +968,16 @@ void *bh_alloc_aligned(bh_heap *heap, size_t align_bytes, size_t size_bytes) {
 }
 
 /* bh_free() between its lock's enter and exit. */
-#if BH_HOOKS_SPLIT && (BAREHEAP_DEBUG >= 1)
-/* Where the hooks are split off, in three parts, so that the common path
- * keeps no frame for the scan of the other regions, a call: the tests of
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(__OPTIMIZE_SIZE__) && (BAREHEAP_DEBUG >= 1)
+/* Where speed is asked for, in three parts, so that the common path keeps
+ * no frame for the scan of the other regions, a call: the tests of
  * block_validate() up to the region, then the rest of validation and the
  * release (free_in), reached directly for a pointer in the first region
  * and through the scan (free_far) for one in another (make wcet: worst free
  * RV32 184 -> 175, whose frame saved the return address and registers for
  * that call; Cortex-M3 157 -> 158, the price of passing the bounds; x86-64
- * about the same. A copy of validation and release in free_far instead,
+ * about the same; with the interrupt mask in line, Cortex-M3 161 -> 159 and
+ * RV32 189 -> 183. A copy of validation and release in free_far instead,
  * tried: Cortex-M3 156, RV32 174, 636 bytes more code and a second copy of
  * every branch to test). */
 static __attribute__((noinline)) void free_in(bh_heap *heap, void *ptr, uintptr_t lo, uintptr_t hi) {
