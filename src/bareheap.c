@@ -534,6 +534,16 @@ static bool links_intact(bh_heap *heap, block *b) {
  * so that garbage words with that bit set are reported as invalid, not as a
  * double free. */
 #if (BAREHEAP_DEBUG >= 1)
+/* The first test of every pointer given back: whether it is off the grain
+ * (reported if so), before any word near it is read. */
+BH_HOT_INLINE bool ptr_misaligned(bh_heap *heap, void *ptr) {
+    if (BH_UNLIKELY((uintptr_t)ptr & (GRAIN_BYTES - 1u))) {
+        bh_internal_report(heap, BH_ERROR_MISALIGNED, ptr);
+        return true;
+    }
+    return false;
+}
+
 /* block_validate() past its first two tests: ptr is aligned, and its block
  * address lies in the region [lo, hi) (hi its sentinel). */
 BH_HOT_INLINE block *block_validate_in(bh_heap *heap, void *ptr, uintptr_t lo, uintptr_t hi) {
@@ -604,10 +614,8 @@ BH_HOT_INLINE block *block_validate(bh_heap *heap, void *ptr) {
      * unsigned compare. */
     uintptr_t a = (uintptr_t)ptr;
     uintptr_t lo = heap->regions[0].lo, hi = heap->regions[0].hi;
-    if (BH_UNLIKELY(a & (GRAIN_BYTES - 1u))) {
-        bh_internal_report(heap, BH_ERROR_MISALIGNED, ptr);
+    if (ptr_misaligned(heap, ptr))
         return NULL;
-    }
     if (BH_UNLIKELY(a - WORD_BYTES - lo >= hi - lo)) {
         const region *r = region_find_other(heap, a - WORD_BYTES);
         if (BH_UNLIKELY(!r)) {
@@ -796,8 +804,9 @@ static void *alloc_locked(bh_heap *heap, size_t size_bytes) {
  * are not made (x86-64 -O2, small sizes: alloc 81 -> 70 instructions, free
  * 112 -> 107; Cortex-M3 worst alloc 127 -> 123, free 160 -> 158), and a heap
  * with hooks pays the extra call (with the PRIMASK hooks installed, the
- * Cortex-M3 worst cases some 10 higher). At -Os, and with a lock compiled
- * in, the bodies stay in line. */
+ * Cortex-M3 worst cases some 10 higher). At -Os the bodies stay in line, and
+ * with a lock compiled in those of alloc and aligned alloc (free and realloc
+ * have splits of their own, below). */
 #if BAREHEAP_LOCK_HOOKS && (defined(__GNUC__) || defined(__clang__)) && !defined(__OPTIMIZE_SIZE__)
 #define BH_HOOKS_SPLIT 1
 #define BH_CALL static __attribute__((noinline))
@@ -1000,8 +1009,7 @@ static __attribute__((noinline)) void free_far(bh_heap *heap, void *ptr) {
 BH_HOT_INLINE void free_call(bh_heap *heap, void *ptr) {
     uintptr_t a = (uintptr_t)ptr;
     uintptr_t lo = heap->regions[0].lo, hi = heap->regions[0].hi;
-    if (BH_UNLIKELY(a & (GRAIN_BYTES - 1u))) {
-        bh_internal_report(heap, BH_ERROR_MISALIGNED, ptr);
+    if (ptr_misaligned(heap, ptr)) {
         HEAP_VERIFY(heap);
         return;
     }
