@@ -107,10 +107,11 @@ test-m32:
 
 # (e) the same tests under other configurations, at the edges of each option's
 #     range, in C11: full checking with portable bit scans, the fewest
-#     classes and the close fit, under AddressSanitizer and UBSan (the
+#     classes, the close fit and the free lists with branches (the default
+#     of every target but x86-64), under AddressSanitizer and UBSan (the
 #     checking code's own arithmetic on damaged words included); no checking
 #     with the most classes, a wide grain, a single region.
-VARIANT1 := BAREHEAP_DEBUG=3;BAREHEAP_SL_LOG2=2;BAREHEAP_USE_BUILTINS=0;BAREHEAP_PROBE_LIMIT=1;BAREHEAP_CLOSE_FIT=1
+VARIANT1 := BAREHEAP_DEBUG=3;BAREHEAP_SL_LOG2=2;BAREHEAP_USE_BUILTINS=0;BAREHEAP_PROBE_LIMIT=1;BAREHEAP_CLOSE_FIT=1;BAREHEAP_BRANCHLESS_LISTS=0
 VARIANT2 := BAREHEAP_DEBUG=0;BAREHEAP_SL_LOG2=5;BAREHEAP_ALIGN_BYTES=32;BAREHEAP_MAX_REGIONS=1;BAREHEAP_PROBE_LIMIT=64
 # The unit tests only (the model runs at an 8-byte grain in every tree): the
 # narrowest grain on 64-bit, where every word may begin a block, under

@@ -155,6 +155,14 @@ BH_HOT_INLINE void list_insert(bh_heap *heap, block *b, size_t size) {
 #endif
     first = *head;
     b->next_free = first;
+#if BAREHEAP_BRANCHLESS_LISTS
+    /* No branch on whether the list was empty: setting bits already set
+     * changes nothing, and b's own back link, written again below, takes
+     * the store that a first block would. */
+    heap->sl_bitmap[CLASS_FL(c)] |= (uint32_t)1 << CLASS_SL(c);
+    heap->fl_bitmap |= (size_t)1 << CLASS_FL(c);
+    (first ? first : b)->prev_link = &b->next_free;
+#else
     if (BH_COSTLY(!first)) {
         /* The bits are set while the list is non-empty: only its first block sets them. */
         heap->sl_bitmap[CLASS_FL(c)] |= (uint32_t)1 << CLASS_SL(c);
@@ -162,6 +170,7 @@ BH_HOT_INLINE void list_insert(bh_heap *heap, block *b, size_t size) {
     } else {
         first->prev_link = &b->next_free;
     }
+#endif
     /* Stored apart from next_free: GCC 12 at -O2 otherwise merges the two
      * adjacent stores into one vector store, built from both registers at
      * a cost of two instructions more (x86-64 small free 107 -> 105). */
@@ -184,6 +193,28 @@ BH_HOT_INLINE void list_remove(bh_heap *heap, block *b) {
     block **link = b->prev_link;
     HEAP_ASSERT(heap, *link == b, b);
     *link = next;
+#if BAREHEAP_BRANCHLESS_LISTS
+    /* b's back link, dead now, takes the store when b was last. */
+    (next ? next : b)->prev_link = link;
+    {
+        /* Byte offset of link from the first head, as below. */
+        uintptr_t offset = (uintptr_t)link - (uintptr_t)heap->heads;
+        /* 1 if the list is empty now (b was last, and its link a head). */
+        uintptr_t emptied = (uintptr_t)(next == NULL) &
+                            (uintptr_t)(offset < (uintptr_t)heap->sl_bitmap - (uintptr_t)heap->heads);
+        unsigned fl, sl;
+        /* Otherwise class 0 stands in: its bit is cleared with a mask of
+         * 0, and its first level's bit, cleared when its word is 0, is
+         * clear already. The one branch left follows whether a first
+         * level is empty, which changes seldom. */
+        offset &= (uintptr_t)0 - emptied;
+        fl = (unsigned)(offset / (sizeof(block *) * SL_COUNT));
+        sl = (unsigned)(offset / sizeof(block *)) & (SL_COUNT - 1u);
+        heap->sl_bitmap[fl] &= ~((uint32_t)emptied << sl);
+        if (!heap->sl_bitmap[fl])
+            heap->fl_bitmap &= ~((size_t)1 << fl);
+    }
+#else
     if (BH_COSTLY(!next)) {
         /* Byte offset of link from the first head: below the heads' extent
          * (they end where sl_bitmap begins) only if link is a head. Unsigned,
@@ -200,6 +231,7 @@ BH_HOT_INLINE void list_remove(bh_heap *heap, block *b) {
     } else {
         next->prev_link = link;
     }
+#endif
 }
 
 /* Makes [b, b + size) a free block with its footer and files it; the block

@@ -142,6 +142,24 @@
 #define BAREHEAP_LOCK_HOOKS 1
 #endif
 
+/* 1: the free lists are kept without branches on whether a list was or
+ * becomes empty (it sets a class's bits on every insert, and clears them
+ * with a mask on every unlink), for cores that predict branches and pay for
+ * a wrong guess: on random workloads those branches go either way. 0: with
+ * them, fewer instructions, for cores where a call's instructions are its
+ * time. The default is 1 on x86-64 only, where it was measured (make bench:
+ * time per op 10% lower on small sizes, 15% on mixed ones, for 20 more
+ * instructions per alloc and 15 per free); on Cortex-M3 1 costs the worst
+ * alloc 25 instructions and the worst free 17 (make wcet). Placement is the
+ * same either way. */
+#ifndef BAREHEAP_BRANCHLESS_LISTS
+#if defined(__x86_64__) || defined(_M_X64)
+#define BAREHEAP_BRANCHLESS_LISTS 1
+#else
+#define BAREHEAP_BRANCHLESS_LISTS 0
+#endif
+#endif
+
 /* ---- Validation ---- */
 /* An option defined with no value (#define BAREHEAP_DEBUG, or -D with an
  * empty make variable) would turn every test below into a syntax error:
@@ -178,6 +196,9 @@
 #endif
 #if (~(~BAREHEAP_LOCK_HOOKS + 0) == 0) && (~(~BAREHEAP_LOCK_HOOKS + 1) == 1)
 #error "BAREHEAP_LOCK_HOOKS is defined with no value; define it to a number"
+#endif
+#if (~(~BAREHEAP_BRANCHLESS_LISTS + 0) == 0) && (~(~BAREHEAP_BRANCHLESS_LISTS + 1) == 1)
+#error "BAREHEAP_BRANCHLESS_LISTS is defined with no value; define it to a number"
 #endif
 #if (BAREHEAP_ALIGN_BYTES < 8) || (BAREHEAP_ALIGN_BYTES & (BAREHEAP_ALIGN_BYTES - 1))
 #error "BAREHEAP_ALIGN_BYTES must be a power of two, at least 8"
@@ -217,6 +238,9 @@
 #endif
 #if (BAREHEAP_LOCK_HOOKS != 0) && (BAREHEAP_LOCK_HOOKS != 1)
 #error "BAREHEAP_LOCK_HOOKS must be 0 or 1"
+#endif
+#if (BAREHEAP_BRANCHLESS_LISTS != 0) && (BAREHEAP_BRANCHLESS_LISTS != 1)
+#error "BAREHEAP_BRANCHLESS_LISTS must be 0 or 1"
 #endif
 #if defined(BAREHEAP_LOCK_ENTER) != defined(BAREHEAP_LOCK_EXIT) || \
     defined(BAREHEAP_LOCK_ENTER) != defined(BAREHEAP_LOCK_STATE)

@@ -72,7 +72,8 @@ done
 # Each option at the edges of its range.
 for flags in "-DBAREHEAP_ALIGN_BYTES=8" "-DBAREHEAP_ALIGN_BYTES=4096 -DBAREHEAP_SL_LOG2=2" \
   "-DBAREHEAP_SL_LOG2=5 -DBAREHEAP_PROBE_LIMIT=64" "-DBAREHEAP_PROBE_LIMIT=1 -DBAREHEAP_CLOSE_FIT=1" \
-  "-DBAREHEAP_MAX_REGIONS=1 -DBAREHEAP_USE_BUILTINS=0" "-DBAREHEAP_MAX_REGIONS=64 -DBAREHEAP_DEFAULT_HEAP=0"; do
+  "-DBAREHEAP_MAX_REGIONS=1 -DBAREHEAP_USE_BUILTINS=0" "-DBAREHEAP_MAX_REGIONS=64 -DBAREHEAP_DEFAULT_HEAP=0" \
+  "-DBAREHEAP_BRANCHLESS_LISTS=0 -DBAREHEAP_DEBUG=2" "-DBAREHEAP_BRANCHLESS_LISTS=0 -DBAREHEAP_DEBUG=0"; do
   # shellcheck disable=SC2086
   compiles "$CC" $flags
 done
@@ -111,6 +112,10 @@ if command -v arm-none-eabi-gcc >/dev/null; then
       "-DBAREHEAP_CONFIG_HEADER=\"$SRC/port/locks/bareheap_lock_mask_in_line.h\""
   done
 fi
+# The branchless free lists, the default on x86-64 only, on the targets.
+if command -v arm-none-eabi-gcc >/dev/null; then
+  compiles arm-none-eabi-gcc -mcpu=cortex-m0 -mthumb -O2 -ffreestanding -DBAREHEAP_BRANCHLESS_LISTS=1
+fi
 if command -v riscv64-unknown-elf-gcc >/dev/null; then
   compiles riscv64-unknown-elf-gcc -march=rv32imac -mabi=ilp32 -O2 -ffreestanding \
     "-DBAREHEAP_CONFIG_HEADER=\"$SRC/port/locks/bareheap_lock_mask_in_line.h\""
@@ -136,7 +141,7 @@ fi
 
 # Options defined with no value, and values out of range.
 for option in ALIGN_BYTES SL_LOG2 PROBE_LIMIT CLOSE_FIT MAX_REGIONS DEBUG USE_BUILTINS DEFAULT_HEAP ASAN VALGRIND \
-  LOCK_HOOKS; do
+  LOCK_HOOKS BRANCHLESS_LISTS; do
   refused "BAREHEAP_$option is defined with no value" "-DBAREHEAP_$option="
 done
 refused "BAREHEAP_ALIGN_BYTES must be a power of two" -DBAREHEAP_ALIGN_BYTES=24
@@ -149,6 +154,7 @@ refused "BAREHEAP_DEBUG must be 0..3" -DBAREHEAP_DEBUG=4
 refused "BAREHEAP_USE_BUILTINS must be 0 or 1" -DBAREHEAP_USE_BUILTINS=2
 refused "BAREHEAP_VALGRIND and BAREHEAP_ASAN exclude each other" -DBAREHEAP_VALGRIND=1 -DBAREHEAP_ASAN=1
 refused "BAREHEAP_LOCK_HOOKS must be 0 or 1" -DBAREHEAP_LOCK_HOOKS=2
+refused "BAREHEAP_BRANCHLESS_LISTS must be 0 or 1" -DBAREHEAP_BRANCHLESS_LISTS=2
 refused "define BAREHEAP_LOCK_STATE, BAREHEAP_LOCK_ENTER and BAREHEAP_LOCK_EXIT together" \
   -DBAREHEAP_LOCK_HOOKS=0 "-DBAREHEAP_LOCK_ENTER(h)=0" "-DBAREHEAP_LOCK_EXIT(h,s)=(void)0"
 refused "BAREHEAP_LOCK_ENTER and BAREHEAP_LOCK_EXIT replace the hooks" \

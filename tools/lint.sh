@@ -13,7 +13,8 @@ INCLUDES=(-Iinclude -Isrc)
 
 # Configurations analysed: every BAREHEAP_DEBUG tier, the portable bit scans
 # with the fewest and the most size classes, a wide grain with a single
-# region, the tool integration switches, and no lock hooks.
+# region, the tool integration switches, no lock hooks, and the free lists
+# with branches (lint runs on x86-64, whose default keeps them branchless).
 CONFIGS=(
   "-DBAREHEAP_DEBUG=0"
   "-DBAREHEAP_DEBUG=1"
@@ -23,6 +24,7 @@ CONFIGS=(
   "-DBAREHEAP_DEBUG=0 -DBAREHEAP_SL_LOG2=5 -DBAREHEAP_ALIGN_BYTES=32 -DBAREHEAP_MAX_REGIONS=1"
   "-DBAREHEAP_DEBUG=2 -DBAREHEAP_DEFAULT_HEAP=0"
   "-DBAREHEAP_LOCK_HOOKS=0"
+  "-DBAREHEAP_BRANCHLESS_LISTS=0 -DBAREHEAP_DEBUG=2"
 )
 # The Valgrind client requests need valgrind's headers; analyse that
 # configuration only where they are installed.
