@@ -46,6 +46,8 @@ HOSTED = ["glibc", "jemalloc", "mimalloc", "tcmalloc"]
 WORKLOADS = ["small", "mixed", "realloc"]  # bench.c's, each run in a process of its own
 # half-fit: bench/halffit.c, o1heap's algorithm, standing in for o1heap (not built here).
 ALLOCATORS = ["bareheap", "half-fit"] + HOSTED
+# The label of the time records of bareheap with BAREHEAP_BRANCHLESS_LISTS=0.
+BRANCHES = "bareheap-branches"
 SL_VALUES = [2, 3, 4, 5]
 PROBE_VALUES = [1, 4, 8]
 DEFAULT_SL, DEFAULT_PROBE = 4, 4
@@ -123,7 +125,7 @@ class Build:
         return (["qemu-i386", "-L", "/"] + c) if self.m32 else c
 
 
-def bareheap_build(sl, probe, m32=False, align=None, close_fit=False, debug=None, lock_hooks=True):
+def bareheap_build(sl, probe, m32=False, align=None, close_fit=False, debug=None, lock_hooks=True, branchless=None):
     defs = ["-DBAREHEAP_SL_LOG2=%d" % sl, "-DBAREHEAP_PROBE_LIMIT=%d" % probe]
     if align:
         defs.append("-DBAREHEAP_ALIGN_BYTES=%d" % align)
@@ -133,9 +135,12 @@ def bareheap_build(sl, probe, m32=False, align=None, close_fit=False, debug=None
         defs.append("-DBAREHEAP_DEBUG=%d" % debug)
     if not lock_hooks:
         defs.append("-DBAREHEAP_LOCK_HOOKS=0")
+    if branchless is not None:
+        defs.append("-DBAREHEAP_BRANCHLESS_LISTS=%d" % branchless)
     arch = ("m32a%d" % align if align else "m32") if m32 else "x64"
     suffix = ("_closefit" if close_fit else "") + ("_debug%d" % debug if debug is not None else "")
     suffix += "" if lock_hooks else "_nohooks"
+    suffix += "" if branchless is None else "_branchless%d" % branchless
     return Build("bareheap_%s_sl%d_p%d%s" % (arch, sl, probe, suffix), "bareheap", m32,
                  defs, sl=sl, probe=probe, align=align)
 
@@ -504,12 +509,15 @@ def main():
     # And with BAREHEAP_LOCK_HOOKS=0 (no hook tests; no lock on the host).
     nh64 = bareheap_build(DEFAULT_SL, DEFAULT_PROBE, lock_hooks=False)
     nh32 = bareheap_build(DEFAULT_SL, DEFAULT_PROBE, m32=True, align=8, lock_hooks=False)
+    # And with the free lists' branches (BAREHEAP_BRANCHLESS_LISTS=0, the default
+    # off x86-64): timed beside the default, for the headline.
+    br64 = bareheap_build(DEFAULT_SL, DEFAULT_PROBE, branchless=0)
     sweep = {p: m32a8.get((DEFAULT_SL, p)) or bareheap_build(DEFAULT_SL, p, m32=True, align=8) for p in PROBE_SWEEP}
     main_bh = x64[(DEFAULT_SL, DEFAULT_PROBE)]
     main_builds = {"bareheap": main_bh, "half-fit": halffit}
     main_builds.update(hosted)
     all_builds = [halffit] + list(hosted.values()) + list(x64.values()) + list(m32a8.values())
-    all_builds += [m32, cf64, cf32, nd64, nd32, nh64, nh32]
+    all_builds += [m32, cf64, cf32, nd64, nd32, nh64, nh32, br64]
     all_builds += [b for b in sweep.values() if b not in all_builds]
     frag_builds = list(x64.values()) + list(m32a8.values()) + [m32, cf32, nd32, nh32]
     if opt.only == "frag":
@@ -527,7 +535,7 @@ def main():
     R = []  # every record
     ctx = dict(source=source, R=R, main_builds=main_builds, halffit=halffit, x64=x64, m32a8=m32a8, m32=m32, m4=m4,
                seeds=seeds,
-               cf64=cf64, cf32=cf32, nd64=nd64, nd32=nd32, nh64=nh64, nh32=nh32,
+               cf64=cf64, cf32=cf32, nd64=nd64, nd32=nd32, nh64=nh64, nh32=nh32, br64=br64,
                quick=opt.quick)
     import report  # bench/report.py
 
@@ -558,6 +566,10 @@ def main():
                 for r in records(run(main_builds[a].cmd("time", reps, wl))):
                     r["round"] = rnd
                     R.append(r)
+        for wl in WORKLOADS:
+            for r in records(run(br64.cmd("time", reps, wl))):
+                r.update(round=rnd, alloc=BRANCHES)
+                R.append(r)
 
     # Latency from the cycle counter
     log("latency: minimum per call over %d runs of the same ops" % lat_reps)
@@ -581,7 +593,7 @@ def main():
     log("instructions: callgrind on %d allocators and %d configurations" % (len(ALLOCATORS), len(x64) - 1))
     # One process per workload, as for the times.
     cg_jobs = [(main_builds[a], ("count", wl), "count") for a in ALLOCATORS for wl in WORKLOADS]
-    cg_jobs += [(b, ("count", wl), "count") for b in list(x64.values()) + [cf64, nd64, nh64] if b is not main_bh
+    cg_jobs += [(b, ("count", wl), "count") for b in list(x64.values()) + [cf64, nd64, nh64, br64] if b is not main_bh
                 for wl in ("small", "mixed")]
     cg_jobs += [(b, ("pathcount",), "path") for b in list(x64.values()) + [cf64, nd64, nh64, halffit]]
     cg = {}
