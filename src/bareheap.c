@@ -193,13 +193,15 @@ BH_HOT_INLINE void list_remove(bh_heap *heap, block *b) {
     block **link = b->prev_link;
     HEAP_ASSERT(heap, *link == b, b);
     *link = next;
+    /* The list is empty now if b was last and its link is a head. The byte
+     * offset of link from the first head tells: below the heads' extent
+     * (they end where sl_bitmap begins) only if link is a head. Unsigned, so
+     * one compare; shifts of the offset give the class. */
 #if BAREHEAP_BRANCHLESS_LISTS
     /* b's back link, dead now, takes the store when b was last. */
     (next ? next : b)->prev_link = link;
     {
-        /* Byte offset of link from the first head, as below. */
         uintptr_t offset = (uintptr_t)link - (uintptr_t)heap->heads;
-        /* 1 if the list is empty now (b was last, and its link a head). */
         uintptr_t emptied = (uintptr_t)(next == NULL) &
                             (uintptr_t)(offset < (uintptr_t)heap->sl_bitmap - (uintptr_t)heap->heads);
         unsigned fl, sl;
@@ -216,9 +218,6 @@ BH_HOT_INLINE void list_remove(bh_heap *heap, block *b) {
     }
 #else
     if (BH_COSTLY(!next)) {
-        /* Byte offset of link from the first head: below the heads' extent
-         * (they end where sl_bitmap begins) only if link is a head. Unsigned,
-         * so one compare; shifts of the offset give the class. */
         uintptr_t offset = (uintptr_t)link - (uintptr_t)heap->heads;
         if (BH_COSTLY(offset < (uintptr_t)heap->sl_bitmap - (uintptr_t)heap->heads)) {
             /* The list is empty now. */

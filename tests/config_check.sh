@@ -112,13 +112,15 @@ if command -v arm-none-eabi-gcc >/dev/null; then
       "-DBAREHEAP_CONFIG_HEADER=\"$SRC/port/locks/bareheap_lock_mask_in_line.h\""
   done
 fi
-# The branchless free lists, the default on x86-64 only, on the targets.
-if command -v arm-none-eabi-gcc >/dev/null; then
-  compiles arm-none-eabi-gcc -mcpu=cortex-m0 -mthumb -O2 -ffreestanding -DBAREHEAP_BRANCHLESS_LISTS=1
-fi
 if command -v riscv64-unknown-elf-gcc >/dev/null; then
   compiles riscv64-unknown-elf-gcc -march=rv32imac -mabi=ilp32 -O2 -ffreestanding \
     "-DBAREHEAP_CONFIG_HEADER=\"$SRC/port/locks/bareheap_lock_mask_in_line.h\""
+  # The branchless free lists, the default on x86-64 only, on a target
+  # (list_remove out of line at level 2).
+  for debug in 1 2; do
+    compiles riscv64-unknown-elf-gcc -march=rv32imac -mabi=ilp32 -O2 -ffreestanding -DBAREHEAP_DEBUG=$debug \
+      -DBAREHEAP_BRANCHLESS_LISTS=1
+  done
 else
   fail "riscv64-unknown-elf-gcc is not installed (tools/install-deps.sh)"
 fi
