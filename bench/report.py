@@ -19,6 +19,12 @@ def find(R, **kw):
     return [r for r in R if all(r.get(k) == v for k, v in kw.items())]
 
 
+def wcet_worst(R, label, target, call):
+    """The worst case of one call from tools/wcet.sh (mode=wcet records), or None."""
+    v = find(R, mode="wcet", build=label, target=target, call=call)
+    return v[0]["worst"] if v else None
+
+
 def fmt(v, nd=0):
     if v is None:
         return "-"
@@ -291,13 +297,28 @@ def write(ctx, out):
       "a comparison with it errs against bareheap.")
     w("")
     if ctx.get("br64") and ns[(BRANCHES, "small")]:
+        def paired(wl):
+            # The default's time over the branches' build's, round by round: median (lowest - highest).
+            b = {r["round"]: r["ns_per_op"] for r in find(R, mode="time", alloc=BRANCHES, workload=wl)}
+            v = sorted(r["ns_per_op"] / b[r["round"]] for r in find(R, mode="time", alloc="bareheap", workload=wl)
+                       if b.get(r["round"]))
+            return "%.2f (%.2f - %.2f)" % (statistics.median(v), v[0], v[-1]) if v else "-"
+
+        def wcet_pair(target, call):
+            dflt, other = wcet_worst(R, "SL%dP%d" % (DEFAULT_SL, DEFAULT_PROBE), target, call), \
+                wcet_worst(R, "BRANCHLESS", target, call)
+            return "%s -> %s" % (fmt(dflt), fmt(other))
         w("§ The same build with the free lists kept by branches on whether a list was or becomes empty "
-          "(`BAREHEAP_BRANCHLESS_LISTS=0`), the default on every target but x86-64: fewer instructions, "
-          "but on these random workloads those branches go either way, and a wrong guess costs this core "
-          "more than the instructions saved (timed in the same rounds). On the cores where a call's "
-          "instructions are its time (Cortex-M, RISC-V microcontrollers) the branches stay: the branchless "
-          "lists cost the worst Cortex-M3 alloc 25 instructions and the worst free 17 (`make wcet` with the "
-          "option set).")
+          "(`BAREHEAP_BRANCHLESS_LISTS=0`), the default on every target but x86-64, timed in the same rounds "
+          "(before the default in even rounds, after it in odd ones): fewer instructions, but on these random "
+          "workloads those branches go either way, and a wrong guess costs this core more than the instructions "
+          "saved. The default's time over this build's, paired round by round, median (lowest - highest): "
+          "small %s, mixed %s. On the cores where a call's instructions are its time (Cortex-M, RISC-V "
+          "microcontrollers) the branches stay: with the branchless lists the worst alloc and free at -O2 "
+          "would go from %s and %s on Cortex-M3, from %s and %s on RV32 (`tools/wcet.sh`, as the trade-off "
+          "table below)." % (paired("small"), paired("mixed"), wcet_pair("Cortex-M3", "alloc"),
+                             wcet_pair("Cortex-M3", "free"), wcet_pair("RV32IMAC", "alloc"),
+                             wcet_pair("RV32IMAC", "free")))
         w("")
     md.extend(frag_headline(ctx))
     w("")
@@ -489,9 +510,7 @@ def write(ctx, out):
     w("|---|---|---|---|---|---|---|---|---|---|---|---|")
 
     def w1(label, target, call):
-        """The worst case of one call from tools/wcet.sh (mode=wcet records), or None."""
-        v = find(R, mode="wcet", build=label, target=target, call=call)
-        return v[0]["worst"] if v else None
+        return wcet_worst(R, label, target, call)
 
     def worst(label, target):
         return " / ".join(fmt(w1(label, target, c)) for c in ("alloc", "free", "realloc", "aligned"))
