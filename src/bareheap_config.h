@@ -149,10 +149,10 @@
  * them, fewer instructions, for cores where a call's instructions are its
  * time. The default is 1 on x86-64 only, where it was measured (the
  * headline of docs/bench/results.md, its BAREHEAP_BRANCHLESS_LISTS=0 row
- * and note: less time per op on small sizes, about the same on mixed ones,
- * for 15 to 22 more instructions per call); elsewhere 1 would add 12 to 25
- * instructions to the worst alloc and free (the same note: Cortex-M3 and
- * RV32, make wcet's harness). Placement is the same either way. */
+ * and note: less time per op, paired round by round, for 15 to 22 more
+ * instructions per call); elsewhere 1 would add 12 to 25 instructions to
+ * the worst alloc and free (the same note: Cortex-M3 and RV32, make wcet's
+ * harness). Placement is the same either way. */
 #ifndef BAREHEAP_BRANCHLESS_LISTS
 #if defined(__x86_64__) || defined(_M_X64)
 #define BAREHEAP_BRANCHLESS_LISTS 1
