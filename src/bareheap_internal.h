@@ -407,11 +407,18 @@ BAREHEAP_STATIC_ASSERT(GRAIN_LOG2 + BAREHEAP_SL_LOG2 >= 3, "a search past the to
 static inline unsigned class_of(size_t size_bytes) {
     size_t u = size_bytes >> GRAIN_LOG2;
     unsigned shift;
+#if BAREHEAP_BRANCHLESS_LISTS
+    /* Below SL_COUNT grains the same sum gives u itself once the bit of
+     * SL_COUNT is set for the scan (shift 0), so sizes on both sides of it
+     * take one path: no branch that random sizes send either way. */
+    shift = bits_fls_size(u | SL_COUNT) - BAREHEAP_SL_LOG2;
+#else
     if (u < SL_COUNT)
         return (unsigned)u;
+    shift = bits_fls_size(u) - BAREHEAP_SL_LOG2;
+#endif
     /* fl = shift + 1 and sl = u / 2^shift - SL_COUNT: fl * SL_COUNT + sl
      * is this sum, with no separate fl and sl to compute. */
-    shift = bits_fls_size(u) - BAREHEAP_SL_LOG2;
     return (shift << BAREHEAP_SL_LOG2) + (unsigned)(u >> shift);
 }
 
