@@ -255,7 +255,8 @@ def write(ctx, out):
     w("bareheap source: %s." % ctx["source"])
     w("")
     w("bareheap runs in its default configuration (`BAREHEAP_SL_LOG2=%d`, `BAREHEAP_PROBE_LIMIT=%d`, "
-      "`BAREHEAP_DEBUG=1`: every pointer given to free is validated) on one 256 MiB `mmap`ed region; the hosted "
+      "`BAREHEAP_DEBUG=1`: every pointer given to free is validated; on x86-64 `BAREHEAP_BRANCHLESS_LISTS=1`) "
+      "on one 256 MiB `mmap`ed region; the hosted "
       "allocators are the Debian packages, each linked into its own binary built from the same driver." %
       (DEFAULT_SL, DEFAULT_PROBE))
     w("")
