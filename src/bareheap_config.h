@@ -148,12 +148,14 @@
  * a branch on whether they are below the first power of two split into
  * classes, for cores that predict branches and pay for a wrong guess: on
  * random workloads those branches go either way. 0: with them, fewer
- * instructions, for cores where a call's instructions are its time. The default is 1 on x86-64 only, where it was measured (the
- * headline of docs/bench/results.md, its BAREHEAP_BRANCHLESS_LISTS=0 row
- * and note: less time per op, paired round by round, for 18 to 26 more
- * instructions per call); elsewhere 1 would add 12 to 23 instructions to
- * the worst alloc and free (the same note: Cortex-M3 and RV32, make wcet's
- * harness). Placement is the same either way. */
+ * instructions, for cores where a call's instructions are its time. The
+ * default is 1 on x86-64 only, where it was measured (the headline of
+ * docs/bench/results.md, its BAREHEAP_BRANCHLESS_LISTS=0 row and note: less
+ * time per op, paired round by round, for 18 to 26 more instructions per
+ * call); elsewhere 1 would add 12 to 23 instructions to the worst alloc and
+ * free (the same note: Cortex-M3 and RV32, make wcet's harness). Other cores
+ * that predict branches (Cortex-A, application RISC-V) may gain as x86-64
+ * does; unmeasured, they keep 0. Placement is the same either way. */
 #ifndef BAREHEAP_BRANCHLESS_LISTS
 #if defined(__x86_64__) || defined(_M_X64)
 #define BAREHEAP_BRANCHLESS_LISTS 1
