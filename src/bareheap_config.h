@@ -153,9 +153,11 @@
  * docs/bench/results.md, its BAREHEAP_BRANCHLESS_LISTS=0 row and note: less
  * time per op, paired round by round, for 18 to 26 more instructions per
  * call); elsewhere 1 would add 12 to 23 instructions to the worst alloc and
- * free (the same note: Cortex-M3 and RV32, make wcet's harness). Other cores
- * that predict branches (Cortex-A, application RISC-V) may gain as x86-64
- * does; unmeasured, they keep 0. Placement is the same either way. */
+ * free, 10 to 33 to the worst realloc and aligned alloc (Cortex-M3 and RV32:
+ * make wcet's harness; the alloc and free figures are in the same note).
+ * Other cores that predict branches (32-bit x86, Cortex-A, application
+ * RISC-V) may gain as x86-64 does; unmeasured, they keep 0. Placement is the
+ * same either way. */
 #ifndef BAREHEAP_BRANCHLESS_LISTS
 #if defined(__x86_64__) || defined(_M_X64)
 #define BAREHEAP_BRANCHLESS_LISTS 1
