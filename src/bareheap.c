@@ -498,6 +498,16 @@ static const region *region_find_other(const bh_heap *heap, uintptr_t a) {
     }
     return NULL;
 }
+
+/* The region after the first that holds the block of ptr, a pointer given
+ * back, or NULL after reporting ptr as invalid: validation's lookup past
+ * the first region, for block_validate() and the split free alike. */
+BH_HOT_INLINE const region *region_find_for_ptr(bh_heap *heap, void *ptr) {
+    const region *r = region_find_other(heap, (uintptr_t)ptr - WORD_BYTES);
+    if (BH_UNLIKELY(!r))
+        bh_internal_report(heap, BH_ERROR_INVALID_POINTER, ptr);
+    return r;
+}
 #endif
 
 #if (BAREHEAP_DEBUG >= 2)
@@ -648,11 +658,9 @@ BH_HOT_INLINE block *block_validate(bh_heap *heap, void *ptr) {
     if (ptr_misaligned(heap, ptr))
         return NULL;
     if (BH_UNLIKELY(a - WORD_BYTES - lo >= hi - lo)) {
-        const region *r = region_find_other(heap, a - WORD_BYTES);
-        if (BH_UNLIKELY(!r)) {
-            bh_internal_report(heap, BH_ERROR_INVALID_POINTER, ptr);
+        const region *r = region_find_for_ptr(heap, ptr);
+        if (BH_UNLIKELY(!r))
             return NULL;
-        }
         lo = r->lo;
         hi = r->hi;
     }
@@ -1028,9 +1036,8 @@ static __attribute__((noinline)) void free_in(bh_heap *heap, void *ptr, uintptr_
 }
 
 static __attribute__((noinline)) void free_far(bh_heap *heap, void *ptr) {
-    const region *r = region_find_other(heap, (uintptr_t)ptr - WORD_BYTES);
+    const region *r = region_find_for_ptr(heap, ptr);
     if (BH_UNLIKELY(!r)) {
-        bh_internal_report(heap, BH_ERROR_INVALID_POINTER, ptr);
         HEAP_VERIFY(heap);
         return;
     }
