@@ -12,10 +12,6 @@ cd "$(dirname "$0")/.."
 BUILD_DIR=${1:-build/coverage}
 MIN_LINES=${MIN_LINES:-95}
 MIN_BRANCHES=${MIN_BRANCHES:-92}
-GEN=()
-if command -v ninja >/dev/null 2>&1 && [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
-  GEN=(-G Ninja)
-fi
 
 # -O0 keeps every branch of the source a branch of the object code; the model
 # stress runs fewer operations (coverage saturates long before).
@@ -25,10 +21,14 @@ fi
 BRANCHES_DIR=${BUILD_DIR%/}-branches
 LCOV_OPTS=(--rc lcov_branch_coverage=1 --quiet)
 for tree in "$BUILD_DIR" "$BRANCHES_DIR"; do
+  # Ninja where there is one, for a tree not yet configured with another generator.
+  GEN=()
+  if command -v ninja >/dev/null 2>&1 && [ ! -f "$tree/CMakeCache.txt" ]; then
+    GEN=(-G Ninja)
+  fi
   defines=()
   if [ "$tree" = "$BRANCHES_DIR" ]; then
     defines=(-DBAREHEAP_CONFIG_DEFINES=BAREHEAP_BRANCHLESS_LISTS=0)
-    if command -v ninja >/dev/null 2>&1 && [ ! -f "$tree/CMakeCache.txt" ]; then GEN=(-G Ninja); else GEN=(); fi
   fi
   cmake -S . -B "$tree" "${GEN[@]}" -DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=Debug \
     -DCMAKE_C_FLAGS="--coverage -O0" -DCMAKE_EXE_LINKER_FLAGS="--coverage" \
