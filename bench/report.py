@@ -232,10 +232,14 @@ def write(ctx, out):
             v = [r["ns_per_op"] for r in find(R, mode="time", alloc=a, workload=wl)]
             ns[(a, wl)] = statistics.median(v) if v else None
 
+    def ratios(a, wl, base="glibc"):
+        # a's time over base's, paired by round (the same run of every allocator), sorted.
+        g = {r["round"]: r["ns_per_op"] for r in find(R, mode="time", alloc=base, workload=wl)}
+        return sorted(r["ns_per_op"] / g[r["round"]] for r in find(R, mode="time", alloc=a, workload=wl)
+                      if g.get(r["round"]))
+
     def ratio(a, wl):
-        # Paired by round (the same run of every allocator), then the median.
-        g = {r["round"]: r["ns_per_op"] for r in find(R, mode="time", alloc="glibc", workload=wl)}
-        v = [r["ns_per_op"] / g[r["round"]] for r in find(R, mode="time", alloc=a, workload=wl) if g.get(r["round"])]
+        v = ratios(a, wl)
         return statistics.median(v) if v else None
 
     m32_def = m32a8[(DEFAULT_SL, DEFAULT_PROBE)]
@@ -299,10 +303,8 @@ def write(ctx, out):
     w("")
     if ctx.get("br64") and ns[(BRANCHES, "small")]:
         def paired(wl):
-            # The default's time over the branches' build's, round by round: median (lowest - highest).
-            b = {r["round"]: r["ns_per_op"] for r in find(R, mode="time", alloc=BRANCHES, workload=wl)}
-            v = sorted(r["ns_per_op"] / b[r["round"]] for r in find(R, mode="time", alloc="bareheap", workload=wl)
-                       if b.get(r["round"]))
+            # The default's time over the branches' build's: median (lowest - highest).
+            v = ratios("bareheap", wl, BRANCHES)
             return "%.2f (%.2f - %.2f)" % (statistics.median(v), v[0], v[-1]) if v else "-"
 
         def wcet_pair(target, call):
