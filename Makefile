@@ -31,10 +31,15 @@ gen = $(if $(wildcard $(1)/CMakeCache.txt),,$(NINJA_GEN))
 OPT_FLAGS := -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O2 -g"
 
 # Per-tree configure arguments; override on the command line to try variants,
-# e.g. make test GCC_ARGS='-DBAREHEAP_CONFIG_DEFINES=BAREHEAP_DEBUG=3'
+# e.g. make test GCC_ARGS='-DBAREHEAP_CONFIG_DEFINES=BAREHEAP_DEBUG=3'.
+# An override replaces the default, sanitizers included. CMake keeps both
+# settings in a tree's cache: TREE_RESET, given before them, puts a tree
+# back to its defaults on the next run without the override, instead of
+# testing the variant again under the default's name.
+TREE_RESET := -DBAREHEAP_CONFIG_DEFINES= -DBAREHEAP_SANITIZE=
 GCC_ARGS   ?= -DBAREHEAP_SANITIZE=address,undefined
 CLANG_ARGS ?= -DBAREHEAP_SANITIZE=address,undefined
-M32_ARGS   ?=
+M32_ARGS   ?= -DBAREHEAP_CONFIG_DEFINES=BAREHEAP_BRANCHLESS_LISTS=1
 ARM_ARGS   ?=
 
 CTEST_ARGS := --output-on-failure --no-tests=error -j $(JOBS)
@@ -86,25 +91,26 @@ test: deps
 #     build is tested by test-variants and test-m32)
 test-gcc:
 	$(CMAKE) -S . -B $(BUILD)/gcc $(call gen,$(BUILD)/gcc) -DCMAKE_C_COMPILER=gcc \
-		$(OPT_FLAGS) -DBAREHEAP_WERROR=ON -DBAREHEAP_BUILD_TESTS=ON $(GCC_ARGS)
+		$(OPT_FLAGS) -DBAREHEAP_WERROR=ON -DBAREHEAP_BUILD_TESTS=ON $(TREE_RESET) $(GCC_ARGS)
 	$(CMAKE) --build $(BUILD)/gcc
 	cd $(BUILD)/gcc && $(CTEST) $(CTEST_ARGS)
 
 # (b) host 64-bit, clang, with AddressSanitizer and UBSan
 test-clang:
 	$(CMAKE) -S . -B $(BUILD)/clang $(call gen,$(BUILD)/clang) -DCMAKE_C_COMPILER=clang \
-		$(OPT_FLAGS) -DBAREHEAP_WERROR=ON -DBAREHEAP_BUILD_TESTS=ON $(CLANG_ARGS)
+		$(OPT_FLAGS) -DBAREHEAP_WERROR=ON -DBAREHEAP_BUILD_TESTS=ON $(TREE_RESET) $(CLANG_ARGS)
 	$(CMAKE) --build $(BUILD)/clang
 	cd $(BUILD)/clang && $(CTEST) $(CTEST_ARGS)
 
 # (c) 32-bit x86, gcc -m32, tests run under qemu-i386, with the branchless
 #     free lists (x86-64's default) at 32 bits; the 32-bit default, with
-#     the branches, runs on the QEMU boards
+#     the branches, runs on the QEMU boards. M32_ARGS with its own
+#     BAREHEAP_CONFIG_DEFINES replaces them: list BAREHEAP_BRANCHLESS_LISTS=1
+#     there to keep them.
 test-m32:
 	$(CMAKE) -S . -B $(BUILD)/m32 $(call gen,$(BUILD)/m32) \
 		-DCMAKE_TOOLCHAIN_FILE=$(CURDIR)/cmake/toolchain-i386-qemu.cmake \
-		$(OPT_FLAGS) -DBAREHEAP_WERROR=ON -DBAREHEAP_BUILD_TESTS=ON \
-		-DBAREHEAP_CONFIG_DEFINES=BAREHEAP_BRANCHLESS_LISTS=1 $(M32_ARGS)
+		$(OPT_FLAGS) -DBAREHEAP_WERROR=ON -DBAREHEAP_BUILD_TESTS=ON $(TREE_RESET) $(M32_ARGS)
 	$(CMAKE) --build $(BUILD)/m32
 	cd $(BUILD)/m32 && $(CTEST) $(CTEST_ARGS)
 
@@ -170,7 +176,7 @@ build-arm:
 	$(CMAKE) -S . -B $(BUILD)/arm $(call gen,$(BUILD)/arm) \
 		-DCMAKE_TOOLCHAIN_FILE=$(CURDIR)/cmake/toolchain-arm-none-eabi.cmake \
 		-DCMAKE_BUILD_TYPE=MinSizeRel -DBAREHEAP_WERROR=ON \
-		-DBAREHEAP_BUILD_TESTS=OFF -DBAREHEAP_BUILD_EXAMPLES=OFF $(ARM_ARGS)
+		-DBAREHEAP_BUILD_TESTS=OFF -DBAREHEAP_BUILD_EXAMPLES=OFF $(TREE_RESET) $(ARM_ARGS)
 	$(CMAKE) --build $(BUILD)/arm
 	@arm-none-eabi-size $(BUILD)/arm/libbareheap.a
 
@@ -183,7 +189,7 @@ test-targets: $(addprefix test-target-,$(TARGET_BOARDS))
 $(addprefix test-target-,$(TARGET_BOARDS)): test-target-%:
 	$(CMAKE) -S . -B $(BUILD)/target-$* $(call gen,$(BUILD)/target-$*) \
 		-DCMAKE_TOOLCHAIN_FILE=$(CURDIR)/cmake/toolchain-$*.cmake \
-		$(OPT_FLAGS) -DBAREHEAP_WERROR=ON -DBAREHEAP_BUILD_TESTS=ON $(TARGET_ARGS)
+		$(OPT_FLAGS) -DBAREHEAP_WERROR=ON -DBAREHEAP_BUILD_TESTS=ON $(TREE_RESET) $(TARGET_ARGS)
 	$(CMAKE) --build $(BUILD)/target-$*
 	cd $(BUILD)/target-$* && $(CTEST) $(CTEST_ARGS)
 
