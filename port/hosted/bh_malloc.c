@@ -185,9 +185,13 @@ static __thread unsigned tls_arena_plus1 __attribute__((tls_model("initial-exec"
  * cache is switched off if it differs.
  *
  * Frees of another arena's blocks are batched (remote[]) and given back
- * REMOTE_BATCH at a time, under one acquisition of the owner's lock if it is
- * free, else onto the owner's lock-free remote list (remote_flush()), so a
- * producer/consumer pair does not fight over a lock once per block.
+ * REMOTE_BATCH at a time, or sooner once they hold REMOTE_MAX_BYTES, under
+ * one acquisition of the owner's lock if it is free, else onto the owner's
+ * lock-free remote list (remote_flush()), so a producer/consumer pair does
+ * not fight over a lock once per block. A batched block is freed memory the
+ * core still counts as used: the byte cap bounds what a thread's batch keeps
+ * from reuse (a count alone let 31 blocks of up to 32 MiB wait for as long
+ * as the thread made no other free).
  *
  * At thread exit (a pthread key destructor) the cache and the batch go back
  * to their arenas. Invariant: every block in head[b] is a used block of
@@ -209,6 +213,9 @@ static __thread unsigned tls_arena_plus1 __attribute__((tls_model("initial-exec"
 /* A block of b bytes holds b - one header word. */
 #define CACHE_REQUEST_MAX_BYTES (CACHE_BLOCK_MAX_BYTES - sizeof(size_t))
 #define REMOTE_BATCH 32u
+/* Bytes of blocks a batch holds at most; a larger block is freed at once
+ * under its owner's lock. */
+#define REMOTE_MAX_BYTES CACHE_MAX_BYTES
 #define HEADER_FREE ((size_t)1)
 #define HEADER_PREV_FREE ((size_t)2)
 #define HEADER_ALIGNED ((size_t)4)
@@ -223,6 +230,7 @@ typedef struct thread_cache {
     unsigned char exit_registered; /* 0 not yet, 1 the exit destructor will run, 2 it cannot */
     size_t cached_bytes;      /* sum of the cached blocks' sizes, at most CACHE_MAX_BYTES */
     unsigned remote_count;
+    size_t remote_bytes;      /* sum of the batched blocks' sizes, at most REMOTE_MAX_BYTES */
     void *remote[REMOTE_BATCH];
 } thread_cache;
 
@@ -963,24 +971,24 @@ static inline bool freed_pending(const arena *owner, const void *p) {
     return true;
 }
 
-/* Whether p may join this thread's batch of frees for owner: it must look
- * like a used block there (mapped, aligned, a plausible size, not free, the
- * next block agreeing) because the batch links blocks through their
- * payloads. (A block that waits already was refused by freed_pending(): a
- * list through the same block twice would loop.) Whatever fails goes to
- * bh_free(). */
-static inline bool remote_can_batch(const arena *owner, void *p) {
+/* The size of block p if it may join this thread's batch of frees for
+ * owner, else 0. It must look like a used block there (mapped, aligned, a
+ * plausible size, not free, the next block agreeing) because the batch links
+ * blocks through their payloads, and be at most REMOTE_MAX_BYTES. (A block
+ * that waits already was refused by freed_pending(): a list through the same
+ * block twice would loop.) Whatever fails goes to bh_free(). */
+static inline size_t remote_batch_bytes(const arena *owner, void *p) {
     size_t header, size;
     uintptr_t block = (uintptr_t)p - sizeof(size_t), mapped_end = arena_mapped_end(owner);
     if (!arena_payload_readable(owner, p, mapped_end))
-        return false;
+        return 0;
     header = word_load_unlocked((const size_t *)p - 1);
     size = header & ~HEADER_FLAGS;
-    if ((header & (HEADER_FREE | 8u)) != 0 || size < CACHE_MIN_BLOCK_BYTES ||
-        size >= mapped_end - block ||
+    if ((header & (HEADER_FREE | 8u)) != 0 ||
+        size - CACHE_MIN_BLOCK_BYTES > REMOTE_MAX_BYTES - CACHE_MIN_BLOCK_BYTES || size >= mapped_end - block ||
         (word_load_unlocked((const void *)(block + size)) & HEADER_PREV_FREE) != 0)
-        return false;
-    return true;
+        return 0;
+    return size;
 }
 
 /* ---- Giving memory back ----
@@ -1071,6 +1079,17 @@ static __attribute__((noinline)) void arena_drain_remote(arena *a) {
     arena_release(a);
 }
 
+/* Frees what other threads left on a's remote list, if anything: a, the
+ * calling thread's arena, is about to serve a request, and those blocks may
+ * serve it before a grows. Every call that can allocate from a checks,
+ * aligned ones and realloc included: a thread that only makes those would
+ * otherwise leave the list to grow for as long as the frees' owners found
+ * a's lock taken. */
+static inline void arena_drain_pending(arena *a) {
+    if (SHIM_UNLIKELY(atomic_load_explicit(&a->remote_head, memory_order_relaxed) != NULL))
+        arena_drain_remote(a);
+}
+
 /* Frees the batched blocks of other arenas, a run of one owner's blocks at a
  * time. If the owner's lock is free, under one acquisition (with whatever
  * its remote list holds); if not, the run is pushed onto the owner's remote
@@ -1079,6 +1098,7 @@ static __attribute__((noinline)) void arena_drain_remote(arena *a) {
 static __attribute__((noinline)) void remote_flush(void) {
     unsigned i = 0, n = tls_cache.remote_count;
     tls_cache.remote_count = 0;
+    tls_cache.remote_bytes = 0;
     while (i < n) {
         arena *owner = arena_of_reserved(tls_cache.remote[i]);
         unsigned j = i + 1;
@@ -1104,6 +1124,14 @@ static __attribute__((noinline)) void remote_flush(void) {
                 last[0] = head;
             } while (!atomic_compare_exchange_weak_explicit(&owner->remote_head, &head, (void *)first,
                                                             memory_order_release, memory_order_relaxed));
+            /* An arena whose last thread has left (thread_exit() counts it
+             * out, then drains) has no owner to drain the list: either its
+             * drain saw this push, or this load sees the count at 0 and the
+             * run is freed here, waiting for the lock. The fences order each
+             * side's store before its load. */
+            atomic_thread_fence(memory_order_seq_cst);
+            if (atomic_load_explicit(&owner->threads, memory_order_relaxed) == 0)
+                arena_drain_remote(owner);
         }
     }
 }
@@ -1134,13 +1162,16 @@ static void thread_exit(void *unused) {
     tls_cache.state = CACHE_EXITED;
     cache_flush();
     if (i != 0) {
-        if (atomic_load_explicit(&arenas[i - 1u].remote_head, memory_order_relaxed) != NULL)
-            arena_drain_remote(&arenas[i - 1u]);
+        arena *a = &arenas[i - 1u];
+        /* Counted out before the drain: a run another thread pushes later
+         * is freed by that thread (remote_flush()). */
+        bool last = atomic_fetch_sub_explicit(&a->threads, 1u, memory_order_relaxed) == 1u;
+        atomic_thread_fence(memory_order_seq_cst);
+        arena_drain_pending(a);
         /* The last thread of the arena leaves: its memory is idle until
          * another thread is given the arena. */
-        if (atomic_fetch_sub_explicit(&arenas[i - 1u].threads, 1u, memory_order_relaxed) == 1u &&
-            shim.trim_threshold != SIZE_MAX)
-            (void)arena_trim(&arenas[i - 1u], TRIM_KEEP_BYTES);
+        if (last && shim.trim_threshold != SIZE_MAX)
+            (void)arena_trim(a, TRIM_KEEP_BYTES);
     }
 }
 
@@ -1190,8 +1221,7 @@ static inline void *shim_malloc(size_t size_bytes) {
     if (SHIM_LIKELY(size_bytes <= CACHE_REQUEST_MAX_BYTES) && (p = cache_pop(size_bytes)) != NULL)
         return p;
     a = thread_arena();
-    if (SHIM_UNLIKELY(atomic_load_explicit(&a->remote_head, memory_order_relaxed) != NULL))
-        arena_drain_remote(a);
+    arena_drain_pending(a);
     if (SHIM_UNLIKELY(size_bytes >= shim.mmap_threshold))
         p = direct_alloc(size_bytes, 0);
     else if (SHIM_UNLIKELY((p = bh_alloc(arena_heap(a), size_bytes)) == NULL))
@@ -1208,6 +1238,7 @@ static void *shim_aligned(size_t align_bytes, size_t size_bytes) {
     if (align_bytes <= MALLOC_ALIGN_BYTES)
         return shim_malloc(size_bytes);
     a = thread_arena();
+    arena_drain_pending(a);
     if (size_bytes >= shim.mmap_threshold || align_bytes >= shim.mmap_threshold)
         p = direct_alloc(size_bytes, align_bytes);
     else if ((p = heap_alloc_once(a, size_bytes, align_bytes)) == NULL)
@@ -1221,19 +1252,24 @@ static inline void shim_free(void *p) {
     arena *owner = arena_owning(p);
     if (SHIM_LIKELY(owner != NULL)) {
         unsigned mine = tls_arena_plus1;
+        size_t bytes;
         if (SHIM_UNLIKELY(freed_pending(owner, p)))
             return;
         if (SHIM_LIKELY((unsigned)(owner - arenas) + 1u == mine)) {
             if (cache_push(owner, p))
                 return;
-        } else if (remote_can_batch(owner, p) && (tls_cache.state == CACHE_ON || cache_activate())) {
+        } else if ((bytes = remote_batch_bytes(owner, p)) != 0 &&
+                   (tls_cache.state == CACHE_ON || cache_activate())) {
             /* A thread that only frees (a consumer that never allocates)
              * batches too: activation registers the exit destructor that
              * flushes its last batch. (Registered from another key's
              * destructor in the last round at exit, it would not run: up to
              * REMOTE_BATCH - 1 blocks would stay allocated.) */
+            if (tls_cache.remote_bytes + bytes > REMOTE_MAX_BYTES)
+                remote_flush();
             ((uintptr_t *)p)[1] = shim.remote_key;
             tls_cache.remote[tls_cache.remote_count++] = p;
+            tls_cache.remote_bytes += bytes;
             if (tls_cache.remote_count == REMOTE_BATCH)
                 remote_flush();
             return;
@@ -1323,6 +1359,10 @@ static void *shim_realloc(void *p, size_t size_bytes) {
     void *q;
     if (!owner)
         return direct_realloc(p, size_bytes);
+    /* Growth in place in this thread's arena may take the blocks waiting
+     * there (a move drains them in shim_malloc()). */
+    if (tls_arena_plus1 != 0)
+        arena_drain_pending(&arenas[tls_arena_plus1 - 1u]);
     if (SHIM_UNLIKELY(freed_pending(owner, p) || (heap = arena_heap_for(owner, p)) == NULL)) {
         errno = EINVAL;
         return NULL;
@@ -1561,15 +1601,19 @@ SHIM_EXPORT void *__libc_pvalloc(size_t size_bytes) { return pvalloc(size_bytes)
 SHIM_EXPORT void cfree(void *p) { free(p); }
 
 /* glibc's: gives free memory back to the kernel now, keeping pad_bytes at
- * the start of each arena's free top. The calling thread's cached blocks go
- * back to their arenas first. Returns 1 if any memory was given back. */
+ * the start of each arena's free top. The calling thread's cached and
+ * batched blocks go back to their arenas first, and every arena's remote
+ * list is freed: blocks other threads freed can be given back too. Returns
+ * 1 if any memory was given back. */
 SHIM_EXPORT int malloc_trim(size_t pad_bytes) {
     size_t released = 0;
     unsigned i;
     shim_ensure_init();
     cache_flush();
-    for (i = 0; i < shim.arena_count; i++)
+    for (i = 0; i < shim.arena_count; i++) {
+        arena_drain_pending(&arenas[i]);
         released += arena_trim(&arenas[i], pad_bytes);
+    }
     return released != 0;
 }
 

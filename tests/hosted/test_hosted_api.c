@@ -417,6 +417,91 @@ static void test_cross_thread_free(void) {
     free(h);
 }
 
+/* A free of another arena's block that waits in the freeing thread's batch
+ * is memory the owner cannot reuse: the batch holds at most 64 KiB of
+ * blocks, and a larger block goes back at once. The consumer frees one
+ * 1 MiB block and twenty of 8000 bytes, then stays alive (its exit would
+ * give back whatever it still batches) while the owner's arena is read. */
+#define HELD_BIG_BYTES ((size_t)1 << 20)
+#define HELD_MEDIUM_BLOCKS 20
+#define HELD_MEDIUM_BYTES ((size_t)8000)
+#define REMOTE_BATCH_MAX_BYTES ((size_t)64 << 10)
+
+struct held {
+    void *big, *medium[HELD_MEDIUM_BLOCKS];
+    int arena;
+    pthread_barrier_t made, freed, done;
+};
+
+static void *held_producer(void *arg) {
+    struct held *h = arg;
+    int i;
+    h->big = malloc(opaque(HELD_BIG_BYTES));
+    if (h->big)
+        memset(h->big, 0x33, HELD_BIG_BYTES);
+    for (i = 0; i < HELD_MEDIUM_BLOCKS; i++) {
+        h->medium[i] = malloc(opaque(HELD_MEDIUM_BYTES));
+        if (h->medium[i])
+            memset(h->medium[i], i, HELD_MEDIUM_BYTES);
+    }
+    h->arena = bh_hosted_arena_of(h->big);
+    pthread_barrier_wait(&h->made);
+    pthread_barrier_wait(&h->done);
+    return NULL;
+}
+
+static void *held_consumer(void *arg) {
+    struct held *h = arg;
+    int i;
+    free(h->big);
+    for (i = 0; i < HELD_MEDIUM_BLOCKS; i++)
+        free(h->medium[i]);
+    pthread_barrier_wait(&h->freed);
+    pthread_barrier_wait(&h->done);
+    return NULL;
+}
+
+static void test_remote_frees_not_held(void) {
+    struct held *h = calloc(1, sizeof *h);
+    pthread_t producer, consumer;
+    bh_stats before, after;
+    int i, made = 1;
+    CHECK(h != NULL);
+    if (!h)
+        return;
+    CHECK(pthread_barrier_init(&h->made, NULL, 2) == 0);
+    CHECK(pthread_barrier_init(&h->freed, NULL, 2) == 0);
+    CHECK(pthread_barrier_init(&h->done, NULL, 3) == 0);
+    CHECK(pthread_create(&producer, NULL, held_producer, h) == 0);
+    pthread_barrier_wait(&h->made);
+    made &= h->big != NULL && h->arena >= 0;
+    for (i = 0; i < HELD_MEDIUM_BLOCKS; i++)
+        made &= h->medium[i] != NULL && bh_hosted_arena_of(h->medium[i]) == h->arena;
+    CHECK(made);
+    CHECK(made && bh_hosted_arena_stats(h->arena, &before));
+    CHECK(pthread_create(&consumer, NULL, held_consumer, h) == 0);
+    pthread_barrier_wait(&h->freed);
+    /* Both threads alive, the consumer's batch not flushed by its exit. */
+    CHECK(made && bh_hosted_arena_stats(h->arena, &after));
+    if (made) {
+        CHECK(after.used_bytes < before.used_bytes);
+        CHECK(before.used_bytes - after.used_bytes >=
+              HELD_BIG_BYTES + HELD_MEDIUM_BLOCKS * HELD_MEDIUM_BYTES - REMOTE_BATCH_MAX_BYTES);
+        CHECK(after.error_count == before.error_count);
+    }
+    pthread_barrier_wait(&h->done);
+    CHECK(pthread_join(consumer, NULL) == 0);
+    CHECK(pthread_join(producer, NULL) == 0);
+    /* The consumer's exit gave back the rest of its batch. */
+    CHECK(made && bh_hosted_arena_stats(h->arena, &after));
+    if (made)
+        CHECK(before.live_blocks - after.live_blocks == 1 + HELD_MEDIUM_BLOCKS);
+    pthread_barrier_destroy(&h->made);
+    pthread_barrier_destroy(&h->freed);
+    pthread_barrier_destroy(&h->done);
+    free(h);
+}
+
 static void *report_arena(void *arg) {
     void *p = malloc(opaque(100));
     *(int *)arg = bh_hosted_arena_of(p);
@@ -877,6 +962,7 @@ int main(void) {
     test_aligned_realloc();
     test_huge_blocks();
     test_cross_thread_free();
+    test_remote_frees_not_held();
     test_exited_thread_arena_reused();
     test_fork_from_threads();
     test_bad_free_reported();
