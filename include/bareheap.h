@@ -327,8 +327,12 @@ const char *bh_error_name(bh_error kind);    /* "double free", ...; "unknown" fo
  * current default heap as it was. Each call has the contract, complexity
  * and locking of its bh_* counterpart on heap_default(); heap_init() itself,
  * like bh_init(), is not serialised: no other heap_* call may run meanwhile.
+ * heap_init_ex() is heap_init() with bh_init_ex()'s class table, sized for
+ * regions up to max_region_bytes, for a default heap that grows later by
+ * regions larger than its first (see bh_init_ex()).
  * With BAREHEAP_DEFAULT_HEAP 0 none of these functions is compiled. */
 bool heap_init(void *base, size_t size_bytes);
+bool heap_init_ex(void *base, size_t size_bytes, size_t max_region_bytes);
 void *heap_alloc(size_t size_bytes);
 void heap_free(void *ptr);
 void *heap_realloc(void *ptr, size_t size_bytes);

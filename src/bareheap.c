@@ -1315,14 +1315,15 @@ const char *bh_error_name(bh_error kind) {
 #if BAREHEAP_DEFAULT_HEAP
 static bh_heap *default_heap;
 
-bool heap_init(void *base, size_t size_bytes) {
+bool heap_init_ex(void *base, size_t size_bytes, size_t max_region_bytes) {
     /* A failed call keeps the current default heap and its blocks. */
-    bh_heap *heap = bh_init(base, size_bytes);
+    bh_heap *heap = bh_init_ex(base, size_bytes, max_region_bytes);
     if (!heap)
         return false;
     default_heap = heap;
     return true;
 }
+bool heap_init(void *base, size_t size_bytes) { return heap_init_ex(base, size_bytes, 0); }
 void *heap_alloc(size_t size_bytes) { return bh_alloc(default_heap, size_bytes); }
 void heap_free(void *ptr) { bh_free(default_heap, ptr); }
 void *heap_realloc(void *ptr, size_t size_bytes) { return bh_realloc(default_heap, ptr, size_bytes); }

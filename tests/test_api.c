@@ -3463,6 +3463,36 @@ static void test_default_heap_failed_reinit(void **state)
         assert_int_equal(s.live_blocks, 0);
     }
 }
+/* heap_init_ex(): the default heap with bh_init_ex()'s class table. A
+ * failure keeps the heap there was. */
+static void test_default_heap_init_ex(void **state)
+{
+    unsigned char *mem = bt_align_up(g_default_mem.b, bh_alignment());
+    unsigned char *p;
+    bh_heap *h;
+    bh_stats s;
+    (void)state;
+    assert_true(heap_init_ex(mem, S(16 * 1024), S(1024 * 1024)));
+    h = heap_default();
+    assert_true(in_range(h, mem, S(16 * 1024)));
+    assert_true(heap_get_stats(&s));
+    assert_int_equal(s.control_bytes, bh_control_size(S(1024 * 1024)));
+    assert_true(s.control_bytes > bh_control_size(S(16 * 1024)));
+    assert_int_equal(s.heap_bytes, S(16 * 1024));
+    p = (unsigned char *)heap_alloc(100);
+    assert_non_null(p);
+    memset(p, 0x5D, 100);
+    assert_false(heap_init_ex(NULL, 4096, S(1024 * 1024)));
+    assert_false(heap_init_ex(mem, 8, 0));
+    assert_ptr_equal(heap_default(), h);
+    assert_true(bt_all_bytes(p, 100, 0x5D));
+    heap_free(p);
+    assert_int_equal(heap_check(), 0);
+    /* A max_region_bytes at or below the size changes nothing. */
+    assert_true(heap_init_ex(mem, S(16 * 1024), S(4096)));
+    assert_true(heap_get_stats(&s));
+    assert_int_equal(s.control_bytes, bh_control_size(S(16 * 1024)));
+}
 #endif /* BAREHEAP_DEFAULT_HEAP */
 
 #if (BAREHEAP_DEBUG >= 2)
@@ -3579,6 +3609,7 @@ int main(void)
 #if BAREHEAP_DEFAULT_HEAP
         cmocka_unit_test(test_default_heap),
         cmocka_unit_test(test_default_heap_failed_reinit),
+        cmocka_unit_test(test_default_heap_init_ex),
 #endif
     };
     return cmocka_run_group_tests_name("bareheap_api", tests, NULL, NULL);

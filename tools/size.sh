@@ -64,7 +64,7 @@ variants=(
 core_funcs="bh_init bh_init_ex bh_alloc bh_calloc bh_alloc_aligned bh_free bh_realloc
  bh_usable_size bh_add_region bh_get_stats bh_set_error_handler bh_alignment
  bh_block_overhead bh_min_block_size bh_control_size bh_error_name bh_set_lock
- heap_init heap_alloc heap_free heap_realloc heap_calloc heap_alloc_aligned
+ heap_init heap_init_ex heap_alloc heap_free heap_realloc heap_calloc heap_alloc_aligned
  heap_usable_size heap_add_region heap_get_stats heap_default"
 check_funcs="bh_check bh_walk bh_trim heap_check"
 
