@@ -5,7 +5,11 @@
  * memory from bareheap's default heap, [__heap_start, __heap_end) of the
  * linker script, and a second region added before the first allocation.
  * Built with NEWLIB_DEMO_EMPTY_LINKER_HEAP, on a script that leaves that
- * range empty, the added region alone is the heap.
+ * range empty, the added region alone is the heap. Built with
+ * NEWLIB_DEMO_OWN_HEAP, the firmware makes the default heap itself before
+ * anything allocates (heap_init_ex() on a small first region, its class
+ * table sized for the linker script's range, added after), and newlib
+ * allocates from that heap, leaving the firmware's own blocks alone.
  *
  * Proves it: every pointer newlib hands out lies inside that region, and
  * bareheap's statistics count each call (printf's stdout buffer included).
@@ -41,6 +45,12 @@ static union {
 } g_extra;
 
 static int g_failures;
+#ifdef NEWLIB_DEMO_OWN_HEAP
+/* The firmware's own heap and a block it allocated before newlib did. */
+static bh_heap *g_own_heap;
+static unsigned char *g_own_block;
+#define OWN_BLOCK_BYTES 64u
+#endif
 /* volatile: gcc refuses a calloc whose product it sees overflow */
 static volatile size_t g_huge_count = SIZE_MAX / 2u;
 
@@ -132,6 +142,29 @@ int main(int argc, char **argv)
     check(bh_newlib_add_region(g_extra.bytes, sizeof g_extra.bytes), "the first region added did not make the heap");
     check(heap_get_stats(&before) && before.region_count == 1u, "the heap is not the added region alone");
     check(before.heap_bytes == sizeof g_extra.bytes, "the heap is not all of the added region");
+    check(before.control_bytes == bh_control_size(BAREHEAP_NEWLIB_MAX_REGION_BYTES),
+          "the port's heap is not sized for BAREHEAP_NEWLIB_MAX_REGION_BYTES");
+#elif defined(NEWLIB_DEMO_OWN_HEAP)
+    /* The firmware makes the default heap before anything allocates through
+     * newlib, from a small region, with the class table sized for the
+     * linker script's range, which it adds through the port: the port uses
+     * that heap, not one of its own over the linker range. */
+    {
+        size_t linker_bytes = (size_t)((uintptr_t)__heap_end - (uintptr_t)__heap_start);
+        check(heap_init_ex(g_extra.bytes, sizeof g_extra.bytes, linker_bytes), "heap_init_ex on the first region");
+        g_own_heap = heap_default();
+        g_own_block = heap_alloc(OWN_BLOCK_BYTES);
+        check(g_own_block != NULL, "the firmware's own block");
+        if (g_own_block != NULL) {
+            memset(g_own_block, 'A', OWN_BLOCK_BYTES);
+        }
+        check(bh_newlib_add_region(__heap_start, linker_bytes), "add the linker script's range to the firmware's heap");
+        check(heap_default() == g_own_heap, "bh_newlib_add_region() made a heap over the firmware's");
+        check(heap_get_stats(&before) && before.region_count == 2u && before.live_blocks == 1u,
+              "the firmware's heap is not its region, the added range and its block");
+        check(before.heap_bytes == linker_bytes + sizeof g_extra.bytes,
+              "the heap is not all of the first region and the linker script's range");
+    }
 #else
     /* Memory can be added before anything has allocated: the port makes the
      * heap for it (heap_add_region() alone has no heap yet to add to). */
@@ -147,6 +180,33 @@ int main(int argc, char **argv)
     check(heap_get_stats(&before), "printf did not initialise the heap");
     check(before.alloc_count >= 1u && before.live_blocks >= 1u, "printf allocated nothing from bareheap");
     check(stdout->_bf._base != NULL && in_heap(stdout->_bf._base), "stdout's buffer is not in the heap");
+#ifdef NEWLIB_DEMO_OWN_HEAP
+    check(heap_default() == g_own_heap, "printf's allocation replaced the firmware's heap");
+    {
+        /* Blocks larger than the first region have classes of their own:
+         * 100 KiB is found beside eight free 20 KiB holes. With the class
+         * table sized for the first region (4 KiB) they would all share its
+         * top class, and the request would examine BAREHEAP_PROBE_LIMIT
+         * holes, not the large free block after them, and fail. */
+        void *hole[8], *keep[8], *large;
+        int i, made = 1;
+        for (i = 0; i < 8; i++) {
+            hole[i] = malloc(20u * 1024u);
+            keep[i] = malloc(9000u);
+            made &= hole[i] != NULL && keep[i] != NULL;
+        }
+        check(made, "the 20 KiB blocks and their neighbours");
+        for (i = 0; i < 8; i++) {
+            free(hole[i]);
+        }
+        large = malloc(100u * 1024u);
+        check(large != NULL && in_heap(large), "malloc(100 KiB) beside eight free 20 KiB blocks");
+        free(large);
+        for (i = 0; i < 8; i++) {
+            free(keep[i]);
+        }
+    }
+#endif
 
     char *s = malloc(100);
     int *zeros = calloc(16, sizeof *zeros);
@@ -354,6 +414,16 @@ int main(int argc, char **argv)
     heap_get_stats(&after);
     check(after.live_blocks == before.live_blocks, "free did not return the blocks");
     check(heap_check() == 0u, "heap_check");
+#ifdef NEWLIB_DEMO_OWN_HEAP
+    {
+        /* newlib never had the firmware's block. */
+        int intact = g_own_block != NULL && heap_usable_size(g_own_block) >= OWN_BLOCK_BYTES;
+        for (unsigned i = 0; intact && i < OWN_BLOCK_BYTES; i++) {
+            intact = g_own_block[i] == 'A';
+        }
+        check(intact && after.error_count == 0u, "the firmware's own block was overwritten or freed");
+    }
+#endif
 
     printf("heap %p..%p: %lu allocations, %lu frees, %lu live, peak %lu bytes\n",
            (void *)__heap_start, (void *)__heap_end, (unsigned long)after.alloc_count,

@@ -13,8 +13,12 @@ extern "C" {
 
 /* Adds [mem, mem + size_bytes) to the heap malloc() serves, as
  * heap_add_region() does (same refusals, same return value), at any time:
- * before the first allocation too, when it first makes the heap from
- * [__heap_start, __heap_end). If that range cannot hold a heap (a linker
+ * before the first allocation too. The heap is the default heap the
+ * firmware made (heap_init(), heap_init_ex()) if there is one; otherwise
+ * this call first makes it from [__heap_start, __heap_end), sized as
+ * bh_newlib.c's BAREHEAP_NEWLIB_MAX_REGION_BYTES says (a region larger
+ * than the first is served best by a heap sized for it: heap_init_ex()
+ * before the first allocation, or that macro). If that range cannot hold a heap (a linker
  * script that leaves it empty because all of the heap is memory set up at
  * run time), malloc() fails with ENOMEM until this call, which then makes
  * the heap from [mem, mem + size_bytes) as heap_init() does (false, and

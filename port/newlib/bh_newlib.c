@@ -15,13 +15,17 @@
  * mallopt(), so a call to mstats() would bring in that object, and its
  * second definitions of those three (a link error again).
  *
- * The heap is the linker script's [__heap_start, __heap_end), given to
- * heap_init() on the first allocation. More memory can be added at any
- * time with bh_newlib_add_region() (bareheap_newlib.h); heap_add_region()
- * would refuse it before the first allocation, when there is no heap yet,
- * and would run outside newlib's lock. If the linker script's range is too
- * small for a heap (empty, say), allocations fail with ENOMEM until
- * bh_newlib_add_region() makes the heap from the region it is given.
+ * The heap is bareheap's default heap. If the firmware has made it
+ * (heap_init() or heap_init_ex() before anything allocates through newlib),
+ * that heap serves newlib. Otherwise the first allocation makes it from the
+ * linker script's [__heap_start, __heap_end), with its class table sized
+ * for regions up to BAREHEAP_NEWLIB_MAX_REGION_BYTES (below). More memory
+ * can be added at any time with bh_newlib_add_region() (bareheap_newlib.h);
+ * heap_add_region() would refuse it before the first allocation, when there
+ * is no heap yet, and would run outside newlib's lock. If the linker
+ * script's range is too small for a heap (empty, say), allocations fail
+ * with ENOMEM until bh_newlib_add_region() makes the heap from the region
+ * it is given.
  *
  * Each call runs between __malloc_lock() and __malloc_unlock() (newlib's
  * hooks: empty in a single-threaded newlib; an RTOS port overrides them,
@@ -30,6 +34,12 @@
  *
  * A failed allocation sets errno (the caller's struct _reent) to ENOMEM;
  * memalign() with an alignment that is not a power of two, to EINVAL.
+ *
+ * Where this differs from newlib's own allocator: full newlib's memalign()
+ * takes any alignment (newlib-nano's refuses one that is not a power of
+ * two, as this one does), and its realloc(p, 0) returns a minimal block
+ * where this one frees p and returns NULL, as bareheap's realloc does (C
+ * leaves both to the implementation).
  */
 #include <errno.h>
 #include <malloc.h>
@@ -39,12 +49,39 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/lock.h>
 
 #include "bareheap.h"
 #include "bareheap_newlib.h"
 
 extern unsigned char __heap_start[], __heap_end[];
+
+/* The largest region the heap this port makes will be given (by
+ * bh_newlib_add_region()): its class table is sized for blocks that large,
+ * as bh_init_ex() does. 0, the default: sized for the first region, so that
+ * blocks larger than it all share its top class, of which an allocation
+ * examines BAREHEAP_PROBE_LIMIT blocks (an 8 KiB linker heap with 4 MiB of
+ * SDRAM added can then fail a 100 KiB request with megabytes free). Set it
+ * to the largest region you will add; each power of two above the first
+ * region costs the control structure 2^BAREHEAP_SL_LOG2 list heads and a
+ * bitmap word. Unused when the firmware makes the default heap itself (it
+ * then chooses, with heap_init_ex()). */
+#ifndef BAREHEAP_NEWLIB_MAX_REGION_BYTES
+#define BAREHEAP_NEWLIB_MAX_REGION_BYTES 0
+#endif
+/* A negative value would become a size near SIZE_MAX, which no memory holds
+ * the control structure for: every allocation would fail. */
+typedef char bh_newlib_max_region_not_negative[(BAREHEAP_NEWLIB_MAX_REGION_BYTES) >= 0 ? 1 : -1];
+
+/* newlib builds with errno in each struct _reent, or, configured with
+ * --enable-newlib-reent-thread-local (4.3 on), in a thread-local variable:
+ * _REENT_ERRNO() names the right one where newlib defines it. */
+#ifdef _REENT_ERRNO
+#define REENT_ERRNO(reent) _REENT_ERRNO(reent)
+#else
+#define REENT_ERRNO(reent) ((reent)->_errno)
+#endif
 
 /* newlib's lock hooks (newlib/libc/stdlib/mlock.c; not in a public header). */
 void __malloc_lock(struct _reent *reent);
@@ -57,15 +94,16 @@ size_t _malloc_usable_size_r(struct _reent *reent, void *ptr);
 void *_valloc_r(struct _reent *reent, size_t size_bytes);
 void *_pvalloc_r(struct _reent *reent, size_t size_bytes);
 
-static bool g_ready;
-
-/* Called with the lock held. */
+/* Whether there is a default heap, made now from the linker script's range
+ * if neither the firmware nor an earlier call has made one. A heap the
+ * firmware made is used as it is: making another over the linker range
+ * would hand newlib memory the firmware's blocks live in. Called with the
+ * lock held. */
 static bool heap_ready(void)
 {
-    if (!g_ready) {
-        g_ready = heap_init(__heap_start, (size_t)((uintptr_t)__heap_end - (uintptr_t)__heap_start));
-    }
-    return g_ready;
+    return heap_default() != NULL ||
+           heap_init_ex(__heap_start, (size_t)((uintptr_t)__heap_end - (uintptr_t)__heap_start),
+                        BAREHEAP_NEWLIB_MAX_REGION_BYTES);
 }
 
 bool bh_newlib_add_region(void *mem, size_t size_bytes)
@@ -79,8 +117,7 @@ bool bh_newlib_add_region(void *mem, size_t size_bytes)
         /* The linker script's range cannot hold a heap (a script that
          * leaves it empty, all of the heap being memory set up at run
          * time, external SDRAM say): this region makes the heap. */
-        added = heap_init(mem, size_bytes);
-        g_ready = added;
+        added = heap_init_ex(mem, size_bytes, BAREHEAP_NEWLIB_MAX_REGION_BYTES);
     }
     __malloc_unlock(reent);
     return added;
@@ -89,7 +126,7 @@ bool bh_newlib_add_region(void *mem, size_t size_bytes)
 static void *result(struct _reent *reent, void *ptr)
 {
     if (ptr == NULL) {
-        reent->_errno = ENOMEM;
+        REENT_ERRNO(reent) = ENOMEM;
     }
     return ptr;
 }
@@ -115,14 +152,27 @@ void _free_r(struct _reent *reent, void *ptr)
     __malloc_unlock(reent);
 }
 
+/* The block is cleared after newlib's lock is released, as bh_calloc()
+ * clears outside the heap's own: with a lock that masks interrupts, the
+ * clear, O(bytes), does not keep them masked. */
 void *_calloc_r(struct _reent *reent, size_t count, size_t size_bytes)
 {
     void *p = NULL;
+    size_t total = 0;
     __malloc_lock(reent);
     if (heap_ready()) {
-        p = heap_calloc(count, size_bytes);
+        if (size_bytes == 0u || count <= SIZE_MAX / size_bytes) {
+            total = count * size_bytes;
+            p = heap_alloc(total);
+        } else {
+            /* The product overflows: refused, and counted as a failed call. */
+            p = heap_calloc(count, size_bytes);
+        }
     }
     __malloc_unlock(reent);
+    if (p != NULL) {
+        memset(p, 0, total);
+    }
     return result(reent, p);
 }
 
@@ -153,9 +203,9 @@ void *_reallocf_r(struct _reent *reent, void *ptr, size_t size_bytes)
     return p;
 }
 
-/* An alignment that is not a power of two is refused (EINVAL), as newlib's
- * own memalign() refuses it: rounding 6 up to the default 8 would return a
- * pointer that is not a multiple of 6. 0 and powers of two below the
+/* An alignment that is not a power of two is refused (EINVAL), as
+ * newlib-nano's memalign() refuses it (full newlib's rounds it up): rounding
+ * 6 up to the default 8 would return a pointer that is not a multiple of 6. 0 and powers of two below the
  * default alignment get the default; a failure with those is ENOMEM. */
 /* A block aligned to align_bytes (0 or a power of two), or NULL; errno untouched. */
 static void *aligned_under_lock(struct _reent *reent, size_t align_bytes, size_t size_bytes)
@@ -173,7 +223,7 @@ static void *aligned_under_lock(struct _reent *reent, size_t align_bytes, size_t
 void *_memalign_r(struct _reent *reent, size_t align_bytes, size_t size_bytes)
 {
     if ((align_bytes & (align_bytes - 1u)) != 0u) {
-        reent->_errno = EINVAL;
+        REENT_ERRNO(reent) = EINVAL;
         return NULL;
     }
     return result(reent, aligned_under_lock(reent, align_bytes, size_bytes));
@@ -218,14 +268,14 @@ void *_valloc_r(struct _reent *reent, size_t size_bytes)
 void *_pvalloc_r(struct _reent *reent, size_t size_bytes)
 {
     if (size_bytes > SIZE_MAX - 4095u) {
-        reent->_errno = ENOMEM;
+        REENT_ERRNO(reent) = ENOMEM;
         return NULL;
     }
     return _memalign_r(reent, 4096u, (size_bytes + 4095u) & ~(size_t)4095u);
 }
 
-/* newlib's mallinfo from bareheap's statistics; all zero before the first
- * allocation. arena is all the memory given to the heap (control structure
+/* newlib's mallinfo from bareheap's statistics; all zero while there is no
+ * default heap. arena is all the memory given to the heap (control structure
  * and alignment included, so more than uordblks + fordblks); usmblks is the
  * peak of uordblks, as newlib's own malloc reports it although its header
  * calls the field unused. keepcost is 0: there is no system to give memory
@@ -235,7 +285,7 @@ struct mallinfo _mallinfo_r(struct _reent *reent)
     struct mallinfo info = {0};
     bh_stats stats;
     __malloc_lock(reent);
-    if (g_ready && heap_get_stats(&stats)) {
+    if (heap_get_stats(&stats)) {
         info.arena = stats.heap_bytes;
         info.ordblks = stats.free_blocks;
         info.usmblks = stats.peak_used_bytes;
@@ -321,7 +371,7 @@ size_t malloc_usable_size(void *ptr)
 void *aligned_alloc(size_t align_bytes, size_t size_bytes)
 {
     if (align_bytes == 0u) {
-        _REENT->_errno = EINVAL;
+        REENT_ERRNO(_REENT) = EINVAL;
         return NULL;
     }
     return _memalign_r(_REENT, align_bytes, size_bytes);
