@@ -30,10 +30,13 @@
  *   mutex, a spinlock or an interrupt mask all serve. With an interrupt mask
  *   as the lock (port/locks/), every call is safe from the interrupt
  *   handlers it masks (on Cortex-M not NMI or HardFault, which PRIMASK does
- *   not mask), and interrupts stay masked for the call's bounded time:
- *   calloc zeroes outside the lock, but a realloc that moves the block
- *   copies it under the lock (O(size)), and bh_check() and bh_walk() hold
- *   it for O(number of blocks). The error handler and the bh_walk() and
+ *   not mask, and only from privileged code: unprivileged code cannot set
+ *   PRIMASK, and the CPU ignores its attempt), and interrupts stay masked
+ *   for the call's bounded time: calloc zeroes outside the lock, but a
+ *   realloc that moves the block copies it under the lock (O(size)),
+ *   bh_check() and bh_walk() hold it for O(number of blocks), and at
+ *   BAREHEAP_DEBUG 2 and 3 every call poisons or checks whole blocks, or
+ *   the whole heap, under it. The error handler and the bh_walk() and
  *   bh_trim() callbacks run with the lock held and must not call into the
  *   same heap.
  *   Built with BAREHEAP_LOCK_HOOKS 0, a heap has no hooks (bh_set_lock()
@@ -303,7 +306,11 @@ void bh_set_error_handler(bh_heap *heap, bh_error_fn fn, void *context);
  * false and changes nothing (a lock never released, or released unheld,
  * would hang or corrupt). Built with BAREHEAP_LOCK_HOOKS 0: returns false
  * and changes nothing (the lock, if any, is compiled in). Set it before the
- * heap is shared; it is not itself serialised. O(1). */
+ * heap is shared (before any other thread, core or interrupt handler can
+ * call on it), and change it only when none can: it is not itself
+ * serialised, and a call in flight could then take one hook and not the
+ * other, leaving a lock held for good or a mask's nesting count wrapped,
+ * interrupts masked from then on. O(1). */
 bool bh_set_lock(bh_heap *heap, bh_lock_fn lock, bh_lock_fn unlock, void *context);
 
 /* Size queries, independent of any heap: the ABI does not change with them.

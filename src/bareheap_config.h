@@ -137,6 +137,10 @@
  *   BAREHEAP_LOCK_ENTER(heap)       takes the lock; an expression of that type
  *   BAREHEAP_LOCK_EXIT(heap, state) releases it, given ENTER's value (an
  *                                   expression or a statement)
+ * Expanded in line, unlike a hook called through a pointer, ENTER and EXIT
+ * must each be a compiler barrier (asm volatile with a "memory" clobber),
+ * and an acquire and a release on several cores: otherwise the compiler may
+ * move heap accesses out of the lock.
  * port/locks/ has them for the Cortex-M and RISC-V interrupt masks. */
 #ifndef BAREHEAP_LOCK_HOOKS
 #define BAREHEAP_LOCK_HOOKS 1

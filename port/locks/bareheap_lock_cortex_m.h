@@ -3,8 +3,14 @@
  * duration of each heap call, restoring the previous mask afterwards, so the
  * heap may be used from thread code and interrupt handlers alike, but not
  * from NMI or HardFault handlers, which PRIMASK does not mask. The time
- * interrupts stay masked is one call's bounded time. PRIMASK exists on every
- * Cortex-M, ARMv6-M (M0/M0+) included; BASEPRI is not needed.
+ * interrupts stay masked is one call's bounded time (at BAREHEAP_DEBUG 0 and
+ * 1: level 2 poisons and checks whole blocks under the lock, level 3 checks
+ * the whole heap). PRIMASK exists on every Cortex-M, ARMv6-M (M0/M0+)
+ * included; BASEPRI is not needed. Privileged code only: in unprivileged
+ * thread mode (an MPU task of an RTOS, a TF-M partition) CPSID and MSR
+ * PRIMASK are ignored without a fault, and the heap would be unprotected.
+ * Unprivileged callers need a lock their RTOS provides (a mutex, or a
+ * system call that masks) behind bh_set_lock().
  *
  *   static bh_cortex_m_lock lock;
  *   bh_set_lock(heap, bh_cortex_m_lock_enter, bh_cortex_m_lock_exit, &lock);
@@ -20,7 +26,9 @@
  *   #define BAREHEAP_LOCK_EXIT(heap, state) bh_cortex_m_mask_restore(state)
  *   #include "bareheap_lock_cortex_m.h"
  *
- * Not for multi-core parts: PRIMASK is per core (use bareheap_lock_spin.h).
+ * Not for multi-core parts: PRIMASK is per core (bareheap_lock_spin.h, where
+ * the cores' exclusive accesses reach one global monitor and the heap's
+ * memory is coherent between them, or the part's hardware semaphore).
  */
 #ifndef BAREHEAP_LOCK_CORTEX_M_H
 #define BAREHEAP_LOCK_CORTEX_M_H

@@ -2,9 +2,12 @@
  * bareheap lock for single-hart RISC-V in machine mode: clears mstatus.MIE
  * for the duration of each heap call and restores it afterwards, so the heap
  * may be used from thread code and trap handlers alike. The time interrupts
- * stay disabled is one call's bounded time. Machine mode only: in supervisor
- * mode reading mstatus is an illegal instruction (sstatus.SIE is the bit
- * there).
+ * stay disabled is one call's bounded time (at BAREHEAP_DEBUG 0 and 1: level
+ * 2 poisons and checks whole blocks under the lock, level 3 checks the
+ * whole heap). Machine mode only: in supervisor mode reading mstatus is an
+ * illegal instruction (sstatus.SIE is the bit there). MIE does not hold off
+ * non-maskable interrupts or synchronous exceptions (a handler that
+ * emulates misaligned accesses, say): those must not use the heap.
  *
  *   static bh_riscv_lock lock;
  *   bh_set_lock(heap, bh_riscv_lock_enter, bh_riscv_lock_exit, &lock);

@@ -55,10 +55,8 @@ static __attribute__((aligned(16))) unsigned char second_stack[8192];
 static void lock_enter(void *context)
 {
 #if SMP_HEAP_LOCK
-    if (atomic_flag_test_and_set_explicit(&((bh_spin_lock *)context)->held, memory_order_relaxed)) {
+    if (atomic_load_explicit(&((bh_spin_lock *)context)->held, memory_order_relaxed) != 0u) {
         atomic_fetch_add_explicit(&waits, 1u, memory_order_relaxed);
-    } else {
-        atomic_flag_clear_explicit(&((bh_spin_lock *)context)->held, memory_order_relaxed);
     }
     bh_spin_lock_enter(context);
 #else
