@@ -205,8 +205,9 @@ void *_reallocf_r(struct _reent *reent, void *ptr, size_t size_bytes)
 
 /* An alignment that is not a power of two is refused (EINVAL), as
  * newlib-nano's memalign() refuses it (full newlib's rounds it up): rounding
- * 6 up to the default 8 would return a pointer that is not a multiple of 6. 0 and powers of two below the
- * default alignment get the default; a failure with those is ENOMEM. */
+ * 6 up to the default 8 would return a pointer that is not a multiple of 6.
+ * 0 and powers of two below the default alignment get the default; a
+ * failure with those is ENOMEM. */
 /* A block aligned to align_bytes (0 or a power of two), or NULL; errno untouched. */
 static void *aligned_under_lock(struct _reent *reent, size_t align_bytes, size_t size_bytes)
 {
