@@ -3477,7 +3477,11 @@ static void test_default_heap_init_ex(void **state)
     assert_true(in_range(h, mem, S(16 * 1024)));
     assert_true(heap_get_stats(&s));
     assert_int_equal(s.control_bytes, bh_control_size(S(1024 * 1024)));
-    assert_true(s.control_bytes > bh_control_size(S(16 * 1024)));
+    /* Larger than the first region's own table, but for a grain (4096)
+     * that rounds both up to the same size. */
+    assert_true(s.control_bytes >= bh_control_size(S(16 * 1024)));
+    if (bh_alignment() <= 64u)
+        assert_true(s.control_bytes > bh_control_size(S(16 * 1024)));
     assert_int_equal(s.heap_bytes, S(16 * 1024));
     p = (unsigned char *)heap_alloc(100);
     assert_non_null(p);
