@@ -35,8 +35,10 @@ OPT_FLAGS := -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_FLAGS_RELWITHDEBINFO="-
 # An override replaces the default, sanitizers included. CMake keeps both
 # settings in a tree's cache: TREE_RESET, given before them, puts a tree
 # back to its defaults on the next run without the override, instead of
-# testing the variant again under the default's name.
-TREE_RESET := -DBAREHEAP_CONFIG_DEFINES= -DBAREHEAP_SANITIZE=
+# testing the variant again under the default's name (the model stress's
+# operation count too, which a tree configured before it was derived keeps
+# cached).
+TREE_RESET := -DBAREHEAP_CONFIG_DEFINES= -DBAREHEAP_SANITIZE= -DBAREHEAP_MODEL_OPS=
 GCC_ARGS   ?= -DBAREHEAP_SANITIZE=address,undefined
 CLANG_ARGS ?= -DBAREHEAP_SANITIZE=address,undefined
 M32_ARGS   ?= -DBAREHEAP_CONFIG_DEFINES=BAREHEAP_BRANCHLESS_LISTS=1
@@ -67,7 +69,7 @@ demo: deps
 # The Cortex-M example (examples/cortex-m/) as firmware on QEMU's mps2-an385.
 demo-cortex-m:
 	$(CMAKE) -S . -B $(BUILD)/target-cortex-m3 $(call gen,$(BUILD)/target-cortex-m3) \
-		-DCMAKE_TOOLCHAIN_FILE=$(CURDIR)/cmake/toolchain-cortex-m3.cmake $(OPT_FLAGS)
+		-DCMAKE_TOOLCHAIN_FILE=$(CURDIR)/cmake/toolchain-cortex-m3.cmake $(OPT_FLAGS) $(TREE_RESET)
 	$(CMAKE) --build $(BUILD)/target-cortex-m3 --target cortex_m_demo
 	qemu-system-arm -machine mps2-an385 -cpu cortex-m3 -nographic -monitor none \
 		-semihosting-config enable=on,target=native \

@@ -28,8 +28,10 @@
  * given the arena with the fewest live threads on its first call (a thread
  * exit destructor keeps the counts). A block freed or resized by another
  * thread goes back to the arena that owns it, found from its address as
- * above; such frees are batched, 32 at a time, and never wait for a lock
- * that is taken (remote_flush()). The lock is a spinlock
+ * above; such frees of blocks up to 64 KiB are batched, 32 at a time or 64
+ * KiB of them, and a batch never waits for a lock that is taken
+ * (remote_flush()); a larger block waits for its owner's lock, as does a
+ * batch for an arena whose threads have all exited. The lock is a spinlock
  * (bh_malloc_internal.h): uncontended it costs one atomic exchange. Blocks
  * up to 1 KiB freed by the thread that owns their arena go to a per-thread
  * cache and serve its next requests of that size without any lock (see
@@ -1094,7 +1096,9 @@ static inline void arena_drain_pending(arena *a) {
  * time. If the owner's lock is free, under one acquisition (with whatever
  * its remote list holds); if not, the run is pushed onto the owner's remote
  * list with one compare-and-swap, and this thread goes on without waiting: a
- * producer/consumer pair then never spins on each other's lock. */
+ * producer/consumer pair then does not spin on each other's lock. (Only a
+ * run for an arena left with no thread, which nobody else would drain,
+ * waits for the lock: see below.) */
 static __attribute__((noinline)) void remote_flush(void) {
     unsigned i = 0, n = tls_cache.remote_count;
     tls_cache.remote_count = 0;
@@ -1359,14 +1363,14 @@ static void *shim_realloc(void *p, size_t size_bytes) {
     void *q;
     if (!owner)
         return direct_realloc(p, size_bytes);
-    /* Growth in place in this thread's arena may take the blocks waiting
-     * there (a move drains them in shim_malloc()). */
-    if (tls_arena_plus1 != 0)
-        arena_drain_pending(&arenas[tls_arena_plus1 - 1u]);
     if (SHIM_UNLIKELY(freed_pending(owner, p) || (heap = arena_heap_for(owner, p)) == NULL)) {
         errno = EINVAL;
         return NULL;
     }
+    /* Growth in place happens in p's arena: the blocks waiting on its list
+     * may be what p grows into (a move drains this thread's arena in
+     * shim_malloc()). */
+    arena_drain_pending(owner);
     reported_before = tls_reported;
     if (size_bytes < shim.mmap_threshold) {
         q = bh_realloc(heap, p, size_bytes);

@@ -70,8 +70,9 @@ extern unsigned char __heap_start[], __heap_end[];
 #ifndef BAREHEAP_NEWLIB_MAX_REGION_BYTES
 #define BAREHEAP_NEWLIB_MAX_REGION_BYTES 0
 #endif
-/* A negative value would become a size near SIZE_MAX, which no memory holds
- * the control structure for: every allocation would fail. */
+/* A negative value would become a size near SIZE_MAX: a class table for the
+ * whole address space, silently, where a mistake is more likely than that
+ * choice (which SIZE_MAX itself still makes). */
 typedef char bh_newlib_max_region_not_negative[(BAREHEAP_NEWLIB_MAX_REGION_BYTES) >= 0 ? 1 : -1];
 
 /* newlib builds with errno in each struct _reent, or, configured with
