@@ -1081,12 +1081,13 @@ static __attribute__((noinline)) void arena_drain_remote(arena *a) {
     arena_release(a);
 }
 
-/* Frees what other threads left on a's remote list, if anything: a, the
- * calling thread's arena, is about to serve a request, and those blocks may
- * serve it before a grows. Every call that can allocate from a checks,
- * aligned ones and realloc included: a thread that only makes those would
- * otherwise leave the list to grow for as long as the frees' owners found
- * a's lock taken. */
+/* Frees what other threads left on a's remote list, if anything, taking
+ * a's lock. Called before a serves a request (the calling thread's
+ * allocations, aligned ones included, and a realloc of one of a's blocks),
+ * so that those blocks serve it before a grows; by malloc_trim() for every
+ * arena, and at a thread's exit for its own. Without the checks beyond
+ * malloc, a thread that only made those calls left the list to grow for as
+ * long as other threads found a's lock taken. */
 static inline void arena_drain_pending(arena *a) {
     if (SHIM_UNLIKELY(atomic_load_explicit(&a->remote_head, memory_order_relaxed) != NULL))
         arena_drain_remote(a);

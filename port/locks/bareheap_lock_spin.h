@@ -34,10 +34,11 @@
 #include <stdatomic.h>
 
 /* Without an atomic read-modify-write (ARMv6-M: Cortex-M0/M0+/M1, RISC-V
- * without A) GCC compiles an atomic exchange to a plain load and store (or
- * a libatomic call that does the same): two cores could both take the
- * lock. Such parts need their own
- * hardware lock (the RP2040's SIO spinlocks, for one) behind bh_set_lock(). */
+ * without A) GCC has no instruction for the exchange and calls
+ * __atomic_exchange_4, which a bare-metal link lacks and which, where a
+ * library supplies it by masking interrupts, does not keep another core
+ * out. Such parts need their own hardware lock (the RP2040's SIO
+ * spinlocks, for one) behind bh_set_lock(). */
 #if defined(__GNUC__) && !defined(__GCC_HAVE_SYNC_COMPARE_AND_SWAP_4)
 #error "bareheap_lock_spin.h: this CPU has no atomic test-and-set"
 #endif
