@@ -1,5 +1,6 @@
 /*
- * What port/newlib/bh_newlib.c offers beyond newlib's own malloc family.
+ * What port/newlib/bh_newlib.c offers beyond newlib's (or picolibc's) own
+ * malloc family.
  */
 #ifndef BAREHEAP_NEWLIB_H
 #define BAREHEAP_NEWLIB_H
@@ -22,15 +23,16 @@ extern "C" {
  * script that leaves it empty because all of the heap is memory set up at
  * run time), malloc() fails with ENOMEM until this call, which then makes
  * the heap from [mem, mem + size_bytes) as heap_init() does (false, and
- * still no heap, if heap_init() would refuse it). Runs between
- * __malloc_lock() and __malloc_unlock(), like malloc(). heap_add_region()
- * called directly does neither: before the first allocation there is no
- * default heap, so it returns false and adds nothing, and it does not take
- * newlib's lock.
+ * still no heap, if heap_init() would refuse it). Runs under the C
+ * library's allocator lock, like malloc(): newlib's __malloc_lock() and
+ * __malloc_unlock(), picolibc's __LIBC_LOCK(). heap_add_region() called
+ * directly does neither: before the first allocation there is no default
+ * heap, so it returns false and adds nothing, and it does not take the C
+ * library's lock.
  * NULL mem or size_bytes 0: false, nothing added. mem need not be aligned
  * (the region starts at its first aligned block). O(BAREHEAP_MAX_REGIONS).
- * Thread-safe as malloc() is, through newlib's lock; from an interrupt
- * handler only where __malloc_lock() masks that interrupt. The memory must
+ * Thread-safe as malloc() is, through that lock; from an interrupt handler
+ * only where the lock masks that interrupt. The memory must
  * stay the heap's for the rest of the program. */
 bool bh_newlib_add_region(void *mem, size_t size_bytes);
 

@@ -15,6 +15,13 @@
  * mallopt(), so a call to mstats() would bring in that object, and its
  * second definitions of those three (a link error again).
  *
+ * The same file serves picolibc (newlib's descendant: the C library of
+ * Debian's RISC-V toolchain, of Zephyr and of recent Arm GNU toolchains),
+ * found by its __PICOLIBC__: the same calls and answers, without the _r
+ * forms, which picolibc does not have. picolibc keeps free() and cfree() in
+ * one object, so cfree() is defined here too; its malloc takes its memory
+ * through sbrk(), which then stays out of the link.
+ *
  * The heap is bareheap's default heap. If the firmware has made it
  * (heap_init() or heap_init_ex() before anything allocates through newlib),
  * that heap serves newlib. Otherwise the first allocation makes it from the
@@ -30,10 +37,14 @@
  * Each call runs between __malloc_lock() and __malloc_unlock() (newlib's
  * hooks: empty in a single-threaded newlib; an RTOS port overrides them,
  * e.g. with a recursive mutex or by masking interrupts), so the heap_* calls
- * are never entered twice at once.
+ * are never entered twice at once. With picolibc, the lock its own malloc
+ * takes: __LIBC_LOCK(), the C library's recursive retargetable lock
+ * (__retarget_lock_acquire_recursive() on __lock___libc_recursive_mutex;
+ * no-ops unless the RTOS or the firmware defines them).
  *
- * A failed allocation sets errno (the caller's struct _reent) to ENOMEM;
- * memalign() with an alignment that is not a power of two, to EINVAL.
+ * A failed allocation sets errno (with newlib, that of the caller's struct
+ * _reent; picolibc's is thread-local) to ENOMEM; memalign() with an
+ * alignment that is not a power of two, to EINVAL.
  *
  * Where this differs from newlib's own allocator: full newlib's memalign()
  * takes any alignment (newlib-nano's refuses one that is not a power of
@@ -43,7 +54,9 @@
  */
 #include <errno.h>
 #include <malloc.h>
+#ifndef __PICOLIBC__
 #include <reent.h>
+#endif
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -75,14 +88,34 @@ extern unsigned char __heap_start[], __heap_end[];
  * choice (which SIZE_MAX itself still makes). */
 typedef char bh_newlib_max_region_not_negative[(BAREHEAP_NEWLIB_MAX_REGION_BYTES) >= 0 ? 1 : -1];
 
+/* What each call is given and takes: libc_ctx, the caller's C library
+ * state (newlib's struct _reent; picolibc keeps none to pass), with
+ * CTX_CURRENT the calling thread's; CTX_ERRNO(ctx), its errno; CTX_LOCK and
+ * CTX_UNLOCK, the C library's allocator lock. */
+#ifdef __PICOLIBC__
+/* picolibc: errno is thread-local, and its own allocator runs under the C
+ * library's recursive lock (__LIBC_LOCK(): the retargetable lock, no-ops
+ * unless the RTOS or the firmware defines __retarget_lock_*). */
+typedef void *libc_ctx;
+#define CTX_CURRENT NULL
+#define CTX_ERRNO(ctx) (*((void)(ctx), &errno))
+#define CTX_LOCK(ctx) ((void)(ctx), __LIBC_LOCK())
+#define CTX_UNLOCK(ctx) ((void)(ctx), __LIBC_UNLOCK())
+#define CTX_STDERR(ctx) ((void)(ctx), stderr)
+#else
+typedef struct _reent *libc_ctx;
+#define CTX_CURRENT _REENT
 /* newlib builds with errno in each struct _reent, or, configured with
  * --enable-newlib-reent-thread-local (4.3 on), in a thread-local variable:
  * _REENT_ERRNO() names the right one where newlib defines it. */
 #ifdef _REENT_ERRNO
-#define REENT_ERRNO(reent) _REENT_ERRNO(reent)
+#define CTX_ERRNO(ctx) _REENT_ERRNO(ctx)
 #else
-#define REENT_ERRNO(reent) ((reent)->_errno)
+#define CTX_ERRNO(ctx) ((ctx)->_errno)
 #endif
+#define CTX_LOCK(ctx) __malloc_lock(ctx)
+#define CTX_UNLOCK(ctx) __malloc_unlock(ctx)
+#define CTX_STDERR(ctx) _stderr_r(ctx)
 
 /* newlib's lock hooks (newlib/libc/stdlib/mlock.c; not in a public header). */
 void __malloc_lock(struct _reent *reent);
@@ -90,10 +123,11 @@ void __malloc_unlock(struct _reent *reent);
 
 /* Also defined here, so newlib's versions (which walk its own heap) stay out. */
 void *_reallocf_r(struct _reent *reent, void *ptr, size_t size_bytes);
-void *reallocf(void *ptr, size_t size_bytes);
 size_t _malloc_usable_size_r(struct _reent *reent, void *ptr);
 void *_valloc_r(struct _reent *reent, size_t size_bytes);
 void *_pvalloc_r(struct _reent *reent, size_t size_bytes);
+#endif
+void *reallocf(void *ptr, size_t size_bytes);
 
 /* Whether there is a default heap, made now from the linker script's range
  * if neither the firmware nor an earlier call has made one. A heap the
@@ -109,9 +143,9 @@ static bool heap_ready(void)
 
 bool bh_newlib_add_region(void *mem, size_t size_bytes)
 {
-    struct _reent *reent = _REENT;
+    libc_ctx ctx = CTX_CURRENT;
     bool added;
-    __malloc_lock(reent);
+    CTX_LOCK(ctx);
     if (heap_ready()) {
         added = heap_add_region(mem, size_bytes);
     } else {
@@ -120,47 +154,47 @@ bool bh_newlib_add_region(void *mem, size_t size_bytes)
          * time, external SDRAM say): this region makes the heap. */
         added = heap_init_ex(mem, size_bytes, BAREHEAP_NEWLIB_MAX_REGION_BYTES);
     }
-    __malloc_unlock(reent);
+    CTX_UNLOCK(ctx);
     return added;
 }
 
-static void *result(struct _reent *reent, void *ptr)
+static void *result(libc_ctx ctx, void *ptr)
 {
     if (ptr == NULL) {
-        REENT_ERRNO(reent) = ENOMEM;
+        CTX_ERRNO(ctx) = ENOMEM;
     }
     return ptr;
 }
 
-void *_malloc_r(struct _reent *reent, size_t size_bytes)
+static void *libc_malloc(libc_ctx ctx, size_t size_bytes)
 {
     void *p = NULL;
-    __malloc_lock(reent);
+    CTX_LOCK(ctx);
     if (heap_ready()) {
         p = heap_alloc(size_bytes);
     }
-    __malloc_unlock(reent);
-    return result(reent, p);
+    CTX_UNLOCK(ctx);
+    return result(ctx, p);
 }
 
-void _free_r(struct _reent *reent, void *ptr)
+static void libc_free(libc_ctx ctx, void *ptr)
 {
     if (ptr == NULL) {
         return;
     }
-    __malloc_lock(reent);
+    CTX_LOCK(ctx);
     heap_free(ptr);
-    __malloc_unlock(reent);
+    CTX_UNLOCK(ctx);
 }
 
 /* The block is cleared after newlib's lock is released, as bh_calloc()
  * clears outside the heap's own: with a lock that masks interrupts, the
  * clear, O(bytes), does not keep them masked. */
-void *_calloc_r(struct _reent *reent, size_t count, size_t size_bytes)
+static void *libc_calloc(libc_ctx ctx, size_t count, size_t size_bytes)
 {
     void *p = NULL;
     size_t total = 0;
-    __malloc_lock(reent);
+    CTX_LOCK(ctx);
     if (heap_ready()) {
         if (size_bytes == 0u || count <= SIZE_MAX / size_bytes) {
             total = count * size_bytes;
@@ -170,24 +204,24 @@ void *_calloc_r(struct _reent *reent, size_t count, size_t size_bytes)
             p = heap_calloc(count, size_bytes);
         }
     }
-    __malloc_unlock(reent);
+    CTX_UNLOCK(ctx);
     if (p != NULL) {
         memset(p, 0, total);
     }
-    return result(reent, p);
+    return result(ctx, p);
 }
 
-void *_realloc_r(struct _reent *reent, void *ptr, size_t size_bytes)
+static void *libc_realloc(libc_ctx ctx, void *ptr, size_t size_bytes)
 {
     void *p = NULL;
-    __malloc_lock(reent);
+    CTX_LOCK(ctx);
     if (heap_ready()) {
         p = heap_realloc(ptr, size_bytes);
     }
-    __malloc_unlock(reent);
+    CTX_UNLOCK(ctx);
     /* realloc(p, 0) frees p and returns NULL: not a failure. realloc(NULL, 0)
      * is malloc(0), and its NULL is one. */
-    return size_bytes == 0u && ptr != NULL ? p : result(reent, p);
+    return size_bytes == 0u && ptr != NULL ? p : result(ctx, p);
 }
 
 /* newlib's reallocf() frees ptr whenever _realloc_r() returns NULL, so after
@@ -195,11 +229,11 @@ void *_realloc_r(struct _reent *reent, void *ptr, size_t size_bytes)
  * (reported at BAREHEAP_DEBUG >= 1, a corrupt heap without it). Here ptr is
  * freed only when a resize to a size above 0 failed, as FreeBSD's reallocf()
  * does; defining both names keeps newlib's object out of the link. */
-void *_reallocf_r(struct _reent *reent, void *ptr, size_t size_bytes)
+static void *libc_reallocf(libc_ctx ctx, void *ptr, size_t size_bytes)
 {
-    void *p = _realloc_r(reent, ptr, size_bytes);
+    void *p = libc_realloc(ctx, ptr, size_bytes);
     if (p == NULL && size_bytes != 0u) {
-        _free_r(reent, ptr);
+        libc_free(ctx, ptr);
     }
     return p;
 }
@@ -210,25 +244,25 @@ void *_reallocf_r(struct _reent *reent, void *ptr, size_t size_bytes)
  * 0 and powers of two below the default alignment get the default; a
  * failure with those is ENOMEM. */
 /* A block aligned to align_bytes (0 or a power of two), or NULL; errno untouched. */
-static void *aligned_under_lock(struct _reent *reent, size_t align_bytes, size_t size_bytes)
+static void *aligned_under_lock(libc_ctx ctx, size_t align_bytes, size_t size_bytes)
 {
     void *p = NULL;
-    __malloc_lock(reent);
+    CTX_LOCK(ctx);
     if (heap_ready()) {
         p = heap_alloc_aligned(align_bytes < bh_alignment() ? bh_alignment() : align_bytes,
                                size_bytes);
     }
-    __malloc_unlock(reent);
+    CTX_UNLOCK(ctx);
     return p;
 }
 
-void *_memalign_r(struct _reent *reent, size_t align_bytes, size_t size_bytes)
+static void *libc_memalign(libc_ctx ctx, size_t align_bytes, size_t size_bytes)
 {
     if ((align_bytes & (align_bytes - 1u)) != 0u) {
-        REENT_ERRNO(reent) = EINVAL;
+        CTX_ERRNO(ctx) = EINVAL;
         return NULL;
     }
-    return result(reent, aligned_under_lock(reent, align_bytes, size_bytes));
+    return result(ctx, aligned_under_lock(ctx, align_bytes, size_bytes));
 }
 
 /* newlib's <stdlib.h> declares posix_memalign() and its aligned_alloc()
@@ -244,7 +278,7 @@ int posix_memalign(void **memptr, size_t align_bytes, size_t size_bytes)
         align_bytes % sizeof(void *) != 0u) {
         return EINVAL;
     }
-    p = aligned_under_lock(_REENT, align_bytes, size_bytes);
+    p = aligned_under_lock(CTX_CURRENT, align_bytes, size_bytes);
     if (p == NULL) {
         return ENOMEM;
     }
@@ -252,28 +286,28 @@ int posix_memalign(void **memptr, size_t align_bytes, size_t size_bytes)
     return 0;
 }
 
-size_t _malloc_usable_size_r(struct _reent *reent, void *ptr)
+static size_t libc_malloc_usable_size(libc_ctx ctx, void *ptr)
 {
     size_t n;
-    __malloc_lock(reent);
+    CTX_LOCK(ctx);
     n = heap_usable_size(ptr);
-    __malloc_unlock(reent);
+    CTX_UNLOCK(ctx);
     return n;
 }
 
 /* Page-aligned forms, for completeness: 4 KiB pages. */
-void *_valloc_r(struct _reent *reent, size_t size_bytes)
+static void *libc_valloc(libc_ctx ctx, size_t size_bytes)
 {
-    return _memalign_r(reent, 4096u, size_bytes);
+    return libc_memalign(ctx, 4096u, size_bytes);
 }
 
-void *_pvalloc_r(struct _reent *reent, size_t size_bytes)
+static void *libc_pvalloc(libc_ctx ctx, size_t size_bytes)
 {
     if (size_bytes > SIZE_MAX - 4095u) {
-        REENT_ERRNO(reent) = ENOMEM;
+        CTX_ERRNO(ctx) = ENOMEM;
         return NULL;
     }
-    return _memalign_r(reent, 4096u, (size_bytes + 4095u) & ~(size_t)4095u);
+    return libc_memalign(ctx, 4096u, (size_bytes + 4095u) & ~(size_t)4095u);
 }
 
 /* newlib's mallinfo from bareheap's statistics; all zero while there is no
@@ -282,11 +316,11 @@ void *_pvalloc_r(struct _reent *reent, size_t size_bytes)
  * peak of uordblks, as newlib's own malloc reports it although its header
  * calls the field unused. keepcost is 0: there is no system to give memory
  * back to. */
-struct mallinfo _mallinfo_r(struct _reent *reent)
+static struct mallinfo libc_mallinfo(libc_ctx ctx)
 {
     struct mallinfo info = {0};
     bh_stats stats;
-    __malloc_lock(reent);
+    CTX_LOCK(ctx);
     if (heap_get_stats(&stats)) {
         info.arena = stats.heap_bytes;
         info.ordblks = stats.free_blocks;
@@ -294,75 +328,65 @@ struct mallinfo _mallinfo_r(struct _reent *reent)
         info.uordblks = stats.used_bytes;
         info.fordblks = stats.free_bytes;
     }
-    __malloc_unlock(reent);
+    CTX_UNLOCK(ctx);
     return info;
 }
 
 /* To stderr, as newlib's does. */
-void _malloc_stats_r(struct _reent *reent)
+static void libc_malloc_stats(libc_ctx ctx)
 {
-    struct mallinfo info = _mallinfo_r(reent);
-    fprintf(_stderr_r(reent), "heap bytes = %10lu\npeak used bytes = %10lu\nin use bytes = %10lu\n",
+    struct mallinfo info = libc_mallinfo(ctx);
+    fprintf(CTX_STDERR(ctx), "heap bytes = %10lu\npeak used bytes = %10lu\nin use bytes = %10lu\n",
             (unsigned long)info.arena, (unsigned long)info.usmblks, (unsigned long)info.uordblks);
 }
 
 /* newlib's older statistics call: a title line, then malloc_stats(). */
-void _mstats_r(struct _reent *reent, char *title)
+static void libc_mstats(libc_ctx ctx, char *title)
 {
-    fprintf(_stderr_r(reent), "Memory allocation statistics %s\n", title);
-    _malloc_stats_r(reent);
-}
-
-/* Nothing to give back to a system: 0, as newlib's when it releases nothing. */
-int _malloc_trim_r(struct _reent *reent, size_t pad_bytes)
-{
-    (void)reent;
-    (void)pad_bytes;
-    return 0;
-}
-
-/* No tunable: 0 (failure) for every parameter, as for one newlib does not know. */
-int _mallopt_r(struct _reent *reent, int parameter, int value)
-{
-    (void)reent;
-    (void)parameter;
-    (void)value;
-    return 0;
+    fprintf(CTX_STDERR(ctx), "Memory allocation statistics %s\n", title);
+    libc_malloc_stats(ctx);
 }
 
 void *malloc(size_t size_bytes)
 {
-    return _malloc_r(_REENT, size_bytes);
+    return libc_malloc(CTX_CURRENT, size_bytes);
 }
 
 void free(void *ptr)
 {
-    _free_r(_REENT, ptr);
+    libc_free(CTX_CURRENT, ptr);
+}
+
+/* The old name of free(): picolibc keeps it in one object with its free(),
+ * which a call of cfree() would otherwise bring in beside this one. */
+void cfree(void *ptr)
+{
+    libc_free(CTX_CURRENT, ptr);
 }
 
 void *calloc(size_t count, size_t size_bytes)
 {
-    return _calloc_r(_REENT, count, size_bytes);
+    return libc_calloc(CTX_CURRENT, count, size_bytes);
 }
 
 void *realloc(void *ptr, size_t size_bytes)
 {
-    return _realloc_r(_REENT, ptr, size_bytes);
+    return libc_realloc(CTX_CURRENT, ptr, size_bytes);
 }
 
 void *reallocf(void *ptr, size_t size_bytes)
 {
-    return _reallocf_r(_REENT, ptr, size_bytes);
+    return libc_reallocf(CTX_CURRENT, ptr, size_bytes);
 }
 
 void *memalign(size_t align_bytes, size_t size_bytes)
 {
-    return _memalign_r(_REENT, align_bytes, size_bytes);
+    return libc_memalign(CTX_CURRENT, align_bytes, size_bytes);
 }
 
 size_t malloc_usable_size(void *ptr)
 {
-    return _malloc_usable_size_r(_REENT, ptr);
+    return libc_malloc_usable_size(CTX_CURRENT, ptr);
 }
 
 /* C11's, here rather than newlib's, which calls posix_memalign() and so
@@ -373,43 +397,124 @@ size_t malloc_usable_size(void *ptr)
 void *aligned_alloc(size_t align_bytes, size_t size_bytes)
 {
     if (align_bytes == 0u) {
-        REENT_ERRNO(_REENT) = EINVAL;
+        CTX_ERRNO(CTX_CURRENT) = EINVAL;
         return NULL;
     }
-    return _memalign_r(_REENT, align_bytes, size_bytes);
+    return libc_memalign(CTX_CURRENT, align_bytes, size_bytes);
 }
 
 void *valloc(size_t size_bytes)
 {
-    return _valloc_r(_REENT, size_bytes);
+    return libc_valloc(CTX_CURRENT, size_bytes);
 }
 
 void *pvalloc(size_t size_bytes)
 {
-    return _pvalloc_r(_REENT, size_bytes);
+    return libc_pvalloc(CTX_CURRENT, size_bytes);
 }
 
 struct mallinfo mallinfo(void)
 {
-    return _mallinfo_r(_REENT);
+    return libc_mallinfo(CTX_CURRENT);
 }
 
 void malloc_stats(void)
 {
-    _malloc_stats_r(_REENT);
+    libc_malloc_stats(CTX_CURRENT);
 }
 
+/* Nothing to give back to a system: 0, as newlib's when it releases nothing. */
 int malloc_trim(size_t pad_bytes)
 {
-    return _malloc_trim_r(_REENT, pad_bytes);
+    (void)pad_bytes;
+    return 0;
 }
 
+/* No tunable: 0 (failure) for every parameter, as for one newlib does not know. */
 int mallopt(int parameter, int value)
 {
-    return _mallopt_r(_REENT, parameter, value);
+    (void)parameter;
+    (void)value;
+    return 0;
 }
 
 void mstats(char *title)
 {
-    _mstats_r(_REENT, title);
+    libc_mstats(CTX_CURRENT, title);
 }
+
+#ifndef __PICOLIBC__
+/* newlib's reentrant forms, which newlib itself calls (stdio's buffers) and
+ * which set errno in the struct _reent they are given. */
+void *_malloc_r(struct _reent *reent, size_t size_bytes)
+{
+    return libc_malloc(reent, size_bytes);
+}
+
+void _free_r(struct _reent *reent, void *ptr)
+{
+    libc_free(reent, ptr);
+}
+
+void *_calloc_r(struct _reent *reent, size_t count, size_t size_bytes)
+{
+    return libc_calloc(reent, count, size_bytes);
+}
+
+void *_realloc_r(struct _reent *reent, void *ptr, size_t size_bytes)
+{
+    return libc_realloc(reent, ptr, size_bytes);
+}
+
+void *_reallocf_r(struct _reent *reent, void *ptr, size_t size_bytes)
+{
+    return libc_reallocf(reent, ptr, size_bytes);
+}
+
+void *_memalign_r(struct _reent *reent, size_t align_bytes, size_t size_bytes)
+{
+    return libc_memalign(reent, align_bytes, size_bytes);
+}
+
+size_t _malloc_usable_size_r(struct _reent *reent, void *ptr)
+{
+    return libc_malloc_usable_size(reent, ptr);
+}
+
+void *_valloc_r(struct _reent *reent, size_t size_bytes)
+{
+    return libc_valloc(reent, size_bytes);
+}
+
+void *_pvalloc_r(struct _reent *reent, size_t size_bytes)
+{
+    return libc_pvalloc(reent, size_bytes);
+}
+
+struct mallinfo _mallinfo_r(struct _reent *reent)
+{
+    return libc_mallinfo(reent);
+}
+
+void _malloc_stats_r(struct _reent *reent)
+{
+    libc_malloc_stats(reent);
+}
+
+void _mstats_r(struct _reent *reent, char *title)
+{
+    libc_mstats(reent, title);
+}
+
+int _malloc_trim_r(struct _reent *reent, size_t pad_bytes)
+{
+    (void)reent;
+    return malloc_trim(pad_bytes);
+}
+
+int _mallopt_r(struct _reent *reent, int parameter, int value)
+{
+    (void)reent;
+    return mallopt(parameter, value);
+}
+#endif
