@@ -32,12 +32,14 @@ declare -a PACKAGES=(
   "gcc-multilib"
   "libnewlib-arm-none-eabi"
   "libstdc++-arm-none-eabi-newlib"
+  "picolibc-arm-none-eabi"
+  "picolibc-riscv64-unknown-elf"
   "libcmocka-dev:i386"
   "libclang-rt-14-dev"
 )
 
 DEPS_NAME=install-deps
-DEPS_NEEDED="cmake ninja gcc clang pkg-config cmocka (64- and 32-bit), gcc -m32 multilib, qemu-user, arm-none-eabi-gcc with newlib and libstdc++, riscv64-unknown-elf-gcc, qemu-system-arm/-misc/-x86, valgrind, clang-tidy, cppcheck, lcov, libFuzzer (libclang-rt-14-dev), python3 (programs run under the malloc shim, the worst-case path bound) and sqlite3."
+DEPS_NEEDED="cmake ninja gcc clang pkg-config cmocka (64- and 32-bit), gcc -m32 multilib, qemu-user, arm-none-eabi-gcc with newlib, picolibc and libstdc++, riscv64-unknown-elf-gcc with picolibc, qemu-system-arm/-misc/-x86, valgrind, clang-tidy, cppcheck, lcov, libFuzzer (libclang-rt-14-dev), python3 (programs run under the malloc shim, the worst-case path bound) and sqlite3."
 # shellcheck source=tools/deps-lib.sh
 . "$(dirname "$0")/deps-lib.sh"
 deps_ensure

@@ -1,6 +1,9 @@
 /*
  * newlib on bareheap (port/newlib/), as firmware for QEMU's mps2-an385 /
- * mps2-an386, linked with --specs=nano.specs: printf, malloc, calloc,
+ * mps2-an386, linked with --specs=nano.specs; built with picolibc (its
+ * picolibc.specs, start-up code and linker script, console through
+ * semihosting), the same program for the RISC-V virt boards and mps2-an385:
+ * printf, malloc, calloc,
  * realloc, memalign, aligned_alloc, posix_memalign and strdup all take their
  * memory from bareheap's default heap, [__heap_start, __heap_end) of the
  * linker script, and a second region added before the first allocation.
@@ -12,8 +15,9 @@
  * allocates from that heap, leaving the firmware's own blocks alone.
  *
  * Proves it: every pointer newlib hands out lies inside that region, and
- * bareheap's statistics count each call (printf's stdout buffer included).
- * Prints "newlib: ok" on success.
+ * bareheap's statistics count each call (printf's stdout buffer included;
+ * picolibc's stdout has none, its asprintf() allocates). Prints "newlib: ok"
+ * on success ("picolibc: ok" with picolibc).
  */
 #define _POSIX_C_SOURCE 200809L /* strdup */
 #define _ISOC11_SOURCE 1         /* aligned_alloc */
@@ -28,7 +32,13 @@
 
 #include "bareheap.h"
 #include "bareheap_newlib.h"
+#ifdef __PICOLIBC__
+#include <sys/lock.h>
+#define LIBC_NAME "picolibc"
+#else
 #include "board.h"
+#define LIBC_NAME "newlib"
+#endif
 
 extern unsigned char __heap_start[], __heap_end[];
 
@@ -54,18 +64,83 @@ static unsigned char *g_own_block;
 /* volatile: gcc refuses a calloc whose product it sees overflow */
 static volatile size_t g_huge_count = SIZE_MAX / 2u;
 
-/* newlib's lock hooks, as an RTOS port overrides them: each allocator call
- * must take the lock once and release it before returning, on every path
- * (a failed allocation, a heap not made yet included). */
+/* The C library's lock hooks, as an RTOS port overrides them: each
+ * allocator call must take the lock once and release it before returning,
+ * on every path (a failed allocation, a heap not made yet included). */
 static volatile int g_lock_depth, g_lock_calls, g_lock_nested;
-void __malloc_lock(struct _reent *reent)
+static void lock_taken(void)
 {
-    (void)reent;
     if (g_lock_depth != 0) {
         g_lock_nested++;
     }
     g_lock_depth++;
     g_lock_calls++;
+}
+#ifdef __PICOLIBC__
+/* picolibc's retargetable locks: an RTOS defines all of them (they share
+ * one object in libc.a) and the lock objects; the allocator's is
+ * __lock___libc_recursive_mutex, the only one counted here. */
+struct __lock {
+    int unused;
+};
+struct __lock __lock___libc_recursive_mutex;
+void __retarget_lock_init(_LOCK_T *lock)
+{
+    (void)lock;
+}
+void __retarget_lock_init_recursive(_LOCK_T *lock)
+{
+    (void)lock;
+}
+void __retarget_lock_close(_LOCK_T lock)
+{
+    (void)lock;
+}
+void __retarget_lock_close_recursive(_LOCK_T lock)
+{
+    (void)lock;
+}
+void __retarget_lock_acquire(_LOCK_T lock)
+{
+    (void)lock;
+}
+void __retarget_lock_acquire_recursive(_LOCK_T lock)
+{
+    if (lock == &__lock___libc_recursive_mutex) {
+        lock_taken();
+    }
+}
+int __retarget_lock_try_acquire(_LOCK_T lock)
+{
+    (void)lock;
+    return 1;
+}
+int __retarget_lock_try_acquire_recursive(_LOCK_T lock)
+{
+    __retarget_lock_acquire_recursive(lock);
+    return 1;
+}
+void __retarget_lock_release(_LOCK_T lock)
+{
+    (void)lock;
+}
+void __retarget_lock_release_recursive(_LOCK_T lock)
+{
+    if (lock == &__lock___libc_recursive_mutex) {
+        g_lock_depth--;
+    }
+}
+
+/* The console: picolibc's stdout, over semihosting, which allocates nothing. */
+static void console_write(const char *text, size_t n)
+{
+    fwrite(text, 1, n, stdout);
+}
+#else
+void __malloc_lock(struct _reent *reent)
+{
+    (void)reent;
+    lock_taken();
 }
 void __malloc_unlock(struct _reent *reent)
 {
@@ -73,13 +148,17 @@ void __malloc_unlock(struct _reent *reent)
     g_lock_depth--;
 }
 
+/* The board's console: below newlib's stdio, which allocates its buffer. */
+#define console_write board_write
+#endif
+
 static void check(int ok, const char *what)
 {
     if (!ok) {
-        const char *prefix = "newlib: FAILED: ";
-        board_write(prefix, strlen(prefix));
-        board_write(what, strlen(what));
-        board_write("\n", 1);
+        const char *prefix = LIBC_NAME ": FAILED: ";
+        console_write(prefix, strlen(prefix));
+        console_write(what, strlen(what));
+        console_write("\n", 1);
         g_failures++;
     }
 }
@@ -174,12 +253,26 @@ int main(int argc, char **argv)
           "the heap is not all of the linker script's range and the added region");
 #endif
 
+#ifdef __PICOLIBC__
+    {
+        /* picolibc's stdio allocates for asprintf(). */
+        char *text = NULL;
+        check(asprintf(&text, "picolibc asprintf on bareheap: %d %s", 42, "hello") > 0 && in_heap(text),
+              "asprintf's string is not in the heap");
+        if (text != NULL) {
+            printf("%s\n", text);
+        }
+        free(text);
+        check(heap_get_stats(&before) && before.alloc_count >= 1u, "asprintf allocated nothing from bareheap");
+    }
+#else
     /* printf allocates stdout's buffer through _malloc_r. */
     printf("newlib printf on bareheap: %d %s\n", 42, "hello");
     fflush(stdout);
     check(heap_get_stats(&before), "printf did not initialise the heap");
     check(before.alloc_count >= 1u && before.live_blocks >= 1u, "printf allocated nothing from bareheap");
     check(stdout->_bf._base != NULL && in_heap(stdout->_bf._base), "stdout's buffer is not in the heap");
+#endif
 #ifdef NEWLIB_DEMO_OWN_HEAP
     check(heap_default() == g_own_heap, "printf's allocation replaced the firmware's heap");
     {
@@ -357,6 +450,7 @@ int main(int argc, char **argv)
         check(s1.error_count == s0.error_count && s1.live_blocks + 1u == s0.live_blocks,
               "a failed reallocf did not free p exactly once");
     }
+#ifndef __PICOLIBC__
     {
         /* The reentrant forms set the errno of the struct _reent they are
          * given, not the caller's. */
@@ -369,6 +463,7 @@ int main(int argc, char **argv)
         check(_memalign_r(&other, 6u, 16u) == NULL && other._errno == EINVAL && errno == 0,
               "_memalign_r: errno not in its struct _reent");
     }
+#endif
     {
         /* valloc(): 4 KiB aligned. pvalloc(): also the size rounded up to a
          * page; a size that cannot be rounded is ENOMEM, not a small block. */
@@ -429,7 +524,7 @@ int main(int argc, char **argv)
            (void *)__heap_start, (void *)__heap_end, (unsigned long)after.alloc_count,
            (unsigned long)after.free_count, (unsigned long)after.live_blocks,
            (unsigned long)after.peak_used_bytes);
-    printf(g_failures == 0 ? "newlib: ok\n" : "newlib: FAILED\n");
+    printf(g_failures == 0 ? LIBC_NAME ": ok\n" : LIBC_NAME ": FAILED\n");
     fflush(stdout);
     return g_failures == 0 ? 0 : 1;
 }
