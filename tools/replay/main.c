@@ -1182,7 +1182,9 @@ static int report_walk_dump(const options *o)
     char why[512], subtitle[512];
     svg_input in;
     long rects = 0;
-    size_t i, used = 0, free_bytes = 0, used_blocks = 0;
+    /* Byte totals in 64 bits: a 64-bit target's dump, read by a 32-bit build. */
+    uint64_t used = 0, free_bytes = 0;
+    size_t i, used_blocks = 0;
     walk_dump_status read_status;
 
     read_status = walk_dump_read(o->walk_dump_path, &map, &info, why, sizeof why);
@@ -1194,10 +1196,10 @@ static int report_walk_dump(const options *o)
     }
     for (i = 0; i < map.count; i++) {
         if (map.blocks[i].used) {
-            used += (size_t)map.blocks[i].size_bytes;
+            used += map.blocks[i].size_bytes;
             used_blocks++;
         } else {
-            free_bytes += (size_t)map.blocks[i].size_bytes;
+            free_bytes += map.blocks[i].size_bytes;
         }
     }
     if (o->svg_path != NULL) {
@@ -1212,8 +1214,9 @@ static int report_walk_dump(const options *o)
             return EXIT_TOOL;
         }
         snprintf(subtitle, sizeof subtitle,
-                 "bh_walk dump: %zu blocks in %u region%s, %zu B used, %zu B free (%u-byte words, %u-byte "
-                 "alignment)%s", map.count, map.region_count, map.region_count == 1u ? "" : "s", used, free_bytes,
+                 "bh_walk dump: %zu blocks in %u region%s, %llu B used, %llu B free (%u-byte words, %u-byte "
+                 "alignment)%s", map.count, map.region_count, map.region_count == 1u ? "" : "s",
+                 (unsigned long long)used, (unsigned long long)free_bytes,
                  info.word_bytes, info.align_bytes,
                  clip ? "; each region drawn up to its highest used block + 1/8" : "");
         memset(&in, 0, sizeof in);
@@ -1229,8 +1232,9 @@ static int report_walk_dump(const options *o)
         }
     }
     if (out_mode == OUT_TEXT) {
-        printf("bh_walk dump %s: %zu blocks (%zu used, %zu B; %zu free, %zu B) in %u region%s\n",
-               o->walk_dump_path, map.count, used_blocks, used, map.count - used_blocks, free_bytes,
+        printf("bh_walk dump %s: %zu blocks (%zu used, %llu B; %zu free, %llu B) in %u region%s\n",
+               o->walk_dump_path, map.count, used_blocks, (unsigned long long)used, map.count - used_blocks,
+               (unsigned long long)free_bytes,
                map.region_count, map.region_count == 1u ? "" : "s");
         if (o->svg_path != NULL) {
             printf("picture %s: %ld block rectangles\n", o->svg_path, rects);

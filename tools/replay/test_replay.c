@@ -1325,6 +1325,19 @@ static void case_walk_dump(const char *seed_demo)
     CHECK(file_count(svg, "region 1:", &bytes) == 1u, "the second region is labelled");
     xml_check(svg);
 
+    /* A 64-bit heap's dump with more than 4 GiB in use and free: the
+     * totals are whole in a 32-bit build of the tool too. */
+    text_file_write(log, "bh-walk begin word=8 align=16 heap=12884901888 control=2000\n"
+                         "bh-walk block 0x100000000 3221225472 used 0\n"
+                         "bh-walk block 0x1c0000000 3221225472 used 0\n"
+                         "bh-walk block 0x280000000 6442450944 free 0\n"
+                         "bh-walk end blocks=3\n");
+    tool_run(out, NULL, "--walk-dump", log, NULL, NULL);
+    CHECK(out->status == 0, "over 4 GiB: exit %d %s", out->status, out->err);
+    CHECK(kv_get(out, "used_bytes") == 6442450944ull && kv_get(out, "free_bytes") == 6442450944ull,
+          "totals over 4 GiB: used %llu, free %llu", (unsigned long long)kv_get(out, "used_bytes"),
+          (unsigned long long)kv_get(out, "free_bytes"));
+
     /* A dump cut short is refused. */
     text_file_write(log, "bh-walk begin word=8 align=16 heap=4096 control=1000\nbh-walk block 0x1000 64 used 0\n");
     tool_run(out, NULL, "--walk-dump", log, "--svg", svg);
