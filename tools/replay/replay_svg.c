@@ -312,15 +312,25 @@ static long map_write(FILE *f, const heap_map *map, double top, size_t merge_thr
     fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" class=\"h\">Heap map</text>\n", MAP_LEFT, top + 14.0);
     fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" class=\"s\">one row = %s; a block's width is its size, header "
                "included</text>\n", MAP_LEFT, top + 28.0, label);
-    /* Row labels: the offset where each row starts. */
+    /* Row labels: the offset where each row starts. A region is named by
+     * the number its blocks carry (a dump may skip numbers), found with one
+     * cursor over the blocks, which are in offset order. */
+    i = 0;
     for (r = 0; r < l.region_count; r++) {
         unsigned rows = l.first_row[r + 1u] - l.first_row[r];
+        unsigned number = r;
+        while (i < map->count && map->region_count != 0u && map->blocks[i].offset_bytes < map->region_start[r]) {
+            i++;
+        }
+        if (i < map->count) {
+            number = map->blocks[i].region;
+        }
         for (row = 0; row < rows; row++) {
             y = l.top + (double)(l.first_row[r] + row) * (ROW_HEIGHT + ROW_GAP) + ROW_HEIGHT - 4.0;
             bytes_label((uint64_t)row * l.row_bytes, label, sizeof label);
             if (l.region_count > 1u && row == 0u) {
                 fprintf(f, "<text x=\"%.0f\" y=\"%.1f\" class=\"l\">region %u: %s</text>\n", MAP_LEFT - 6.0, y,
-                        r, label);
+                        number, label);
             } else if (row % ((rows + 31u) / 32u) == 0u) {
                 fprintf(f, "<text x=\"%.0f\" y=\"%.1f\" class=\"l\">%s</text>\n", MAP_LEFT - 6.0, y, label);
             }

@@ -1325,6 +1325,19 @@ static void case_walk_dump(const char *seed_demo)
     CHECK(file_count(svg, "region 1:", &bytes) == 1u, "the second region is labelled");
     xml_check(svg);
 
+    /* Region numbers with a gap (a dump may leave regions out): each region
+     * keeps its own number in the picture. */
+    text_file_write(log, "bh-walk begin word=4 align=8 heap=300000 control=760\n"
+                         "bh-walk block 0x20000300 64 used 0\n"
+                         "bh-walk block 0x30000000 32 used 2\n"
+                         "bh-walk block 0x30000020 4064 free 2\n"
+                         "bh-walk end blocks=3\n");
+    tool_run(out, NULL, "--walk-dump", log, "--svg", svg);
+    CHECK(out->status == 0, "regions 0 and 2: exit %d %s", out->status, out->err);
+    CHECK(file_count(svg, "region 2:", &bytes) == 1u && file_count(svg, "region 1:", &bytes) == 0u,
+          "the region after a gap keeps its number");
+    xml_check(svg);
+
     /* A 64-bit heap's dump with more than 4 GiB in use and free: the
      * totals are whole in a 32-bit build of the tool too. */
     text_file_write(log, "bh-walk begin word=8 align=16 heap=12884901888 control=2000\n"
