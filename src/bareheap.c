@@ -142,6 +142,23 @@ static bool next_intact(bh_heap *heap, block *b);
  * free_blocks are kept by each operation for its net effect (a free with two
  * merges adds one block's bytes, not five updates). */
 
+/* Under a memory checker, the links of the free block whose first link is
+ * link, opened or closed; nothing for a list head (link into the control
+ * structure). */
+#if BAREHEAP_ASAN || BAREHEAP_VALGRIND
+static block *link_owner(const bh_heap *heap, block **link) {
+    uintptr_t offset = (uintptr_t)link - (uintptr_t)heap->heads;
+    if (offset < (uintptr_t)heap->sl_bitmap - (uintptr_t)heap->heads)
+        return NULL;
+    return (block *)(void *)((char *)link - offsetof(block, next_free));
+}
+#define LINK_OWNER_OPEN(heap, link) LINKS_OPEN(link_owner((heap), (link)))
+#define LINK_OWNER_CLOSE(heap, link) LINKS_CLOSE(link_owner((heap), (link)))
+#else
+#define LINK_OWNER_OPEN(heap, link) ((void)0)
+#define LINK_OWNER_CLOSE(heap, link) ((void)0)
+#endif
+
 /* Files free block b of size bytes (passed: the header was just written,
  * and reading it back costs a load on every path). */
 BH_HOT_INLINE void list_insert(bh_heap *heap, block *b, size_t size) {
@@ -154,6 +171,7 @@ BH_HOT_INLINE void list_insert(bh_heap *heap, block *b, size_t size) {
     __asm__("" : "+r"(head));
 #endif
     first = *head;
+    LINKS_OPEN(first);
     b->next_free = first;
 #if BAREHEAP_BRANCHLESS_LISTS
     /* No branch on whether the list was empty: setting bits already set
@@ -176,6 +194,7 @@ BH_HOT_INLINE void list_insert(bh_heap *heap, block *b, size_t size) {
      * a cost of two instructions more (x86-64 small free 107 -> 105). */
     b->prev_link = head;
     *head = b;
+    LINKS_CLOSE(first);
 }
 
 /* Unlinks free block b. Its class is needed only when its list becomes empty,
@@ -189,10 +208,17 @@ static void list_remove(bh_heap *heap, block *b) {
 #else
 BH_HOT_INLINE void list_remove(bh_heap *heap, block *b) {
 #endif
-    block *next = b->next_free;
-    block **link = b->prev_link;
+    block *next, **link;
+    /* b's links stay open: b is used next, or merged and filed, which
+     * closes them. */
+    LINKS_OPEN(b);
+    next = b->next_free;
+    link = b->prev_link;
+    LINK_OWNER_OPEN(heap, link);
     HEAP_ASSERT(heap, *link == b, b);
     *link = next;
+    LINK_OWNER_CLOSE(heap, link);
+    LINKS_OPEN(next);
     /* The list is empty now if b was last and its link is a head. The byte
      * offset of link from the first head tells: below the heads' extent
      * (they end where sl_bitmap begins) only if link is a head. Unsigned, so
@@ -231,6 +257,7 @@ BH_HOT_INLINE void list_remove(bh_heap *heap, block *b) {
         next->prev_link = link;
     }
 #endif
+    LINKS_CLOSE(next);
 }
 
 /* Makes [b, b + size) a free block with its footer and files it; the block
@@ -242,7 +269,7 @@ BH_HOT_INLINE void block_file_free(bh_heap *heap, block *b, size_t size, size_t 
     /* From size, not the header: no mask of the flags just written. */
     ((size_t *)(void *)((char *)b + size))[-1] = size;
     list_insert(heap, b, size);
-    TOOL_NOACCESS((char *)b + 3u * WORD_BYTES, size - 4u * WORD_BYTES);
+    TOOL_NOACCESS((char *)b + WORD_BYTES, size - 2u * WORD_BYTES);
 }
 
 /* block_file_free(), also telling the next block that this one is free. */
@@ -300,7 +327,7 @@ BH_HOT_INLINE block *list_probe(bh_heap *heap, block *b, size_t size_bytes, unsi
             return b;
         if (!NEXT_INTACT(heap, b))
             return NULL;
-        b = b->next_free;
+        b = link_next(b);
     }
     return NULL;
 }
@@ -331,7 +358,7 @@ BH_HOT_INLINE block *block_find(bh_heap *heap, unsigned below, size_t size_bytes
         return b;
 #if BAREHEAP_CLOSE_FIT
     /* The head was the first probe, above. */
-    return head && NEXT_INTACT(heap, head) ? list_probe(heap, head->next_free, size_bytes, probes - 1u) : NULL;
+    return head && NEXT_INTACT(heap, head) ? list_probe(heap, link_next(head), size_bytes, probes - 1u) : NULL;
 #else
     return list_probe(heap, heap->heads[below], size_bytes, probes);
 #endif
@@ -531,7 +558,7 @@ static bool free_block_at(const bh_heap *heap, uintptr_t a) {
 /* Whether free block b's link to the next block of its list holds: none, or
  * a free block whose link back names it. */
 static bool next_sound(const bh_heap *heap, const block *b) {
-    const block *next = b->next_free;
+    const block *next = (const block *)(uintptr_t)word_peek(&b->next_free);
     return !next || (free_block_at(heap, (uintptr_t)next) &&
                      word_peek(&next->prev_link) == (size_t)(uintptr_t)&b->next_free);
 }
@@ -539,7 +566,7 @@ static bool next_sound(const bh_heap *heap, const block *b) {
 /* Whether free block b's link back holds: its class's head, or the link of a
  * free block, and either names b. */
 static bool back_sound(const bh_heap *heap, const block *b) {
-    block *const *link = b->prev_link;
+    block *const *link = (block *const *)(uintptr_t)word_peek(&b->prev_link);
     uintptr_t offset = (uintptr_t)link - (uintptr_t)heap->heads;
     if (offset < (uintptr_t)heap->sl_bitmap - (uintptr_t)heap->heads)
         return link == &heap->heads[heap_class_of(heap, block_size(b))] && *link == b;
@@ -1229,7 +1256,7 @@ bool bh_get_stats(bh_heap *heap, bh_stats *stats) {
         unsigned sl = bits_fls32(heap->sl_bitmap[fl]);
         const block *b = heap->heads[fl * SL_COUNT + sl];
         unsigned probes;
-        for (probes = 0; b && probes < BAREHEAP_PROBE_LIMIT; probes++, b = b->next_free) {
+        for (probes = 0; b && probes < BAREHEAP_PROBE_LIMIT; probes++, b = link_next(b)) {
             if (block_size(b) > largest)
                 largest = block_size(b);
             if (!NEXT_INTACT(heap, (block *)(uintptr_t)b))

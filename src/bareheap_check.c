@@ -152,7 +152,7 @@ static size_t lists_check(bh_heap *heap, size_t free_blocks) {
             while (b) {
                 const region *r = region_of_block(heap, (uintptr_t)b);
                 if (!r || !block_plausible(r, (uintptr_t)b, block_size(b)) || !block_is_free(b) ||
-                    b->prev_link != link || listed > free_blocks) {
+                    link_back(b) != link || listed > free_blocks) {
                     problems += check_problem(heap, b);
                     break; /* the rest of this list cannot be trusted */
                 }
@@ -160,7 +160,7 @@ static size_t lists_check(bh_heap *heap, size_t free_blocks) {
                     problems += check_problem(heap, b);
                 listed++;
                 link = &b->next_free;
-                b = b->next_free;
+                b = link_next(b);
             }
         }
     }

@@ -198,9 +198,12 @@ static inline size_t *block_footer(block *b) {
 }
 /* ---- Memory-checker integration ----
  * Under ASan or memcheck every byte of the heap that the program must not touch is
- * poisoned: a free block's interior (its header, links and footer stay
- * open for the core) and, at DEBUG >= 2, the canary bytes after a request.
- * The core opens a range (TOOL_ACCESS) before it writes inside it. */
+ * poisoned: a free block's interior, its links included (its header and
+ * footer stay open for the core), and, at DEBUG >= 2, the canary bytes
+ * after a request. The core opens a range (TOOL_ACCESS) before it writes
+ * inside it, and a free block's links around each of its own accesses
+ * (LINKS_OPEN and LINKS_CLOSE, below): they are the first words of the
+ * freed payload, where a use after free most often lands. */
 #if BAREHEAP_ASAN
 void __asan_poison_memory_region(void const volatile *addr, size_t size);
 void __asan_unpoison_memory_region(void const volatile *addr, size_t size);
@@ -214,6 +217,32 @@ void __asan_unpoison_memory_region(void const volatile *addr, size_t size);
 #define TOOL_NOACCESS(addr, n) ((void)0)
 #define TOOL_ACCESS(addr, n) ((void)0)
 #endif
+/* The links of free block b, or nothing for NULL: two words from the
+ * payload's start, whole granules of ASan's shadow (8 bytes) at either word
+ * size, so opened and closed exactly. */
+#if BAREHEAP_ASAN || BAREHEAP_VALGRIND
+#define LINKS_OPEN(b) ((b) != NULL ? TOOL_ACCESS(&(b)->next_free, 2u * WORD_BYTES) : (void)0)
+#define LINKS_CLOSE(b) ((b) != NULL ? TOOL_NOACCESS(&(b)->next_free, 2u * WORD_BYTES) : (void)0)
+#else
+#define LINKS_OPEN(b) ((void)0)
+#define LINKS_CLOSE(b) ((void)0)
+#endif
+
+/* Free block b's links, read with them closed before and after. */
+static inline block *link_next(const block *b) {
+    block *next;
+    LINKS_OPEN(b);
+    next = b->next_free;
+    LINKS_CLOSE(b);
+    return next;
+}
+static inline block **link_back(const block *b) {
+    block **link;
+    LINKS_OPEN(b);
+    link = b->prev_link;
+    LINKS_CLOSE(b);
+    return link;
+}
 
 /* ---- Trailer words of used blocks ----
  * From the end of a used block: the seal (BAREHEAP_DEBUG >= 2: the request

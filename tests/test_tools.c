@@ -69,6 +69,40 @@ static int run_live(bh_heap *heap, unsigned char *p, unsigned char *q) {
     }
     if (moved_down == 0)
         return 2;
+    {
+        /* Free blocks of one class on one list, whose links the core opens
+         * and closes again on each unlink: from its head, its middle (a
+         * merge takes a neighbour off mid-list) and its end, and the
+         * statistics and bh_check() walking it. */
+        unsigned char *b[12];
+        bh_stats stats;
+        for (k = 0; k < 12; k++) {
+            b[k] = bh_alloc(heap, 64);
+            if (!b[k])
+                return 2;
+            memset(b[k], 6, 64);
+        }
+        for (k = 0; k < 12; k += 2)
+            bh_free(heap, b[k]);
+        if (bh_check(heap) != 0 || !bh_get_stats(heap, &stats))
+            return 2;
+        bh_free(heap, b[5]); /* merges b[4] and b[6], taken off mid-list */
+        if (bh_check(heap) != 0)
+            return 2;
+        for (k = 0; k < 3; k++) {
+            unsigned char *r = bh_alloc(heap, 64);
+            if (!r)
+                return 2;
+            memset(r, 7, 64);
+            bh_free(heap, r);
+        }
+        for (k = 1; k < 12; k += 2) {
+            if (k != 5)
+                bh_free(heap, b[k]);
+        }
+        if (bh_check(heap) != 0)
+            return 2;
+    }
     (void)bh_trim(heap, 0, trim_scribble, NULL);
     p = bh_alloc(heap, 20000);
     if (!p)
@@ -99,6 +133,20 @@ static int run_case(const char *name) {
     if (strcmp(name, "write-after-free") == 0) {
         bh_free(heap, q);
         q[150] = 7;
+        return 0;
+    }
+    /* The first words of a freed block hold its free-list links: reading
+     * or writing them after the free is reported too. p stays a free block
+     * of its own (q follows it), q merges with the free rest of the heap
+     * and starts that block. */
+    if (strcmp(name, "use-after-free-links") == 0) {
+        bh_free(heap, p);
+        sink = p[0];
+        return 0;
+    }
+    if (strcmp(name, "write-after-free-links") == 0) {
+        bh_free(heap, q);
+        q[sizeof(void *)] = 7;
         return 0;
     }
     if (strcmp(name, "write-after-trim") == 0) {
@@ -146,7 +194,8 @@ static int expect(const char *self, const char *name, int should_die) {
 
 int main(int argc, char **argv) {
     int failed = 0, passed = 0;
-    const char *dying[] = {"use-after-free", "write-after-free", "write-after-trim",
+    const char *dying[] = {"use-after-free", "write-after-free", "use-after-free-links", "write-after-free-links",
+                           "write-after-trim",
 #if BAREHEAP_DEBUG >= 2
                            "overflow",
 #endif
