@@ -33,7 +33,7 @@ enum {
     EXIT_RAN = 0,          /* the trace ran without a failure / --min-heap found a size */
     EXIT_FAILED_ALLOC = 1, /* an allocation failed at this heap size / no size found */
     EXIT_USAGE = 2,
-    EXIT_UNREADABLE = 3,   /* missing file, or shorter than the trace header */
+    EXIT_UNREADABLE = 3,   /* missing file, shorter than the trace header, or cut while mapped */
     EXIT_NOT_TRACE = 4,    /* bad magic or an unsupported format version */
     EXIT_TOOL = 5          /* out of memory, cannot write output, cannot run the 32-bit build */
 };
@@ -102,9 +102,9 @@ static void usage_print(FILE *out)
         "\n"
         "exit status: 0 ran without a failure (--min-heap: a size was found); 1 an\n"
         "allocation failed (--min-heap: none up to --max-heap); 2 usage; 3 cannot read the\n"
-        "file or it is shorter than a trace header; 4 not a trace (bad magic), an\n"
-        "unsupported version or a broken walk dump; 5 out of memory, cannot write output\n"
-        "or run the 32-bit build.\n",
+        "file, it is shorter than a trace header or it shrank while read; 4 not a trace\n"
+        "(bad magic), an unsupported version or a broken walk dump; 5 out of memory,\n"
+        "cannot write output or run the 32-bit build.\n",
         program_name, program_name, program_name);
 }
 
@@ -1381,6 +1381,7 @@ int main(int argc, char **argv)
         usage_print(stderr);
         return EXIT_USAGE;
     }
+    trace_exit_on_shrink(EXIT_UNREADABLE);
     ts = trace_open(o.trace_path, &trace, why, sizeof why);
     if (ts != TRACE_OK) {
         fprintf(stderr, "%s: %s\n", program_name, why);

@@ -55,6 +55,9 @@ typedef enum trace_status {
 } trace_status;
 
 trace_status trace_open(const char *path, trace_file *trace, char *why, size_t why_bytes);
+/* From now on a trace file that shrinks under its mapping ends the program
+ * with exit_status and a message on stderr, not with SIGBUS. */
+void trace_exit_on_shrink(int exit_status);
 void trace_close(trace_file *trace);
 void trace_get(const trace_file *trace, size_t index, trace_op *op);
 const char *trace_op_name(unsigned op);

@@ -9,7 +9,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -29,6 +31,42 @@ static uint32_t le32_read(const unsigned char *p)
 }
 
 static uint64_t le64_read(const unsigned char *p) { return (uint64_t)le32_read(p) | ((uint64_t)le32_read(p + 4) << 32); }
+
+/* The mapping of the open trace, for the SIGBUS handler below. */
+static const unsigned char *volatile mapped_lo;
+static const unsigned char *volatile mapped_hi;
+static int shrink_exit_status;
+
+/* A file truncated while mapped (the traced program run again under the
+ * same BAREHEAP_TRACE name) takes the mapping's pages past its new end
+ * with it: the next read there raises SIGBUS. One inside the trace's
+ * mapping is reported as that, with the exit status given; any other
+ * SIGBUS is left to its default action. */
+static void trace_sigbus(int sig, siginfo_t *info, void *context)
+{
+    static const char message[] =
+        "bareheap-replay: the trace file shrank while it was read (rewritten by another run?)\n";
+    const unsigned char *a = (const unsigned char *)info->si_addr;
+    (void)context;
+    if (a >= mapped_lo && a < mapped_hi) {
+        ssize_t written = write(STDERR_FILENO, message, sizeof message - 1u);
+        (void)written;
+        _exit(shrink_exit_status);
+    }
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+void trace_exit_on_shrink(int exit_status)
+{
+    struct sigaction action;
+    shrink_exit_status = exit_status;
+    memset(&action, 0, sizeof action);
+    action.sa_sigaction = trace_sigbus;
+    action.sa_flags = SA_SIGINFO;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGBUS, &action, NULL);
+}
 
 trace_status trace_open(const char *path, trace_file *trace, char *why, size_t why_bytes)
 {
@@ -75,6 +113,8 @@ trace_status trace_open(const char *path, trace_file *trace, char *why, size_t w
         return TRACE_CANNOT_OPEN;
     }
     trace->data = data;
+    mapped_lo = trace->data;
+    mapped_hi = trace->data + trace->file_bytes;
     if (memcmp(trace->data, BH_TRACE_MAGIC, 8) != 0) {
         snprintf(why, why_bytes, "%s: not a bareheap trace (the file does not start with \"%s\")", path,
                  BH_TRACE_MAGIC);
@@ -116,6 +156,7 @@ trace_status trace_open(const char *path, trace_file *trace, char *why, size_t w
 void trace_close(trace_file *trace)
 {
     if (trace->data != NULL) {
+        mapped_lo = mapped_hi = NULL;
         munmap((void *)(uintptr_t)trace->data, trace->file_bytes);
     }
     memset(trace, 0, sizeof *trace);
