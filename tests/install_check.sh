@@ -63,7 +63,7 @@ int main(void)
 EOF
 
 run "configure bareheap" cmake -S "$SRC" -B build -DCMAKE_C_COMPILER="$CC" -DBAREHEAP_BUILD_TESTS=OFF \
-  -DBAREHEAP_BUILD_EXAMPLES=OFF -DBAREHEAP_BUILD_TOOLS=OFF -DBAREHEAP_BUILD_HOSTED=OFF &&
+  -DBAREHEAP_BUILD_EXAMPLES=OFF -DBAREHEAP_BUILD_TOOLS=OFF -DBAREHEAP_BUILD_HOSTED=OFF -DBAREHEAP_PORT_LIBC=ON &&
   run "build bareheap" cmake --build build &&
   run "install bareheap" cmake --install build --prefix "$WORK/prefix"
 
@@ -101,6 +101,23 @@ if flags=$(PKG_CONFIG_PATH="$WORK/$pcdir" pkg-config --cflags --libs bareheap 2>
     run "run the pkg-config consumer" ./pc_app
 else
   fail "pkg-config --cflags --libs bareheap"
+  cat out.txt >&2
+fi
+# bareheap-libc: its string functions linked in, all four, whatever the
+# program calls (the host's C library would otherwise serve them).
+checks=$((checks + 1))
+if flags=$(PKG_CONFIG_PATH="$WORK/$pcdir" pkg-config --cflags --libs bareheap bareheap-libc 2>out.txt); then
+  # shellcheck disable=SC2086 # the flags are words
+  if run "build the pkg-config consumer with bareheap-libc" "$CC" -std=c99 -Wall -Werror main.c $flags \
+    -o pc_libc_app && run "run the pkg-config consumer with bareheap-libc" ./pc_libc_app; then
+    checks=$((checks + 1))
+    defined=$(nm pc_libc_app | grep -cE ' [TW] (memcpy|memmove|memset|memcmp)$')
+    if [ "$defined" -ne 4 ]; then
+      fail "bareheap-libc linked $defined of its 4 functions"
+    fi
+  fi
+else
+  fail "pkg-config --cflags --libs bareheap bareheap-libc"
   cat out.txt >&2
 fi
 # <bareheap/bareheap.h> with only the prefix's include directory
