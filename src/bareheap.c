@@ -122,7 +122,7 @@ static void block_seal(block *b, size_t request_bytes) {
 static bool links_intact(bh_heap *heap, block *b);
 static bool next_intact(bh_heap *heap, block *b);
 
-#define POISON_FILL(lo, hi) poison_fill((uintptr_t)(lo), (uintptr_t)(hi))
+#define POISON_FILL(lo, hi) poison_fill((uintptr_t)(const void *)(lo), (uintptr_t)(const void *)(hi))
 /* Free block f is about to be handed out, in [lo, hi): its links, then its poison. */
 #define POISON_INTACT(heap, f, lo, hi) \
     (links_intact((heap), (f)) && poison_intact((heap), (f), (uintptr_t)(lo), (uintptr_t)(hi)))
@@ -1154,7 +1154,8 @@ static void *realloc_locked(bh_heap *heap, block *b, size_t size_bytes) {
         block_trim(heap, b, bytes);
         stats_note_growth(heap, heap->free_bytes);
     } else if (block_is_prev_free(b) && block_prev_size(b) + size + next_size >= bytes &&
-               ((uintptr_t)block_payload(block_before(b, block_prev_size(b))) & (align_bytes - 1u)) == 0) {
+               ((uintptr_t)(const void *)block_payload(block_before(b, block_prev_size(b))) &
+                (align_bytes - 1u)) == 0) {
         /* [ prev (free) ][ b ][ next (free)? ] => [ b's data moved down ---- ] */
         size_t prev_size = block_prev_size(b);
         size_t keep_flags;
@@ -1334,6 +1335,7 @@ const char *bh_error_name(bh_error kind) {
     case BH_ERROR_OVERFLOW: return "overflow";
     case BH_ERROR_USE_AFTER_FREE: return "use after free";
     case BH_ERROR_CORRUPTION: return "corruption";
+    default: break; /* a value outside the enumeration; -Wswitch-enum checks the cases */
     }
     return "unknown";
 }

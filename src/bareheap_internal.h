@@ -31,10 +31,18 @@
  * because freestanding toolchains need not have <string.h>. The names are in
  * parentheses so that a <string.h> included before (by a configuration
  * header) that defines them as function-like macros, as newlib's does under
- * _FORTIFY_SOURCE, does not expand inside these declarations. */
+ * _FORTIFY_SOURCE, does not expand inside these declarations; after such a
+ * header they are declared twice, which -Wredundant-decls need not report. */
+#if defined(__GNUC__) || defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wredundant-decls"
+#endif
 void *(memcpy)(void *dest, const void *src, size_t n);
 void *(memmove)(void *dest, const void *src, size_t n);
 void *(memset)(void *dest, int c, size_t n);
+#if defined(__GNUC__) || defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 #if defined(__STDC_VERSION__) && (__STDC_VERSION__ >= 201112L)
 #define BAREHEAP_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)
@@ -299,7 +307,7 @@ static inline size_t *block_align_word(block *b) {
 static inline bool block_align_word_sound(block *b) {
     size_t align = *block_align_word(b);
     return align > GRAIN_BYTES && (align & (align - 1u)) == 0 &&
-           ((uintptr_t)block_payload(b) & (align - 1u)) == 0;
+           ((uintptr_t)(const void *)block_payload(b) & (align - 1u)) == 0;
 }
 /* Bytes the caller may use: the request itself when sealed, else capacity.
  * A damaged seal gives at most the capacity. */

@@ -16,7 +16,10 @@ WORK=$3
 mkdir -p "$WORK"
 cd "$WORK" || exit 1
 
-WARN=(-std=c99 -Wall -Wextra -Wundef -Wshadow -Wconversion -Wsign-conversion -Werror)
+# The project's warnings and the core's own (CMakeLists.txt's BAREHEAP_CORE_WARNING_FLAGS).
+WARN=(-std=c99 -Wall -Wextra -Wundef -Wshadow -Wconversion -Wsign-conversion -Wswitch-default -Wswitch-enum
+  -Wbad-function-cast -Wmissing-prototypes -Wcast-qual -Wredundant-decls -Wpointer-arith -Wwrite-strings
+  -Wdouble-promotion -Wformat=2 -Werror)
 INC=(-I"$SRC/include" -I"$SRC/src")
 failures=0
 checks=0
