@@ -209,15 +209,18 @@ void *bh_alloc_aligned(bh_heap *heap, size_t align_bytes, size_t size_bytes);
  * live block of this heap (foreign, interior, misaligned, already free) is
  * reported to the error handler with its kind (BH_ERROR_INVALID_POINTER,
  * _MISALIGNED, _DOUBLE_FREE) and the heap is left as it was; detection reads
- * only the block's header and its neighbours', O(1). At BAREHEAP_DEBUG >= 2 an
+ * only the block's header and its neighbours', O(1). A pointer freed before
+ * whose memory a later block now covers is reported as a double free or as
+ * invalid, as the word that was its header reads now. At BAREHEAP_DEBUG >= 2 an
  * overflow past the block's request (BH_ERROR_OVERFLOW) and a damaged
  * free-list link of a free neighbour (BH_ERROR_USE_AFTER_FREE) are refused the
  * same way. The block merges at once with free neighbours. O(1). */
 void bh_free(bh_heap *heap, void *ptr);
 
 /* Resizes a block, keeping min(old usable size, size_bytes) bytes of content.
- * NULL heap: returns NULL. ptr NULL: bh_alloc(). size_bytes 0: frees ptr and
- * returns NULL. Tried in order: shrink in place (giving the tail back), grow
+ * NULL heap: returns NULL. ptr NULL: bh_alloc(), so realloc(NULL, 0) is
+ * bh_alloc(0), a minimal block to free. size_bytes 0 with a block: frees
+ * ptr and returns NULL. Tried in order: shrink in place (giving the tail back), grow
  * in place into a free next block, grow into a free previous block (moving
  * the data down), then allocate, copy and free. A block from
  * bh_alloc_aligned() keeps its alignment (it moves into a free previous
