@@ -29,7 +29,7 @@
  * for regions up to BAREHEAP_NEWLIB_MAX_REGION_BYTES (below). More memory
  * can be added at any time with bh_newlib_add_region() (bareheap_newlib.h);
  * heap_add_region() would refuse it before the first allocation, when there
- * is no heap yet, and would run outside newlib's lock. If the linker
+ * is no heap yet, and would run outside the C library's lock. If the linker
  * script's range is too small for a heap (empty, say), allocations fail
  * with ENOMEM until bh_newlib_add_region() makes the heap from the region
  * it is given.
@@ -187,7 +187,7 @@ static void libc_free(libc_ctx ctx, void *ptr)
     CTX_UNLOCK(ctx);
 }
 
-/* The block is cleared after newlib's lock is released, as bh_calloc()
+/* The block is cleared after the C library's lock is released, as bh_calloc()
  * clears outside the heap's own: with a lock that masks interrupts, the
  * clear, O(bytes), does not keep them masked. */
 static void *libc_calloc(libc_ctx ctx, size_t count, size_t size_bytes)
