@@ -269,7 +269,7 @@ BH_HOT_INLINE void block_file_free(bh_heap *heap, block *b, size_t size, size_t 
     /* From size, not the header: no mask of the flags just written. */
     ((size_t *)(void *)((char *)b + size))[-1] = size;
     list_insert(heap, b, size);
-    TOOL_NOACCESS((char *)b + WORD_BYTES, size - 2u * WORD_BYTES);
+    TOOL_NOACCESS((char *)b + WORD_BYTES, size - WORD_BYTES);
 }
 
 /* block_file_free(), also telling the next block that this one is free. */

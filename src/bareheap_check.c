@@ -86,7 +86,7 @@ static size_t region_check(bh_heap *heap, const region *r, walk_totals *t) {
         if (block_is_free(b)) {
             if (prev_free)
                 problems += check_problem(heap, b); /* two free neighbours */
-            if (*block_footer(b) != size)
+            if (footer_read((const char *)b + size) != size)
                 problems += check_problem(heap, b);
             if (b->header & FLAG_ALIGNED)
                 problems += check_problem(heap, b);
@@ -255,7 +255,7 @@ static uintptr_t region_free_tail(bh_heap *heap, const region *r) {
             (void)check_problem(heap, sentinel);
         return 0;
     }
-    size = *(const size_t *)(const void *)(r->hi - WORD_BYTES);
+    size = footer_read((const void *)r->hi);
     b = r->hi - size;
     if (size > r->hi - r->lo || !block_plausible(r, b, size) ||
         ((const block *)(const void *)b)->header != (size | FLAG_FREE)) {

@@ -206,12 +206,14 @@ static inline size_t *block_footer(block *b) {
 }
 /* ---- Memory-checker integration ----
  * Under ASan or memcheck every byte of the heap that the program must not touch is
- * poisoned: a free block's interior, its links included (its header and
- * footer stay open for the core), and, at DEBUG >= 2, the canary bytes
- * after a request. The core opens a range (TOOL_ACCESS) before it writes
- * inside it, and a free block's links around each of its own accesses
- * (LINKS_OPEN and LINKS_CLOSE, below): they are the first words of the
- * freed payload, where a use after free most often lands. */
+ * poisoned: a free block but for its header (which the core reads for the
+ * neighbouring blocks) and, at DEBUG >= 2, the canary bytes after a
+ * request. The core opens a range (TOOL_ACCESS) before it writes inside
+ * it, a free block's links around each of its own accesses (LINKS_OPEN and
+ * LINKS_CLOSE, below: they are the first words of the freed payload, where
+ * a use after free most often lands) and its footer around each read
+ * (footer_read()). ASan's shadow has 8-byte granules: where the footer
+ * shares one with the next block's header (32-bit words), it stays open. */
 #if BAREHEAP_ASAN
 void __asan_poison_memory_region(void const volatile *addr, size_t size);
 void __asan_unpoison_memory_region(void const volatile *addr, size_t size);
@@ -356,8 +358,19 @@ static inline uintptr_t poison_find_damage(uintptr_t lo, uintptr_t hi) {
     return 0;
 }
 #endif
+/* The size in the footer of the free block that ends at end: the block's last
+ * word, closed to the program under a memory checker (which then reports a
+ * write there after free) and opened for the read. */
+static inline size_t footer_read(const void *end) {
+    const size_t *footer = (const size_t *)end - 1;
+    size_t size;
+    TOOL_ACCESS(footer, WORD_BYTES);
+    size = *footer;
+    TOOL_NOACCESS(footer, WORD_BYTES);
+    return size;
+}
 /* Valid only when block_is_prev_free(b). */
-static inline size_t block_prev_size(const block *b) { return ((const size_t *)(const void *)b)[-1]; }
+static inline size_t block_prev_size(const block *b) { return footer_read(b); }
 
 /* ---- Bit scans ---- */
 #if BAREHEAP_USE_BUILTINS

@@ -149,6 +149,15 @@ static int run_case(const char *name) {
         q[sizeof(void *)] = 7;
         return 0;
     }
+    if (strcmp(name, "write-after-free-footer") == 0) {
+        /* The last word of p's block, its footer once free (the block
+         * size is in the header word before p, below the flag bits). */
+        size_t block_bytes = ((const size_t *)(const void *)p)[-1] & ~(size_t)7;
+        unsigned char *last_word = p - sizeof(size_t) + block_bytes - sizeof(size_t);
+        bh_free(heap, p);
+        last_word[0] = 7;
+        return 0;
+    }
     if (strcmp(name, "write-after-trim") == 0) {
         /* q's block merges into the free tail, which bh_trim offers from
          * 29 bytes in (not a multiple of the checker's granule): the bytes
@@ -195,7 +204,7 @@ static int expect(const char *self, const char *name, int should_die) {
 int main(int argc, char **argv) {
     int failed = 0, passed = 0;
     const char *dying[] = {"use-after-free", "write-after-free", "use-after-free-links", "write-after-free-links",
-                           "write-after-trim",
+                           "write-after-free-footer", "write-after-trim",
 #if BAREHEAP_DEBUG >= 2
                            "overflow",
 #endif
