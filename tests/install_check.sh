@@ -4,8 +4,9 @@
 # built against it through find_package(bareheap) and through pkg-config,
 # each with both header names; the prefix's include directory holding
 # nothing but bareheap/; and a parent project that adds bareheap with
-# add_subdirectory(), whose build makes no malloc shim and whose install
-# holds none of bareheap's files.
+# add_subdirectory() and exports a library that links it: its build makes
+# no malloc shim, its plain install holds none of bareheap's files, and
+# installing the component "bareheap" adds them.
 #
 #   install_check.sh CC SOURCE_DIR WORK_DIR
 #
@@ -125,16 +126,24 @@ printf '#include <bareheap/bareheap.h>\nsize_t grain(void);\nsize_t grain(void) 
 run "compile with <bareheap/bareheap.h>" "$CC" -std=c99 -Wall -Wextra -Werror -I"$WORK/prefix/include" \
   -c sub.c -o sub.o
 
-# add_subdirectory(): the parent's build and install are its own.
+# add_subdirectory(): the parent's build and install are its own, and it
+# may export a library that links bareheap (bareheap's targets are then
+# needed in an export set).
 mkdir -p parent
 cp main.c parent/
+printf '#include "bareheap.h"\nsize_t comp_grain(void);\nsize_t comp_grain(void) { return bh_alignment(); }\n' \
+  >parent/comp.c
 cat >parent/CMakeLists.txt <<EOF
 cmake_minimum_required(VERSION 3.16)
 project(parent C)
 add_subdirectory("$SRC" bareheap)
 add_executable(app main.c)
 target_link_libraries(app PRIVATE bareheap::bareheap)
+add_library(comp STATIC comp.c)
+target_link_libraries(comp PRIVATE bareheap::bareheap)
 install(TARGETS app RUNTIME DESTINATION bin)
+install(TARGETS comp EXPORT parentTargets ARCHIVE DESTINATION lib)
+install(EXPORT parentTargets DESTINATION lib/cmake/parent)
 EOF
 run "configure the parent" cmake -S parent -B parent/build -DCMAKE_C_COMPILER="$CC" &&
   run "build the parent" cmake --build parent/build &&
@@ -146,8 +155,16 @@ if [ -d parent/build ] && find parent/build -name 'libbareheap-malloc*' | grep -
 fi
 checks=$((checks + 1))
 installed=$(cd parent_prefix 2>/dev/null && find . -type f | sort | tr '\n' ' ')
-if [ "$installed" != "./bin/app " ]; then
-  fail "the parent's install holds more than its program: $installed"
+case "$installed" in
+  *bareheap* | *allocator.h*) fail "the parent's install holds bareheap's files: $installed" ;;
+  *./bin/app*./lib/libcomp.a*) ;;
+  *) fail "the parent's install lacks its own files: $installed" ;;
+esac
+run "install the parent's component bareheap" cmake --install parent/build --prefix "$WORK/parent_prefix" \
+  --component bareheap
+checks=$((checks + 1))
+if [ ! -f parent_prefix/include/bareheap/bareheap.h ] || ! find parent_prefix -name libbareheap.a | grep -q .; then
+  fail "the component bareheap did not install bareheap"
 fi
 
 echo "install_check: $((checks - failures)) passed, $failures failed"
