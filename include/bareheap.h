@@ -211,7 +211,9 @@ void *bh_alloc_aligned(bh_heap *heap, size_t align_bytes, size_t size_bytes);
  * _MISALIGNED, _DOUBLE_FREE) and the heap is left as it was; detection reads
  * only the block's header and its neighbours', O(1). A pointer freed before
  * whose memory a later block now covers is reported as a double free or as
- * invalid, as the word that was its header reads now. At BAREHEAP_DEBUG >= 2 an
+ * invalid, as the word that was its header reads now, unless the later
+ * block begins where it did: that block is then freed, unreported (its
+ * address is a live block's). At BAREHEAP_DEBUG >= 2 an
  * overflow past the block's request (BH_ERROR_OVERFLOW) and a damaged
  * free-list link of a free neighbour (BH_ERROR_USE_AFTER_FREE) are refused the
  * same way. The block merges at once with free neighbours. O(1). */

@@ -57,7 +57,9 @@ static int run_live(bh_heap *heap, unsigned char *p, unsigned char *q) {
         if (!r)
             return 2;
         moved_down += r == before;
-        for (i = 0; i < 180; i++) {
+        /* With 32-bit words the first sizes are below mid's 180 bytes:
+         * then the bytes kept are the new size's. */
+        for (i = 0; i < 180 && i < grow; i++) {
             if (r[i] != 0x42)
                 return 2;
         }
@@ -149,6 +151,9 @@ static int run_case(const char *name) {
         q[sizeof(void *)] = 7;
         return 0;
     }
+#if BAREHEAP_VALGRIND || (UINTPTR_MAX > 0xFFFFFFFFu)
+    /* Not under ASan with 32-bit words, where the footer shares a shadow
+     * granule with the next block's header and stays open. */
     if (strcmp(name, "write-after-free-footer") == 0) {
         /* The last word of p's block, its footer once free (the block
          * size is in the header word before p, below the flag bits). */
@@ -158,6 +163,7 @@ static int run_case(const char *name) {
         last_word[0] = 7;
         return 0;
     }
+#endif
     if (strcmp(name, "write-after-trim") == 0) {
         /* q's block merges into the free tail, which bh_trim offers from
          * 29 bytes in (not a multiple of the checker's granule): the bytes
@@ -204,7 +210,10 @@ static int expect(const char *self, const char *name, int should_die) {
 int main(int argc, char **argv) {
     int failed = 0, passed = 0;
     const char *dying[] = {"use-after-free", "write-after-free", "use-after-free-links", "write-after-free-links",
-                           "write-after-free-footer", "write-after-trim",
+#if BAREHEAP_VALGRIND || (UINTPTR_MAX > 0xFFFFFFFFu)
+                           "write-after-free-footer",
+#endif
+                           "write-after-trim",
 #if BAREHEAP_DEBUG >= 2
                            "overflow",
 #endif
