@@ -38,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <fcntl.h>
@@ -439,11 +440,12 @@ static void case_known(void)
     free(out);
 }
 
-/* Whether process pid maps the file with inode number inode (the fifth
- * field of a line of /proc/PID/maps; a path there may differ from the one
- * given through symbolic links). Under qemu-i386 the emulator maps the file
- * for its guest. */
-static bool inode_mapped_by(pid_t pid, unsigned long long inode)
+/* Whether process pid maps the file st describes: its device (major:minor,
+ * in hex) and inode number are the fourth and fifth fields of a line of
+ * /proc/PID/maps (whose path may differ from the one given, through
+ * symbolic links). Under qemu-i386 the emulator maps the file for its
+ * guest. */
+static bool file_mapped_by(pid_t pid, const struct stat *st)
 {
     char maps[64], line[4096];
     bool mapped = false;
@@ -451,8 +453,11 @@ static bool inode_mapped_by(pid_t pid, unsigned long long inode)
     snprintf(maps, sizeof maps, "/proc/%ld/maps", (long)pid);
     f = fopen(maps, "r");
     while (f != NULL && !mapped && fgets(line, sizeof line, f) != NULL) {
-        unsigned long long mapped_inode;
-        mapped = sscanf(line, "%*s %*s %*s %*s %llu", &mapped_inode) == 1 && mapped_inode == inode;
+        unsigned long long inode;
+        unsigned dev_major, dev_minor;
+        mapped = sscanf(line, "%*s %*s %*s %x:%x %llu", &dev_major, &dev_minor, &inode) == 3 &&
+                 inode == (unsigned long long)st->st_ino && dev_major == major(st->st_dev) &&
+                 dev_minor == minor(st->st_dev);
     }
     if (f != NULL) {
         fclose(f);
@@ -494,7 +499,7 @@ static void shrink_while_mapped(run_output *out)
     /* Up to a minute for the tool (or the emulator running it) to map it. */
     for (polls = 0; pid > 0 && polls < 60000u && !mapped; polls++) {
         struct timespec ms = {0, 1000000L};
-        mapped = inode_mapped_by(pid, (unsigned long long)st.st_ino);
+        mapped = file_mapped_by(pid, &st);
         if (!mapped) {
             nanosleep(&ms, NULL);
         }
