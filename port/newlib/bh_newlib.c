@@ -16,7 +16,7 @@
  * second definitions of those three (a link error again).
  *
  * The same file serves picolibc (newlib's descendant: the C library of
- * Debian's RISC-V toolchain, of Zephyr and of recent Arm GNU toolchains),
+ * Debian's RISC-V toolchain, of Zephyr and of Arm's LLVM embedded toolchain),
  * found by its __PICOLIBC__: the same calls and answers, without the _r
  * forms, which picolibc does not have. picolibc keeps free() and cfree() in
  * one object, so cfree() is defined here too; its malloc takes its memory
