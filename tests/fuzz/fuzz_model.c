@@ -6,8 +6,8 @@
  * step, the operation and the property that failed.
  *
  * Input: byte 0 picks the heap size (a few hundred bytes past the control
- * structure up to 1 MiB), byte 1 its misalignment and slot count, the rest is
- * the operation sequence.
+ * structure up to 1 MiB, or up to FUZZ_HEAP_CAP_BYTES where it is defined),
+ * byte 1 its misalignment and slot count, the rest is the operation sequence.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -48,6 +48,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     case 2: heap_bytes = 65536u + (pick & 63u) * 4096u; break;                   /* 64..316 KiB */
     default: heap_bytes = HEAP_MAX_BYTES - (pick & 63u) * 64u; break;            /* ~1 MiB */
     }
+#ifdef FUZZ_HEAP_CAP_BYTES
+    /* For campaigns at BAREHEAP_DEBUG >= 2, whose bh_check() after every
+     * step scans every free byte: a smaller largest heap runs far more
+     * inputs (-DFUZZ_HEAP_CAP_BYTES=32768, say). */
+    if (heap_bytes > (size_t)(FUZZ_HEAP_CAP_BYTES))
+        heap_bytes = (size_t)(FUZZ_HEAP_CAP_BYTES);
+#endif
     offset = data[1] & 15u;
     opt.slots = 4u + (data[1] >> 4) * 16u; /* 4..244 */
     opt.check_every = 1;
