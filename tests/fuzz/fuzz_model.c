@@ -53,7 +53,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
      * step scans every free byte: a smaller largest heap runs far more
      * inputs (-DFUZZ_HEAP_CAP_BYTES=32768, say). */
     if (heap_bytes > (size_t)(FUZZ_HEAP_CAP_BYTES))
-        heap_bytes = (size_t)(FUZZ_HEAP_CAP_BYTES);
+        heap_bytes = (size_t)(FUZZ_HEAP_CAP_BYTES) > bhm_min_heap_bytes() ? (size_t)(FUZZ_HEAP_CAP_BYTES)
+                                                                           : bhm_min_heap_bytes();
 #endif
     offset = data[1] & 15u;
     opt.slots = 4u + (data[1] >> 4) * 16u; /* 4..244 */

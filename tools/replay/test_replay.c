@@ -38,7 +38,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <fcntl.h>
@@ -440,24 +439,24 @@ static void case_known(void)
     free(out);
 }
 
-/* Whether process pid maps the file st describes: its device (major:minor,
- * in hex) and inode number are the fourth and fifth fields of a line of
- * /proc/PID/maps (whose path may differ from the one given, through
- * symbolic links). Under qemu-i386 the emulator maps the file for its
- * guest. */
-static bool file_mapped_by(pid_t pid, const struct stat *st)
+/* Whether process pid maps the file st describes, named name: a line of
+ * /proc/PID/maps with its inode number (the fifth field) and a path ending
+ * in /name. Neither the device (btrfs subvolumes and overlay file systems
+ * show another there than stat() does) nor the whole path (symbolic links)
+ * need agree. Under qemu-i386 the emulator maps the file for its guest. */
+static bool file_mapped_by(pid_t pid, const struct stat *st, const char *name)
 {
     char maps[64], line[4096];
+    size_t name_len = strlen(name);
     bool mapped = false;
     FILE *f;
     snprintf(maps, sizeof maps, "/proc/%ld/maps", (long)pid);
     f = fopen(maps, "r");
     while (f != NULL && !mapped && fgets(line, sizeof line, f) != NULL) {
         unsigned long long inode;
-        unsigned dev_major, dev_minor;
-        mapped = sscanf(line, "%*s %*s %*s %x:%x %llu", &dev_major, &dev_minor, &inode) == 3 &&
-                 inode == (unsigned long long)st->st_ino && dev_major == major(st->st_dev) &&
-                 dev_minor == minor(st->st_dev);
+        size_t n = strcspn(line, "\n");
+        mapped = sscanf(line, "%*s %*s %*s %*s %llu", &inode) == 1 && inode == (unsigned long long)st->st_ino &&
+                 n > name_len && line[n - name_len - 1u] == '/' && memcmp(line + n - name_len, name, name_len) == 0;
     }
     if (f != NULL) {
         fclose(f);
@@ -499,7 +498,7 @@ static void shrink_while_mapped(run_output *out)
     /* Up to a minute for the tool (or the emulator running it) to map it. */
     for (polls = 0; pid > 0 && polls < 60000u && !mapped; polls++) {
         struct timespec ms = {0, 1000000L};
-        mapped = file_mapped_by(pid, &st);
+        mapped = file_mapped_by(pid, &st, "shrink.bht");
         if (!mapped) {
             nanosleep(&ms, NULL);
         }
