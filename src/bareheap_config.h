@@ -109,11 +109,10 @@
 
 /* 1: tell AddressSanitizer which heap bytes a program may touch (live
  * payloads) and which not (free blocks but for their header word; at
- * BAREHEAP_DEBUG >= 2 also the canary after each request), so
- * that a use after free or an overflow inside a bareheap heap is reported
- * by ASan. Needs -fsanitize=address. Memory given to a heap stays poisoned
- * where it was free until it is given to bh_init() or bh_add_region()
- * again. */
+ * BAREHEAP_DEBUG >= 2 also the canary after each request), so that a use
+ * after free or an overflow inside a bareheap heap is reported by ASan.
+ * Needs -fsanitize=address. Memory given to a heap stays poisoned where it
+ * was free until it is given to bh_init() or bh_add_region() again. */
 #ifndef BAREHEAP_ASAN
 #define BAREHEAP_ASAN 0
 #endif
