@@ -2,11 +2,11 @@
  * newlib on bareheap (port/newlib/), as firmware for QEMU's mps2-an385 /
  * mps2-an386, linked with --specs=nano.specs; built with picolibc (its
  * picolibc.specs, start-up code and linker script, console through
- * semihosting), the same program for the RISC-V virt boards and mps2-an385:
- * printf, malloc, calloc,
- * realloc, memalign, aligned_alloc, posix_memalign and strdup all take their
- * memory from bareheap's default heap, [__heap_start, __heap_end) of the
- * linker script, and a second region added before the first allocation.
+ * semihosting), the same program for those boards and RISC-V virt: printf,
+ * malloc, calloc, realloc, memalign, aligned_alloc, posix_memalign and
+ * strdup all take their memory from bareheap's default heap, [__heap_start,
+ * __heap_end) of the linker script, and a second region added before the
+ * first allocation.
  * Built with NEWLIB_DEMO_EMPTY_LINKER_HEAP, on a script that leaves that
  * range empty, the added region alone is the heap. Built with
  * NEWLIB_DEMO_OWN_HEAP, the firmware makes the default heap itself before
