@@ -213,21 +213,21 @@ void *bh_alloc_aligned(bh_heap *heap, size_t align_bytes, size_t size_bytes);
  * whose memory a later block now covers is reported as a double free or as
  * invalid, as the word that was its header reads now, unless the later
  * block begins where it did: that block is then freed, unreported (its
- * address is a live block's). At BAREHEAP_DEBUG >= 2 an
- * overflow past the block's request (BH_ERROR_OVERFLOW) and a damaged
- * free-list link of a free neighbour (BH_ERROR_USE_AFTER_FREE) are refused the
- * same way. The block merges at once with free neighbours. O(1). */
+ * address is a live block's). At BAREHEAP_DEBUG >= 2 an overflow past the
+ * block's request (BH_ERROR_OVERFLOW) and a damaged free-list link of a free
+ * neighbour (BH_ERROR_USE_AFTER_FREE) are refused the same way. The block
+ * merges at once with free neighbours. O(1). */
 void bh_free(bh_heap *heap, void *ptr);
 
 /* Resizes a block, keeping min(old usable size, size_bytes) bytes of content.
  * NULL heap: returns NULL. ptr NULL: bh_alloc(), so realloc(NULL, 0) is
  * bh_alloc(0), a minimal block to free. size_bytes 0 with a block: frees
- * ptr and returns NULL. Tried in order: shrink in place (giving the tail back), grow
- * in place into a free next block, grow into a free previous block (moving
- * the data down), then allocate, copy and free. A block from
+ * ptr and returns NULL. Tried in order: shrink in place (giving the tail
+ * back), grow in place into a free next block, grow into a free previous
+ * block (moving the data down), then allocate, copy and free. A block from
  * bh_alloc_aligned() keeps its alignment (it moves into a free previous
- * block only where that block's payload already meets it). On failure returns NULL and ptr
- * stays valid with its contents. An invalid ptr is reported as in bh_free()
+ * block only where that block's payload already meets it). On failure
+ * returns NULL and ptr stays valid with its contents. An invalid ptr is reported as in bh_free()
  * and NULL is returned. While a block is moved both copies exist, so
  * peak_used_bytes counts both. O(1) plus the copy. */
 void *bh_realloc(bh_heap *heap, void *ptr, size_t size_bytes);

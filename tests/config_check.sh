@@ -21,13 +21,9 @@ WARN=(-std=c99 -Wall -Wextra -Wundef -Wshadow -Wconversion -Wsign-conversion -Ws
   -Wbad-function-cast -Wmissing-prototypes -Wcast-qual -Wredundant-decls -Wpointer-arith -Wwrite-strings
   -Wdouble-promotion -Wformat=2 -Werror)
 INC=(-I"$SRC/include" -I"$SRC/src")
-failures=0
-checks=0
-
-fail() {
-  echo "config_check: $*" >&2
-  failures=$((failures + 1))
-}
+CHECK_NAME=config_check
+# shellcheck source=tests/check_counts.sh
+. "$SRC/tests/check_counts.sh"
 
 # compiles CC [flags...]: both core sources build, or the check fails.
 compiles() {
@@ -165,5 +161,4 @@ refused "define BAREHEAP_LOCK_STATE, BAREHEAP_LOCK_ENTER and BAREHEAP_LOCK_EXIT 
 refused "BAREHEAP_LOCK_ENTER and BAREHEAP_LOCK_EXIT replace the hooks" \
   -DBAREHEAP_LOCK_STATE=int "-DBAREHEAP_LOCK_ENTER(h)=0" "-DBAREHEAP_LOCK_EXIT(h,s)=(void)0"
 
-echo "$((checks - failures)) passed, $failures failed"
-[ "$failures" -eq 0 ]
+checks_end

@@ -19,13 +19,9 @@ WORK=$3
 rm -rf "$WORK"
 mkdir -p "$WORK"
 cd "$WORK" || exit 1
-failures=0
-checks=0
-
-fail() {
-  echo "install_check: $*" >&2
-  failures=$((failures + 1))
-}
+CHECK_NAME=install_check
+# shellcheck source=tests/check_counts.sh
+. "$SRC/tests/check_counts.sh"
 
 # run WHAT COMMAND...: the command succeeds, or the check fails with its output.
 run() {
@@ -167,5 +163,4 @@ if [ ! -f parent_prefix/include/bareheap/bareheap.h ] || ! find parent_prefix -n
   fail "the component bareheap did not install bareheap"
 fi
 
-echo "install_check: $((checks - failures)) passed, $failures failed"
-[ "$failures" -eq 0 ]
+checks_end
